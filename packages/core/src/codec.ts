@@ -1,0 +1,27 @@
+import type { Framer } from './framer.js';
+
+/**
+ * A wire format: how messages become bytes and back. Each protocol picks one.
+ * Stream transports (TCP, Unix sockets) use {@link Codec.createFramer} and
+ * {@link Codec.encodeFrame}; message transports (WebSocket) send one payload per
+ * transport message with {@link Codec.encodePayload}.
+ */
+export interface Codec {
+  /** Short name used in docs and snapshots: `text` or `binary`. */
+  readonly name: string;
+  /** Whether payloads are text (sent as WebSocket text frames) or bytes. */
+  readonly payloadType: 'text' | 'binary';
+  /** A new framer for one inbound byte stream. */
+  createFramer(maxFrameBytes: number): Framer;
+  /** One message as one framed chunk, ready to write to a byte stream. */
+  encodeFrame(message: unknown): string | Uint8Array;
+  /** One message as an unframed payload. */
+  encodePayload(message: unknown): string | Uint8Array;
+  /**
+   * Decode one payload into a plain value, not yet validated.
+   * @throws {@link MalformedMessageError} when the payload is not a well-formed encoding.
+   */
+  decode(payload: Uint8Array | string): unknown;
+  /** Encoded size in bytes of a chunk produced by this codec. */
+  byteLength(chunk: string | Uint8Array): number;
+}

@@ -1,0 +1,135 @@
+import { concatBytes } from './bytes.js';
+import { FrameTooLargeError, FrameTruncatedError, type DecodeError } from './errors.js';
+import type { FrameResult, Framer } from './framer.js';
+
+/** Bytes of the big-endian length prefix. */
+export const LENGTH_PREFIX_BYTES = 4;
+
+/**
+ * Frames payloads preceded by a 4-byte big-endian length. A length over `maxFrameBytes`
+ * is reported with {@link FrameTooLargeError} as soon as the prefix is read; the announced
+ * bytes are then skipped as they arrive (never buffered) and framing resumes after them.
+ * A payload held in one chunk is returned as a view into that chunk, without copying.
+ */
+export class LengthPrefixFramer implements Framer {
+  private readonly chunks: Uint8Array[] = [];
+  private offset = 0;
+  private unscanned = 0;
+  /** Prefix bytes read so far when the prefix spans chunks. */
+  private header: number[] = [];
+  /** Payload length of the frame being read, or -1 while reading the prefix. */
+  private expected = -1;
+  private partial: Uint8Array[] = [];
+  private partialBytes = 0;
+  /** Bytes of an oversized payload still to skip. */
+  private skipping = 0;
+
+  /** @param maxFrameBytes - largest accepted payload in bytes, prefix excluded. */
+  constructor(private readonly maxFrameBytes: number) {}
+
+  get bufferedBytes(): number {
+    return this.unscanned + this.partialBytes + this.header.length;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.unscanned += chunk.length;
+  }
+
+  next(): FrameResult {
+    for (;;) {
+      const chunk = this.chunks[0];
+      if (chunk === undefined) return undefined;
+      const avail = chunk.length - this.offset;
+      if (this.skipping > 0) {
+        const n = Math.min(avail, this.skipping);
+        this.skipping -= n;
+        this.consume(n);
+        continue;
+      }
+      if (this.expected < 0) {
+        if (this.header.length === 0 && avail >= LENGTH_PREFIX_BYTES) {
+          const o = this.offset;
+          // >>> 0 keeps lengths of 2 GiB and more positive.
+          this.expected = ((chunk[o]! << 24) | (chunk[o + 1]! << 16) | (chunk[o + 2]! << 8) | chunk[o + 3]!) >>> 0;
+          this.consume(LENGTH_PREFIX_BYTES);
+        } else {
+          this.header.push(chunk[this.offset]!);
+          this.consume(1);
+          if (this.header.length < LENGTH_PREFIX_BYTES) continue;
+          const [a, b, c, d] = this.header as [number, number, number, number];
+          this.expected = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+          this.header = [];
+        }
+        if (this.expected > this.maxFrameBytes) {
+          const size = this.expected;
+          this.skipping = size;
+          this.expected = -1;
+          return new FrameTooLargeError(size, this.maxFrameBytes);
+        }
+        if (this.expected === 0) {
+          this.expected = -1;
+          return new Uint8Array(0);
+        }
+        continue;
+      }
+      const need = this.expected - this.partialBytes;
+      if (this.partialBytes === 0 && avail >= need) {
+        const frame = chunk.subarray(this.offset, this.offset + need);
+        this.consume(need);
+        this.expected = -1;
+        return frame;
+      }
+      const n = Math.min(avail, need);
+      this.partial.push(chunk.subarray(this.offset, this.offset + n));
+      this.partialBytes += n;
+      this.consume(n);
+      if (this.partialBytes === this.expected) {
+        const frame = concatBytes(this.partial, this.partialBytes);
+        this.partial = [];
+        this.partialBytes = 0;
+        this.expected = -1;
+        return frame;
+      }
+    }
+  }
+
+  end(): DecodeError | undefined {
+    const pending = this.bufferedBytes;
+    const inFrame = this.expected >= 0 || this.header.length > 0 || this.skipping > 0;
+    this.takeRemainder();
+    return pending > 0 || inFrame ? new FrameTruncatedError(pending) : undefined;
+  }
+
+  takeRemainder(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    if (this.expected >= 0) {
+      const e = this.expected;
+      out.push(Uint8Array.of(e >>> 24, (e >>> 16) & 0xff, (e >>> 8) & 0xff, e & 0xff));
+    } else if (this.header.length > 0) out.push(Uint8Array.from(this.header));
+    out.push(...this.partial);
+    const head = this.chunks[0];
+    if (head !== undefined && this.offset > 0) this.chunks[0] = head.subarray(this.offset);
+    out.push(...this.chunks);
+    this.chunks.length = 0;
+    this.offset = 0;
+    this.unscanned = 0;
+    this.header = [];
+    this.expected = -1;
+    this.partial = [];
+    this.partialBytes = 0;
+    this.skipping = 0;
+    return out;
+  }
+
+  private consume(n: number): void {
+    this.unscanned -= n;
+    this.offset += n;
+    const head = this.chunks[0];
+    if (head !== undefined && this.offset >= head.length) {
+      this.chunks.shift();
+      this.offset = 0;
+    }
+  }
+}

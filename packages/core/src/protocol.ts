@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import { binaryCodec } from './binary-codec.js';
+import type { Codec } from './codec.js';
+import {
+  InvalidMessageError,
+  MalformedMessageError,
+  ProtocolDefinitionError,
+  UnknownMessageError,
+  type DecodeError,
+} from './errors.js';
+import { textCodec } from './text-codec.js';
+
+/** Which end of a connection: the one that listened or the one that connected. */
+export type Side = 'server' | 'client';
+
+/** The zod object schema of one message, without its tag field. */
+export type MessageSchema = z.ZodObject<z.core.$ZodShape, z.core.$ZodObjectConfig>;
+
+/** Message schemas of one direction, keyed by message name (the tag value). */
+export type MessageSchemas = Readonly<Record<string, MessageSchema>>;
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** The union of messages described by `M`, each carrying its name in the `Tag` field. */
+export type MessageOf<Tag extends string, M extends MessageSchemas> = {
+  [K in keyof M & string]: Simplify<{ [T in Tag]: K } & z.output<M[K]>>;
+}[keyof M & string];
+
+/** The wire formats built in: `text` (JSON lines) and `binary` (length-prefixed MessagePack). */
+export type CodecName = 'text' | 'binary';
+
+/**
+ * Messages a side answers with when it receives bad input and its config says
+ * `onDecodeError: 'reply'`. Each is built from the decode error.
+ */
+export interface ErrorReplies<C, S> {
+  /** What the server sends to a client whose input failed to decode. */
+  readonly server?: (error: DecodeError) => S;
+  /** What the client sends to a server whose input failed to decode. */
+  readonly client?: (error: DecodeError) => C;
+}
+
+/** What {@link defineProtocol} takes. */
+export interface ProtocolDefinition<Tag extends string, CM extends MessageSchemas, SM extends MessageSchemas, R> {
+  /** Name used in events, snapshots and docs. */
+  readonly name: string;
+  /** The field every message carries its name in, e.g. `kind`. */
+  readonly tag: Tag;
+  /** Wire format; defaults to `text`. */
+  readonly codec?: CodecName | Codec;
+  /** Messages the client sends to the server. */
+  readonly client: CM;
+  /** Messages the server sends to the client. */
+  readonly server: SM;
+  /** Error messages for `onDecodeError: 'reply'`, per side. */
+  readonly errorReplies?: R & ErrorReplies<MessageOf<Tag, CM>, MessageOf<Tag, SM>>;
+}
+
+/**
+ * The validated, decodable messages of one direction of a protocol.
+ * @typeParam M - union of the messages.
+ */
+export class MessageSet<M> {
+  private readonly schemas = new Map<string, MessageSchema>();
+
+  /**
+   * @param tag - the tag field.
+   * @param schemas - schema per message name (without the tag field).
+   */
+  constructor(
+    readonly tag: string,
+    schemas: MessageSchemas,
+  ) {
+    for (const [name, schema] of Object.entries(schemas)) {
+      if (tag in schema.shape) {
+        throw new ProtocolDefinitionError(`message ${name} declares the tag field "${tag}" itself; it is added for you`);
+      }
+      this.schemas.set(name, schema.extend({ [tag]: z.literal(name) }));
+    }
+    if (this.schemas.size === 0) throw new ProtocolDefinitionError('a direction must define at least one message');
+  }
+
+  /** Names of the messages, in definition order. */
+  get names(): string[] {
+    return [...this.schemas.keys()];
+  }
+
+  /**
+   * Validate a decoded value against the schemas.
+   * @returns the typed message, or the {@link DecodeError} explaining why it is not one.
+   */
+  parse(value: unknown): M | DecodeError {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return new MalformedMessageError('payload is not an object');
+    }
+    const tagValue: unknown = (value as Record<string, unknown>)[this.tag];
+    if (typeof tagValue !== 'string') {
+      return new UnknownMessageError(this.tag, tagValue === undefined ? undefined : String(tagValue));
+    }
+    const schema = this.schemas.get(tagValue);
+    if (schema === undefined) return new UnknownMessageError(this.tag, tagValue);
+    const result = schema.safeParse(value);
+    if (!result.success) {
+      const issues = result.error.issues.map((i) => ({ path: i.path, code: i.code, message: i.message }));
+      return new InvalidMessageError(tagValue, issues);
+    }
+    // The schema for this tag produces exactly the member of M named by the tag.
+    return result.data as M;
+  }
+}
+
+/**
+ * A protocol: the messages each side may send, their wire format and error replies.
+ * Create one with {@link defineProtocol}.
+ *
+ * @typeParam C - messages sent by the client (client → server).
+ * @typeParam S - messages sent by the server (server → client).
+ * @typeParam R - the sides that define an error reply (`'server'`, `'client'`, both or `never`).
+ */
+export interface Protocol<C, S, R extends Side = never> {
+  readonly name: string;
+  readonly tag: string;
+  readonly codec: Codec;
+  /** Messages the client sends. */
+  readonly client: MessageSet<C>;
+  /** Messages the server sends. */
+  readonly server: MessageSet<S>;
+  /** Error replies for `onDecodeError: 'reply'`. */
+  readonly errorReplies: ErrorReplies<C, S>;
+  /** Type-only marker of the sides with an error reply; always `undefined` at run time. */
+  readonly replySides?: R;
+}
+
+/** Messages sent by the client of protocol `P`. */
+export type ClientMessage<P> = P extends Protocol<infer C, unknown, Side> ? C : never;
+/** Messages sent by the server of protocol `P`. */
+export type ServerMessage<P> = P extends Protocol<unknown, infer S, Side> ? S : never;
+/** Messages received by side `W` of protocol `P`. */
+export type InboundOf<P, W extends Side> = W extends 'server' ? ClientMessage<P> : ServerMessage<P>;
+/** Messages sent by side `W` of protocol `P`. */
+export type OutboundOf<P, W extends Side> = W extends 'server' ? ServerMessage<P> : ClientMessage<P>;
+/** Sides of protocol `P` that define an error reply. */
+export type ReplySides<P> = P extends Protocol<unknown, unknown, infer R> ? R : never;
+/** Any protocol (protocols are covariant in their message types, so every one is assignable). */
+export type AnyProtocol = Protocol<unknown, unknown, Side>;
+
+type RepliesOf<R> = R extends object ? (keyof R & Side) : never;
+
+/**
+ * Define a protocol from zod schemas: the messages each side sends, keyed by name.
+ * The tag field (here `kind`) is added to every message and identifies it on the wire.
+ *
+ * @example
+ * ```ts
+ * import { z } from 'zod';
+ * import { defineProtocol } from '@rxmsg/core';
+ *
+ * export const HelloProtocol = defineProtocol({
+ *   name: 'hello',
+ *   tag: 'kind',
+ *   codec: 'text',
+ *   client: { Hello: z.object({ name: z.string() }) },
+ *   server: { World: z.object({ greeting: z.string() }), Oops: z.object({ error: z.string() }) },
+ *   errorReplies: { server: (e) => ({ kind: 'Oops', error: e.code }) },
+ * });
+ * // ClientMessage<typeof HelloProtocol> is { kind: 'Hello'; name: string }
+ * ```
+ */
+export function defineProtocol<
+  const Tag extends string,
+  CM extends MessageSchemas,
+  SM extends MessageSchemas,
+  R extends ErrorReplies<MessageOf<Tag, CM>, MessageOf<Tag, SM>> = Record<never, never>,
+>(definition: ProtocolDefinition<Tag, CM, SM, R>): Protocol<MessageOf<Tag, CM>, MessageOf<Tag, SM>, RepliesOf<R>> {
+  const codec = resolveCodec(definition.codec ?? 'text');
+  return Object.freeze({
+    name: definition.name,
+    tag: definition.tag,
+    codec,
+    client: new MessageSet<MessageOf<Tag, CM>>(definition.tag, definition.client),
+    server: new MessageSet<MessageOf<Tag, SM>>(definition.tag, definition.server),
+    errorReplies: Object.freeze({ ...definition.errorReplies }),
+  });
+}
+
+function resolveCodec(codec: CodecName | Codec): Codec {
+  if (typeof codec !== 'string') return codec;
+  return codec === 'text' ? textCodec : binaryCodec;
+}

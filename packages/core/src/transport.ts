@@ -1,0 +1,74 @@
+import type { Observable } from 'rxjs';
+import type { Address } from './address.js';
+import type { TransportError } from './errors.js';
+
+/** Callbacks a {@link Connection} delivers its events to. */
+export interface ConnectionHandlers {
+  /** Bytes received (stream transports), or one whole payload (message transports). */
+  data(chunk: Uint8Array): void;
+  /** The remote side finished sending; writing is still possible. */
+  end(): void;
+  /** The transport's write buffer emptied after {@link Connection.write} returned `false`. */
+  drain(): void;
+  /** The connection is gone. Called exactly once, last; `error` is set when it failed. */
+  close(error: TransportError | undefined): void;
+}
+
+/**
+ * One open connection, adapted from a platform socket by a transport.
+ * The runtime drives it; applications see it through a peer.
+ */
+export interface Connection {
+  /** `stream`: a byte stream that needs framing; `message`: the transport keeps message boundaries. */
+  readonly framing: 'stream' | 'message';
+  /** The local end, as an address string. */
+  readonly localAddress: string;
+  /** The remote end, as an address string. */
+  readonly remoteAddress: string;
+  /** Bytes received so far. */
+  readonly bytesRead: number;
+  /** Bytes handed to the platform for sending so far. */
+  readonly bytesWritten: number;
+  /** Start delivering events to `handlers`. Called once; no data is lost before it. */
+  start(handlers: ConnectionHandlers): void;
+  /** Send a chunk. `false` means the buffer is full: wait for `drain` before writing more. */
+  write(chunk: string | Uint8Array): boolean;
+  /** Stop reading from the remote side (backpressure). */
+  pause(): void;
+  /** Resume reading. */
+  resume(): void;
+  /** Finish sending after everything written so far; the connection closes when both sides are done. */
+  end(): void;
+  /** Close at once, dropping unsent data. Safe to call more than once. */
+  destroy(): void;
+}
+
+/** Options a transport applies to its sockets. */
+export interface TransportOptions {
+  /** Disable Nagle's algorithm where it applies. */
+  readonly noDelay: boolean;
+}
+
+/** A bound listener. */
+export interface Listener {
+  /** The bound address (the real port when port 0 was asked). */
+  readonly address: string;
+  /** Stop accepting connections (open ones are not touched). Resolves once the listener is closed. */
+  close(): Promise<void>;
+}
+
+/**
+ * Adapts one kind of socket to {@link Connection}. Transports are passed to the
+ * factories explicitly; there is no global registry.
+ */
+export interface Transport {
+  /** The address schemes handled, e.g. `['tcp', 'unix']`. */
+  readonly schemes: readonly string[];
+  /** Bind `address` and hand each accepted connection to `onConnection`. */
+  listen(address: Address, onConnection: (connection: Connection) => void, options: TransportOptions): Promise<Listener>;
+  /**
+   * Connect to `address`. Cold: each subscription dials once, emits the connection and
+   * completes, or errors with a `TransportError`. Unsubscribing before it emits aborts the attempt.
+   */
+  connect(address: Address, options: TransportOptions): Observable<Connection>;
+}

@@ -1,0 +1,56 @@
+import * as runtime from '@rxmsg/runtime';
+import type { AnyProtocol, ConfigInput, EffectiveConfig, ReplySides, Side, Transport } from '@rxmsg/core';
+import { tcpTransport } from '@rxmsg/tcp';
+
+const NODE_TRANSPORTS: readonly Transport[] = Object.freeze([tcpTransport()]);
+
+function withDefaults<O extends { readonly transports?: readonly Transport[] }>(options: O): O {
+  return options.transports === undefined ? { ...options, transports: NODE_TRANSPORTS } : options;
+}
+
+/**
+ * {@link runtime.createServer} with TCP and Unix-socket listeners available by default.
+ *
+ * @example
+ * ```ts
+ * const server = await createServer({
+ *   listen: ['tcp://127.0.0.1:4000', 'unix:/tmp/hello.sock'],
+ *   protocol: HelloProtocol,
+ *   processor: (in$) => in$.pipe(map((m) => ({ kind: 'World', greeting: `hello ${m.name}` }) as const)),
+ * });
+ * ```
+ */
+export function createServer<P extends AnyProtocol, State = unknown, const C extends ConfigInput<'server', ReplySides<P>> = {}>(
+  options: runtime.ServerOptions<P, State, C>,
+): Promise<runtime.Server<P, EffectiveConfig<'server', C>, State>> {
+  return runtime.createServer(withDefaults(options));
+}
+
+/** {@link runtime.createCompositeServer} with TCP and Unix-socket listeners available by default. */
+export function createCompositeServer<K extends string, State, const C extends ConfigInput<'server', Side> = {}>(
+  options: runtime.CompositeServerOptions<K, State, C>,
+): Promise<runtime.CompositeServer<EffectiveConfig<'server', C>, State>> {
+  return runtime.createCompositeServer(withDefaults(options));
+}
+
+/**
+ * {@link runtime.createClient} with TCP and Unix-socket connections available by default.
+ *
+ * @example
+ * ```ts
+ * const client = createClient({ connect: 'tcp://127.0.0.1:4000', protocol: HelloProtocol, processor });
+ * await client.closed;
+ * ```
+ */
+export function createClient<P extends AnyProtocol, State = unknown, const C extends ConfigInput<'client', ReplySides<P>> = {}>(
+  options: runtime.ClientOptions<P, State, C>,
+): runtime.Client<P, EffectiveConfig<'client', C>> {
+  return runtime.createClient(withDefaults(options));
+}
+
+/** {@link runtime.createCompositeClient} with TCP and Unix-socket connections available by default. */
+export function createCompositeClient<K extends string, State, const C extends ConfigInput<'client', Side> = {}>(
+  options: runtime.CompositeClientOptions<K, State, C>,
+): runtime.ClientHandle<EffectiveConfig<'client', C>, unknown, unknown> {
+  return runtime.createCompositeClient(withDefaults(options));
+}

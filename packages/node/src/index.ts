@@ -1,0 +1,16 @@
+/**
+ * `@rxmsg/node`: rxmsg for Node.js. The runtime's factories with the TCP and Unix-socket
+ * transport built in, and everything from `@rxmsg/core` and `@rxmsg/runtime` re-exported.
+ *
+ * @example
+ * ```ts
+ * import { createServer, createClient, defineProtocol } from '@rxmsg/node';
+ * const server = await createServer({ listen: 'tcp://127.0.0.1:0', protocol, processor });
+ * const client = createClient({ connect: server.addresses()[0]!, protocol, processor: clientProcessor });
+ * ```
+ * @packageDocumentation
+ */
+export * from '@rxmsg/core';
+export * from '@rxmsg/runtime';
+export { createClient, createCompositeClient, createCompositeServer, createServer } from './factories.js';
+export { SocketConnection, tcpTransport } from '@rxmsg/tcp';

@@ -1,0 +1,305 @@
+import { Subject, type Observable } from 'rxjs';
+import {
+  AddressError,
+  parseAddress,
+  resolveConfig,
+  type AnyProtocol,
+  type ConfigInput,
+  type Connection,
+  type EffectiveConfig,
+  type Listener,
+  type Peer,
+  type ReplySides,
+  type ServerConfig,
+  type ServerMessage,
+  type ClientMessage,
+  type ServerProcessor,
+  type Side,
+  type Transport,
+} from '@rxmsg/core';
+import type { ServerEvent } from './events.js';
+import { Session, widenRouter, type Router, type SessionInfo } from './session.js';
+import { eraseStage, type ErasedStage, type Stage } from './stage.js';
+
+/** One live connection in a {@link ServerSnapshot}. */
+export interface ConnectionSnapshot {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly listener: string;
+  /** Protocol being spoken, if any. */
+  readonly protocol: string | undefined;
+  /** When it connected (ms since the epoch). */
+  readonly since: number;
+  readonly messagesIn: number;
+  readonly messagesOut: number;
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+}
+
+/** A server's listeners and live connections at one instant. */
+export interface ServerSnapshot {
+  readonly listeners: readonly { readonly address: string; readonly connections: number }[];
+  readonly connections: readonly ConnectionSnapshot[];
+}
+
+/** What every server handle offers. */
+export interface ServerHandle<C, P> {
+  /** The effective config, frozen. */
+  readonly config: C;
+  /** Each connection as it opens. Hot; completes when the server is closed. */
+  readonly connections$: Observable<P>;
+  /** Listening, connections, protocol changes, errors, stop. Hot; completes after `stopped`. */
+  readonly events$: Observable<ServerEvent>;
+  /** The bound addresses, with real ports. */
+  addresses(): string[];
+  /** Listeners and live connections with their counters. */
+  snapshot(): ServerSnapshot;
+  /**
+   * Stop accepting, let processors finish and queues flush up to `flushTimeoutMs`, close every
+   * connection. Resolves when every socket and listener is gone. Safe to call twice.
+   */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createCompositeServer}. */
+export interface CompositeServerOptions<K extends string, State, C> {
+  /** One address or several (`tcp://host:port`, `unix:/path`, ...); all are served alike. */
+  readonly listen: string | readonly string[];
+  /** Transports for the address schemes used (`@rxmsg/node` supplies TCP and Unix sockets by default). */
+  readonly transports?: readonly Transport[];
+  /** The protocols of the stack, each with its server processor, keyed by name. */
+  readonly stages: { readonly [N in K]: Stage<'server', AnyProtocol, State> };
+  /** Creates each connection's state. */
+  readonly initialState: (peer: Omit<SessionInfo<State>, 'state'>) => State;
+  /** Picks the next stage, or `null` to end the connection. */
+  readonly router: Router<State, K>;
+  /** Server config (validated once, here). */
+  readonly config?: C;
+}
+
+/** Handle of a composite server; `connections$` emits what the router sees of each connection. */
+export type CompositeServer<C, State> = ServerHandle<C, SessionInfo<State>>;
+
+interface BoundListener {
+  readonly listener: Listener;
+  readonly sessions: Set<Session<unknown>>;
+}
+
+async function bindAll(
+  listen: string | readonly string[],
+  transports: readonly Transport[],
+  config: ServerConfig,
+  accept: (connection: Connection, bound: BoundListener) => void,
+): Promise<BoundListener[]> {
+  const list = typeof listen === 'string' ? [listen] : [...listen];
+  if (list.length === 0) throw new AddressError('', 'no listen address given');
+  const parsed = list.map((text) => {
+    const address = parseAddress(text);
+    const transport = transports.find((t) => t.schemes.includes(address.scheme));
+    if (transport === undefined) throw new AddressError(text, `no transport for "${address.scheme}"`);
+    return { address, transport };
+  });
+  const bound: BoundListener[] = [];
+  try {
+    for (const { address, transport } of parsed) {
+      const entry: { listener?: Listener; sessions: Set<Session<unknown>> } = { sessions: new Set() };
+      entry.listener = await transport.listen(address, (c) => accept(c, entry as BoundListener), { noDelay: config.noDelay });
+      bound.push(entry as BoundListener);
+    }
+  } catch (error) {
+    await Promise.all(bound.map((b) => b.listener.close()));
+    throw error;
+  }
+  return bound;
+}
+
+/**
+ * The one server implementation: every connection runs through a stack of stages
+ * chosen by a router. {@link createServer} is its single-stage case.
+ */
+async function startServer<State, C, P>(
+  listen: string | readonly string[],
+  transports: readonly Transport[],
+  stages: ReadonlyMap<string, ErasedStage<State>>,
+  initialState: (peer: Omit<SessionInfo<State>, 'state'>) => State,
+  router: Router<State>,
+  config: ServerConfig,
+  exposePeer: (session: Session<State>) => P,
+): Promise<ServerHandle<C, P>> {
+  const events = new Subject<ServerEvent>();
+  const connections = new Subject<P>();
+  const sessions = new Set<Session<State>>();
+  let nextId = 1;
+  let stopping: Promise<void> | undefined;
+  let allClosed: (() => void) | undefined;
+
+  const accept = (connection: Connection, bound: BoundListener): void => {
+    if (stopping !== undefined) {
+      connection.destroy();
+      return;
+    }
+    const id = nextId++;
+    const listener = bound.listener.address;
+    const base = { id, remoteAddress: connection.remoteAddress, listener };
+    let state: State;
+    try {
+      state = initialState(base);
+    } catch {
+      connection.destroy();
+      return;
+    }
+    const session: Session<State> = new Session<State>({
+      id,
+      side: 'server',
+      connection,
+      listener,
+      config,
+      state,
+      stages,
+      router,
+      emit: (e) => events.next(e),
+      onClosed: (s) => {
+        sessions.delete(s);
+        bound.sessions.delete(s as Session<unknown>);
+        if (sessions.size === 0) allClosed?.();
+      },
+    });
+    sessions.add(session);
+    bound.sessions.add(session as Session<unknown>);
+    events.next({ type: 'connected', peerId: id, remoteAddress: connection.remoteAddress, listener });
+    session.start();
+    if (sessions.has(session)) connections.next(exposePeer(session));
+  };
+
+  const bound = await bindAll(listen, transports, config, accept);
+  for (const b of bound) events.next({ type: 'listening', address: b.listener.address });
+
+  return {
+    config: config as C,
+    connections$: connections.asObservable(),
+    events$: events.asObservable(),
+    addresses: () => bound.map((b) => b.listener.address),
+    snapshot: () => ({
+      listeners: bound.map((b) => ({ address: b.listener.address, connections: b.sessions.size })),
+      connections: [...sessions].map((s) => ({
+        id: s.id,
+        remoteAddress: s.peerInfo.remoteAddress,
+        listener: s.peerInfo.listener,
+        protocol: s.protocol,
+        since: s.since,
+        ...s.stats(),
+      })),
+    }),
+    close: () => {
+      stopping ??= (async () => {
+        const listenersClosed = Promise.all(bound.map((b) => b.listener.close()));
+        const drained = new Promise<void>((resolve) => {
+          allClosed = resolve;
+          if (sessions.size === 0) resolve();
+        });
+        for (const s of [...sessions]) s.close('shutdown');
+        await Promise.all([listenersClosed, drained]);
+        events.next({ type: 'stopped' });
+        events.complete();
+        connections.complete();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/**
+ * Start a composite server: several protocols over one set of listeners. Each connection
+ * starts with `initialState`, the router picks its first protocol, and each time that
+ * protocol's processor completes the router is asked again (same peer id, same state
+ * object) until it answers `null`. Bytes received after the last message of one protocol
+ * are decoded by the next: nothing is lost at a handover.
+ *
+ * @example
+ * ```ts
+ * const server = await createCompositeServer({
+ *   listen: 'tcp://127.0.0.1:0',
+ *   transports: [tcpTransport()],
+ *   stages: { login: serverStage(Login, loginProcessor), chat: serverStage(Chat, chatProcessor) },
+ *   initialState: () => ({ user: undefined as string | undefined }),
+ *   router: (state, _peer, previous) => (previous === null ? 'login' : previous === 'login' && state.user ? 'chat' : null),
+ * });
+ * ```
+ * @throws {@link ConfigError} for an invalid config, {@link AddressError} for a bad address, `TransportError` when binding fails.
+ */
+export async function createCompositeServer<K extends string, State, const C extends ConfigInput<'server', Side> = {}>(
+  options: CompositeServerOptions<K, State, C>,
+): Promise<CompositeServer<EffectiveConfig<'server', C>, State>> {
+  const stages = new Map<string, ErasedStage<State>>();
+  const replySides = new Set<Side>(['server', 'client']);
+  for (const [name, stage] of Object.entries<Stage<'server', AnyProtocol, State>>(options.stages)) {
+    stages.set(name, eraseStage(stage));
+    if (stage.protocol.errorReplies.server === undefined) replySides.delete('server');
+  }
+  const config = resolveConfig('server', options.config, [...replySides]);
+  return startServer<State, EffectiveConfig<'server', C>, SessionInfo<State>>(
+    options.listen,
+    options.transports ?? [],
+    stages,
+    options.initialState,
+    widenRouter(options.router),
+    config,
+    (s) => s.peerInfo,
+  );
+}
+
+/** Options of {@link createServer}. */
+export interface ServerOptions<P extends AnyProtocol, State, C> {
+  /** One address or several (`tcp://host:port`, `unix:/path`); all are served alike. */
+  readonly listen: string | readonly string[];
+  /** Transports for the address schemes used (`@rxmsg/node` supplies TCP and Unix sockets by default). */
+  readonly transports?: readonly Transport[];
+  /** The protocol spoken. */
+  readonly protocol: P;
+  /** Run once per connection: `(incoming$, peer) => outgoing$`. */
+  readonly processor: ServerProcessor<P, State>;
+  /** Creates each connection's state; `{}` by default. */
+  readonly initialState?: (peer: Omit<SessionInfo<State>, 'state'>) => State;
+  /** Server config (validated once, here). */
+  readonly config?: C;
+}
+
+/** A single-protocol server: `connections$` emits each connection's peer. */
+export type Server<P extends AnyProtocol, C, State = unknown> = ServerHandle<C, Peer<ClientMessage<P>, ServerMessage<P>, State>>;
+
+const MAIN = 'main';
+
+/**
+ * Start a server speaking one protocol on one or more addresses.
+ *
+ * @example
+ * ```ts
+ * const server = await createServer({
+ *   listen: 'tcp://127.0.0.1:4000',
+ *   transports: [tcpTransport()],
+ *   protocol: HelloProtocol,
+ *   processor: (in$) => in$.pipe(map((m) => ({ kind: 'World', greeting: `hello ${m.name}` }))),
+ *   config: { maxFrameBytes: 4096, onDecodeError: 'reply' } as const,
+ * });
+ * console.log(server.addresses());
+ * await server.close();
+ * ```
+ * @throws {@link ConfigError} for an invalid config, {@link AddressError} for a bad address, `TransportError` when binding fails.
+ */
+export async function createServer<P extends AnyProtocol, State = unknown, const C extends ConfigInput<'server', ReplySides<P>> = {}>(
+  options: ServerOptions<P, State, C>,
+): Promise<Server<P, EffectiveConfig<'server', C>, State>> {
+  const config = resolveConfig('server', options.config, options.protocol.errorReplies.server ? ['server'] : []);
+  const stages = new Map([[MAIN, eraseStage<'server', P, State>({ protocol: options.protocol, processor: options.processor })]]);
+  const initialState = options.initialState ?? (() => ({}) as State);
+  return startServer(
+    options.listen,
+    options.transports ?? [],
+    stages,
+    initialState,
+    (_state, _peer, previous) => (previous === null ? MAIN : null),
+    config,
+    // A single-stage session's peer speaks P; the cast restores the types erased for storage.
+    (s) => s.currentPeer as unknown as Peer<ClientMessage<P>, ServerMessage<P>, State>,
+  );
+}

@@ -1,0 +1,7 @@
+/**
+ * `@rxmsg/tcp`: the Node transport for TCP (`tcp://host:port`) and Unix domain
+ * sockets (`unix:/path`).
+ * @packageDocumentation
+ */
+export { SocketConnection } from './socket-connection.js';
+export { tcpTransport } from './tcp-transport.js';
