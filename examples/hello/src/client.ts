@@ -1,6 +1,6 @@
 import { concat, ignoreElements, of, take } from 'rxjs';
 import { createClient, type ClientProcessor } from '@rxmsg/node';
-import { HelloProtocol } from './protocol.js';
+import { HelloProtocol } from './protocol';
 
 /** Says Hello once, waits for the answer, then completes (which closes the connection). */
 export function helloClientProcessor(name: string): ClientProcessor<typeof HelloProtocol> {

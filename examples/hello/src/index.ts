@@ -1,4 +1,4 @@
 /** The hello example: protocol, server and client. */
-export { HelloProtocol } from './protocol.js';
-export { helloServerProcessor, startHelloServer } from './server.js';
-export { greet, helloClientProcessor } from './client.js';
+export { HelloProtocol } from './protocol';
+export { helloServerProcessor, startHelloServer } from './server';
+export { greet, helloClientProcessor } from './client';

@@ -1,5 +1,5 @@
-import { greet } from './client.js';
-import { startHelloServer } from './server.js';
+import { greet } from './client';
+import { startHelloServer } from './server';
 
 /** Run the server and a client on loopback, print the exchange, exit 0 on success. */
 async function main(): Promise<void> {

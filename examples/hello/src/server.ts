@@ -1,6 +1,6 @@
 import { map } from 'rxjs';
 import { createServer, type ServerProcessor } from '@rxmsg/node';
-import { HelloProtocol } from './protocol.js';
+import { HelloProtocol } from './protocol';
 
 /** Answers every Hello with a World greeting. */
 export const helloServerProcessor: ServerProcessor<typeof HelloProtocol> = (incoming$) =>

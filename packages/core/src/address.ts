@@ -1,4 +1,4 @@
-import { AddressError } from './errors.js';
+import { AddressError } from './errors';
 
 /** A host and port address: `tcp://127.0.0.1:4000`, `tls://…`, `ws://host:port/path`. */
 export interface InetAddress {

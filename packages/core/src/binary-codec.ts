@@ -1,7 +1,7 @@
 import { Packr } from 'msgpackr';
-import type { Codec } from './codec.js';
-import { MalformedMessageError } from './errors.js';
-import { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer.js';
+import type { Codec } from './codec';
+import { MalformedMessageError } from './errors';
+import { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
 
 // Plain MessagePack (no msgpackr records or extensions) so any MessagePack library can speak it.
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, int64AsType: 'number' });

@@ -1,4 +1,4 @@
-import type { Framer } from './framer.js';
+import type { Framer } from './framer';
 
 /**
  * A wire format: how messages become bytes and back. Each protocol picks one.

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ConfigError } from './errors.js';
-import type { Side } from './protocol.js';
+import { ConfigError } from './errors';
+import type { Side } from './protocol';
 
 /**
  * What a side does with inbound bytes that do not decode to a valid message:

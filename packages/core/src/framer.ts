@@ -1,4 +1,4 @@
-import type { DecodeError } from './errors.js';
+import type { DecodeError } from './errors';
 
 /**
  * What {@link Framer.next} returns: a complete frame's payload, a framing error

@@ -3,12 +3,12 @@
  * typed errors, and the transport and processor interfaces. Browser-safe.
  * @packageDocumentation
  */
-export { formatAddress, parseAddress } from './address.js';
-export type { Address, InetAddress, UnixAddress } from './address.js';
-export { binaryCodec } from './binary-codec.js';
-export { concatBytes, utf8Length } from './bytes.js';
-export type { Codec } from './codec.js';
-export { CLIENT_CONFIG_DEFAULTS, SERVER_CONFIG_DEFAULTS, resolveConfig } from './config.js';
+export { formatAddress, parseAddress } from './address';
+export type { Address, InetAddress, UnixAddress } from './address';
+export { binaryCodec } from './binary-codec';
+export { concatBytes, utf8Length } from './bytes';
+export type { Codec } from './codec';
+export { CLIENT_CONFIG_DEFAULTS, SERVER_CONFIG_DEFAULTS, resolveConfig } from './config';
 export type {
   BaseConfig,
   ClientConfig,
@@ -17,7 +17,7 @@ export type {
   EffectiveConfig,
   RetryPolicy,
   ServerConfig,
-} from './config.js';
+} from './config';
 export {
   AddressError,
   ClosedError,
@@ -36,13 +36,13 @@ export {
   TransportError,
   UnknownMessageError,
   toRxmsgError,
-} from './errors.js';
-export type { DecodeErrorCode, MessageIssue, RxmsgErrorCode } from './errors.js';
-export type { FrameResult, Framer } from './framer.js';
-export { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer.js';
-export { LineFramer } from './line-framer.js';
-export type { ClientProcessor, Peer, Processor, ServerProcessor } from './processor.js';
-export { MessageSet, defineProtocol } from './protocol.js';
+} from './errors';
+export type { DecodeErrorCode, MessageIssue, RxmsgErrorCode } from './errors';
+export type { FrameResult, Framer } from './framer';
+export { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
+export { LineFramer } from './line-framer';
+export type { ClientProcessor, Peer, Processor, ServerProcessor } from './processor';
+export { MessageSet, defineProtocol } from './protocol';
 export type {
   AnyProtocol,
   ClientMessage,
@@ -58,8 +58,8 @@ export type {
   ReplySides,
   ServerMessage,
   Side,
-} from './protocol.js';
-export { backoffDelay, retryBackoff } from './retry-backoff.js';
-export type { RetryBackoffOptions } from './retry-backoff.js';
-export { textCodec } from './text-codec.js';
-export type { Connection, ConnectionHandlers, Listener, Transport, TransportOptions } from './transport.js';
+} from './protocol';
+export { backoffDelay, retryBackoff } from './retry-backoff';
+export type { RetryBackoffOptions } from './retry-backoff';
+export { textCodec } from './text-codec';
+export type { Connection, ConnectionHandlers, Listener, Transport, TransportOptions } from './transport';

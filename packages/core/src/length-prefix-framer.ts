@@ -1,6 +1,6 @@
-import { concatBytes } from './bytes.js';
-import { FrameTooLargeError, FrameTruncatedError, type DecodeError } from './errors.js';
-import type { FrameResult, Framer } from './framer.js';
+import { concatBytes } from './bytes';
+import { FrameTooLargeError, FrameTruncatedError, type DecodeError } from './errors';
+import type { FrameResult, Framer } from './framer';
 
 /** Bytes of the big-endian length prefix. */
 export const LENGTH_PREFIX_BYTES = 4;

@@ -1,5 +1,5 @@
 import type { Observable } from 'rxjs';
-import type { ClientMessage, ServerMessage } from './protocol.js';
+import type { ClientMessage, ServerMessage } from './protocol';
 
 /**
  * One connection as a processor sees it, under the protocol it is speaking now.

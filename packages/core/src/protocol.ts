@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { binaryCodec } from './binary-codec.js';
-import type { Codec } from './codec.js';
+import { binaryCodec } from './binary-codec';
+import type { Codec } from './codec';
 import {
   InvalidMessageError,
   MalformedMessageError,
   ProtocolDefinitionError,
   UnknownMessageError,
   type DecodeError,
-} from './errors.js';
-import { textCodec } from './text-codec.js';
+} from './errors';
+import { textCodec } from './text-codec';
 
 /** Which end of a connection: the one that listened or the one that connected. */
 export type Side = 'server' | 'client';

@@ -1,5 +1,5 @@
 import { asyncScheduler, retry, timer, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
-import type { RetryPolicy } from './config.js';
+import type { RetryPolicy } from './config';
 
 /**
  * Delay before retry number `retry` (1 for the first retry) under `policy`:

@@ -1,7 +1,7 @@
-import { utf8Length } from './bytes.js';
-import type { Codec } from './codec.js';
-import { MalformedMessageError } from './errors.js';
-import { LineFramer } from './line-framer.js';
+import { utf8Length } from './bytes';
+import type { Codec } from './codec';
+import { MalformedMessageError } from './errors';
+import { LineFramer } from './line-framer';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 

@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
-import type { Address } from './address.js';
-import type { TransportError } from './errors.js';
+import type { Address } from './address';
+import type { TransportError } from './errors';
 
 /** Callbacks a {@link Connection} delivers its events to. */
 export interface ConnectionHandlers {

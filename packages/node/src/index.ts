@@ -12,5 +12,5 @@
  */
 export * from '@rxmsg/core';
 export * from '@rxmsg/runtime';
-export { createClient, createCompositeClient, createCompositeServer, createServer } from './factories.js';
+export { createClient, createCompositeClient, createCompositeServer, createServer } from './factories';
 export { SocketConnection, tcpTransport } from '@rxmsg/tcp';

@@ -20,9 +20,9 @@ import {
   type Side,
   type Transport,
 } from '@rxmsg/core';
-import type { ClientEvent } from './events.js';
-import { Session, widenRouter, type Router, type SessionInfo } from './session.js';
-import { eraseStage, type ErasedStage, type Stage } from './stage.js';
+import type { ClientEvent } from './events';
+import { Session, widenRouter, type Router, type SessionInfo } from './session';
+import { eraseStage, type ErasedStage, type Stage } from './stage';
 
 /** Where a client is in its life. */
 export type ClientStatus =

@@ -3,11 +3,11 @@
  * protocol stacking. Browser-safe: transports are passed in.
  * @packageDocumentation
  */
-export { createClient, createCompositeClient } from './client.js';
-export type { Client, ClientHandle, ClientOptions, ClientStatus, CompositeClientOptions } from './client.js';
-export type { ClientEvent, ConnectionEvent, DisconnectReason, ServerEvent } from './events.js';
-export { OutboundQueue } from './outbound-queue.js';
-export { createCompositeServer, createServer } from './server.js';
+export { createClient, createCompositeClient } from './client';
+export type { Client, ClientHandle, ClientOptions, ClientStatus, CompositeClientOptions } from './client';
+export type { ClientEvent, ConnectionEvent, DisconnectReason, ServerEvent } from './events';
+export { OutboundQueue } from './outbound-queue';
+export { createCompositeServer, createServer } from './server';
 export type {
   CompositeServer,
   CompositeServerOptions,
@@ -16,8 +16,8 @@ export type {
   ServerHandle,
   ServerOptions,
   ServerSnapshot,
-} from './server.js';
-export { Session } from './session.js';
-export type { Router, SessionInfo, SessionOptions, SessionStats } from './session.js';
-export { eraseStage } from './stage.js';
-export type { ErasedStage, Stage } from './stage.js';
+} from './server';
+export { Session } from './session';
+export type { Router, SessionInfo, SessionOptions, SessionStats } from './session';
+export { eraseStage } from './stage';
+export type { ErasedStage, Stage } from './stage';

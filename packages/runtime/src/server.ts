@@ -17,9 +17,9 @@ import {
   type Side,
   type Transport,
 } from '@rxmsg/core';
-import type { ServerEvent } from './events.js';
-import { Session, widenRouter, type Router, type SessionInfo } from './session.js';
-import { eraseStage, type ErasedStage, type Stage } from './stage.js';
+import type { ServerEvent } from './events';
+import { Session, widenRouter, type Router, type SessionInfo } from './session';
+import { eraseStage, type ErasedStage, type Stage } from './stage';
 
 /** One live connection in a {@link ServerSnapshot}. */
 export interface ConnectionSnapshot {

@@ -13,10 +13,10 @@ import {
   type TransportError,
   toRxmsgError,
 } from '@rxmsg/core';
-import type { ConnectionEvent, DisconnectReason } from './events.js';
-import { OutboundQueue } from './outbound-queue.js';
-import type { ErasedStage } from './stage.js';
-import { unrefTimeout, type TimerHandle } from './timers.js';
+import type { ConnectionEvent, DisconnectReason } from './events';
+import { OutboundQueue } from './outbound-queue';
+import type { ErasedStage } from './stage';
+import { unrefTimeout, type TimerHandle } from './timers';
 
 /** What the router sees of a connection. */
 export interface SessionInfo<State> {

@@ -3,5 +3,5 @@
  * sockets (`unix:/path`).
  * @packageDocumentation
  */
-export { SocketConnection } from './socket-connection.js';
-export { tcpTransport } from './tcp-transport.js';
+export { SocketConnection } from './socket-connection';
+export { tcpTransport } from './tcp-transport';

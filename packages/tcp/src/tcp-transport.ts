@@ -10,7 +10,7 @@ import {
   type Transport,
   type TransportOptions,
 } from '@rxmsg/core';
-import { SocketConnection } from './socket-connection.js';
+import { SocketConnection } from './socket-connection';
 
 function remoteOf(socket: Socket, address: Address): string {
   if (address.kind === 'unix') return `unix:${address.path}`;

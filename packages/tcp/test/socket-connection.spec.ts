@@ -1,0 +1,46 @@
+import { expect } from 'chai';
+import { firstValueFrom } from 'rxjs';
+import { TransportError, parseAddress, type Connection } from '@rxmsg/core';
+import { tcpTransport } from '@rxmsg/tcp';
+
+describe('tcpTransport', () => {
+  it('connects, exchanges bytes and reports close once', async () => {
+    const t = tcpTransport();
+    let serverSide: Connection | undefined;
+    const listener = await t.listen(parseAddress('tcp://127.0.0.1:0'), (c) => (serverSide = c), { noDelay: true });
+    const client = await firstValueFrom(t.connect(parseAddress(listener.address), { noDelay: true }));
+    const received: Uint8Array[] = [];
+    let closes = 0;
+    const done = new Promise<void>((resolve) => {
+      client.start({
+        data: (c) => received.push(c),
+        end: () => client.end(),
+        drain: () => {},
+        close: () => {
+          closes++;
+          resolve();
+        },
+      });
+    });
+    while (serverSide === undefined) await new Promise((r) => setTimeout(r, 5));
+    const server = serverSide;
+    server.start({ data: () => {}, end: () => {}, drain: () => {}, close: () => {} });
+    server.write('abc');
+    server.end();
+    await done;
+    expect(Buffer.concat(received).toString()).to.equal('abc');
+    expect(closes).to.equal(1);
+    expect(client.bytesRead).to.equal(3);
+    await listener.close();
+  });
+
+  it('fails to connect with a TransportError', async () => {
+    const t = tcpTransport();
+    const listener = await t.listen(parseAddress('tcp://127.0.0.1:0'), (c) => c.destroy(), { noDelay: true });
+    const address = listener.address;
+    await listener.close();
+    const error: unknown = await firstValueFrom(t.connect(parseAddress(address), { noDelay: true })).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(TransportError);
+    expect((error as TransportError).code).to.equal('TRANSPORT_FAILED');
+  });
+});

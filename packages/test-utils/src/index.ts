@@ -1,0 +1,5 @@
+/** Helpers shared by rxmsg's own tests. Not published. */
+export { activeResources, leakedResources } from './handles';
+export { RawSocket } from './raw-socket';
+export { tempSocketPath } from './temp-socket-path';
+export { delay, eventually, waitFor } from './wait-for';

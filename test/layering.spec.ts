@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import { builtinModules } from 'node:module';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+/**
+ * Layers point one way: a package may import only packages of a lower layer that it
+ * declares as dependencies. Browser-safe packages import no Node built-ins.
+ */
+const ROOT = join(__dirname, '..');
+const LAYERS: Record<string, number> = {
+  '@rxmsg/core': 0,
+  '@rxmsg/tcp': 1,
+  '@rxmsg/test-utils': 1,
+  '@rxmsg/runtime': 2,
+  '@rxmsg/node': 3,
+};
+const EXAMPLE_LAYER = 10;
+const BROWSER_SAFE = new Set(['@rxmsg/core', '@rxmsg/runtime']);
+
+interface Pkg {
+  name: string;
+  dir: string;
+  deps: Set<string>;
+  devDeps: Set<string>;
+}
+
+function packages(): Pkg[] {
+  const out: Pkg[] = [];
+  for (const group of ['packages', 'examples']) {
+    for (const d of readdirSync(join(ROOT, group))) {
+      const dir = join(ROOT, group, d);
+      const json = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name: string;
+        dependencies?: Record<string, string>;
+        devDependencies?: Record<string, string>;
+      };
+      out.push({
+        name: json.name,
+        dir,
+        deps: new Set(Object.keys(json.dependencies ?? {})),
+        devDeps: new Set(Object.keys(json.devDependencies ?? {})),
+      });
+    }
+  }
+  return out;
+}
+
+function tsFiles(dir: string): string[] {
+  let files: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return files;
+  }
+  for (const e of entries) {
+    if (e === 'node_modules' || e === 'dist') continue;
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) files = files.concat(tsFiles(p));
+    else if (/\.tsx?$/.test(e) && !e.endsWith('.d.ts')) files.push(p);
+  }
+  return files;
+}
+
+const IMPORT = /(?:^|\s)(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/gm;
+
+function imports(file: string): string[] {
+  // Comments (TSDoc examples included) are not imports.
+  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
+  const found: string[] = [];
+  for (const m of text.matchAll(IMPORT)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (spec !== undefined) found.push(spec);
+  }
+  return found;
+}
+
+function packageName(spec: string): string {
+  const parts = spec.split('/');
+  return spec.startsWith('@') ? `${parts[0]}/${parts[1]}` : parts[0]!;
+}
+
+const isBuiltin = (spec: string): boolean => spec.startsWith('node:') || builtinModules.includes(packageName(spec));
+
+const rootDevDeps = new Set(
+  Object.keys((JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { devDependencies?: Record<string, string> }).devDependencies ?? {}),
+);
+
+export function layeringViolations(): string[] {
+  const problems: string[] = [];
+  for (const pkg of packages()) {
+    const layer = LAYERS[pkg.name] ?? (pkg.name.startsWith('@rxmsg-examples/') ? EXAMPLE_LAYER : undefined);
+    if (layer === undefined) {
+      problems.push(`${pkg.name}: not assigned to a layer in test/layering.spec.ts`);
+      continue;
+    }
+    for (const [kind, files] of [
+      ['src', tsFiles(join(pkg.dir, 'src'))],
+      ['test', tsFiles(join(pkg.dir, 'test'))],
+    ] as const) {
+      for (const file of files) {
+        const where = relative(ROOT, file);
+        for (const spec of imports(file)) {
+          if (spec.startsWith('.')) {
+            if (spec.includes('/src/') || spec.startsWith('../../')) problems.push(`${where}: relative import "${spec}" leaves its package`);
+            continue;
+          }
+          if (isBuiltin(spec)) {
+            if (kind === 'src' && BROWSER_SAFE.has(pkg.name)) problems.push(`${where}: browser-safe package imports Node built-in "${spec}"`);
+            continue;
+          }
+          const name = packageName(spec);
+          if (spec !== name && name.startsWith('@rxmsg')) problems.push(`${where}: deep import "${spec}"`);
+          const declared = pkg.deps.has(name) || (kind === 'test' && (pkg.devDeps.has(name) || rootDevDeps.has(name)));
+          if (!declared && name !== pkg.name) problems.push(`${where}: imports undeclared "${name}"`);
+          const target = LAYERS[name];
+          if (target !== undefined && name !== pkg.name && kind === 'src' && target >= layer) {
+            problems.push(`${where}: ${pkg.name} (layer ${layer}) imports ${name} (layer ${target})`);
+          }
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+describe('package layering', () => {
+  it('has no upward, undeclared or deep imports, and no Node built-ins in browser-safe packages', () => {
+    expect(layeringViolations()).to.deep.equal([]);
+  });
+
+  it('sees every package', () => {
+    const names = packages().map((p) => p.name);
+    expect(names).to.include.members(Object.keys(LAYERS));
+  });
+});
