@@ -20,10 +20,12 @@ export type MessageSchema = z.ZodObject<z.core.$ZodShape, z.core.$ZodObjectConfi
 export type MessageSchemas = Readonly<Record<string, MessageSchema>>;
 
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
+/** Drop index signatures (zod types `z.object({})` as `Record<string, never>`). */
+type KnownKeys<T> = { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
 
 /** The union of messages described by `M`, each carrying its name in the `Tag` field. */
 export type MessageOf<Tag extends string, M extends MessageSchemas> = {
-  [K in keyof M & string]: Simplify<{ [T in Tag]: K } & z.output<M[K]>>;
+  [K in keyof M & string]: Simplify<{ [T in Tag]: K } & KnownKeys<z.output<M[K]>>>;
 }[keyof M & string];
 
 /** The wire formats built in: `text` (JSON lines) and `binary` (length-prefixed MessagePack). */

@@ -1,5 +1,5 @@
 import * as runtime from '@rxmsg/runtime';
-import type { AnyProtocol, ConfigInput, EffectiveConfig, ReplySides, Side, Transport } from '@rxmsg/core';
+import type { AnyProtocol, ConfigInput, EffectiveConfig, ReplySides, Transport } from '@rxmsg/core';
 import { tcpTransport } from '@rxmsg/tcp';
 
 const NODE_TRANSPORTS: readonly Transport[] = Object.freeze([tcpTransport()]);
@@ -27,8 +27,12 @@ export function createServer<P extends AnyProtocol, State = unknown, const C ext
 }
 
 /** {@link runtime.createCompositeServer} with TCP and Unix-socket listeners available by default. */
-export function createCompositeServer<K extends string, State, const C extends ConfigInput<'server', Side> = {}>(
-  options: runtime.CompositeServerOptions<K, State, C>,
+export function createCompositeServer<
+  S extends runtime.StageMap<'server', State>,
+  State,
+  const C extends ConfigInput<'server', runtime.CommonReplySides<S>> = {},
+>(
+  options: runtime.CompositeServerOptions<S, State, C>,
 ): Promise<runtime.CompositeServer<EffectiveConfig<'server', C>, State>> {
   return runtime.createCompositeServer(withDefaults(options));
 }
@@ -49,8 +53,12 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
 }
 
 /** {@link runtime.createCompositeClient} with TCP and Unix-socket connections available by default. */
-export function createCompositeClient<K extends string, State, const C extends ConfigInput<'client', Side> = {}>(
-  options: runtime.CompositeClientOptions<K, State, C>,
+export function createCompositeClient<
+  S extends runtime.StageMap<'client', State>,
+  State,
+  const C extends ConfigInput<'client', runtime.CommonReplySides<S>> = {},
+>(
+  options: runtime.CompositeClientOptions<S, State, C>,
 ): runtime.ClientHandle<EffectiveConfig<'client', C>, unknown, unknown> {
   return runtime.createCompositeClient(withDefaults(options));
 }

@@ -22,7 +22,8 @@ import {
 } from '@rxmsg/core';
 import type { ClientEvent } from './events';
 import { Session, widenRouter, type Router, type SessionInfo } from './session';
-import { eraseStage, type ErasedStage, type Stage } from './stage';
+import { clientStage, type CommonReplySides, type Stage } from './stage';
+import { stageTable, type StageMap } from './stage-table';
 
 /** Where a client is in its life. */
 export type ClientStatus =
@@ -64,13 +65,13 @@ interface ClientBaseOptions<C> {
 }
 
 /** Options of {@link createCompositeClient}. */
-export interface CompositeClientOptions<K extends string, State, C> extends ClientBaseOptions<C> {
-  /** The protocols of the stack, each with its client processor. */
-  readonly stages: { readonly [N in K]: Stage<'client', AnyProtocol, State> };
+export interface CompositeClientOptions<S extends StageMap<'client', State>, State, C> extends ClientBaseOptions<C> {
+  /** The protocols of the stack, each with its client processor (see {@link clientStage}). */
+  readonly stages: S;
   /** Creates the connection's state. */
   readonly initialState: (peer: Omit<SessionInfo<State>, 'state'>) => State;
   /** Picks the next stage, or `null` to end the connection. */
-  readonly router: Router<State, K>;
+  readonly router: Router<State, keyof S & string>;
 }
 
 /** Options of {@link createClient}. */
@@ -85,7 +86,7 @@ export interface ClientOptions<P extends AnyProtocol, State, C> extends ClientBa
 
 function startClient<State, C, In, Out>(
   options: ClientBaseOptions<unknown>,
-  stages: ReadonlyMap<string, ErasedStage<State>>,
+  stages: ReadonlyMap<string, Stage<Side, State>>,
   initialState: (peer: Omit<SessionInfo<State>, 'state'>) => State,
   router: Router<State>,
   config: ClientConfig,
@@ -204,16 +205,13 @@ function startClient<State, C, In, Out>(
  * a stack may revisit a protocol (game → lobby → game).
  * @throws {@link ConfigError} for an invalid config, {@link AddressError} for a bad address.
  */
-export function createCompositeClient<K extends string, State, const C extends ConfigInput<'client', Side> = {}>(
-  options: CompositeClientOptions<K, State, C>,
-): ClientHandle<EffectiveConfig<'client', C>, unknown, unknown> {
-  const stages = new Map<string, ErasedStage<State>>();
-  const replySides = new Set<Side>(['server', 'client']);
-  for (const [name, stage] of Object.entries<Stage<'client', AnyProtocol, State>>(options.stages)) {
-    stages.set(name, eraseStage(stage));
-    if (stage.protocol.errorReplies.client === undefined) replySides.delete('client');
-  }
-  const config = resolveConfig('client', options.config, [...replySides]);
+export function createCompositeClient<
+  S extends StageMap<'client', State>,
+  State,
+  const C extends ConfigInput<'client', CommonReplySides<S>> = {},
+>(options: CompositeClientOptions<S, State, C>): ClientHandle<EffectiveConfig<'client', C>, unknown, unknown> {
+  const { stages, replySides } = stageTable('client', options.stages);
+  const config = resolveConfig('client', options.config, replySides);
   return startClient(options, stages, options.initialState, widenRouter(options.router), config);
 }
 
@@ -242,7 +240,7 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
   options: ClientOptions<P, State, C>,
 ): Client<P, EffectiveConfig<'client', C>> {
   const config = resolveConfig('client', options.config, options.protocol.errorReplies.client ? ['client'] : []);
-  const stages = new Map([['main', eraseStage<'client', P, State>({ protocol: options.protocol, processor: options.processor })]]);
+  const stages = new Map([['main', clientStage(options.protocol, options.processor)]]);
   return startClient(
     options,
     stages,

@@ -18,6 +18,8 @@ export type {
   ServerSnapshot,
 } from './server';
 export { Session } from './session';
+export { widenRouter } from './session';
 export type { Router, SessionInfo, SessionOptions, SessionStats } from './session';
-export { eraseStage } from './stage';
-export type { ErasedStage, Stage } from './stage';
+export { clientStage, serverStage } from './stage';
+export type { CommonReplySides, Stage } from './stage';
+export type { StageMap } from './stage-table';

@@ -19,7 +19,8 @@ import {
 } from '@rxmsg/core';
 import type { ServerEvent } from './events';
 import { Session, widenRouter, type Router, type SessionInfo } from './session';
-import { eraseStage, type ErasedStage, type Stage } from './stage';
+import { serverStage, type CommonReplySides, type Stage } from './stage';
+import { stageTable, type StageMap } from './stage-table';
 
 /** One live connection in a {@link ServerSnapshot}. */
 export interface ConnectionSnapshot {
@@ -62,17 +63,17 @@ export interface ServerHandle<C, P> {
 }
 
 /** Options of {@link createCompositeServer}. */
-export interface CompositeServerOptions<K extends string, State, C> {
+export interface CompositeServerOptions<S extends StageMap<'server', State>, State, C> {
   /** One address or several (`tcp://host:port`, `unix:/path`, ...); all are served alike. */
   readonly listen: string | readonly string[];
   /** Transports for the address schemes used (`@rxmsg/node` supplies TCP and Unix sockets by default). */
   readonly transports?: readonly Transport[];
-  /** The protocols of the stack, each with its server processor, keyed by name. */
-  readonly stages: { readonly [N in K]: Stage<'server', AnyProtocol, State> };
+  /** The protocols of the stack, each with its server processor (see {@link serverStage}), keyed by name. */
+  readonly stages: S;
   /** Creates each connection's state. */
   readonly initialState: (peer: Omit<SessionInfo<State>, 'state'>) => State;
   /** Picks the next stage, or `null` to end the connection. */
-  readonly router: Router<State, K>;
+  readonly router: Router<State, keyof S & string>;
   /** Server config (validated once, here). */
   readonly config?: C;
 }
@@ -120,7 +121,7 @@ async function bindAll(
 async function startServer<State, C, P>(
   listen: string | readonly string[],
   transports: readonly Transport[],
-  stages: ReadonlyMap<string, ErasedStage<State>>,
+  stages: ReadonlyMap<string, Stage<Side, State>>,
   initialState: (peer: Omit<SessionInfo<State>, 'state'>) => State,
   router: Router<State>,
   config: ServerConfig,
@@ -227,16 +228,13 @@ async function startServer<State, C, P>(
  * ```
  * @throws {@link ConfigError} for an invalid config, {@link AddressError} for a bad address, `TransportError` when binding fails.
  */
-export async function createCompositeServer<K extends string, State, const C extends ConfigInput<'server', Side> = {}>(
-  options: CompositeServerOptions<K, State, C>,
-): Promise<CompositeServer<EffectiveConfig<'server', C>, State>> {
-  const stages = new Map<string, ErasedStage<State>>();
-  const replySides = new Set<Side>(['server', 'client']);
-  for (const [name, stage] of Object.entries<Stage<'server', AnyProtocol, State>>(options.stages)) {
-    stages.set(name, eraseStage(stage));
-    if (stage.protocol.errorReplies.server === undefined) replySides.delete('server');
-  }
-  const config = resolveConfig('server', options.config, [...replySides]);
+export async function createCompositeServer<
+  S extends StageMap<'server', State>,
+  State,
+  const C extends ConfigInput<'server', CommonReplySides<S>> = {},
+>(options: CompositeServerOptions<S, State, C>): Promise<CompositeServer<EffectiveConfig<'server', C>, State>> {
+  const { stages, replySides } = stageTable('server', options.stages);
+  const config = resolveConfig('server', options.config, replySides);
   return startServer<State, EffectiveConfig<'server', C>, SessionInfo<State>>(
     options.listen,
     options.transports ?? [],
@@ -290,7 +288,7 @@ export async function createServer<P extends AnyProtocol, State = unknown, const
   options: ServerOptions<P, State, C>,
 ): Promise<Server<P, EffectiveConfig<'server', C>, State>> {
   const config = resolveConfig('server', options.config, options.protocol.errorReplies.server ? ['server'] : []);
-  const stages = new Map([[MAIN, eraseStage<'server', P, State>({ protocol: options.protocol, processor: options.processor })]]);
+  const stages = new Map([[MAIN, serverStage(options.protocol, options.processor)]]);
   const initialState = options.initialState ?? (() => ({}) as State);
   return startServer(
     options.listen,

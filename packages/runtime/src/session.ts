@@ -15,7 +15,7 @@ import {
 } from '@rxmsg/core';
 import type { ConnectionEvent, DisconnectReason } from './events';
 import { OutboundQueue } from './outbound-queue';
-import type { ErasedStage } from './stage';
+import type { Stage } from './stage';
 import { unrefTimeout, type TimerHandle } from './timers';
 
 /** What the router sees of a connection. */
@@ -52,7 +52,7 @@ export interface SessionOptions<State> {
   readonly listener: string;
   readonly config: BaseConfig;
   readonly state: State;
-  readonly stages: ReadonlyMap<string, ErasedStage<State>>;
+  readonly stages: ReadonlyMap<string, Stage<Side, State>>;
   readonly router: Router<State>;
   /** Receives every event of this connection. */
   readonly emit: (event: ConnectionEvent) => void;
@@ -64,7 +64,7 @@ export interface SessionOptions<State> {
 
 interface ActiveStage<State> {
   readonly name: string;
-  readonly spec: ErasedStage<State>;
+  readonly spec: Stage<Side, State>;
   readonly framer: Framer;
   readonly observers: Set<Subscriber<unknown>>;
   readonly peer: Peer<unknown, unknown, State>;
@@ -323,7 +323,7 @@ export class Session<State> {
     this.enter(next, spec, remainder);
   }
 
-  private enter(name: string, spec: ErasedStage<State>, remainder: Uint8Array[]): void {
+  private enter(name: string, spec: Stage<Side, State>, remainder: Uint8Array[]): void {
     const framer = spec.protocol.codec.createFramer(this.options.config.maxFrameBytes);
     for (const chunk of remainder) framer.push(chunk);
     const observers = new Set<Subscriber<unknown>>();

@@ -5,7 +5,7 @@ import { parseAddress } from '@rxmsg/core';
 export class RawSocket {
   private readonly chunks: Buffer[] = [];
   private waiters: (() => void)[] = [];
-  /** Resolves when the server closed or ended the connection. */
+  /** Resolves when the connection is closed (the socket ends its side when the server ends its own). */
   readonly ended: Promise<void>;
 
   private constructor(readonly socket: Socket) {
@@ -28,8 +28,8 @@ export class RawSocket {
     return new Promise((resolve, reject) => {
       const s =
         a.kind === 'unix'
-          ? createConnection({ path: a.path, allowHalfOpen: true })
-          : createConnection({ host: a.host, port: a.port, allowHalfOpen: true });
+          ? createConnection({ path: a.path })
+          : createConnection({ host: a.host, port: a.port });
       s.once('error', reject);
       s.once('connect', () => {
         s.off('error', reject);
