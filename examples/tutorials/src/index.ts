@@ -1,0 +1,2 @@
+/** placeholder: replaced by the example's public surface. */
+export {};
