@@ -1,4 +1,4 @@
-import { Packr } from 'msgpackr';
+import { C1, Packr } from 'msgpackr';
 import type { Codec } from './codec';
 import { MalformedMessageError } from './errors';
 import { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
@@ -40,11 +40,15 @@ export const binaryCodec: Codec = {
   decode(payload) {
     if (typeof payload === 'string') throw new MalformedMessageError('binary protocol received a text payload');
     if (payload.length === 0) throw new MalformedMessageError('empty MessagePack payload');
+    let value: unknown;
     try {
-      return packr.unpack(payload) as unknown;
+      value = packr.unpack(payload);
     } catch (cause) {
       throw new MalformedMessageError('payload is not valid MessagePack', { cause });
     }
+    // msgpackr decodes the never-used byte 0xc1 to a marker object instead of failing.
+    if (value === C1) throw new MalformedMessageError('payload is the never-used MessagePack byte 0xc1');
+    return value;
   },
   byteLength: (chunk) => (typeof chunk === 'string' ? chunk.length : chunk.length),
 };

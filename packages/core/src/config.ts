@@ -121,12 +121,7 @@ export function resolveConfig(side: Side, input: unknown, replySides: readonly S
   const parsed = schema.safeParse(input ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const field =
-      issue === undefined
-        ? '(config)'
-        : issue.code === 'unrecognized_keys'
-          ? issue.keys.join(', ')
-          : issue.path.map(String).join('.') || '(config)';
+    const field = (issue === undefined ? '' : issueField(issue)) || '(config)';
     throw new ConfigError(field, parsed.error.issues.map((i) => `${i.path.map(String).join('.') || field}: ${i.message}`), {
       cause: parsed.error,
     });
@@ -139,6 +134,21 @@ export function resolveConfig(side: Side, input: unknown, replySides: readonly S
   }
   if (typeof config.connectRetry === 'object') Object.freeze(config.connectRetry);
   return Object.freeze(config);
+}
+
+/**
+ * Dotted path of the field an issue is about. A retry policy failing a check that zod
+ * treats as fatal (a missing field, a non-integer) is reported as a failed `'none' | RetryPolicy`
+ * union; the policy branch's issue names the field.
+ */
+function issueField(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => [...path, key].join('.')).join(', ');
+  if (issue.code === 'invalid_union') {
+    const nested = issue.errors.map((branch) => branch[0]).find((first) => first !== undefined && first.path.length > 0);
+    if (nested !== undefined) return [...path, issueField(nested)].join('.');
+  }
+  return path.join('.');
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,0 +1,147 @@
+import { expect } from 'chai';
+import { CLIENT_CONFIG_DEFAULTS, ConfigError, SERVER_CONFIG_DEFAULTS, resolveConfig, type Side } from '@rxmsg/core';
+
+const RETRY = { initialMs: 10, maxMs: 1000, factor: 2, jitter: 0.5, maxAttempts: 5 } as const;
+
+describe('resolveConfig', () => {
+  describe('defaults', () => {
+    it('fills every server field', () => {
+      expect(resolveConfig('server', undefined)).to.deep.equal({
+        maxFrameBytes: 1_048_576,
+        sendQueueLimit: 16_384,
+        onDecodeError: 'disconnect',
+        noDelay: true,
+        flushTimeoutMs: 2_000,
+      });
+      expect(resolveConfig('server', {})).to.deep.equal(SERVER_CONFIG_DEFAULTS);
+    });
+
+    it('fills every client field', () => {
+      expect(resolveConfig('client', {})).to.deep.equal({ ...SERVER_CONFIG_DEFAULTS, connectRetry: 'none' });
+      expect(resolveConfig('client', undefined)).to.deep.equal(CLIENT_CONFIG_DEFAULTS);
+    });
+
+    it('overlays the given fields', () => {
+      expect(resolveConfig('server', { maxFrameBytes: 4096, noDelay: false })).to.deep.equal({
+        ...SERVER_CONFIG_DEFAULTS,
+        maxFrameBytes: 4096,
+        noDelay: false,
+      });
+      expect(resolveConfig('client', { connectRetry: RETRY, onDecodeError: 'ignore' })).to.deep.equal({
+        ...CLIENT_CONFIG_DEFAULTS,
+        connectRetry: RETRY,
+        onDecodeError: 'ignore',
+      });
+    });
+
+    it('treats a field given as undefined as absent', () => {
+      expect(resolveConfig('server', { sendQueueLimit: undefined })).to.deep.equal(SERVER_CONFIG_DEFAULTS);
+    });
+
+    it('accepts the boundaries', () => {
+      const config = resolveConfig('client', {
+        maxFrameBytes: 16,
+        sendQueueLimit: 1,
+        flushTimeoutMs: 0,
+        connectRetry: { initialMs: 0, maxMs: 0, factor: 1, jitter: 1, maxAttempts: 1 },
+      });
+      expect(config).to.include({ maxFrameBytes: 16, sendQueueLimit: 1, flushTimeoutMs: 0 });
+      expect(resolveConfig('server', { maxFrameBytes: 0x7fffffff }).maxFrameBytes).to.equal(0x7fffffff);
+    });
+  });
+
+  describe('the result is frozen', () => {
+    it('at the top level', () => {
+      expect(Object.isFrozen(resolveConfig('server', {}))).to.equal(true);
+      expect(Object.isFrozen(resolveConfig('client', { maxFrameBytes: 64 }))).to.equal(true);
+    });
+
+    it('including the retry policy, without freezing the input', () => {
+      const input = { connectRetry: { ...RETRY } };
+      const config = resolveConfig('client', input);
+      expect(Object.isFrozen(config.connectRetry)).to.equal(true);
+      expect(Object.isFrozen(input.connectRetry)).to.equal(false);
+      expect(config.connectRetry).not.to.equal(input.connectRetry);
+    });
+
+    it('so its fields cannot be changed', () => {
+      const config = resolveConfig('server', {});
+      expect(() => Object.assign(config, { maxFrameBytes: 1 })).to.throw(TypeError);
+      expect(config.maxFrameBytes).to.equal(SERVER_CONFIG_DEFAULTS.maxFrameBytes);
+    });
+  });
+
+  describe("onDecodeError 'reply' needs the side's error reply", () => {
+    const cases: [Side, readonly Side[], boolean][] = [
+      ['server', [], false],
+      ['server', ['client'], false],
+      ['server', ['server'], true],
+      ['client', ['server'], false],
+      ['client', ['client'], true],
+      ['client', ['server', 'client'], true],
+    ];
+    for (const [side, replySides, ok] of cases) {
+      it(`${side} with replySides [${replySides.join(', ')}]: ${ok ? 'accepted' : 'ConfigError'}`, () => {
+        const resolve = (): unknown =>
+          side === 'server'
+            ? resolveConfig('server', { onDecodeError: 'reply' }, replySides)
+            : resolveConfig('client', { onDecodeError: 'reply' }, replySides);
+        if (ok) expect(resolve()).to.include({ onDecodeError: 'reply' });
+        else expect(resolve).to.throw(ConfigError).with.property('field', 'onDecodeError');
+      });
+    }
+  });
+
+  describe('invalid input: ConfigError naming the field', () => {
+    const cases: [string, Side, unknown, string][] = [
+      ['an unknown field', 'server', { maxFrameSize: 10 }, 'maxFrameSize'],
+      ['connectRetry on a server', 'server', { connectRetry: 'none' }, 'connectRetry'],
+      ['maxFrameBytes negative', 'server', { maxFrameBytes: -1 }, 'maxFrameBytes'],
+      ['maxFrameBytes not an integer', 'server', { maxFrameBytes: 1024.5 }, 'maxFrameBytes'],
+      ['maxFrameBytes under 16', 'client', { maxFrameBytes: 15 }, 'maxFrameBytes'],
+      ['maxFrameBytes over 2^31 - 1', 'server', { maxFrameBytes: 0x80000000 }, 'maxFrameBytes'],
+      ['maxFrameBytes a string', 'server', { maxFrameBytes: '1024' }, 'maxFrameBytes'],
+      ['maxFrameBytes NaN', 'server', { maxFrameBytes: Number.NaN }, 'maxFrameBytes'],
+      ['sendQueueLimit 0', 'server', { sendQueueLimit: 0 }, 'sendQueueLimit'],
+      ["onDecodeError 'explode'", 'server', { onDecodeError: 'explode' }, 'onDecodeError'],
+      ['noDelay not a boolean', 'client', { noDelay: 1 }, 'noDelay'],
+      ['flushTimeoutMs negative', 'server', { flushTimeoutMs: -5 }, 'flushTimeoutMs'],
+      ["connectRetry 'never'", 'client', { connectRetry: 'never' }, 'connectRetry'],
+      ['connectRetry factor 0.5', 'client', { connectRetry: { ...RETRY, factor: 0.5 } }, 'connectRetry.factor'],
+      ['connectRetry jitter 2', 'client', { connectRetry: { ...RETRY, jitter: 2 } }, 'connectRetry.jitter'],
+      ['connectRetry jitter negative', 'client', { connectRetry: { ...RETRY, jitter: -0.1 } }, 'connectRetry.jitter'],
+      ['connectRetry maxAttempts 0', 'client', { connectRetry: { ...RETRY, maxAttempts: 0 } }, 'connectRetry.maxAttempts'],
+      ['connectRetry initialMs not an integer', 'client', { connectRetry: { ...RETRY, initialMs: 0.5 } }, 'connectRetry.initialMs'],
+      ['connectRetry maxMs < initialMs', 'client', { connectRetry: { ...RETRY, initialMs: 100, maxMs: 50 } }, 'connectRetry.maxMs'],
+      [
+        'connectRetry missing a field',
+        'client',
+        { connectRetry: { initialMs: 1, maxMs: 2, factor: 2, jitter: 0 } },
+        'connectRetry.maxAttempts',
+      ],
+      ['an unknown connectRetry field', 'client', { connectRetry: { ...RETRY, backoff: 'linear' } }, 'connectRetry.backoff'],
+      ['a config that is not an object', 'server', 42, '(config)'],
+      ['a config that is an array', 'client', [], '(config)'],
+    ];
+    for (const [name, side, input, field] of cases) {
+      it(`${name} (${side})`, () => {
+        expect(() => (side === 'server' ? resolveConfig('server', input) : resolveConfig('client', input)))
+          .to.throw(ConfigError)
+          .with.property('field', field);
+      });
+    }
+
+    it('carries code, problems and the zod error as cause', () => {
+      let caught: unknown;
+      try {
+        resolveConfig('server', { maxFrameBytes: -1, sendQueueLimit: 0 });
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).to.be.instanceOf(ConfigError).and.include({ code: 'CONFIG_INVALID', field: 'maxFrameBytes' });
+      const error = caught as ConfigError;
+      expect(error.problems).to.have.length(2);
+      expect(error.cause).to.be.instanceOf(Error);
+    });
+  });
+});
