@@ -97,9 +97,11 @@ export class LengthPrefixFramer implements Framer {
 
   end(): DecodeError | undefined {
     const pending = this.bufferedBytes;
-    const inFrame = this.expected >= 0 || this.header.length > 0 || this.skipping > 0;
+    // An oversized frame being skipped was already reported once; its end is not news.
+    const inFrame = this.expected >= 0 || this.header.length > 0;
+    const skipping = this.skipping > 0;
     this.takeRemainder();
-    return pending > 0 || inFrame ? new FrameTruncatedError(pending) : undefined;
+    return (pending > 0 || inFrame) && !skipping ? new FrameTruncatedError(pending) : undefined;
   }
 
   takeRemainder(): Uint8Array[] {
