@@ -1,8 +1,10 @@
 import * as runtime from '@rxmsg/runtime';
 import type { AnyProtocol, ConfigInput, EffectiveConfig, ReplySides, Transport } from '@rxmsg/core';
-import { tcpTransport } from '@rxmsg/tcp';
+import { tcpTransport, tlsTransport } from '@rxmsg/tcp';
 
-const NODE_TRANSPORTS: readonly Transport[] = Object.freeze([tcpTransport()]);
+// tls:// with Node's defaults: a client verifies servers against the system CAs. A TLS server needs
+// its certificate: pass `transports: [tcpTransport(), tlsTransport({ server: { key, cert } })]`.
+const NODE_TRANSPORTS: readonly Transport[] = Object.freeze([tcpTransport(), tlsTransport()]);
 
 function withDefaults<O extends { readonly transports?: readonly Transport[] }>(options: O): O {
   return options.transports === undefined ? { ...options, transports: NODE_TRANSPORTS } : options;

@@ -13,4 +13,5 @@
 export * from '@rxmsg/core';
 export * from '@rxmsg/runtime';
 export { createClient, createCompositeClient, createCompositeServer, createServer } from './factories';
-export { SocketConnection, tcpTransport } from '@rxmsg/tcp';
+export { SocketConnection, streamSocketTransport, tcpTransport, tlsTransport } from '@rxmsg/tcp';
+export type { SocketFactory, TlsTransportOptions } from '@rxmsg/tcp';

@@ -2,4 +2,6 @@
 export { activeResources, leakedResources } from './handles';
 export { RawSocket } from './raw-socket';
 export { tempSocketPath } from './temp-socket-path';
+export { testCertificate } from './test-certificate';
+export type { TestCertificate } from './test-certificate';
 export { delay, eventually, waitFor } from './wait-for';

@@ -1,0 +1,115 @@
+import type { Server, Socket } from 'node:net';
+import { Observable } from 'rxjs';
+import {
+  AddressError,
+  TransportError,
+  formatAddress,
+  type Address,
+  type Connection,
+  type Listener,
+  type Transport,
+  type TransportOptions,
+} from '@rxmsg/core';
+import { SocketConnection } from './socket-connection';
+
+/** How one family of Node stream sockets (plain `net`, `tls`) is created. */
+export interface SocketFactory {
+  /** Address schemes served, e.g. `['tcp', 'unix']`. */
+  readonly schemes: readonly string[];
+  /** A server whose connections are reported through `connectionEvent`. */
+  createServer(): Server;
+  /** Event of the server that hands over a ready socket (`connection` or `secureConnection`). */
+  readonly connectionEvent: string;
+  /** Start connecting to `address`. */
+  connect(address: Address): Socket;
+  /** Event of the client socket that means it is ready (`connect` or `secureConnect`). */
+  readonly readyEvent: string;
+}
+
+function endpoint(address: Address, host: string | undefined, port: number | undefined): string {
+  if (address.kind === 'unix') return `unix:${address.path}`;
+  return formatAddress({ kind: 'inet', scheme: address.scheme, host: host ?? '?', port: port ?? 0, path: '/' });
+}
+
+function adapt(socket: Socket, address: Address, options: TransportOptions): Connection {
+  if (address.kind === 'inet') socket.setNoDelay(options.noDelay);
+  return new SocketConnection(
+    socket,
+    endpoint(address, socket.localAddress, socket.localPort),
+    endpoint(address, socket.remoteAddress, socket.remotePort),
+  );
+}
+
+class NetListener implements Listener {
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly server: Server,
+    readonly address: string,
+  ) {}
+
+  close(): Promise<void> {
+    // close() stops accepting; open connections are the runtime's to close.
+    this.closing ??= new Promise<void>((resolve) => this.server.close(() => resolve()));
+    return this.closing;
+  }
+}
+
+/** A {@link Transport} over a family of Node stream sockets. */
+export function streamSocketTransport(factory: SocketFactory): Transport {
+  const check = (address: Address): void => {
+    if (!factory.schemes.includes(address.scheme)) {
+      throw new AddressError(formatAddress(address), `this transport handles ${factory.schemes.join(', ')}, not "${address.scheme}"`);
+    }
+  };
+  return {
+    schemes: factory.schemes,
+
+    listen(address, onConnection, options) {
+      check(address);
+      return new Promise<Listener>((resolve, reject) => {
+        const server = factory.createServer();
+        const onListenError = (error: Error): void => {
+          reject(new TransportError(`cannot listen on ${formatAddress(address)}: ${error.message}`, { cause: error }));
+        };
+        server.once('error', onListenError);
+        server.on(factory.connectionEvent, (socket: Socket) => onConnection(adapt(socket, address, options)));
+        const ready = (): void => {
+          server.off('error', onListenError);
+          // Later server errors (EMFILE on accept, a failed TLS handshake) must not crash the process.
+          server.on('error', () => {});
+          const bound = server.address();
+          const port = bound !== null && typeof bound === 'object' ? bound.port : 0;
+          resolve(new NetListener(server, address.kind === 'unix' ? formatAddress(address) : formatAddress({ ...address, port })));
+        };
+        if (address.kind === 'unix') server.listen(address.path, ready);
+        else server.listen(address.port, address.host, ready);
+      });
+    },
+
+    connect(address, options) {
+      return new Observable<Connection>((subscriber) => {
+        check(address);
+        const socket = factory.connect(address);
+        let handedOver = false;
+        const onError = (error: Error): void => {
+          subscriber.error(new TransportError(`cannot connect to ${formatAddress(address)}: ${error.message}`, { cause: error }));
+        };
+        socket.once('error', onError);
+        socket.once(factory.readyEvent, () => {
+          socket.off('error', onError);
+          handedOver = true;
+          subscriber.next(adapt(socket, address, options));
+          subscriber.complete();
+        });
+        return () => {
+          socket.off('error', onError);
+          if (!handedOver) {
+            socket.on('error', () => {});
+            socket.destroy();
+          }
+        };
+      });
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import { isIP } from 'node:net';
+import { connect, createServer, type ConnectionOptions, type TLSSocket, type TlsOptions } from 'node:tls';
+import type { Transport } from '@rxmsg/core';
+import { streamSocketTransport } from './stream-socket-transport';
+
+/** Certificates and checks of {@link tlsTransport}; Node's own `tls` options. */
+export interface TlsTransportOptions {
+  /** Options of the listening side: at least `key` and `cert`. */
+  readonly server?: TlsOptions;
+  /** Options of the connecting side, e.g. `ca` to trust a private CA, `servername`. */
+  readonly client?: ConnectionOptions;
+}
+
+/**
+ * The transport for `tls://host:port` addresses: TCP with TLS, over Node's `tls`.
+ * Certificates are verified by default on the connecting side.
+ *
+ * @example
+ * ```ts
+ * const tls = tlsTransport({ server: { key, cert }, client: { ca: cert } });
+ * const server = await createServer({ listen: 'tls://127.0.0.1:0', transports: [tls], protocol, processor });
+ * ```
+ */
+export function tlsTransport(options: TlsTransportOptions = {}): Transport {
+  return streamSocketTransport({
+    schemes: ['tls'],
+    createServer: () => {
+      // Half-open only once secured: a client that gives up during the handshake must not leave
+      // a half-open socket behind that the runtime never saw.
+      const server = createServer({ ...options.server });
+      server.on('secureConnection', (socket: TLSSocket) => {
+        socket.allowHalfOpen = true;
+      });
+      server.on('tlsClientError', (_error, socket) => socket.destroy());
+      return server;
+    },
+    connectionEvent: 'secureConnection',
+    connect: (address) => {
+      if (address.kind === 'unix') throw new TypeError('tls:// needs a host and port');
+      // tls.connect passes allowHalfOpen on to its socket; @types/node does not declare it.
+      const halfOpen: ConnectionOptions = { allowHalfOpen: true } as ConnectionOptions;
+      // SNI carries host names only (RFC 6066), never IP addresses.
+      const sni: ConnectionOptions = isIP(address.host) === 0 ? { servername: address.host } : {};
+      return connect({ ...sni, ...options.client, ...halfOpen, host: address.host, port: address.port });
+    },
+    readyEvent: 'secureConnect',
+  });
+}
