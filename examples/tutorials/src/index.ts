@@ -1,2 +1,31 @@
-/** placeholder: replaced by the example's public surface. */
-export {};
+/**
+ * The code of the rxmsg tutorials in `docs/tutorials`. The tests run it, and check that every
+ * code block of the tutorials is a copy of one of these files.
+ * @packageDocumentation
+ */
+
+// Tutorial 1: your first protocol and processor.
+export { ChatProtocol } from './first-protocol/chat-protocol';
+export type { ChatClientMessage, ChatServerMessage } from './first-protocol/chat-protocol';
+export { echoProcessor } from './first-protocol/echo-processor';
+export { chatRoom } from './first-protocol/chat-room';
+export { SERVER_CONFIG, startChatServer, startEchoServer } from './first-protocol/start-server';
+export { echo, sayEach } from './first-protocol/echo-client';
+export { connectChatClient, welcomeOf } from './first-protocol/chat-client';
+export type { ChatClient } from './first-protocol/chat-client';
+export { chatDemo } from './first-protocol/chat-demo';
+export type { ChatDemoResult } from './first-protocol/chat-demo';
+
+// Tutorial 2: protocol stacking.
+export { LoginProtocol } from './protocol-stacking/login-protocol';
+export { RoomProtocol } from './protocol-stacking/room-protocol';
+export { GoodbyeProtocol } from './protocol-stacking/goodbye-protocol';
+export { chatRouter, initialChatState } from './protocol-stacking/chat-router';
+export type { ChatState } from './protocol-stacking/chat-router';
+export { loginProcessor } from './protocol-stacking/login-processor';
+export { roomProcessor } from './protocol-stacking/room-processor';
+export { goodbyeProcessor } from './protocol-stacking/goodbye-processor';
+export { startStackedServer } from './protocol-stacking/stacked-server';
+export { chatStage, clientRouter, goodbyeStage, loginStage } from './protocol-stacking/client-stages';
+export type { ChatScript, ClientChatState } from './protocol-stacking/client-stages';
+export { connectStackedClient } from './protocol-stacking/stacked-client';
