@@ -1,4 +1,4 @@
-import { BehaviorSubject, Subject, defer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { ReplaySubject, Subject, defer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import {
   AddressError,
   ConnectError,
@@ -95,7 +95,9 @@ function startClient<State, C, In, Out>(
   const transport = (options.transports ?? []).find((t) => t.schemes.includes(address.scheme));
   if (transport === undefined) throw new AddressError(options.connect, `no transport for "${address.scheme}"`);
 
-  const status = new BehaviorSubject<ClientStatus>({ state: 'connecting', attempt: 1 });
+  // Not a BehaviorSubject: that one stops replaying once completed, and a late subscriber must still see `closed`.
+  const status = new ReplaySubject<ClientStatus>(1);
+  status.next({ state: 'connecting', attempt: 1 });
   const events = new Subject<ClientEvent>();
   const messages = new Subject<In>();
   let session: Session<State> | undefined;
@@ -240,12 +242,14 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
   options: ClientOptions<P, State, C>,
 ): Client<P, EffectiveConfig<'client', C>> {
   const config = resolveConfig('client', options.config, options.protocol.errorReplies.client ? ['client'] : []);
-  const stages = new Map([['main', clientStage(options.protocol, options.processor)]]);
+  // The one stage is named after the protocol, the name events and the peer report.
+  const name = options.protocol.name;
+  const stages = new Map([[name, clientStage(options.protocol, options.processor)]]);
   return startClient(
     options,
     stages,
     options.initialState ?? (() => ({}) as State),
-    (_s, _p, previous) => (previous === null ? 'main' : null),
+    (_s, _p, previous) => (previous === null ? name : null),
     config,
   );
 }

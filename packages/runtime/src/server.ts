@@ -265,8 +265,6 @@ export interface ServerOptions<P extends AnyProtocol, State, C> {
 /** A single-protocol server: `connections$` emits each connection's peer. */
 export type Server<P extends AnyProtocol, C, State = unknown> = ServerHandle<C, Peer<ClientMessage<P>, ServerMessage<P>, State>>;
 
-const MAIN = 'main';
-
 /**
  * Start a server speaking one protocol on one or more addresses.
  *
@@ -288,14 +286,16 @@ export async function createServer<P extends AnyProtocol, State = unknown, const
   options: ServerOptions<P, State, C>,
 ): Promise<Server<P, EffectiveConfig<'server', C>, State>> {
   const config = resolveConfig('server', options.config, options.protocol.errorReplies.server ? ['server'] : []);
-  const stages = new Map([[MAIN, serverStage(options.protocol, options.processor)]]);
+  // The one stage is named after the protocol, the name events, snapshots and peers report.
+  const name = options.protocol.name;
+  const stages = new Map([[name, serverStage(options.protocol, options.processor)]]);
   const initialState = options.initialState ?? (() => ({}) as State);
   return startServer(
     options.listen,
     options.transports ?? [],
     stages,
     initialState,
-    (_state, _peer, previous) => (previous === null ? MAIN : null),
+    (_state, _peer, previous) => (previous === null ? name : null),
     config,
     // A single-stage session's peer speaks P; the cast restores the types erased for storage.
     (s) => s.currentPeer as unknown as Peer<ClientMessage<P>, ServerMessage<P>, State>,

@@ -151,7 +151,7 @@ export class Session<State> {
   }
 
   /**
-   * Close gracefully: stop reading, let the processor finish and the queue flush
+   * Close gracefully: stop decoding input, let the processor finish and the queue flush
    * (for `shutdown` and `completed`), then end the connection. Destroyed after `flushTimeoutMs`.
    */
   close(reason: DisconnectReason, error?: RxmsgError): void {
@@ -164,7 +164,10 @@ export class Session<State> {
       c.destroy();
       return;
     }
-    c.pause();
+    // Input is over: keep reading and dropping it (onData ignores it now), so that the peer's FIN is
+    // seen behind any unread bytes and the socket closes once both sides ended, not at the close timer.
+    this.pausedByUs = false;
+    c.resume();
     const st = this.stage;
     if (st !== undefined && !st.ended) {
       if (reason === 'shutdown' || reason === 'local-close') {
@@ -279,10 +282,9 @@ export class Session<State> {
     if (st.inputComplete) return;
     st.inputComplete = true;
     if (this.inputEnded) {
+      // The peer may still read after a half-close, so a cut-off frame gets the configured policy like any bad input.
       const truncated = st.framer.end();
-      if (truncated !== undefined) {
-        this.options.emit({ type: 'decode-error', peerId: this.id, protocol: st.name, error: truncated, action: 'ignore' });
-      }
+      if (truncated !== undefined) this.decodeFailed(st, truncated);
     }
     for (const o of Array.from(st.observers)) o.complete();
     st.observers.clear();

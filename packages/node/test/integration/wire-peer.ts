@@ -1,0 +1,77 @@
+import { concatBytes, type Codec } from '@rxmsg/node';
+import { RawSocket } from '@rxmsg/test-utils';
+
+/**
+ * A hand-driven client over a raw socket: writes frames or arbitrary bytes, decodes what
+ * the server sent with the protocol's codec. Like {@link RawSocket} it ends its side when
+ * the server ends its own, unless `stayOpen` is set (a peer that ignores the server's FIN).
+ */
+export class WirePeer {
+  private constructor(
+    readonly raw: RawSocket,
+    private readonly codec: Codec,
+  ) {}
+
+  static async connect(address: string, codec: Codec, options: { stayOpen?: boolean } = {}): Promise<WirePeer> {
+    const raw = await RawSocket.connect(address);
+    // Node reads allowHalfOpen when the FIN arrives: set now, the socket keeps its side open.
+    if (options.stayOpen === true) raw.socket.allowHalfOpen = true;
+    return new WirePeer(raw, codec);
+  }
+
+  /** Resolves when the socket is closed. */
+  get ended(): Promise<void> {
+    return this.raw.ended;
+  }
+
+  /** `true` once the socket is closed. */
+  get closed(): boolean {
+    return this.raw.socket.destroyed;
+  }
+
+  /** Encode `messages` as frames and write them in one write. */
+  send(...messages: readonly unknown[]): Promise<void> {
+    return this.raw.write(frames(this.codec, messages));
+  }
+
+  /** Write raw bytes or text. */
+  write(data: string | Uint8Array): Promise<void> {
+    return this.raw.write(data);
+  }
+
+  /** Every complete message received so far, decoded but not validated. */
+  messages(): unknown[] {
+    const framer = this.codec.createFramer(0x7fffffff);
+    framer.push(new Uint8Array(this.raw.received()));
+    const out: unknown[] = [];
+    for (let f = framer.next(); f !== undefined; f = framer.next()) {
+      if (f instanceof Error) throw f;
+      out.push(this.codec.decode(f));
+    }
+    return out;
+  }
+
+  /** Wait until at least `n` messages arrived; returns them all. */
+  async receive(n: number, timeoutMs = 3000): Promise<unknown[]> {
+    await this.raw.until(() => this.messages().length >= n, timeoutMs);
+    return this.messages();
+  }
+
+  destroy(): void {
+    this.raw.destroy();
+  }
+}
+
+/** `messages` encoded as consecutive frames of `codec`, as one chunk. */
+export function frames(codec: Codec, messages: readonly unknown[]): Uint8Array {
+  const chunks = messages.map((m) => {
+    const c = codec.encodeFrame(m);
+    return typeof c === 'string' ? new TextEncoder().encode(c) : c;
+  });
+  return concatBytes(chunks, chunks.reduce((n, c) => n + c.length, 0));
+}
+
+/** A 4-byte big-endian length prefix. */
+export function lengthPrefix(n: number): Uint8Array {
+  return Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
