@@ -152,7 +152,8 @@ describe('tutorial 1: your first protocol and processor', () => {
       expect(snapshot.listeners[0]!.connections).to.equal(2);
       const ada = snapshot.connections.find((c) => c.id === adaId)!;
       expect(ada.messagesIn).to.equal(1);
-      expect(events[0]?.type).to.equal('connected');
+      expect(events[0]).to.deep.equal({ type: 'listening', address: snapshot.listeners[0]!.address });
+      expect(events[1]?.type).to.equal('connected');
       expect(events.at(-1)?.type).to.equal('stopped');
       const of = (id: number) => events.filter((e): e is Exclude<ServerEvent, { type: 'listening' | 'stopped' }> => 'peerId' in e && e.peerId === id);
       for (const id of [adaId, bobId]) {

@@ -120,7 +120,6 @@ function startClient<State, C, In, Out>(
 
   const policy = config.connectRetry;
   let attempt = 1;
-  events.next({ type: 'connecting', address: options.connect, attempt });
   const connect$ = defer(() => transport.connect(address, { noDelay: config.noDelay }));
   const retrying$ =
     policy === 'none'
@@ -178,13 +177,18 @@ function startClient<State, C, In, Out>(
     session.start();
   };
 
-  dial = retrying$.subscribe({
-    next: run,
-    error: (error: unknown) => {
-      const cause = toRxmsgError(error, (c) => new TransportError(String(c), { cause: c }));
-      events.next({ type: 'connect-failed', address: options.connect, attempt, error: cause });
-      finish(new ConnectError(options.connect, attempt, { cause }));
-    },
+  // Dial on the next microtask, so that whoever created the client has subscribed to events$ by then.
+  queueMicrotask(() => {
+    if (finished) return;
+    events.next({ type: 'connecting', address: options.connect, attempt });
+    dial = retrying$.subscribe({
+      next: run,
+      error: (error: unknown) => {
+        const cause = toRxmsgError(error, (c) => new TransportError(String(c), { cause: c }));
+        events.next({ type: 'connect-failed', address: options.connect, attempt, error: cause });
+        finish(new ConnectError(options.connect, attempt, { cause }));
+      },
+    });
   });
 
   return {

@@ -1,3 +1,4 @@
+import type { SessionStats } from './session-stats';
 import type { DecodeError, DecodeErrorPolicy, ProcessorError, RxmsgError, SendQueueFullError } from '@rxmsg/core';
 
 /**
@@ -41,6 +42,8 @@ export type ConnectionEvent =
       readonly peerId: number;
       readonly reason: DisconnectReason;
       readonly error?: RxmsgError;
+      /** The connection's final message and byte counters. */
+      readonly stats: SessionStats;
     };
 
 /** Events of a server: its listeners, its connections, its stop. */

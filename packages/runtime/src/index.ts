@@ -19,7 +19,8 @@ export type {
 } from './server';
 export { Session } from './session';
 export { widenRouter } from './session';
-export type { Router, SessionInfo, SessionOptions, SessionStats } from './session';
+export type { Router, SessionInfo, SessionOptions } from './session';
+export type { SessionStats } from './session-stats';
 export { clientStage, serverStage } from './stage';
 export type { CommonReplySides, Stage } from './stage';
 export type { StageMap } from './stage-table';

@@ -1,4 +1,4 @@
-import { Subject, type Observable } from 'rxjs';
+import { Subject, concat, defer, from, type Observable } from 'rxjs';
 import {
   AddressError,
   parseAddress,
@@ -49,7 +49,10 @@ export interface ServerHandle<C, P> {
   readonly config: C;
   /** Each connection as it opens. Hot; completes when the server is closed. */
   readonly connections$: Observable<P>;
-  /** Listening, connections, protocol changes, errors, stop. Hot; completes after `stopped`. */
+  /**
+   * Connections, protocol changes, errors, stop: hot, completes after `stopped`. Each subscriber
+   * first receives one `listening` event per open listener.
+   */
   readonly events$: Observable<ServerEvent>;
   /** The bound addresses, with real ports. */
   addresses(): string[];
@@ -173,12 +176,14 @@ async function startServer<State, C, P>(
   };
 
   const bound = await bindAll(listen, transports, config, accept);
-  for (const b of bound) events.next({ type: 'listening', address: b.listener.address });
+  let listening = bound.map((b): ServerEvent => ({ type: 'listening', address: b.listener.address }));
 
   return {
     config: config as C,
     connections$: connections.asObservable(),
-    events$: events.asObservable(),
+    // The listeners were bound before anyone could subscribe: each subscriber first gets a
+    // `listening` event per listener still open, then live events.
+    events$: defer(() => concat(from(listening), events)),
     addresses: () => bound.map((b) => b.listener.address),
     snapshot: () => ({
       listeners: bound.map((b) => ({ address: b.listener.address, connections: b.sessions.size })),
@@ -200,6 +205,7 @@ async function startServer<State, C, P>(
         });
         for (const s of [...sessions]) s.close('shutdown');
         await Promise.all([listenersClosed, drained]);
+        listening = [];
         events.next({ type: 'stopped' });
         events.complete();
         connections.complete();

@@ -14,6 +14,7 @@ import {
   toRxmsgError,
 } from '@rxmsg/core';
 import type { ConnectionEvent, DisconnectReason } from './events';
+import type { SessionStats } from './session-stats';
 import { OutboundQueue } from './outbound-queue';
 import type { Stage } from './stage';
 import { unrefTimeout, type TimerHandle } from './timers';
@@ -36,13 +37,6 @@ export interface SessionInfo<State> {
  */
 export type Router<State, K extends string = string> = (state: State, peer: SessionInfo<State>, previous: K | null) => K | null;
 
-/** Per-connection counters. */
-export interface SessionStats {
-  readonly messagesIn: number;
-  readonly messagesOut: number;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-}
 
 /** Everything a session needs; built by the server and client factories. */
 export interface SessionOptions<State> {
@@ -460,10 +454,11 @@ export class Session<State> {
     this.queue.clear();
     const reason: DisconnectReason = this.closeReason ?? (error !== undefined ? 'transport-error' : 'remote-closed');
     const cause = this.closeError ?? error;
+    const stats = this.stats();
     this.options.emit(
       cause === undefined
-        ? { type: 'disconnected', peerId: this.id, reason }
-        : { type: 'disconnected', peerId: this.id, reason, error: cause },
+        ? { type: 'disconnected', peerId: this.id, reason, stats }
+        : { type: 'disconnected', peerId: this.id, reason, error: cause, stats },
     );
     this.options.onClosed(this);
   };

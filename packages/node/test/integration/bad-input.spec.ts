@@ -334,7 +334,7 @@ describe('bad input over a real socket', () => {
             if (policy === 'disconnect') {
               await a.attacker.ended;
               await eventually(() => disconnectOf(a.log, a.attackerId) !== undefined, 1000, 'disconnected event');
-              expect(disconnectOf(a.log, a.attackerId)).to.deep.equal({
+              expect(disconnectOf(a.log, a.attackerId)).to.deep.include({
                 type: 'disconnected',
                 peerId: a.attackerId,
                 reason: 'decode-error',

@@ -135,8 +135,8 @@ describe('client', () => {
       expect(f.error).to.be.instanceOf(TransportError);
       expect(f.retryInMs).to.be.within(FAST_RETRY.initialMs, FAST_RETRY.maxMs);
     }
-    // Each failure announces the next attempt (the first one's `connecting` went out before anyone could subscribe).
-    expect(ofType(events.events, 'connecting').map((e) => e.attempt)).to.deep.equal(failed.map((f) => f.attempt + 1));
+    // The first attempt is announced after createClient returns; each failure announces the next one.
+    expect(ofType(events.events, 'connecting').map((e) => e.attempt)).to.deep.equal([1, ...failed.map((f) => f.attempt + 1)]);
     expect(status.seen.map((st) => (st.state === 'connecting' ? st.attempt : st.state))).to.deep.equal([
       ...failed.map((f) => f.attempt),
       failed.length + 1,
@@ -159,7 +159,7 @@ describe('client', () => {
     expect(error).to.be.instanceOf(ConnectError);
     expect(error).to.include({ code: 'CONNECT_FAILED', attempts: 1 });
     expect(error?.cause).to.be.instanceOf(TransportError);
-    expect(events.events.map((e) => e.type)).to.deep.equal(['connect-failed', 'closed']);
+    expect(events.events.map((e) => e.type)).to.deep.equal(['connecting', 'connect-failed', 'closed']);
     expect(ofType(events.events, 'connect-failed')[0]).to.not.have.property('retryInMs');
     expect(status.completed()).to.equal(true);
     expect(client.send({ kind: 'Ping', n: 1 })).to.equal(false);
@@ -205,7 +205,7 @@ describe('client', () => {
       const t0 = Date.now();
       await client.close();
       expect(Date.now() - t0).to.be.below(100);
-      expect(ofType(events.events, 'connecting').map((e) => e.attempt)).to.deep.equal([2]);
+      expect(ofType(events.events, 'connecting').map((e) => e.attempt)).to.deep.equal([1, 2]);
       expect(events.events.at(-1)).to.deep.equal({ type: 'closed' });
       expect(await waitFor(client.status$, () => true, 100)).to.deep.equal({ state: 'closed' });
       expect(await leakedResources(before)).to.deep.equal([]);

@@ -31,6 +31,15 @@ describe('hello over TCP', () => {
     await client.closed;
     expect(got).to.deep.equal([{ kind: 'World', greeting: 'hi ada' }]);
     await eventually(() => events.some((e) => e.type === 'disconnected'));
+    const gone = events.find((e) => e.type === 'disconnected');
+    // The final counters travel with the event: one Hello in, one World out.
+    expect(gone).to.deep.include({ reason: 'completed' });
+    expect(gone?.type === 'disconnected' ? gone.stats : undefined).to.deep.equal({
+      messagesIn: 1,
+      messagesOut: 1,
+      bytesIn: Buffer.byteLength('{"kind":"Hello","name":"ada"}\n'),
+      bytesOut: Buffer.byteLength('{"kind":"World","greeting":"hi ada"}\n'),
+    });
     await server.close();
     expect(events.map((e) => e.type)).to.include.members(['connected', 'protocol-entered', 'disconnected', 'stopped']);
     expect(await leakedResources(before)).to.deep.equal([]);

@@ -138,7 +138,7 @@ describe('server', () => {
     x.close();
     await p.ended;
     await eventually(() => ofType(log.events, 'disconnected').length === 1, 1000, 'disconnected');
-    expect(ofType(log.events, 'disconnected')[0]).to.deep.equal({ type: 'disconnected', peerId: id, reason: 'local-close' });
+    expect(ofType(log.events, 'disconnected')[0]).to.deep.include({ type: 'disconnected', peerId: id, reason: 'local-close' });
     expect(x.send({ kind: 'Pong', n: 44 })).to.equal(false);
   });
 
@@ -169,7 +169,7 @@ describe('server', () => {
     await p.ended;
     expect(p.messages()).to.deep.equal(pongs(0, 500));
     await eventually(() => ofType(log.events, 'disconnected').length === 1, 1000, 'disconnected');
-    expect(ofType(log.events, 'disconnected')[0]).to.deep.equal({ type: 'disconnected', peerId: 1, reason: 'completed' });
+    expect(ofType(log.events, 'disconnected')[0]).to.deep.include({ type: 'disconnected', peerId: 1, reason: 'completed' });
   });
 
   describe('a failing processor', () => {
@@ -201,9 +201,8 @@ describe('server', () => {
       expect(failure!.error).to.be.instanceOf(ProcessorError);
       expect(failure!.error.code).to.equal('PROCESSOR_FAILED');
       expect(failure!.error.cause).to.be.instanceOf(RangeError);
-      expect(ofType(log.events, 'disconnected')).to.deep.equal([
-        { type: 'disconnected', peerId: 1, reason: 'processor-error', error: failure!.error },
-      ]);
+      expect(ofType(log.events, 'disconnected')).to.have.length(1);
+      expect(ofType(log.events, 'disconnected')[0]).to.deep.include({ type: 'disconnected', peerId: 1, reason: 'processor-error', error: failure!.error });
 
       expect(await other.receive(100)).to.deep.equal(pongs(0, 100));
       await other.send({ kind: 'Ping', n: 100 });
@@ -304,7 +303,8 @@ describe('server', () => {
       await s.close();
       expect(Date.now() - t0).to.be.within(140, 1000);
       await p.ended;
-      expect(ofType(log.events, 'disconnected')).to.deep.equal([{ type: 'disconnected', peerId: 1, reason: 'shutdown' }]);
+      expect(ofType(log.events, 'disconnected')).to.have.length(1);
+      expect(ofType(log.events, 'disconnected')[0]).to.deep.include({ type: 'disconnected', peerId: 1, reason: 'shutdown' });
     });
 
     it('does not wait for flushTimeoutMs when a peer is still sending', async () => {
