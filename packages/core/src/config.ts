@@ -24,84 +24,192 @@ export interface RetryPolicy {
   readonly maxAttempts: number;
 }
 
+/** Exponential backoff of reconnection after an established connection is lost. */
+export interface ReconnectPolicy extends RetryPolicy {
+  /** A connection that lived this long resets the backoff to its first step. */
+  readonly stableAfterMs: number;
+}
+
+/**
+ * What happens when a peer's outbound queue is full (`sendQueueLimit` messages or
+ * `sendQueueBytes` bytes waiting because the socket is not writable):
+ * `backpressure` stops reading that peer's input until the queue drains (nothing is lost;
+ * memory stays bounded because the processor gets no new input), `drop-newest` refuses the
+ * new message, `drop-oldest` drops the oldest queued one, `disconnect` closes the connection.
+ */
+export type SendQueuePolicy = 'backpressure' | 'drop-newest' | 'drop-oldest' | 'disconnect';
+
+/** Framework heartbeats: sent and answered by rxmsg itself, never seen by processors. */
+export interface HeartbeatPolicy {
+  /** Send a heartbeat after this long without sending anything. */
+  readonly intervalMs: number;
+  /** Close the connection (reason `timeout`) after this long without receiving anything. */
+  readonly timeoutMs: number;
+}
+
+/** What happens to a peer sending faster than `rateLimit` allows. */
+export type RateLimitAction = 'pause' | 'drop' | 'disconnect';
+
+/** Per-connection inbound rate limit, a token bucket. */
+export interface RateLimitPolicy {
+  /** Tokens added per second: the sustained message rate. */
+  readonly messagesPerSecond: number;
+  /** Bucket size: how many messages may arrive at once. */
+  readonly burst: number;
+  /** `pause` stops reading until tokens are back (TCP backpressure), `drop` discards, `disconnect` closes. */
+  readonly onExceed: RateLimitAction;
+}
+
+/** What `send()` does on a client that is not connected. */
+export type WhileDisconnectedPolicy = 'queue' | 'drop' | 'error';
+
 /** The fields every side's config has, with their effective (resolved) types. */
 export interface BaseConfig {
   /** Largest frame payload accepted or sent, in bytes. Checked while reading: larger input is never buffered whole. */
   readonly maxFrameBytes: number;
-  /** Messages a peer's outbound queue may hold while its socket is not writable; past it the peer is disconnected. */
+  /** Messages a peer's outbound queue may hold while its socket is not writable. */
   readonly sendQueueLimit: number;
+  /** Bytes a peer's outbound queue may hold while its socket is not writable. */
+  readonly sendQueueBytes: number;
+  /** What happens when the outbound queue is full. */
+  readonly onSendQueueFull: SendQueuePolicy;
+  /** Messages delivered to a processor and not yet consumed before the socket stops being read. */
+  readonly receiveQueueLimit: number;
   /** What to do with input that fails to decode. */
   readonly onDecodeError: DecodeErrorPolicy;
   /** Disable Nagle's algorithm (TCP_NODELAY) on TCP sockets. */
   readonly noDelay: boolean;
   /** How long closing waits for processors and queued messages before the socket is destroyed. */
   readonly flushTimeoutMs: number;
+  /** Framework heartbeats, or `'none'`. */
+  readonly heartbeat: 'none' | HeartbeatPolicy;
+  /** Close a connection with no application message in either direction for this long (0: never). */
+  readonly idleTimeoutMs: number;
+  /** Inbound rate limit per connection, or `'none'`. */
+  readonly rateLimit: 'none' | RateLimitPolicy;
 }
 
 /** Effective server config. */
-export type ServerConfig = BaseConfig;
+export interface ServerConfig extends BaseConfig {
+  /** Connections open at once; more are refused with a `connection-refused` event (0: unlimited). */
+  readonly maxConnections: number;
+  /** A connection must deliver its first message within this long or is closed (slowloris defence; 0: no deadline). */
+  readonly handshakeTimeoutMs: number;
+}
 
 /** Effective client config. */
 export interface ClientConfig extends BaseConfig {
   /** How the first connection is retried when it fails. */
   readonly connectRetry: 'none' | RetryPolicy;
+  /** How a lost connection is re-established. */
+  readonly reconnect: 'none' | ReconnectPolicy;
+  /** What `send()` does while not connected. */
+  readonly whileDisconnected: WhileDisconnectedPolicy;
+  /** Messages `send()` may queue while not connected (with `whileDisconnected: 'queue'`). */
+  readonly disconnectedQueueLimit: number;
 }
 
-/** Defaults of the server config; each is explained in the README. */
-export const SERVER_CONFIG_DEFAULTS = Object.freeze({
+const BASE_DEFAULTS = {
   maxFrameBytes: 1_048_576,
   sendQueueLimit: 16_384,
+  sendQueueBytes: 8_388_608,
+  onSendQueueFull: 'backpressure',
+  receiveQueueLimit: 1_024,
   onDecodeError: 'disconnect',
   noDelay: true,
   flushTimeoutMs: 2_000,
+  heartbeat: 'none',
+  idleTimeoutMs: 0,
+  rateLimit: 'none',
+} as const satisfies BaseConfig;
+
+/** Defaults of the server config; each is explained in the README. */
+export const SERVER_CONFIG_DEFAULTS = Object.freeze({
+  ...BASE_DEFAULTS,
+  maxConnections: 10_000,
+  handshakeTimeoutMs: 10_000,
 } as const satisfies ServerConfig);
 
 /** Defaults of the client config. */
 export const CLIENT_CONFIG_DEFAULTS = Object.freeze({
-  ...SERVER_CONFIG_DEFAULTS,
+  ...BASE_DEFAULTS,
   connectRetry: 'none',
+  reconnect: 'none',
+  whileDisconnected: 'queue',
+  disconnectedQueueLimit: 1_024,
 } as const satisfies ClientConfig);
+
+type Input<T> = { readonly [K in keyof T]?: T[K] };
 
 /**
  * The config object a user writes for side `W`, usually `as const`.
  * `onDecodeError: 'reply'` only type-checks when the protocol defines the error
- * reply of that side (`R` is the union of sides that do).
+ * reply of that side (`R` is the union of sides that do); fields of the other side
+ * (`connectRetry` on a server, `maxConnections` on a client) do not type-check.
  */
-export type ConfigInput<W extends Side, R extends Side = never> = {
-  readonly maxFrameBytes?: number;
-  readonly sendQueueLimit?: number;
+export type ConfigInput<W extends Side, R extends Side = never> = Input<Omit<BaseConfig, 'onDecodeError'>> & {
   readonly onDecodeError?: W extends R ? DecodeErrorPolicy : Exclude<DecodeErrorPolicy, 'reply'>;
-  readonly noDelay?: boolean;
-  readonly flushTimeoutMs?: number;
-} & (W extends 'client' ? { readonly connectRetry?: 'none' | RetryPolicy } : { readonly connectRetry?: never });
+} & (W extends 'client'
+    ? Input<Omit<ClientConfig, keyof BaseConfig>> & { readonly [K in Exclude<keyof ServerConfig, keyof BaseConfig>]?: never }
+    : Input<Omit<ServerConfig, keyof BaseConfig>> & { readonly [K in Exclude<keyof ClientConfig, keyof BaseConfig>]?: never });
 
 /** The effective config: defaults overlaid with the given literal types, read-only. */
 export type EffectiveConfig<W extends Side, C> = Readonly<
   Omit<W extends 'client' ? ClientConfig : ServerConfig, keyof C> & { [K in keyof C]-?: Exclude<C[K], undefined> }
 >;
 
+const ms = z.number().int().min(0);
+const positive = z.number().int().min(1);
+
+const retryShape = {
+  initialMs: ms,
+  maxMs: ms,
+  factor: z.number().min(1),
+  jitter: z.number().min(0).max(1),
+  maxAttempts: positive,
+};
+const maxAtLeastInitial = { message: 'maxMs must be >= initialMs', path: ['maxMs'] };
 const retryPolicySchema = z
-  .object({
-    initialMs: z.number().int().min(0),
-    maxMs: z.number().int().min(0),
-    factor: z.number().min(1),
-    jitter: z.number().min(0).max(1),
-    maxAttempts: z.number().int().min(1),
-  })
+  .object(retryShape)
   .strict()
-  .refine((p) => p.maxMs >= p.initialMs, { message: 'maxMs must be >= initialMs', path: ['maxMs'] });
+  .refine((p) => p.maxMs >= p.initialMs, maxAtLeastInitial);
+const reconnectPolicySchema = z
+  .object({ ...retryShape, maxAttempts: z.number().int().min(1).or(z.literal(Infinity)), stableAfterMs: ms })
+  .strict()
+  .refine((p) => p.maxMs >= p.initialMs, maxAtLeastInitial);
 
 const baseShape = {
   maxFrameBytes: z.number().int().min(16).max(0x7fffffff),
-  sendQueueLimit: z.number().int().min(1),
+  sendQueueLimit: positive,
+  sendQueueBytes: positive,
+  onSendQueueFull: z.enum(['backpressure', 'drop-newest', 'drop-oldest', 'disconnect']),
+  receiveQueueLimit: positive,
   onDecodeError: z.enum(['ignore', 'reply', 'disconnect']),
   noDelay: z.boolean(),
-  flushTimeoutMs: z.number().int().min(0),
+  flushTimeoutMs: ms,
+  heartbeat: z.union([
+    z.literal('none'),
+    z
+      .object({ intervalMs: positive, timeoutMs: positive })
+      .strict()
+      .refine((h) => h.timeoutMs > h.intervalMs, { message: 'timeoutMs must be > intervalMs', path: ['timeoutMs'] }),
+  ]),
+  idleTimeoutMs: ms,
+  rateLimit: z.union([
+    z.literal('none'),
+    z.object({ messagesPerSecond: z.number().positive(), burst: positive, onExceed: z.enum(['pause', 'drop', 'disconnect']) }).strict(),
+  ]),
 };
 
-const serverSchema = z.object(baseShape).partial().strict();
+const serverSchema = z.object({ ...baseShape, maxConnections: ms, handshakeTimeoutMs: ms }).partial().strict();
 const clientSchema = z
-  .object({ ...baseShape, connectRetry: z.union([z.literal('none'), retryPolicySchema]) })
+  .object({
+    ...baseShape,
+    connectRetry: z.union([z.literal('none'), retryPolicySchema]),
+    reconnect: z.union([z.literal('none'), reconnectPolicySchema]),
+    whileDisconnected: z.enum(['queue', 'drop', 'error']),
+    disconnectedQueueLimit: positive,
+  })
   .partial()
   .strict();
 
@@ -128,11 +236,13 @@ export function resolveConfig(side: Side, input: unknown, replySides: readonly S
   }
   const defaults = side === 'server' ? SERVER_CONFIG_DEFAULTS : CLIENT_CONFIG_DEFAULTS;
   // Every field is either defaulted or validated by the schema above.
-  const config = { ...defaults, ...stripUndefined(parsed.data) } as ClientConfig;
+  const config = { ...defaults, ...stripUndefined(parsed.data) } as ClientConfig & ServerConfig;
   if (config.onDecodeError === 'reply' && !replySides.includes(side)) {
     throw new ConfigError('onDecodeError', [`'reply' needs the protocol to define errorReplies.${side}`]);
   }
-  if (typeof config.connectRetry === 'object') Object.freeze(config.connectRetry);
+  for (const nested of [config.connectRetry, config.reconnect, config.heartbeat, config.rateLimit]) {
+    if (typeof nested === 'object') Object.freeze(nested);
+  }
   return Object.freeze(config);
 }
 

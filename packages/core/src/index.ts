@@ -15,8 +15,14 @@ export type {
   ConfigInput,
   DecodeErrorPolicy,
   EffectiveConfig,
+  HeartbeatPolicy,
+  RateLimitAction,
+  RateLimitPolicy,
+  ReconnectPolicy,
   RetryPolicy,
+  SendQueuePolicy,
   ServerConfig,
+  WhileDisconnectedPolicy,
 } from './config';
 export {
   AddressError,

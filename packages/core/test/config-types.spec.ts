@@ -129,7 +129,22 @@ describe('config types', () => {
     });
 
     it('has no client fields on the server side', () => {
-      const keys: Equals<keyof Server, 'maxFrameBytes' | 'sendQueueLimit' | 'onDecodeError' | 'noDelay' | 'flushTimeoutMs'> = true;
+      const keys: Equals<
+        keyof Server,
+        | 'maxFrameBytes'
+        | 'sendQueueLimit'
+        | 'sendQueueBytes'
+        | 'onSendQueueFull'
+        | 'receiveQueueLimit'
+        | 'onDecodeError'
+        | 'noDelay'
+        | 'flushTimeoutMs'
+        | 'heartbeat'
+        | 'idleTimeoutMs'
+        | 'rateLimit'
+        | 'maxConnections'
+        | 'handshakeTimeoutMs'
+      > = true;
       const server: Server = { ...resolveConfig('server', config), maxFrameBytes: 4096 };
       // @ts-expect-error servers have no connectRetry
       expect(server.connectRetry).to.equal(undefined);

@@ -9,15 +9,30 @@ describe('resolveConfig', () => {
       expect(resolveConfig('server', undefined)).to.deep.equal({
         maxFrameBytes: 1_048_576,
         sendQueueLimit: 16_384,
+        sendQueueBytes: 8_388_608,
+        onSendQueueFull: 'backpressure',
+        receiveQueueLimit: 1_024,
         onDecodeError: 'disconnect',
         noDelay: true,
         flushTimeoutMs: 2_000,
+        heartbeat: 'none',
+        idleTimeoutMs: 0,
+        rateLimit: 'none',
+        maxConnections: 10_000,
+        handshakeTimeoutMs: 10_000,
       });
       expect(resolveConfig('server', {})).to.deep.equal(SERVER_CONFIG_DEFAULTS);
     });
 
     it('fills every client field', () => {
-      expect(resolveConfig('client', {})).to.deep.equal({ ...SERVER_CONFIG_DEFAULTS, connectRetry: 'none' });
+      const { maxConnections: _m, handshakeTimeoutMs: _h, ...shared } = SERVER_CONFIG_DEFAULTS;
+      expect(resolveConfig('client', {})).to.deep.equal({
+        ...shared,
+        connectRetry: 'none',
+        reconnect: 'none',
+        whileDisconnected: 'queue',
+        disconnectedQueueLimit: 1_024,
+      });
       expect(resolveConfig('client', undefined)).to.deep.equal(CLIENT_CONFIG_DEFAULTS);
     });
 
