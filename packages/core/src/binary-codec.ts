@@ -6,6 +6,13 @@ import { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer'
 // Plain MessagePack (no msgpackr records or extensions) so any MessagePack library can speak it.
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, int64AsType: 'number' });
 
+// 0xc1 is the one byte MessagePack never uses: a payload starting with it is a control frame.
+const NEVER_USED = 0xc1;
+const PING_PAYLOAD = Uint8Array.of(NEVER_USED, 0x01);
+const PONG_PAYLOAD = Uint8Array.of(NEVER_USED, 0x02);
+const PING_FRAME = Uint8Array.of(0, 0, 0, 2, NEVER_USED, 0x01);
+const PONG_FRAME = Uint8Array.of(0, 0, 0, 2, NEVER_USED, 0x02);
+
 function pack(message: unknown): Uint8Array {
   return packr.pack(message);
 }
@@ -13,7 +20,8 @@ function pack(message: unknown): Uint8Array {
 /**
  * The binary wire format: each frame is a 4-byte big-endian payload length followed by
  * the message encoded as standard MessagePack (encoded with msgpackr, chosen over
- * `@msgpack/msgpack` by measurement: see `bench/msgpack.md`).
+ * `@msgpack/msgpack` by measurement: see `bench/msgpack.md`). Framework heartbeats are the
+ * 2-byte payloads `c1 01` (ping) and `c1 02` (pong): 0xc1 is never used by MessagePack.
  *
  * @example
  * ```ts
@@ -50,5 +58,10 @@ export const binaryCodec: Codec = {
     if (value === C1) throw new MalformedMessageError('payload is the never-used MessagePack byte 0xc1');
     return value;
   },
-  byteLength: (chunk) => (typeof chunk === 'string' ? chunk.length : chunk.length),
+  byteLength: (chunk) => chunk.length,
+  controlFrame: (kind, framed) => (kind === 'ping' ? (framed ? PING_FRAME : PING_PAYLOAD) : framed ? PONG_FRAME : PONG_PAYLOAD),
+  controlOf(payload) {
+    if (payload.length !== 2 || payload[0] !== NEVER_USED) return undefined;
+    return payload[1] === 0x01 ? 'ping' : payload[1] === 0x02 ? 'pong' : undefined;
+  },
 };

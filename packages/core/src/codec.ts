@@ -24,4 +24,14 @@ export interface Codec {
   decode(payload: Uint8Array | string): unknown;
   /** Encoded size in bytes of a chunk produced by this codec. */
   byteLength(chunk: string | Uint8Array): number;
+  /**
+   * A framework control frame, ready to write: heartbeats are sent and answered by rxmsg
+   * itself and never reach processors. `framed` as for {@link Codec.encodeFrame}, else a payload.
+   */
+  controlFrame(kind: ControlKind, framed: boolean): string | Uint8Array;
+  /** Whether a received payload is a control frame, and which; `undefined` for an application message. */
+  controlOf(payload: Uint8Array): ControlKind | undefined;
 }
+
+/** Framework control frames: a heartbeat request and its answer. */
+export type ControlKind = 'ping' | 'pong';

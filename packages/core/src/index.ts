@@ -7,7 +7,7 @@ export { formatAddress, parseAddress } from './address';
 export type { Address, InetAddress, UnixAddress } from './address';
 export { binaryCodec } from './binary-codec';
 export { concatBytes, utf8Length } from './bytes';
-export type { Codec } from './codec';
+export type { Codec, ControlKind } from './codec';
 export { CLIENT_CONFIG_DEFAULTS, SERVER_CONFIG_DEFAULTS, resolveConfig } from './config';
 export type {
   BaseConfig,
@@ -54,6 +54,7 @@ export type {
   ClientMessage,
   CodecName,
   ErrorReplies,
+  GoingAwayMessages,
   InboundOf,
   MessageOf,
   MessageSchema,

@@ -27,8 +27,18 @@ export interface Peer<In, Out, State> {
    * @returns `true` if queued, `false` if the connection is closing or closed.
    */
   send(message: Out): boolean;
-  /** Close the connection gracefully: flush what is queued, then end it. */
+  /**
+   * Close the connection gracefully: send the protocol's going-away message if it has one,
+   * let the processor finish, flush what is queued, then end it.
+   */
   close(): void;
+  /**
+   * Stop the processor, flush what is queued within `timeoutMs` (default `flushTimeoutMs`), close.
+   * @returns how many queued messages were not handed to the socket.
+   */
+  flushAndClose(timeoutMs?: number): Promise<number>;
+  /** Drop everything queued and close at once. */
+  cancelAndClose(): void;
 }
 
 /**

@@ -42,6 +42,17 @@ export interface ErrorReplies<C, S> {
   readonly client?: (error: DecodeError) => C;
 }
 
+/**
+ * Messages a side sends to announce a graceful stop ("going away") before it flushes and
+ * closes, e.g. when a server shuts down.
+ */
+export interface GoingAwayMessages<C, S> {
+  /** What the server sends to each client when it is closed. */
+  readonly server?: () => S;
+  /** What the client sends to the server when it is closed. */
+  readonly client?: () => C;
+}
+
 /** What {@link defineProtocol} takes. */
 export interface ProtocolDefinition<Tag extends string, CM extends MessageSchemas, SM extends MessageSchemas, R> {
   /** Name used in events, snapshots and docs. */
@@ -56,6 +67,8 @@ export interface ProtocolDefinition<Tag extends string, CM extends MessageSchema
   readonly server: SM;
   /** Error messages for `onDecodeError: 'reply'`, per side. */
   readonly errorReplies?: R & ErrorReplies<MessageOf<Tag, CM>, MessageOf<Tag, SM>>;
+  /** Messages announcing a graceful stop, per side. */
+  readonly goingAway?: GoingAwayMessages<MessageOf<Tag, CM>, MessageOf<Tag, SM>>;
 }
 
 /**
@@ -129,6 +142,8 @@ export interface Protocol<C, S, R extends Side = never> {
   readonly server: MessageSet<S>;
   /** Error replies for `onDecodeError: 'reply'`. */
   readonly errorReplies: ErrorReplies<C, S>;
+  /** Messages announcing a graceful stop. */
+  readonly goingAway: GoingAwayMessages<C, S>;
   /** Type-only marker of the sides with an error reply; always `undefined` at run time. */
   readonly replySides?: R;
 }
@@ -182,6 +197,7 @@ export function defineProtocol<
     client: new MessageSet<MessageOf<Tag, CM>>(definition.tag, definition.client),
     server: new MessageSet<MessageOf<Tag, SM>>(definition.tag, definition.server),
     errorReplies: Object.freeze({ ...definition.errorReplies }),
+    goingAway: Object.freeze({ ...definition.goingAway }),
   });
 }
 

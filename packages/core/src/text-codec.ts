@@ -4,10 +4,15 @@ import { MalformedMessageError } from './errors';
 import { LineFramer } from './line-framer';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
+const HASH = 0x23;
+// Control lines start with '#', which no JSON object does.
+const PING = '#ping';
+const PONG = '#pong';
 
 /**
  * The text wire format: one JSON object per line, UTF-8, terminated by `\n`
  * (`\r\n` accepted on input). Human-readable and easy to speak from any language.
+ * Framework heartbeats are the lines `#ping` and `#pong`.
  *
  * @example
  * ```ts
@@ -35,4 +40,11 @@ export const textCodec: Codec = {
     }
   },
   byteLength: (chunk) => (typeof chunk === 'string' ? utf8Length(chunk) : chunk.length),
+  controlFrame: (kind, framed) => (kind === 'ping' ? PING : PONG) + (framed ? '\n' : ''),
+  controlOf(payload) {
+    if (payload.length !== 5 || payload[0] !== HASH) return undefined;
+    // '#ping' / '#pong': bytes 1..4 are 'p', 'i'|'o', 'n', 'g'.
+    if (payload[1] !== 0x70 || payload[3] !== 0x6e || payload[4] !== 0x67) return undefined;
+    return payload[2] === 0x69 ? 'ping' : payload[2] === 0x6f ? 'pong' : undefined;
+  },
 };

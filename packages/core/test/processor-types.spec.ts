@@ -37,6 +37,8 @@ function recordingPeer<In, Out>(sent: Out[]): Peer<In, Out, unknown> {
     messages$: EMPTY,
     send: (message) => sent.push(message) > 0,
     close: () => undefined,
+    flushAndClose: () => Promise.resolve(0),
+    cancelAndClose: () => undefined,
   };
 }
 

@@ -10,7 +10,11 @@ import type { DecodeError, DecodeErrorPolicy, ProcessorError, RxmsgError, SendQu
  * - `processor-error`: a processor threw or its stream errored;
  * - `send-queue-full`: the peer did not read fast enough and its queue reached `sendQueueLimit`;
  * - `transport-error`: the socket failed;
- * - `shutdown`: the server or client was closed.
+ * - `shutdown`: the server or client was closed;
+ * - `timeout`: nothing was received within the heartbeat timeout (the peer vanished);
+ * - `idle-timeout`: no application message either way within `idleTimeoutMs`;
+ * - `handshake-timeout`: no first message within `handshakeTimeoutMs`;
+ * - `rate-limit`: the peer exceeded `rateLimit` with `onExceed: 'disconnect'`.
  */
 export type DisconnectReason =
   | 'completed'
@@ -20,7 +24,18 @@ export type DisconnectReason =
   | 'processor-error'
   | 'send-queue-full'
   | 'transport-error'
-  | 'shutdown';
+  | 'shutdown'
+  | 'timeout'
+  | 'idle-timeout'
+  | 'handshake-timeout'
+  | 'rate-limit';
+
+/**
+ * Why a connection's socket stopped being read: its undecoded bytes reached a frame's worth
+ * (`frame-buffer`), its outbound queue is full under `backpressure` (`send-queue`), its processor
+ * has `receiveQueueLimit` unconsumed messages (`receive-queue`), or it is over its rate (`rate-limit`).
+ */
+export type PauseCause = 'frame-buffer' | 'send-queue' | 'receive-queue' | 'rate-limit';
 
 /** Events about one connection, reported by servers and clients alike. */
 export type ConnectionEvent =
@@ -38,6 +53,23 @@ export type ConnectionEvent =
   | { readonly type: 'processor-error'; readonly peerId: number; readonly protocol: string; readonly error: ProcessorError }
   | { readonly type: 'send-queue-full'; readonly peerId: number; readonly error: SendQueueFullError }
   | {
+      readonly type: 'message-dropped';
+      readonly peerId: number;
+      /** `out`: a message to send was dropped; `in`: a received one. */
+      readonly direction: 'in' | 'out';
+      /** The policy that dropped it. */
+      readonly cause: 'drop-newest' | 'drop-oldest' | 'backpressure' | 'rate-limit';
+      /** Messages dropped on this connection so far. */
+      readonly dropped: number;
+    }
+  | {
+      readonly type: 'flow';
+      readonly peerId: number;
+      readonly cause: Exclude<PauseCause, 'frame-buffer'>;
+      /** `true` when reading stopped for this cause, `false` when it resumed. */
+      readonly paused: boolean;
+    }
+  | {
       readonly type: 'disconnected';
       readonly peerId: number;
       readonly reason: DisconnectReason;
@@ -50,6 +82,12 @@ export type ConnectionEvent =
 export type ServerEvent =
   | ConnectionEvent
   | { readonly type: 'listening'; readonly address: string }
+  | {
+      readonly type: 'connection-refused';
+      readonly remoteAddress: string;
+      readonly listener: string;
+      readonly reason: 'max-connections' | 'stopping';
+    }
   | { readonly type: 'stopped' };
 
 /** Events of a client: its connection attempts and its connection. */

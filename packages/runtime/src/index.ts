@@ -5,13 +5,17 @@
  */
 export { createClient, createCompositeClient } from './client';
 export type { Client, ClientHandle, ClientOptions, ClientStatus, CompositeClientOptions } from './client';
-export type { ClientEvent, ConnectionEvent, DisconnectReason, ServerEvent } from './events';
+export type { ClientEvent, ConnectionEvent, DisconnectReason, PauseCause, ServerEvent } from './events';
+export { consume } from './consume';
 export { OutboundQueue } from './outbound-queue';
+export type { OutboundLimits } from './outbound-queue';
+export { TokenBucket } from './token-bucket';
 export { createCompositeServer, createServer } from './server';
 export type {
   CompositeServer,
   CompositeServerOptions,
   ConnectionSnapshot,
+  PeerHandle,
   Server,
   ServerHandle,
   ServerOptions,

@@ -1,23 +1,39 @@
 import { concatBytes, type Connection } from '@rxmsg/core';
 
+/** Limits of an {@link OutboundQueue}. */
+export interface OutboundLimits {
+  /** Chunks the queue may hold. */
+  readonly messages: number;
+  /** Bytes the queue may hold (UTF-16 code units for text chunks). */
+  readonly bytes: number;
+}
+
+/** Chunks queued while writable before they are flushed at once rather than at the end of the tick. */
+const BATCH = 256;
+
 /**
- * A peer's bounded outbound queue. Chunks queued in the same tick are coalesced
- * into one write per run of same-typed chunks; `write()` returning `false` stops
- * flushing until the connection drains, and the queue then holds at most `limit` chunks.
+ * A peer's bounded outbound queue. Chunks queued in the same tick are coalesced into one
+ * write per run of same-typed chunks (and at most {@link BATCH} chunks wait for the end of
+ * the tick); `write()` returning `false` stops flushing until the connection drains.
+ * The queue reports itself `full` at its limits; what happens then is the caller's policy.
  */
 export class OutboundQueue {
   private queue: (string | Uint8Array)[] = [];
+  private queuedBytes = 0;
   private blocked = false;
   private scheduled = false;
   private emptyWaiters: (() => void)[] = [];
+  private pressured = false;
 
   /**
    * @param connection - where chunks are written.
-   * @param limit - chunks the queue may hold.
+   * @param limits - how much the queue may hold.
+   * @param onRelief - called once the queue, after being full, has drained to half its limits.
    */
   constructor(
     private readonly connection: Connection,
-    private readonly limit: number,
+    private readonly limits: OutboundLimits,
+    private readonly onRelief: () => void = () => {},
   ) {}
 
   /** Chunks waiting to be written. */
@@ -25,22 +41,48 @@ export class OutboundQueue {
     return this.queue.length;
   }
 
+  /** Bytes waiting to be written. */
+  get bytes(): number {
+    return this.queuedBytes;
+  }
+
   /** `true` when nothing waits and the connection accepted everything written. */
   get idle(): boolean {
     return this.queue.length === 0 && !this.blocked;
   }
 
+  /** `true` at or over either limit. */
+  get full(): boolean {
+    return this.queue.length >= this.limits.messages || this.queuedBytes >= this.limits.bytes;
+  }
+
   /**
-   * Queue one chunk for the next flush.
-   * @returns `false` (and queues nothing) when the queue is full.
+   * Queue one chunk. Refused when full, unless `force` (used by the backpressure policy,
+   * which bounds the excess by pausing input instead).
+   * @returns whether the chunk was queued.
    */
-  push(chunk: string | Uint8Array): boolean {
-    if (this.queue.length >= this.limit) return false;
+  push(chunk: string | Uint8Array, force = false): boolean {
+    if (!force && this.full) {
+      this.pressured = true;
+      return false;
+    }
+    if (this.full) this.pressured = true;
     this.queue.push(chunk);
-    if (!this.scheduled && !this.blocked) {
+    this.queuedBytes += chunk.length;
+    if (this.blocked) return true;
+    if (this.queue.length >= BATCH || this.full) this.flush();
+    else if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(this.flush);
     }
+    return true;
+  }
+
+  /** Remove the oldest chunk not yet written. @returns whether one was removed. */
+  dropOldest(): boolean {
+    const first = this.queue.shift();
+    if (first === undefined) return false;
+    this.queuedBytes -= first.length;
     return true;
   }
 
@@ -50,7 +92,7 @@ export class OutboundQueue {
     this.flush();
   }
 
-  /** Resolve `callback` once the queue is idle (at once if it is). */
+  /** Call `callback` once the queue is idle (at once if it is). */
   whenIdle(callback: () => void): void {
     if (this.idle) callback();
     else this.emptyWaiters.push(callback);
@@ -60,6 +102,7 @@ export class OutboundQueue {
   clear(): number {
     const n = this.queue.length;
     this.queue = [];
+    this.queuedBytes = 0;
     return n;
   }
 
@@ -69,6 +112,10 @@ export class OutboundQueue {
     while (!this.blocked && this.queue.length > 0) {
       const batch = this.takeRun();
       if (!this.connection.write(batch)) this.blocked = true;
+    }
+    if (this.pressured && this.queue.length <= this.limits.messages / 2 && this.queuedBytes <= this.limits.bytes / 2) {
+      this.pressured = false;
+      this.onRelief();
     }
     if (this.idle && this.emptyWaiters.length > 0) {
       const waiters = this.emptyWaiters;
@@ -83,16 +130,14 @@ export class OutboundQueue {
     const first = q[0]!;
     let end = 1;
     const text = typeof first === 'string';
-    while (end < q.length && typeof q[end] === 'string' === text) end++;
-    if (end === 1) {
-      q.shift();
-      return first;
-    }
+    while (end < q.length && (typeof q[end] === 'string') === text) end++;
     const run = end === q.length ? q : q.slice(0, end);
     this.queue = end === q.length ? [] : q.slice(end);
-    if (text) return (run as string[]).join('');
     let total = 0;
-    for (const c of run as Uint8Array[]) total += c.length;
+    for (const c of run) total += c.length;
+    this.queuedBytes -= total;
+    if (end === 1) return first;
+    if (text) return (run as string[]).join('');
     return concatBytes(run as Uint8Array[], total);
   }
 }

@@ -1,4 +1,4 @@
-import { Subject, concat, defer, from, type Observable } from 'rxjs';
+import { Subject, concat, defer, from, type Observable, type SchedulerLike } from 'rxjs';
 import {
   AddressError,
   parseAddress,
@@ -35,6 +35,16 @@ export interface ConnectionSnapshot {
   readonly messagesOut: number;
   readonly bytesIn: number;
   readonly bytesOut: number;
+  /** Messages dropped by a drop policy or the rate limit. */
+  readonly messagesDropped: number;
+  /** Times the inbound rate limit was hit. */
+  readonly rateLimited: number;
+  /** Times reading was paused for backpressure. */
+  readonly pauses: number;
+  /** Messages waiting in the outbound queue now. */
+  readonly queued: number;
+  /** Whether the socket is not being read now (backpressure). */
+  readonly inputPaused: boolean;
 }
 
 /** A server's listeners and live connections at one instant. */
@@ -79,10 +89,36 @@ export interface CompositeServerOptions<S extends StageMap<'server', State>, Sta
   readonly router: Router<State, keyof S & string>;
   /** Server config (validated once, here). */
   readonly config?: C;
+  /** Scheduler of every timer (virtual time in tests); `asyncScheduler` by default. */
+  readonly scheduler?: SchedulerLike;
 }
 
-/** Handle of a composite server; `connections$` emits what the router sees of each connection. */
-export type CompositeServer<C, State> = ServerHandle<C, SessionInfo<State>>;
+/** A connection of a composite server, as `connections$` emits it. */
+export interface PeerHandle<State> extends SessionInfo<State> {
+  /** Name of the protocol being spoken now, if any. */
+  readonly protocol: string | undefined;
+  /** Close gracefully (going-away message, processor finishes, queue flushes). */
+  close(): void;
+  /** Stop the processor, flush within `timeoutMs`, close; resolves with the messages not sent. */
+  flushAndClose(timeoutMs?: number): Promise<number>;
+  /** Drop the queue and close at once. */
+  cancelAndClose(): void;
+}
+
+function peerHandle<State>(session: Session<State>): PeerHandle<State> {
+  return Object.freeze({
+    ...session.peerInfo,
+    get protocol() {
+      return session.protocol;
+    },
+    close: () => session.close('local-close'),
+    flushAndClose: (timeoutMs?: number) => session.flushAndClose(timeoutMs),
+    cancelAndClose: () => session.cancelAndClose(),
+  });
+}
+
+/** Handle of a composite server; `connections$` emits a {@link PeerHandle} per connection. */
+export type CompositeServer<C, State> = ServerHandle<C, PeerHandle<State>>;
 
 interface BoundListener {
   readonly listener: Listener;
@@ -129,6 +165,7 @@ async function startServer<State, C, P>(
   router: Router<State>,
   config: ServerConfig,
   exposePeer: (session: Session<State>) => P,
+  scheduler: SchedulerLike | undefined,
 ): Promise<ServerHandle<C, P>> {
   const events = new Subject<ServerEvent>();
   const connections = new Subject<P>();
@@ -138,7 +175,13 @@ async function startServer<State, C, P>(
   let allClosed: (() => void) | undefined;
 
   const accept = (connection: Connection, bound: BoundListener): void => {
-    if (stopping !== undefined) {
+    if (stopping !== undefined || (config.maxConnections > 0 && sessions.size >= config.maxConnections)) {
+      events.next({
+        type: 'connection-refused',
+        remoteAddress: connection.remoteAddress,
+        listener: bound.listener.address,
+        reason: stopping !== undefined ? 'stopping' : 'max-connections',
+      });
       connection.destroy();
       return;
     }
@@ -162,6 +205,8 @@ async function startServer<State, C, P>(
       stages,
       router,
       emit: (e) => events.next(e),
+      handshakeTimeoutMs: config.handshakeTimeoutMs,
+      ...(scheduler === undefined ? {} : { scheduler }),
       onClosed: (s) => {
         sessions.delete(s);
         bound.sessions.delete(s as Session<unknown>);
@@ -194,6 +239,8 @@ async function startServer<State, C, P>(
         protocol: s.protocol,
         since: s.since,
         ...s.stats(),
+        queued: s.queued,
+        inputPaused: s.inputPaused,
       })),
     }),
     close: () => {
@@ -241,14 +288,15 @@ export async function createCompositeServer<
 >(options: CompositeServerOptions<S, State, C>): Promise<CompositeServer<EffectiveConfig<'server', C>, State>> {
   const { stages, replySides } = stageTable('server', options.stages);
   const config = resolveConfig('server', options.config, replySides);
-  return startServer<State, EffectiveConfig<'server', C>, SessionInfo<State>>(
+  return startServer<State, EffectiveConfig<'server', C>, PeerHandle<State>>(
     options.listen,
     options.transports ?? [],
     stages,
     options.initialState,
     widenRouter(options.router),
     config,
-    (s) => s.peerInfo,
+    peerHandle,
+    options.scheduler,
   );
 }
 
@@ -266,6 +314,8 @@ export interface ServerOptions<P extends AnyProtocol, State, C> {
   readonly initialState?: (peer: Omit<SessionInfo<State>, 'state'>) => State;
   /** Server config (validated once, here). */
   readonly config?: C;
+  /** Scheduler of every timer (virtual time in tests); `asyncScheduler` by default. */
+  readonly scheduler?: SchedulerLike;
 }
 
 /** A single-protocol server: `connections$` emits each connection's peer. */
@@ -305,5 +355,6 @@ export async function createServer<P extends AnyProtocol, State = unknown, const
     config,
     // A single-stage session's peer speaks P; the cast restores the types erased for storage.
     (s) => s.currentPeer as unknown as Peer<ClientMessage<P>, ServerMessage<P>, State>,
+    options.scheduler,
   );
 }

@@ -1,9 +1,11 @@
-import { Observable, type Subscriber, type Subscription } from 'rxjs';
+import { Observable, Subscription, asyncScheduler, type SchedulerLike, type Subscriber } from 'rxjs';
 import {
   DecodeError,
+  FrameTooLargeError,
   ProcessorError,
   SendQueueFullError,
-  FrameTooLargeError,
+  TimeoutError,
+  toRxmsgError,
   type BaseConfig,
   type Connection,
   type Framer,
@@ -11,13 +13,13 @@ import {
   type RxmsgError,
   type Side,
   type TransportError,
-  toRxmsgError,
 } from '@rxmsg/core';
-import type { ConnectionEvent, DisconnectReason } from './events';
-import type { SessionStats } from './session-stats';
+import { withAcknowledgement, type AcknowledgedSubscription } from './acknowledged-inbound';
+import type { ConnectionEvent, DisconnectReason, PauseCause } from './events';
 import { OutboundQueue } from './outbound-queue';
+import type { SessionStats } from './session-stats';
 import type { Stage } from './stage';
-import { unrefTimeout, type TimerHandle } from './timers';
+import { TokenBucket } from './token-bucket';
 
 /** What the router sees of a connection. */
 export interface SessionInfo<State> {
@@ -37,7 +39,6 @@ export interface SessionInfo<State> {
  */
 export type Router<State, K extends string = string> = (state: State, peer: SessionInfo<State>, previous: K | null) => K | null;
 
-
 /** Everything a session needs; built by the server and client factories. */
 export interface SessionOptions<State> {
   readonly id: number;
@@ -54,6 +55,10 @@ export interface SessionOptions<State> {
   readonly onMessage?: (message: unknown) => void;
   /** Called once, after the connection is gone and `disconnected` was emitted. */
   readonly onClosed: (session: Session<State>) => void;
+  /** Deadline for the first inbound message (servers: slowloris defence); 0 or absent for none. */
+  readonly handshakeTimeoutMs?: number;
+  /** Scheduler of every timer (close deadline, heartbeats, idle and handshake timeouts, rate-limit pauses). */
+  readonly scheduler?: SchedulerLike;
 }
 
 interface ActiveStage<State> {
@@ -61,7 +66,11 @@ interface ActiveStage<State> {
   readonly spec: Stage<Side, State>;
   readonly framer: Framer;
   readonly observers: Set<Subscriber<unknown>>;
+  /** Observers that acknowledge each message (see `consume`). */
+  readonly acknowledging: Set<Subscriber<unknown>>;
   readonly peer: Peer<unknown, unknown, State>;
+  /** Messages delivered to acknowledging observers and not yet acknowledged. */
+  unacked: number;
   /** Inbound side finished: later subscribers complete at once. */
   inputComplete: boolean;
   /** The processor's stream ended (or was dropped). */
@@ -69,34 +78,58 @@ interface ActiveStage<State> {
   output: Subscription | undefined;
 }
 
+const PAUSE_BITS: Record<PauseCause, number> = { 'frame-buffer': 1, 'send-queue': 2, 'receive-queue': 4, 'rate-limit': 8 };
+
 /**
  * Drives one connection through its stack of protocols: frames and decodes input for the
- * current stage, runs the stage's processor, queues its output, hands the connection (and
- * every byte not yet decoded) to the next stage the router picks, and closes it cleanly.
+ * current stage, runs the stage's processor, queues its output with the configured flow-control
+ * policy, answers and sends heartbeats, enforces deadlines and rate limits, hands the connection
+ * (and every byte not yet decoded) to the next stage the router picks, and closes it cleanly.
  * One implementation for single-protocol and composite servers and clients.
  */
 export class Session<State> {
   readonly id: number;
   readonly since = Date.now();
+  private readonly config: BaseConfig;
+  private readonly scheduler: SchedulerLike;
   private readonly queue: OutboundQueue;
+  private readonly timers = new Subscription();
+  private readonly bucket: TokenBucket | undefined;
   private stage: ActiveStage<State> | undefined;
   private messagesIn = 0;
   private messagesOut = 0;
+  private messagesDropped = 0;
+  private rateLimited = 0;
+  private pauses = 0;
+  private pausedBits = 0;
   private pumping = false;
   private pumpScheduled = false;
-  private pausedByUs = false;
   private inputEnded = false;
   private routing = false;
   private pendingRoute: ActiveStage<State> | undefined;
   private closeReason: DisconnectReason | undefined;
   private closeError: RxmsgError | undefined;
-  private closeTimer: TimerHandle | undefined;
+  private closeTimer: Subscription | undefined;
+  private closeWaiters: ((unsent: number) => void)[] = [];
   private finished = false;
+  private lastReceived: number;
+  private lastSent: number;
+  private lastActivity: number;
   private readonly info: SessionInfo<State>;
 
   constructor(private readonly options: SessionOptions<State>) {
     this.id = options.id;
-    this.queue = new OutboundQueue(options.connection, options.config.sendQueueLimit);
+    this.config = options.config;
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    const now = this.scheduler.now();
+    this.lastReceived = this.lastSent = this.lastActivity = now;
+    this.queue = new OutboundQueue(
+      options.connection,
+      { messages: this.config.sendQueueLimit, bytes: this.config.sendQueueBytes },
+      () => this.setPaused('send-queue', false),
+    );
+    const rate = this.config.rateLimit;
+    this.bucket = rate === 'none' ? undefined : new TokenBucket(rate.messagesPerSecond, rate.burst, now);
     this.info = Object.freeze({
       id: options.id,
       remoteAddress: options.connection.remoteAddress,
@@ -125,46 +158,68 @@ export class Session<State> {
     return this.closeReason !== undefined;
   }
 
-  /** Message and byte counters. */
-  stats(): SessionStats {
-    const c = this.options.connection;
-    return { messagesIn: this.messagesIn, messagesOut: this.messagesOut, bytesIn: c.bytesRead, bytesOut: c.bytesWritten };
+  /** `true` while the socket is not read (backpressure of some kind). */
+  get inputPaused(): boolean {
+    return this.pausedBits !== 0;
   }
 
-  /** Enter the first stage and start reading. */
+  /** Messages waiting in the outbound queue. */
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  /** Message, byte and policy counters. */
+  stats(): SessionStats {
+    const c = this.options.connection;
+    return {
+      messagesIn: this.messagesIn,
+      messagesOut: this.messagesOut,
+      bytesIn: c.bytesRead,
+      bytesOut: c.bytesWritten,
+      messagesDropped: this.messagesDropped,
+      rateLimited: this.rateLimited,
+      pauses: this.pauses,
+    };
+  }
+
+  /** Enter the first stage, start reading and arm the timers. */
   start(): void {
-    const o = this.options;
-    o.connection.start({
+    this.options.connection.start({
       data: this.onData,
       end: this.onEnd,
       drain: () => this.queue.drained(),
       close: this.onTransportClose,
     });
     if (this.finished) return;
+    this.armTimers();
     this.advance(undefined);
   }
 
   /**
    * Close gracefully: stop decoding input, let the processor finish and the queue flush
-   * (for `shutdown` and `completed`), then end the connection. Destroyed after `flushTimeoutMs`.
+   * (for `shutdown` and `local-close`, after sending the protocol's going-away message if it has
+   * one), then end the connection. Destroyed after `flushTimeoutMs` (or `deadlineMs`).
    */
-  close(reason: DisconnectReason, error?: RxmsgError): void {
+  close(reason: DisconnectReason, error?: RxmsgError, deadlineMs = this.config.flushTimeoutMs): void {
     if (this.closeReason !== undefined || this.finished) return;
     this.closeReason = reason;
     this.closeError = error;
     const c = this.options.connection;
-    this.closeTimer = unrefTimeout(() => c.destroy(), this.options.config.flushTimeoutMs);
-    if (reason === 'send-queue-full') {
+    this.closeTimer = this.scheduler.schedule(() => c.destroy(), deadlineMs);
+    if (reason === 'send-queue-full' || reason === 'timeout') {
+      // The peer is not reading, or gone: flushing to it would only wait for the deadline.
       c.destroy();
       return;
     }
     // Input is over: keep reading and dropping it (onData ignores it now), so that the peer's FIN is
-    // seen behind any unread bytes and the socket closes once both sides ended, not at the close timer.
-    this.pausedByUs = false;
+    // seen behind any unread bytes and the socket closes once both sides ended, not at the deadline.
+    this.pausedBits = 0;
     c.resume();
     const st = this.stage;
     if (st !== undefined && !st.ended) {
       if (reason === 'shutdown' || reason === 'local-close') {
+        const goingAway = this.options.side === 'server' ? st.spec.protocol.goingAway.server : st.spec.protocol.goingAway.client;
+        if (goingAway !== undefined) this.send(st, goingAway());
         // Let the processor see the end of its input and finish on its own, within the deadline.
         this.completeInput(st);
         if (!st.ended) return;
@@ -173,14 +228,42 @@ export class Session<State> {
     this.endWhenFlushed();
   }
 
+  /**
+   * Stop the processor, flush what is queued within `timeoutMs`, then close.
+   * @returns how many queued messages were not handed to the socket.
+   */
+  flushAndClose(timeoutMs = this.config.flushTimeoutMs): Promise<number> {
+    const done = this.whenClosed();
+    const st = this.stage;
+    if (this.closeReason === undefined && st !== undefined && !st.ended) this.dropStage(st);
+    this.close('local-close', undefined, timeoutMs);
+    return done;
+  }
+
+  /** Drop the outbound queue and close at once. */
+  cancelAndClose(): void {
+    this.closeReason ??= 'local-close';
+    this.queue.clear();
+    this.options.connection.destroy();
+  }
+
   /** Close at once, dropping queued messages. */
   destroy(): void {
     this.options.connection.destroy();
   }
 
+  /** Resolves with the number of unsent messages once the connection is gone. */
+  private whenClosed(): Promise<number> {
+    return new Promise((resolve) => {
+      if (this.finished) resolve(0);
+      else this.closeWaiters.push(resolve);
+    });
+  }
+
   // ---- inbound -------------------------------------------------------------------------------
 
   private readonly onData = (chunk: Uint8Array): void => {
+    this.lastReceived = this.scheduler.now();
     const st = this.stage;
     if (st === undefined || this.closeReason !== undefined) return;
     st.framer.push(chunk);
@@ -201,7 +284,7 @@ export class Session<State> {
     });
   }
 
-  /** Decode and deliver frames while the current stage has subscribers. */
+  /** Decode and deliver frames while the current stage can take them. */
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
@@ -209,6 +292,7 @@ export class Session<State> {
       for (;;) {
         const st = this.stage;
         if (st === undefined || st.ended || st.observers.size === 0 || this.closeReason !== undefined) break;
+        if ((this.pausedBits & ~PAUSE_BITS['frame-buffer']) !== 0 || !this.tokenReady()) break;
         const frame = st.framer.next();
         if (frame === undefined) {
           if (this.inputEnded) this.completeInput(st);
@@ -218,19 +302,60 @@ export class Session<State> {
           this.decodeFailed(st, frame);
           continue;
         }
+        const control = st.spec.protocol.codec.controlOf(frame);
+        if (control !== undefined) {
+          if (control === 'ping') this.sendControl(st, 'pong');
+          continue;
+        }
+        if (!this.admit()) continue;
         const message = this.decode(st, frame);
         if (message instanceof DecodeError) {
           this.decodeFailed(st, message);
           continue;
         }
-        this.messagesIn++;
-        for (const o of Array.from(st.observers)) o.next(message);
-        this.options.onMessage?.(message);
+        this.deliver(st, message);
       }
     } finally {
       this.pumping = false;
     }
     this.regulateInput();
+  }
+
+  private deliver(st: ActiveStage<State>, message: unknown): void {
+    this.messagesIn++;
+    this.lastActivity = this.scheduler.now();
+    for (const o of Array.from(st.observers)) {
+      if (st.acknowledging.has(o)) st.unacked++;
+      o.next(message);
+    }
+    this.options.onMessage?.(message);
+    if (st.unacked >= this.config.receiveQueueLimit) this.setPaused('receive-queue', true);
+  }
+
+  /**
+   * Rate limit with `onExceed: 'pause'`, checked before a frame is taken: when no token is left,
+   * stop reading until one is. @returns whether a frame may be taken now.
+   */
+  private tokenReady(): boolean {
+    const rate = this.config.rateLimit;
+    if (this.bucket === undefined || rate === 'none' || rate.onExceed !== 'pause') return true;
+    const wait = this.bucket.waitMs(this.scheduler.now());
+    if (wait === 0) return true;
+    this.rateLimited++;
+    this.setPaused('rate-limit', true);
+    this.timers.add(this.scheduler.schedule(() => this.setPaused('rate-limit', false), wait));
+    return false;
+  }
+
+  /** Rate limit: take a token for one message, or apply the drop/disconnect policy. @returns whether it goes on. */
+  private admit(): boolean {
+    const rate = this.config.rateLimit;
+    if (this.bucket === undefined || rate === 'none' || this.bucket.take(this.scheduler.now())) return true;
+    this.rateLimited++;
+    this.messagesDropped++;
+    this.options.emit({ type: 'message-dropped', peerId: this.id, direction: 'in', cause: 'rate-limit', dropped: this.messagesDropped });
+    if (rate.onExceed === 'disconnect') this.close('rate-limit');
+    return false;
   }
 
   private decode(st: ActiveStage<State>, frame: Uint8Array): unknown {
@@ -249,18 +374,26 @@ export class Session<State> {
   private regulateInput(): void {
     const st = this.stage;
     if (st === undefined || this.closeReason !== undefined || this.finished) return;
-    const full = st.framer.bufferedBytes > this.options.config.maxFrameBytes + 65_536;
-    if (full && !this.pausedByUs) {
-      this.pausedByUs = true;
-      this.options.connection.pause();
-    } else if (!full && this.pausedByUs) {
-      this.pausedByUs = false;
-      this.options.connection.resume();
-    }
+    this.setPaused('frame-buffer', st.framer.bufferedBytes > this.config.maxFrameBytes + 65_536);
+  }
+
+  /** Set or clear one reason to stop reading the socket; the socket is paused while any is set. */
+  private setPaused(cause: PauseCause, on: boolean): void {
+    const bit = PAUSE_BITS[cause];
+    const before = this.pausedBits;
+    this.pausedBits = on ? before | bit : before & ~bit;
+    if (before === this.pausedBits || this.finished || this.closeReason !== undefined) return;
+    const c = this.options.connection;
+    if (before === 0) {
+      this.pauses++;
+      c.pause();
+    } else if (this.pausedBits === 0) c.resume();
+    if (cause !== 'frame-buffer') this.options.emit({ type: 'flow', peerId: this.id, cause, paused: on });
+    if (!on) this.schedulePump();
   }
 
   private decodeFailed(st: ActiveStage<State>, error: DecodeError): void {
-    const policy = this.options.config.onDecodeError;
+    const policy = this.config.onDecodeError;
     this.options.emit({ type: 'decode-error', peerId: this.id, protocol: st.name, error, action: policy });
     if (policy === 'reply') {
       const errorReplies = st.spec.protocol.errorReplies;
@@ -282,6 +415,50 @@ export class Session<State> {
     }
     for (const o of Array.from(st.observers)) o.complete();
     st.observers.clear();
+  }
+
+  // ---- timers --------------------------------------------------------------------------------
+
+  private armTimers(): void {
+    const handshake = this.options.handshakeTimeoutMs ?? 0;
+    if (handshake > 0) {
+      this.timers.add(
+        this.scheduler.schedule(() => {
+          if (this.messagesIn === 0) this.close('handshake-timeout', new TimeoutError(`no message within ${handshake} ms`));
+        }, handshake),
+      );
+    }
+    const heartbeat = this.config.heartbeat;
+    if (heartbeat !== 'none') {
+      const session = this;
+      this.timers.add(
+        this.scheduler.schedule(function (this: { schedule(state?: unknown, delay?: number): unknown }) {
+          if (session.beat(heartbeat.intervalMs, heartbeat.timeoutMs)) this.schedule(undefined, heartbeat.intervalMs);
+        }, heartbeat.intervalMs),
+      );
+    }
+    const idle = this.config.idleTimeoutMs;
+    if (idle > 0) this.timers.add(this.scheduler.schedule(() => this.checkIdle(idle), idle));
+  }
+
+  /** One heartbeat tick. @returns whether to keep ticking. */
+  private beat(intervalMs: number, timeoutMs: number): boolean {
+    if (this.finished) return false;
+    const now = this.scheduler.now();
+    if (now - this.lastReceived >= timeoutMs) {
+      this.close('timeout', new TimeoutError(`nothing received for ${now - this.lastReceived} ms`));
+      return false;
+    }
+    const st = this.stage;
+    if (now - this.lastSent >= intervalMs && st !== undefined && !st.ended) this.sendControl(st, 'ping');
+    return true;
+  }
+
+  private checkIdle(idleMs: number): void {
+    if (this.finished || this.closeReason !== undefined) return;
+    const quiet = this.scheduler.now() - this.lastActivity;
+    if (quiet >= idleMs) this.close('idle-timeout', new TimeoutError(`no message for ${quiet} ms`));
+    else this.timers.add(this.scheduler.schedule(() => this.checkIdle(idleMs), idleMs - quiet));
   }
 
   // ---- stages --------------------------------------------------------------------------------
@@ -320,25 +497,47 @@ export class Session<State> {
   }
 
   private enter(name: string, spec: Stage<Side, State>, remainder: Uint8Array[]): void {
-    const framer = spec.protocol.codec.createFramer(this.options.config.maxFrameBytes);
+    const framer = spec.protocol.codec.createFramer(this.config.maxFrameBytes);
     for (const chunk of remainder) framer.push(chunk);
     const observers = new Set<Subscriber<unknown>>();
-    const messages$ = new Observable<unknown>((subscriber) => {
+    const acknowledging = new Set<Subscriber<unknown>>();
+    const attach = (subscriber: Subscriber<unknown>, acknowledged: boolean): (() => void) | undefined => {
       if (st.inputComplete || st.ended) {
         subscriber.complete();
         return undefined;
       }
       observers.add(subscriber);
+      if (acknowledged) acknowledging.add(subscriber);
       this.schedulePump();
       return () => {
         observers.delete(subscriber);
+        acknowledging.delete(subscriber);
       };
-    });
+    };
+    const messages$ = withAcknowledgement(
+      new Observable<unknown>((subscriber) => attach(subscriber, false)),
+      (observer): AcknowledgedSubscription => {
+        let detach: (() => void) | undefined;
+        const sub = new Observable<unknown>((subscriber) => {
+          detach = attach(subscriber, true);
+          return detach;
+        }).subscribe(observer);
+        return {
+          unsubscribe: () => sub.unsubscribe(),
+          ack: () => {
+            if (st.unacked > 0) st.unacked--;
+            if (st.unacked < this.config.receiveQueueLimit && st === this.stage) this.setPaused('receive-queue', false);
+          },
+        };
+      },
+    );
     const st: ActiveStage<State> = {
       name,
       spec,
       framer,
       observers,
+      acknowledging,
+      unacked: 0,
       inputComplete: false,
       ended: false,
       output: undefined,
@@ -351,9 +550,12 @@ export class Session<State> {
         messages$,
         send: (message: unknown) => this.send(st, message),
         close: () => this.close('local-close'),
+        flushAndClose: (timeoutMs?: number) => this.flushAndClose(timeoutMs),
+        cancelAndClose: () => this.cancelAndClose(),
       },
     };
     this.stage = st;
+    this.setPaused('receive-queue', false);
     this.options.emit({ type: 'protocol-entered', peerId: this.id, protocol: name });
     if (this.inputEnded && framer.bufferedBytes === 0) st.inputComplete = true;
     let out$: Observable<unknown>;
@@ -393,6 +595,7 @@ export class Session<State> {
     st.output = undefined;
     for (const o of Array.from(st.observers)) o.complete();
     st.observers.clear();
+    st.acknowledging.clear();
     st.inputComplete = true;
     this.options.emit({ type: 'protocol-left', peerId: this.id, protocol: st.name });
   }
@@ -409,26 +612,70 @@ export class Session<State> {
 
   // ---- outbound ------------------------------------------------------------------------------
 
+  private sendable(st: ActiveStage<State>): boolean {
+    if (st !== this.stage || this.finished) return false;
+    const r = this.closeReason;
+    return r === undefined || r === 'shutdown' || r === 'local-close';
+  }
+
   private send(st: ActiveStage<State>, message: unknown): boolean {
-    if (st !== this.stage || st.ended || this.finished || (this.closeReason !== undefined && this.closeReason !== 'shutdown' && this.closeReason !== 'local-close')) {
-      return false;
-    }
+    if (!this.sendable(st) || st.ended) return false;
     const codec = st.spec.protocol.codec;
     const chunk = codec.encodeFrame(message);
-    const max = this.options.config.maxFrameBytes;
+    const max = this.config.maxFrameBytes;
     // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: count exactly only when that bound is over the limit.
     if ((typeof chunk === 'string' ? chunk.length * 3 : chunk.length) > max + 8 && codec.byteLength(chunk) > max + 8) {
       this.processorFailed(st, new FrameTooLargeError(codec.byteLength(chunk), max));
       return false;
     }
-    if (!this.queue.push(chunk)) {
-      const error = new SendQueueFullError(this.options.config.sendQueueLimit);
-      this.options.emit({ type: 'send-queue-full', peerId: this.id, error });
-      this.close('send-queue-full', error);
-      return false;
-    }
+    if (!this.enqueue(chunk)) return false;
     this.messagesOut++;
+    this.lastActivity = this.lastSent = this.scheduler.now();
     return true;
+  }
+
+  /** Queue a framework control frame (heartbeat), outside the processor's messages. */
+  private sendControl(st: ActiveStage<State>, kind: 'ping' | 'pong'): void {
+    if (!this.sendable(st)) return;
+    // Control frames are tiny and rare: they bypass the queue limits rather than be dropped.
+    this.queue.push(st.spec.protocol.codec.controlFrame(kind, true), true);
+    this.lastSent = this.scheduler.now();
+  }
+
+  /** Queue one chunk under the outbound policy. @returns whether it was queued. */
+  private enqueue(chunk: string | Uint8Array): boolean {
+    if (this.queue.push(chunk)) return true;
+    const policy = this.config.onSendQueueFull;
+    switch (policy) {
+      case 'backpressure':
+        // Over the limit by what the processor emits from input it already has: stop its input.
+        // Twice the limit is a hard cap for senders that ignore input (timers, other peers).
+        if (this.queue.length < 2 * this.config.sendQueueLimit && this.queue.bytes < 2 * this.config.sendQueueBytes) {
+          this.queue.push(chunk, true);
+          this.setPaused('send-queue', true);
+          return true;
+        }
+        return this.dropped(policy);
+      case 'drop-newest':
+        return this.dropped(policy);
+      case 'drop-oldest':
+        this.queue.dropOldest();
+        this.queue.push(chunk, true);
+        this.dropped(policy);
+        return true;
+      case 'disconnect': {
+        const error = new SendQueueFullError(this.config.sendQueueLimit);
+        this.options.emit({ type: 'send-queue-full', peerId: this.id, error });
+        this.close('send-queue-full', error);
+        return false;
+      }
+    }
+  }
+
+  private dropped(policy: 'backpressure' | 'drop-newest' | 'drop-oldest'): false {
+    this.messagesDropped++;
+    this.options.emit({ type: 'message-dropped', peerId: this.id, direction: 'out', cause: policy, dropped: this.messagesDropped });
+    return false;
   }
 
   private endWhenFlushed(): void {
@@ -440,7 +687,8 @@ export class Session<State> {
   private readonly onTransportClose = (error: TransportError | undefined): void => {
     if (this.finished) return;
     this.finished = true;
-    if (this.closeTimer !== undefined) clearTimeout(this.closeTimer);
+    this.timers.unsubscribe();
+    this.closeTimer?.unsubscribe();
     const st = this.stage;
     if (st !== undefined && !st.ended) {
       if (!st.inputComplete && this.closeReason === undefined) {
@@ -451,7 +699,7 @@ export class Session<State> {
       }
       this.leave(st);
     }
-    this.queue.clear();
+    const unsent = this.queue.clear();
     const reason: DisconnectReason = this.closeReason ?? (error !== undefined ? 'transport-error' : 'remote-closed');
     const cause = this.closeError ?? error;
     const stats = this.stats();
@@ -460,6 +708,7 @@ export class Session<State> {
         ? { type: 'disconnected', peerId: this.id, reason, stats }
         : { type: 'disconnected', peerId: this.id, reason, error: cause, stats },
     );
+    for (const resolve of this.closeWaiters.splice(0)) resolve(unsent);
     this.options.onClosed(this);
   };
 }

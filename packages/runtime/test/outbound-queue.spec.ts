@@ -26,7 +26,7 @@ function fakeConnection(accept: () => boolean): Connection & { writes: (string |
 describe('OutboundQueue', () => {
   it('coalesces chunks queued in one tick into one write per type run', async () => {
     const c = fakeConnection(() => true);
-    const q = new OutboundQueue(c, 100);
+    const q = new OutboundQueue(c, { messages: 100, bytes: 1 << 20 });
     q.push('a\n');
     q.push('b\n');
     q.push(Uint8Array.of(1, 2));
@@ -40,7 +40,7 @@ describe('OutboundQueue', () => {
   it('stops at backpressure, bounds the queue, resumes on drain', async () => {
     let ok = false;
     const c = fakeConnection(() => ok);
-    const q = new OutboundQueue(c, 2);
+    const q = new OutboundQueue(c, { messages: 2, bytes: 1 << 20 });
     expect(q.push('a')).to.equal(true);
     await Promise.resolve();
     expect(c.writes).to.deep.equal(['a']);
