@@ -1,5 +1,5 @@
 /**
- * Count of Node's active resources by type (TCPWrap, PipeWrap, Timeout, ...), taken after one
+ * Count of Node's active resources by type (TCPSocketWrap, PipeWrap, Timeout, ...), taken after one
  * event-loop turn so that timers armed right after the caller started (mocha's test timeout
  * for a promise-returning test) are counted as already there.
  */
@@ -25,13 +25,29 @@ function grown(before: Map<string, number>, kinds: readonly string[]): string[] 
 }
 
 /**
+ * The resource types a socket, a listener or a timer shows up as in `process.getActiveResourcesInfo()`.
+ * Node 20 reports a TCP socket as `TCPSocketWrap` (never `TCPWrap`), a TLS socket as the
+ * `TCPSocketWrap` under it (there is no `TLSWrap` entry), and a Unix socket and a Unix listener
+ * both as `PipeWrap`; the other names cover other Node versions.
+ */
+export const HANDLE_KINDS: readonly string[] = Object.freeze([
+  'TCPSocketWrap',
+  'TCPWrap',
+  'TCPServerWrap',
+  'PipeWrap',
+  'PipeServerWrap',
+  'TLSWrap',
+  'Timeout',
+]);
+
+/**
  * Resource types whose count grew between `before` and now (sockets, servers, timers).
  * Handles closed just before are released by libuv a few loop turns later, so this
  * re-checks for up to `graceMs` before reporting.
  */
 export async function leakedResources(
   before: Map<string, number>,
-  kinds: readonly string[] = ['TCPWrap', 'TCPServerWrap', 'PipeWrap', 'PipeServerWrap', 'Timeout'],
+  kinds: readonly string[] = HANDLE_KINDS,
   graceMs = 1000,
 ): Promise<string[]> {
   const deadline = Date.now() + graceMs;

@@ -1,6 +1,9 @@
 /** Helpers shared by rxmsg's own tests. Not published. */
-export { activeResources, leakedResources } from './handles';
+export { HANDLE_KINDS, activeResources, leakedResources } from './handles';
 export { RawSocket } from './raw-socket';
+export type { RawSocketOptions } from './raw-socket';
+export { settledHeapUsed } from './heap';
+export type { HeapMeasurement } from './heap';
 export { tempSocketPath } from './temp-socket-path';
 export { testCertificate } from './test-certificate';
 export type { TestCertificate } from './test-certificate';

@@ -1,5 +1,12 @@
 import { createConnection, type Socket } from 'node:net';
+import { connect as connectTls, type ConnectionOptions } from 'node:tls';
 import { parseAddress } from '@rxmsg/core';
+
+/** Options of {@link RawSocket.connect}. */
+export interface RawSocketOptions {
+  /** Options of `node:tls` `connect` for a `tls://` address, e.g. `ca` to trust a test certificate. */
+  readonly tls?: ConnectionOptions;
+}
 
 /** A plain socket to a test server: write raw bytes, read what comes back. */
 export class RawSocket {
@@ -22,16 +29,22 @@ export class RawSocket {
     socket.on('error', () => {});
   }
 
-  /** Connect to `tcp://host:port` or `unix:/path`. */
-  static connect(address: string): Promise<RawSocket> {
+  /**
+   * Connect to `tcp://host:port`, `unix:/path` or `tls://host:port`. For TLS it resolves once the
+   * handshake is done; what is written and read is the plaintext.
+   */
+  static connect(address: string, options: RawSocketOptions = {}): Promise<RawSocket> {
     const a = parseAddress(address);
     return new Promise((resolve, reject) => {
+      const tls = a.kind === 'inet' && a.scheme === 'tls';
       const s =
         a.kind === 'unix'
           ? createConnection({ path: a.path })
-          : createConnection({ host: a.host, port: a.port });
+          : tls
+            ? connectTls({ ...options.tls, host: a.host, port: a.port })
+            : createConnection({ host: a.host, port: a.port });
       s.once('error', reject);
-      s.once('connect', () => {
+      s.once(tls ? 'secureConnect' : 'connect', () => {
         s.off('error', reject);
         resolve(new RawSocket(s));
       });

@@ -1,5 +1,5 @@
 import { concatBytes, type Codec } from '@rxmsg/node';
-import { RawSocket } from '@rxmsg/test-utils';
+import { RawSocket, type RawSocketOptions } from '@rxmsg/test-utils';
 
 /**
  * A hand-driven client over a raw socket: writes frames or arbitrary bytes, decodes what
@@ -12,8 +12,9 @@ export class WirePeer {
     private readonly codec: Codec,
   ) {}
 
-  static async connect(address: string, codec: Codec, options: { stayOpen?: boolean } = {}): Promise<WirePeer> {
-    const raw = await RawSocket.connect(address);
+  /** Connect to `address`; `options.tls` (e.g. `{ ca }`) is used for a `tls://` address. */
+  static async connect(address: string, codec: Codec, options: { stayOpen?: boolean } & RawSocketOptions = {}): Promise<WirePeer> {
+    const raw = await RawSocket.connect(address, options.tls === undefined ? {} : { tls: options.tls });
     // Node reads allowHalfOpen when the FIN arrives: set now, the socket keeps its side open.
     if (options.stayOpen === true) raw.socket.allowHalfOpen = true;
     return new WirePeer(raw, codec);
@@ -39,14 +40,14 @@ export class WirePeer {
     return this.raw.write(data);
   }
 
-  /** Every complete message received so far, decoded but not validated. */
+  /** Every complete message received so far, decoded but not validated; control frames (heartbeats) are left out. */
   messages(): unknown[] {
     const framer = this.codec.createFramer(0x7fffffff);
     framer.push(new Uint8Array(this.raw.received()));
     const out: unknown[] = [];
     for (let f = framer.next(); f !== undefined; f = framer.next()) {
       if (f instanceof Error) throw f;
-      out.push(this.codec.decode(f));
+      if (this.codec.controlOf(f) === undefined) out.push(this.codec.decode(f));
     }
     return out;
   }

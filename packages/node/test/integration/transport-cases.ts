@@ -1,0 +1,75 @@
+import { concat, ignoreElements, map, of, startWith, takeWhile, type Observable } from 'rxjs';
+import { tcpTransport, tlsTransport, type Codec, type Transport } from '@rxmsg/node';
+import { tempSocketPath, testCertificate } from '@rxmsg/test-utils';
+import type { EchoReply, Ping } from './echo-protocol';
+import { WirePeer } from './wire-peer';
+
+/** What a suite over one transport needs once it is set up. */
+export interface TransportSetup {
+  /** What `createServer` and `createClient` get as `transports`. */
+  readonly transports: readonly Transport[];
+  /** A raw peer over this transport: it writes bytes and reads what comes back (TLS: the plaintext). */
+  connectRaw(address: string, codec: Codec, options?: { readonly stayOpen?: boolean }): Promise<WirePeer>;
+}
+
+/**
+ * One transport of the matrix. Suites parameterised by transport take a `TransportCase`;
+ * adding a transport (WebSocket, say) means adding one entry to {@link TRANSPORT_CASES}.
+ */
+export interface TransportCase {
+  /** Name used in test titles. */
+  readonly name: string;
+  /** A fresh address to listen on: port 0, or a new socket path. */
+  listenAddress(): string;
+  /** Transports and raw peer; called once per suite (TLS makes its certificate here). */
+  setup(): Promise<TransportSetup>;
+}
+
+/** TCP, Unix domain sockets and TLS, each with both sides given explicit transports. */
+export const TRANSPORT_CASES: readonly TransportCase[] = [
+  {
+    name: 'TCP',
+    listenAddress: () => 'tcp://127.0.0.1:0',
+    setup: async () => ({
+      transports: [tcpTransport()],
+      connectRaw: (address, codec, options = {}) => WirePeer.connect(address, codec, options),
+    }),
+  },
+  {
+    name: 'Unix socket',
+    listenAddress: () => `unix:${tempSocketPath()}`,
+    setup: async () => ({
+      transports: [tcpTransport()],
+      connectRaw: (address, codec, options = {}) => WirePeer.connect(address, codec, options),
+    }),
+  },
+  {
+    name: 'TLS',
+    listenAddress: () => 'tls://127.0.0.1:0',
+    setup: async () => {
+      const { key, cert } = await testCertificate();
+      return {
+        transports: [tcpTransport(), tlsTransport({ server: { key, cert }, client: { ca: cert } })],
+        connectRaw: (address, codec, options = {}) => WirePeer.connect(address, codec, { ...options, tls: { ca: cert } }),
+      };
+    },
+  },
+];
+
+/**
+ * A client processor doing request/response in lockstep: `Ping 0`, then on each `Pong n`
+ * the next `Ping n + 1`, completing once `Pong count - 1` arrived (or on any other answer).
+ */
+export function lockstep(count: number): (in$: Observable<EchoReply>) => Observable<Ping> {
+  return (in$) =>
+    in$.pipe(
+      takeWhile((m) => m.kind === 'Pong' && m.n < count - 1),
+      map((m) => ({ kind: 'Ping', n: m.kind === 'Pong' ? m.n + 1 : -1 }) as const),
+      startWith({ kind: 'Ping', n: 0 } as const),
+    );
+}
+
+/** A client processor sending `messages` at once, then listening until the server ends the connection. */
+export function sendThenListen(messages: readonly Ping[]): (in$: Observable<EchoReply>) => Observable<Ping> {
+  return (in$) => concat(of(...messages), in$.pipe(ignoreElements()));
+}
