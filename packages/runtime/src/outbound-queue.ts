@@ -11,6 +11,9 @@ export interface OutboundLimits {
 /** Chunks queued while writable before they are flushed at once rather than at the end of the tick. */
 const BATCH = 256;
 
+/** Bytes joined into one write at most, so that a transport's backpressure is seen between writes. */
+const MAX_WRITE = 262_144;
+
 /**
  * A peer's bounded outbound queue. Chunks queued in the same tick are coalesced into one
  * write per run of same-typed chunks (and at most {@link BATCH} chunks wait for the end of
@@ -124,13 +127,14 @@ export class OutboundQueue {
     }
   };
 
-  /** Remove the leading run of chunks of one type, joined into one. */
+  /** Remove the leading run of chunks of one type, up to {@link MAX_WRITE} bytes, joined into one. */
   private takeRun(): string | Uint8Array {
     const q = this.queue;
     const first = q[0]!;
     let end = 1;
+    let size = first.length;
     const text = typeof first === 'string';
-    while (end < q.length && (typeof q[end] === 'string') === text) end++;
+    while (end < q.length && size < MAX_WRITE && (typeof q[end] === 'string') === text) size += q[end++]!.length;
     const run = end === q.length ? q : q.slice(0, end);
     this.queue = end === q.length ? [] : q.slice(end);
     let total = 0;

@@ -78,6 +78,12 @@ interface ActiveStage<State> {
   output: Subscription | undefined;
 }
 
+/**
+ * Under `onSendQueueFull: 'backpressure'` the queue still takes what the processor emits from input
+ * it already received, up to this many times the configured limits; past that, messages are dropped.
+ */
+export const BACKPRESSURE_CAP = 8;
+
 const PAUSE_BITS: Record<PauseCause, number> = { 'frame-buffer': 1, 'send-queue': 2, 'receive-queue': 4, 'rate-limit': 8 };
 
 /**
@@ -649,8 +655,11 @@ export class Session<State> {
     switch (policy) {
       case 'backpressure':
         // Over the limit by what the processor emits from input it already has: stop its input.
-        // Twice the limit is a hard cap for senders that ignore input (timers, other peers).
-        if (this.queue.length < 2 * this.config.sendQueueLimit && this.queue.bytes < 2 * this.config.sendQueueBytes) {
+        // A hard cap of BACKPRESSURE_CAP times the limits bounds senders that ignore input (timers, other peers).
+        if (
+          this.queue.length < BACKPRESSURE_CAP * this.config.sendQueueLimit &&
+          this.queue.bytes < BACKPRESSURE_CAP * this.config.sendQueueBytes
+        ) {
           this.queue.push(chunk, true);
           this.setPaused('send-queue', true);
           return true;
