@@ -32,11 +32,13 @@ export class OutboundQueue {
    * @param connection - where chunks are written.
    * @param limits - how much the queue may hold.
    * @param onRelief - called once the queue, after being full, has drained to half its limits.
+   * @param soon - runs the end-of-tick flush; `queueMicrotask` by default.
    */
   constructor(
     private readonly connection: Connection,
     private readonly limits: OutboundLimits,
     private readonly onRelief: () => void = () => {},
+    private readonly soon: (work: () => void) => void = queueMicrotask,
   ) {}
 
   /** Chunks waiting to be written. */
@@ -76,7 +78,7 @@ export class OutboundQueue {
     if (this.queue.length >= BATCH || this.full) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      queueMicrotask(this.flush);
+      this.soon(this.flush);
     }
     return true;
   }

@@ -59,6 +59,11 @@ export interface SessionOptions<State> {
   readonly handshakeTimeoutMs?: number;
   /** Scheduler of every timer (close deadline, heartbeats, idle and handshake timeouts, rate-limit pauses). */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Runs work deferred to the end of the current tick (write coalescing, delivery to late subscribers):
+   * `queueMicrotask` by default; virtual-time tests pass their scheduler's `schedule`.
+   */
+  readonly soon?: (work: () => void) => void;
 }
 
 interface ActiveStage<State> {
@@ -98,6 +103,7 @@ export class Session<State> {
   readonly since = Date.now();
   private readonly config: BaseConfig;
   private readonly scheduler: SchedulerLike;
+  private readonly soon: (work: () => void) => void;
   private readonly queue: OutboundQueue;
   private readonly timers = new Subscription();
   private readonly bucket: TokenBucket | undefined;
@@ -129,10 +135,12 @@ export class Session<State> {
     this.scheduler = options.scheduler ?? asyncScheduler;
     const now = this.scheduler.now();
     this.lastReceived = this.lastSent = this.lastActivity = now;
+    this.soon = options.soon ?? queueMicrotask;
     this.queue = new OutboundQueue(
       options.connection,
       { messages: this.config.sendQueueLimit, bytes: this.config.sendQueueBytes },
       () => this.setPaused('send-queue', false),
+      this.soon,
     );
     const rate = this.config.rateLimit;
     this.bucket = rate === 'none' ? undefined : new TokenBucket(rate.messagesPerSecond, rate.burst, now);
@@ -284,7 +292,7 @@ export class Session<State> {
   private schedulePump(): void {
     if (this.pumpScheduled) return;
     this.pumpScheduled = true;
-    queueMicrotask(() => {
+    this.soon(() => {
       this.pumpScheduled = false;
       this.pump();
     });

@@ -1,5 +1,6 @@
 /** Helpers shared by rxmsg's own tests. Not published. */
 export { HANDLE_KINDS, activeResources, leakedResources } from './handles';
+export { FakeConnection } from './fake-connection';
 export { RawSocket } from './raw-socket';
 export type { RawSocketOptions } from './raw-socket';
 export { settledHeapUsed } from './heap';
@@ -7,4 +8,4 @@ export type { HeapMeasurement } from './heap';
 export { tempSocketPath } from './temp-socket-path';
 export { testCertificate } from './test-certificate';
 export type { TestCertificate } from './test-certificate';
-export { delay, eventually, waitFor } from './wait-for';
+export { delay, eventually, waitFor, within } from './wait-for';

@@ -22,3 +22,16 @@ export async function eventually(check: () => boolean, ms = 5000, what = 'condit
     await delay(5);
   }
 }
+
+/** `promise`, or a rejection naming `what` if it has not settled after `ms`. */
+export async function within<T>(promise: Promise<T>, ms: number, what = 'promise'): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
