@@ -18,12 +18,13 @@ import {
   type Transport,
 } from '@rxmsg/core';
 import type { ServerEvent } from './events';
+import type { SessionStats } from './session-stats';
 import { Session, widenRouter, type Router, type SessionInfo } from './session';
 import { serverStage, type CommonReplySides, type Stage } from './stage';
 import { stageTable, type StageMap } from './stage-table';
 
-/** One live connection in a {@link ServerSnapshot}. */
-export interface ConnectionSnapshot {
+/** One live connection in a {@link ServerSnapshot}: its identity, its counters, its flow state now. */
+export interface ConnectionSnapshot extends SessionStats {
   readonly id: number;
   readonly remoteAddress: string;
   readonly listener: string;
@@ -31,16 +32,6 @@ export interface ConnectionSnapshot {
   readonly protocol: string | undefined;
   /** When it connected (ms since the epoch). */
   readonly since: number;
-  readonly messagesIn: number;
-  readonly messagesOut: number;
-  readonly bytesIn: number;
-  readonly bytesOut: number;
-  /** Messages dropped by a drop policy or the rate limit. */
-  readonly messagesDropped: number;
-  /** Times the inbound rate limit was hit. */
-  readonly rateLimited: number;
-  /** Times reading was paused for backpressure. */
-  readonly pauses: number;
   /** Messages waiting in the outbound queue now. */
   readonly queued: number;
   /** Whether the socket is not being read now (backpressure). */
