@@ -6,6 +6,8 @@ export interface OutboundLimits {
   readonly messages: number;
   /** Bytes the queue may hold (UTF-16 code units for text chunks). */
   readonly bytes: number;
+  /** Join chunks into fewer writes (byte streams); `false` writes each chunk alone (message transports). */
+  readonly coalesce?: boolean;
 }
 
 /** Chunks queued while writable before they are flushed at once rather than at the end of the tick. */
@@ -136,7 +138,8 @@ export class OutboundQueue {
     let end = 1;
     let size = first.length;
     const text = typeof first === 'string';
-    while (end < q.length && size < MAX_WRITE && (typeof q[end] === 'string') === text) size += q[end++]!.length;
+    const coalesce = this.limits.coalesce !== false;
+    while (coalesce && end < q.length && size < MAX_WRITE && (typeof q[end] === 'string') === text) size += q[end++]!.length;
     const run = end === q.length ? q : q.slice(0, end);
     this.queue = end === q.length ? [] : q.slice(end);
     let total = 0;

@@ -2,6 +2,7 @@ import { Observable, Subscription, asyncScheduler, type SchedulerLike, type Subs
 import {
   DecodeError,
   FrameTooLargeError,
+  PayloadFramer,
   ProcessorError,
   SendQueueFullError,
   TimeoutError,
@@ -104,6 +105,8 @@ export class Session<State> {
   private readonly config: BaseConfig;
   private readonly scheduler: SchedulerLike;
   private readonly soon: (work: () => void) => void;
+  /** A byte stream that needs framing (TCP, TLS, Unix), or a message transport (WebSocket). */
+  private readonly stream: boolean;
   private readonly queue: OutboundQueue;
   private readonly timers = new Subscription();
   private readonly bucket: TokenBucket | undefined;
@@ -136,9 +139,11 @@ export class Session<State> {
     const now = this.scheduler.now();
     this.lastReceived = this.lastSent = this.lastActivity = now;
     this.soon = options.soon ?? queueMicrotask;
+    this.stream = options.connection.framing === 'stream';
     this.queue = new OutboundQueue(
       options.connection,
-      { messages: this.config.sendQueueLimit, bytes: this.config.sendQueueBytes },
+      // Message transports keep one message per write: only byte streams are coalesced.
+      { messages: this.config.sendQueueLimit, bytes: this.config.sendQueueBytes, coalesce: this.stream },
       () => this.setPaused('send-queue', false),
       this.soon,
     );
@@ -511,7 +516,7 @@ export class Session<State> {
   }
 
   private enter(name: string, spec: Stage<Side, State>, remainder: Uint8Array[]): void {
-    const framer = spec.protocol.codec.createFramer(this.config.maxFrameBytes);
+    const framer = this.stream ? spec.protocol.codec.createFramer(this.config.maxFrameBytes) : new PayloadFramer(this.config.maxFrameBytes);
     for (const chunk of remainder) framer.push(chunk);
     const observers = new Set<Subscriber<unknown>>();
     const acknowledging = new Set<Subscriber<unknown>>();
@@ -635,7 +640,7 @@ export class Session<State> {
   private send(st: ActiveStage<State>, message: unknown): boolean {
     if (!this.sendable(st) || st.ended) return false;
     const codec = st.spec.protocol.codec;
-    const chunk = codec.encodeFrame(message);
+    const chunk = this.stream ? codec.encodeFrame(message) : codec.encodePayload(message);
     const max = this.config.maxFrameBytes;
     // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: count exactly only when that bound is over the limit.
     if ((typeof chunk === 'string' ? chunk.length * 3 : chunk.length) > max + 8 && codec.byteLength(chunk) > max + 8) {
@@ -652,7 +657,7 @@ export class Session<State> {
   private sendControl(st: ActiveStage<State>, kind: 'ping' | 'pong'): void {
     if (!this.sendable(st)) return;
     // Control frames are tiny and rare: they bypass the queue limits rather than be dropped.
-    this.queue.push(st.spec.protocol.codec.controlFrame(kind, true), true);
+    this.queue.push(st.spec.protocol.codec.controlFrame(kind, this.stream), true);
     this.lastSent = this.scheduler.now();
   }
 

@@ -6,7 +6,8 @@ import type { Connection, ConnectionHandlers } from '@rxmsg/core';
  * peer closes at once.
  */
 export class FakeConnection implements Connection {
-  readonly framing = 'stream' as const;
+  /** `stream` like a socket, or `message` like a WebSocket (set before the session starts). */
+  framing: 'stream' | 'message' = 'stream';
   readonly localAddress = 'fake:local';
   readonly remoteAddress = 'fake:remote';
   readonly written: (string | Uint8Array)[] = [];
