@@ -1,6 +1,8 @@
 import { Subject, concat, defer, from, type Observable, type SchedulerLike } from 'rxjs';
 import {
   AddressError,
+  ClosedError,
+  type Address,
   parseAddress,
   resolveConfig,
   type AnyProtocol,
@@ -57,6 +59,18 @@ export interface ServerHandle<C, P> {
   readonly events$: Observable<ServerEvent>;
   /** The bound addresses, with real ports. */
   addresses(): string[];
+  /**
+   * Start listening on one more address while the server runs; its connections are served like
+   * all others. Resolves with the bound address (the real port when 0 was asked).
+   * @throws {@link AddressError} for a bad address or unknown scheme, `TransportError` when binding fails, {@link ClosedError} after `close()`.
+   */
+  addListener(address: string): Promise<string>;
+  /**
+   * Stop listening on `address` (as {@link ServerHandle.addresses} reports it). The connections that
+   * came through it stay open unless `closeConnections` is set (then they close gracefully);
+   * other listeners and their connections are untouched.
+   */
+  removeListener(address: string, options?: { readonly closeConnections?: boolean }): Promise<void>;
   /** Listeners and live connections with their counters. */
   snapshot(): ServerSnapshot;
   /**
@@ -116,32 +130,12 @@ interface BoundListener {
   readonly sessions: Set<Session<unknown>>;
 }
 
-async function bindAll(
-  listen: string | readonly string[],
-  transports: readonly Transport[],
-  config: ServerConfig,
-  accept: (connection: Connection, bound: BoundListener) => void,
-): Promise<BoundListener[]> {
-  const list = typeof listen === 'string' ? [listen] : [...listen];
-  if (list.length === 0) throw new AddressError('', 'no listen address given');
-  const parsed = list.map((text) => {
-    const address = parseAddress(text);
-    const transport = transports.find((t) => t.schemes.includes(address.scheme));
-    if (transport === undefined) throw new AddressError(text, `no transport for "${address.scheme}"`);
-    return { address, transport };
-  });
-  const bound: BoundListener[] = [];
-  try {
-    for (const { address, transport } of parsed) {
-      const entry: { listener?: Listener; sessions: Set<Session<unknown>> } = { sessions: new Set() };
-      entry.listener = await transport.listen(address, (c) => accept(c, entry as BoundListener), { noDelay: config.noDelay });
-      bound.push(entry as BoundListener);
-    }
-  } catch (error) {
-    await Promise.all(bound.map((b) => b.listener.close()));
-    throw error;
-  }
-  return bound;
+/** Parse `text` and find the transport for its scheme. */
+function resolveListen(text: string, transports: readonly Transport[]): { address: Address; transport: Transport } {
+  const address = parseAddress(text);
+  const transport = transports.find((t) => t.schemes.includes(address.scheme));
+  if (transport === undefined) throw new AddressError(text, `no transport for "${address.scheme}"`);
+  return { address, transport };
 }
 
 /**
@@ -211,16 +205,52 @@ async function startServer<State, C, P>(
     if (sessions.has(session)) connections.next(exposePeer(session));
   };
 
-  const bound = await bindAll(listen, transports, config, accept);
-  let listening = bound.map((b): ServerEvent => ({ type: 'listening', address: b.listener.address }));
+  const bound: BoundListener[] = [];
+  const bind = async (text: string): Promise<BoundListener> => {
+    const { address, transport } = resolveListen(text, transports);
+    const entry: { listener?: Listener; sessions: Set<Session<unknown>> } = { sessions: new Set() };
+    // `accept` only runs after listen() resolved, so `entry.listener` is set by then.
+    entry.listener = await transport.listen(address, (c) => accept(c, entry as BoundListener), { noDelay: config.noDelay });
+    return entry as BoundListener;
+  };
+  const list = typeof listen === 'string' ? [listen] : [...listen];
+  if (list.length === 0) throw new AddressError('', 'no listen address given');
+  for (const text of list) resolveListen(text, transports);
+  try {
+    for (const text of list) bound.push(await bind(text));
+  } catch (error) {
+    await Promise.all(bound.map((b) => b.listener.close()));
+    throw error;
+  }
+  const listening = (): ServerEvent[] =>
+    stopping === undefined ? bound.map((b): ServerEvent => ({ type: 'listening', address: b.listener.address })) : [];
 
   return {
     config: config as C,
     connections$: connections.asObservable(),
     // The listeners were bound before anyone could subscribe: each subscriber first gets a
     // `listening` event per listener still open, then live events.
-    events$: defer(() => concat(from(listening), events)),
+    events$: defer(() => concat(from(listening()), events)),
     addresses: () => bound.map((b) => b.listener.address),
+    addListener: async (text) => {
+      if (stopping !== undefined) throw new ClosedError('the server is closed');
+      const b = await bind(text);
+      if (stopping !== undefined) {
+        await b.listener.close();
+        throw new ClosedError('the server is closed');
+      }
+      bound.push(b);
+      events.next({ type: 'listening', address: b.listener.address });
+      return b.listener.address;
+    },
+    removeListener: async (address, options = {}) => {
+      const i = bound.findIndex((b) => b.listener.address === address);
+      if (i < 0) throw new AddressError(address, 'no such listener');
+      const [b] = bound.splice(i, 1) as [BoundListener];
+      await b.listener.close();
+      if (options.closeConnections === true) for (const sess of [...b.sessions]) sess.close('shutdown');
+      events.next({ type: 'listener-closed', address });
+    },
     snapshot: () => ({
       listeners: bound.map((b) => ({ address: b.listener.address, connections: b.sessions.size })),
       connections: [...sessions].map((s) => ({
@@ -243,7 +273,6 @@ async function startServer<State, C, P>(
         });
         for (const s of [...sessions]) s.close('shutdown');
         await Promise.all([listenersClosed, drained]);
-        listening = [];
         events.next({ type: 'stopped' });
         events.complete();
         connections.complete();

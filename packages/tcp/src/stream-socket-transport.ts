@@ -49,8 +49,12 @@ class NetListener implements Listener {
   ) {}
 
   close(): Promise<void> {
-    // close() stops accepting; open connections are the runtime's to close.
-    this.closing ??= new Promise<void>((resolve) => this.server.close(() => resolve()));
+    // Node's close() stops accepting at once but calls back only when every connection it ever
+    // accepted has ended. Those are the runtime's to close: resolve once the listening handle is gone.
+    this.closing ??= new Promise<void>((resolve) => {
+      this.server.close();
+      setImmediate(resolve);
+    });
     return this.closing;
   }
 }
