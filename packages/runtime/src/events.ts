@@ -82,6 +82,7 @@ export type ConnectionEvent =
 export type ServerEvent =
   | ConnectionEvent
   | { readonly type: 'listening'; readonly address: string }
+  | { readonly type: 'listener-closed'; readonly address: string }
   | {
       readonly type: 'connection-refused';
       readonly remoteAddress: string;
@@ -90,16 +91,34 @@ export type ServerEvent =
     }
   | { readonly type: 'stopped' };
 
-/** Events of a client: its connection attempts and its connection. */
+/**
+ * Why a client discarded a message given to its `send()` without handing it to a connection:
+ * - `disconnected`: not connected, under `whileDisconnected: 'drop'`;
+ * - `queue-full`: not connected, and `disconnectedQueueLimit` messages were already queued;
+ * - `refused`: a queued message the next connection did not take (its stage ended or it began closing);
+ * - `closed`: still queued when the client closed.
+ */
+export type SendDropCause = 'disconnected' | 'queue-full' | 'refused' | 'closed';
+
+/**
+ * Events of a client: its connection attempts and its connections. Each connection's events carry
+ * its `peerId`: 1 for the first connection, 2 for the first reconnection, and so on.
+ */
 export type ClientEvent =
   | ConnectionEvent
+  /** Attempt `attempt` at the first connection begins (the first at once, later ones after the wait of the last `connect-failed`). */
   | { readonly type: 'connecting'; readonly address: string; readonly attempt: number }
   | {
       readonly type: 'connect-failed';
       readonly address: string;
+      /** The attempt that failed: counted from 1 for the first connection, and again for each reconnection. */
       readonly attempt: number;
       readonly error: RxmsgError;
       /** Delay before the next attempt, absent when no attempt is left. */
       readonly retryInMs?: number;
     }
+  /** A connection was lost (or a reconnect attempt failed): attempt `attempt` is made after `delayMs`. */
+  | { readonly type: 'reconnecting'; readonly address: string; readonly attempt: number; readonly delayMs: number }
+  /** A message given to `send()` was discarded without reaching a connection. */
+  | { readonly type: 'send-dropped'; readonly cause: SendDropCause; readonly message: unknown }
   | { readonly type: 'closed'; readonly error?: RxmsgError };
