@@ -1,11 +1,10 @@
-import { ReplaySubject, Subject, defer, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, ReplaySubject, Subject, type SchedulerLike, type Subscription } from 'rxjs';
 import {
   AddressError,
-  ConnectError,
+  ClosedError,
   TransportError,
   parseAddress,
   resolveConfig,
-  retryBackoff,
   toRxmsgError,
   type AnyProtocol,
   type ClientConfig,
@@ -14,21 +13,31 @@ import {
   type ConfigInput,
   type Connection,
   type EffectiveConfig,
+  type Peer,
   type ReplySides,
   type RxmsgError,
   type ServerMessage,
   type Side,
   type Transport,
 } from '@rxmsg/core';
-import type { ClientEvent } from './events';
+import { connectionLoop, type ConnectionEnd, type ConnectionLoopEvent } from './connection-loop';
+import { DisconnectedQueue } from './disconnected-queue';
+import type { ClientEvent, ConnectionEvent, SendDropCause } from './events';
 import { Session, widenRouter, type Router, type SessionInfo } from './session';
+import { shouldReconnect } from './should-reconnect';
 import { clientStage, type CommonReplySides, type Stage } from './stage';
 import { stageTable, type StageMap } from './stage-table';
+import { watchInputEnd } from './watch-input-end';
 
-/** Where a client is in its life. */
+/**
+ * Where a client is in its life: `connecting` (the first connection, attempt `attempt`) →
+ * `connected` → `reconnecting` (a lost connection is dialled again: attempt `attempt` after
+ * `delayMs`; see the `reconnect` policy) → `connected` → … → `closed`.
+ */
 export type ClientStatus =
   | { readonly state: 'connecting'; readonly attempt: number }
   | { readonly state: 'connected'; readonly remoteAddress: string }
+  | { readonly state: 'reconnecting'; readonly attempt: number; readonly delayMs: number }
   | { readonly state: 'closed'; readonly error?: RxmsgError };
 
 /** What every client handle offers. */
@@ -37,16 +46,37 @@ export interface ClientHandle<C, In, Out> {
   readonly config: C;
   /** Connection status; replays the current status to each subscriber, completes after `closed`. */
   readonly status$: Observable<ClientStatus>;
-  /** Every decoded inbound message. Hot; completes when the client is closed. */
+  /** Every decoded inbound message, of every connection in turn. Hot; completes when the client is closed. */
   readonly messages$: Observable<In>;
-  /** Connection attempts, protocol changes, errors. Hot; completes after `closed`. */
+  /** Connection attempts, reconnections, protocol changes, errors. Hot; completes after `closed`. */
   readonly events$: Observable<ClientEvent>;
   /**
-   * Queue a message on the current protocol of the connection.
-   * @returns `false` when not connected (nothing is queued).
+   * Send a message on the current protocol of the connection.
+   *
+   * While connected (status `connected` and the connection not closing), the message goes to
+   * the connection's current stage, behind any message still queued for it; the result is the
+   * stage's: `true` when queued for the socket, `false` when refused (the stage ended, the
+   * connection is closing, or its outbound policy dropped it).
+   *
+   * While not connected (connecting, reconnecting, or a lost connection still closing),
+   * `whileDisconnected` decides:
+   * - `'queue'`: the message is kept and `true` returned; queued messages are sent, in order, as
+   *   soon as a connection's current stage is the protocol the client spoke when the connection was
+   *   lost (for a single-protocol client: as soon as each new connection starts; before the first
+   *   connection: its first stage). With `disconnectedQueueLimit` messages queued, the message is
+   *   refused: `false`, and a `send-dropped` event (`queue-full`). Messages still queued when the
+   *   client closes are dropped, each with a `send-dropped` event (`closed`).
+   * - `'drop'`: `false`, and a `send-dropped` event (`disconnected`).
+   * - `'error'`: throws a {@link ClosedError}.
+   *
+   * Once the client is closed: `false` (with `'error'`: throws a {@link ClosedError}).
+   * @throws {@link ClosedError} with `whileDisconnected: 'error'`, when not connected.
    */
   send(message: Out): boolean;
-  /** Close gracefully (flush up to `flushTimeoutMs`); resolves when the socket is gone. Safe to call twice. */
+  /**
+   * Close gracefully (flush up to `flushTimeoutMs`); stops any connection attempt or reconnect wait at
+   * once. Resolves when the socket is gone. Safe to call twice.
+   */
   close(): Promise<void>;
   /** Resolves when the client is closed, whoever closed it. */
   readonly closed: Promise<void>;
@@ -60,7 +90,10 @@ interface ClientBaseOptions<C> {
   readonly transports?: readonly Transport[];
   /** Client config (validated once, here). */
   readonly config?: C;
-  /** Scheduler of retry delays (virtual time in tests). */
+  /**
+   * Scheduler of every timer: retry and reconnect delays, the `stableAfterMs` measure, and the
+   * session's timers (close deadline, heartbeats, timeouts). `asyncScheduler` by default; virtual time in tests.
+   */
   readonly scheduler?: SchedulerLike;
 }
 
@@ -68,7 +101,7 @@ interface ClientBaseOptions<C> {
 export interface CompositeClientOptions<S extends StageMap<'client', State>, State, C> extends ClientBaseOptions<C> {
   /** The protocols of the stack, each with its client processor (see {@link clientStage}). */
   readonly stages: S;
-  /** Creates the connection's state. */
+  /** Creates the connection's state; called again for each new connection. A throw closes the client with that error. */
   readonly initialState: (peer: Omit<SessionInfo<State>, 'state'>) => State;
   /** Picks the next stage, or `null` to end the connection. */
   readonly router: Router<State, keyof S & string>;
@@ -78,9 +111,9 @@ export interface CompositeClientOptions<S extends StageMap<'client', State>, Sta
 export interface ClientOptions<P extends AnyProtocol, State, C> extends ClientBaseOptions<C> {
   /** The protocol spoken. */
   readonly protocol: P;
-  /** Run on the connection: `(incoming$, peer) => outgoing$`. */
+  /** Run on the connection: `(incoming$, peer) => outgoing$`; run anew on each new connection. */
   readonly processor: ClientProcessor<P, State>;
-  /** Creates the connection's state; `{}` by default. */
+  /** Creates the connection's state; `{}` by default. Called again for each new connection; a throw closes the client with that error. */
   readonly initialState?: (peer: Omit<SessionInfo<State>, 'state'>) => State;
 }
 
@@ -100,16 +133,27 @@ function startClient<State, C, In, Out>(
   status.next({ state: 'connecting', attempt: 1 });
   const events = new Subject<ClientEvent>();
   const messages = new Subject<In>();
+  /** The session of the connection that is up (or closing), if any. */
   let session: Session<State> | undefined;
-  let dial: Subscription | undefined;
+  let loop: Subscription | undefined;
+  let connections = 0;
+  /** `close()` was called. */
+  let closing = false;
   let finished = false;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
 
+  const dropped = (cause: SendDropCause, message: Out): void => events.next({ type: 'send-dropped', cause, message });
+  /** Messages `send()` kept while not connected (`whileDisconnected: 'queue'`). */
+  const pending = new DisconnectedQueue<Out>(config.disconnectedQueueLimit, dropped);
+  /** The protocol of the stage entered last, on any connection: the one queued messages are meant for. */
+  let lastProtocol: string | undefined;
+
   const finish = (error?: RxmsgError): void => {
     if (finished) return;
     finished = true;
-    dial?.unsubscribe();
+    loop?.unsubscribe();
+    for (const message of pending.clear()) dropped('closed', message);
     status.next(error === undefined ? { state: 'closed' } : { state: 'closed', error });
     events.next(error === undefined ? { type: 'closed' } : { type: 'closed', error });
     status.complete();
@@ -118,86 +162,150 @@ function startClient<State, C, In, Out>(
     resolveClosed();
   };
 
-  const policy = config.connectRetry;
-  let attempt = 1;
-  const connect$ = defer(() => transport.connect(address, { noDelay: config.noDelay }));
-  const retrying$ =
-    policy === 'none'
-      ? connect$
-      : connect$.pipe(
-          retryBackoff<Connection>(policy, {
-            ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
-            onRetry: (n, delay, error) => {
-              events.next({
-                type: 'connect-failed',
-                address: options.connect,
-                attempt: n,
-                error: toRxmsgError(error, (c) => new TransportError(String(c), { cause: c })),
-                retryInMs: delay,
-              });
-              attempt = n + 1;
-              status.next({ state: 'connecting', attempt });
-              events.next({ type: 'connecting', address: options.connect, attempt });
-            },
-          }),
-        );
+  /** The peer of the connection's current stage, when the connection is up and not closing (or closing at our request). */
+  const livePeer = (): Peer<unknown, unknown, State> | undefined => {
+    const s = session;
+    return s === undefined || (s.closing && !closing) ? undefined : s.currentPeer;
+  };
 
-  const run = (connection: Connection): void => {
-    const base = { id: 1, remoteAddress: connection.remoteAddress, listener: options.connect };
-    let state: State;
-    try {
-      state = initialState(base);
-    } catch (error) {
-      connection.destroy();
-      finish(toRxmsgError(error, (c) => new TransportError(`initialState failed: ${String(c)}`, { cause: c })));
-      return;
-    }
-    let disconnectError: RxmsgError | undefined;
-    session = new Session<State>({
-      id: 1,
-      side: 'client',
-      connection,
-      listener: options.connect,
-      config,
-      state,
-      stages,
-      router,
-      emit: (e) => {
-        if (e.type === 'disconnected' && e.error !== undefined) disconnectError = e.error;
-        events.next(e);
-      },
-      onMessage: (m) => messages.next(m as In),
-      onClosed: () => {
-        session = undefined;
-        finish(disconnectError);
-      },
+  /** Hand the queued messages to the current stage, if the connection is up and the stage speaks their protocol. */
+  const flushPending = (): void => {
+    const peer = livePeer();
+    if (peer !== undefined) pending.flush(peer, () => livePeer() === peer);
+  };
+
+  /** Use one connection: run the stack on it until it ends, then tell whether it was lost. */
+  const run = (connection: Connection): Observable<ConnectionEnd> =>
+    new Observable<ConnectionEnd>((subscriber) => {
+      const id = ++connections;
+      const base = { id, remoteAddress: connection.remoteAddress, listener: options.connect };
+      let state: State;
+      try {
+        state = initialState(base);
+      } catch (error) {
+        connection.destroy();
+        subscriber.error(toRxmsgError(error, (c) => new TransportError(`initialState failed: ${String(c)}`, { cause: c })));
+        return undefined;
+      }
+      let disconnected: Extract<ConnectionEvent, { type: 'disconnected' }> | undefined;
+      let remoteEndedFirst = false;
+      const s: Session<State> = new Session<State>({
+        id,
+        side: 'client',
+        // The session reports a stack that completed because the server closed as `completed`, like one that completed on its own.
+        connection: watchInputEnd(connection, () => (remoteEndedFirst ||= !s.closing)),
+        listener: options.connect,
+        config,
+        state,
+        stages,
+        router,
+        ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
+        emit: (e) => {
+          if (e.type === 'disconnected') disconnected = e;
+          if (e.type === 'protocol-entered') {
+            lastProtocol = e.protocol;
+            // A later stage of a stack may be the one queued messages wait for; hand them over once it runs.
+            if (pending.length > 0) queueMicrotask(flushPending);
+          }
+          events.next(e);
+        },
+        onMessage: (m) => messages.next(m as In),
+        onClosed: () => {
+          if (session === s) session = undefined;
+          const lost = !closing && disconnected !== undefined && shouldReconnect(disconnected.reason, remoteEndedFirst);
+          const error = disconnected?.error;
+          subscriber.next(error === undefined ? { lost } : { lost, error });
+          subscriber.complete();
+        },
+      });
+      session = s;
+      events.next({ type: 'connected', peerId: id, remoteAddress: connection.remoteAddress, listener: options.connect });
+      status.next({ state: 'connected', remoteAddress: connection.remoteAddress });
+      s.start();
+      flushPending();
+      return () => {
+        // Only when the client ends while this connection is up, which close() does not do: drop it.
+        if (session === s) {
+          session = undefined;
+          s.destroy();
+        }
+      };
     });
-    events.next({ type: 'connected', peerId: 1, remoteAddress: connection.remoteAddress, listener: options.connect });
-    status.next({ state: 'connected', remoteAddress: connection.remoteAddress });
-    session.start();
+
+  const onLoopEvent = (e: ConnectionLoopEvent<Connection>): void => {
+    switch (e.type) {
+      case 'connecting':
+        // Attempt 1 is the status since creation.
+        if (e.attempt > 1) status.next({ state: 'connecting', attempt: e.attempt });
+        events.next({ type: 'connecting', address: options.connect, attempt: e.attempt });
+        break;
+      case 'connect-failed': {
+        const { attempt, error, retryInMs } = e;
+        events.next(
+          retryInMs === undefined
+            ? { type: 'connect-failed', address: options.connect, attempt, error }
+            : { type: 'connect-failed', address: options.connect, attempt, error, retryInMs },
+        );
+        break;
+      }
+      case 'reconnecting':
+        status.next({ state: 'reconnecting', attempt: e.attempt, delayMs: e.delayMs });
+        events.next({ type: 'reconnecting', address: options.connect, attempt: e.attempt, delayMs: e.delayMs });
+        break;
+      case 'connected':
+        // `run` reports the connection once its session exists.
+        break;
+      case 'ended':
+        finish(e.error);
+        break;
+    }
   };
 
   // Dial on the next microtask, so that whoever created the client has subscribed to events$ by then.
   queueMicrotask(() => {
     if (finished) return;
-    events.next({ type: 'connecting', address: options.connect, attempt });
-    dial = retrying$.subscribe({
-      next: run,
-      error: (error: unknown) => {
-        const cause = toRxmsgError(error, (c) => new TransportError(String(c), { cause: c }));
-        events.next({ type: 'connect-failed', address: options.connect, attempt, error: cause });
-        finish(new ConnectError(options.connect, attempt, { cause }));
-      },
-    });
+    loop = connectionLoop({
+      address: options.connect,
+      dial: () => transport.connect(address, { noDelay: config.noDelay }),
+      run,
+      connectRetry: config.connectRetry,
+      reconnect: config.reconnect,
+      ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
+    }).subscribe(onLoopEvent);
   });
+
+  const send = (message: Out): boolean => {
+    const policy = config.whileDisconnected;
+    if (finished) {
+      if (policy === 'error') throw new ClosedError(`client of ${options.connect} is closed`);
+      return false;
+    }
+    const peer = livePeer();
+    if (peer !== undefined) {
+      // Sent from a handler the flush triggered: behind the queued messages.
+      if (pending.flushing) return pending.offer(message, peer.protocol);
+      flushPending();
+      return peer.send(message);
+    }
+    switch (policy) {
+      case 'error':
+        throw new ClosedError(`client of ${options.connect} is not connected (whileDisconnected: 'error')`);
+      case 'drop':
+        dropped('disconnected', message);
+        return false;
+      case 'queue':
+        return pending.offer(message, lastProtocol);
+    }
+  };
 
   return {
     config: config as C,
     status$: status.asObservable(),
     messages$: messages.asObservable(),
     events$: events.asObservable(),
-    send: (message) => session?.currentPeer?.send(message) ?? false,
+    send,
     close: () => {
+      closing = true;
       if (session !== undefined) session.close('shutdown');
       else finish();
       return closed;
@@ -208,7 +316,9 @@ function startClient<State, C, In, Out>(
 
 /**
  * Connect a client that speaks a stack of protocols, routed like {@link createCompositeServer};
- * a stack may revisit a protocol (game → lobby → game).
+ * a stack may revisit a protocol (game → lobby → game). With `reconnect`, each new connection runs
+ * the stack from its first stage, with a new state; messages queued while disconnected wait for the
+ * stage speaking the protocol the lost connection was in (see {@link ClientHandle.send}).
  * @throws {@link ConfigError} for an invalid config, {@link AddressError} for a bad address.
  */
 export function createCompositeClient<
@@ -226,7 +336,9 @@ export type Client<P extends AnyProtocol, C> = ClientHandle<C, ServerMessage<P>,
 
 /**
  * Connect to a server speaking one protocol. Returns at once; watch `status$`.
- * With `connectRetry`, failed attempts are retried with exponential backoff.
+ * With `connectRetry`, failed attempts are retried with exponential backoff; with `reconnect`, a lost
+ * connection is dialled again (see {@link shouldReconnect} for what counts as lost) and the processor
+ * runs anew on each new connection; `whileDisconnected` decides what `send()` does in between.
  *
  * @example
  * ```ts
@@ -235,7 +347,10 @@ export type Client<P extends AnyProtocol, C> = ClientHandle<C, ServerMessage<P>,
  *   transports: [tcpTransport()],
  *   protocol: HelloProtocol,
  *   processor: (in$) => concat(of({ kind: 'Hello', name: 'Ada' } as const), in$.pipe(take(1), ignoreElements())),
- *   config: { connectRetry: { initialMs: 50, maxMs: 1000, factor: 2, jitter: 0.5, maxAttempts: 5 } } as const,
+ *   config: {
+ *     connectRetry: { initialMs: 50, maxMs: 1000, factor: 2, jitter: 0.5, maxAttempts: 5 },
+ *     reconnect: { initialMs: 100, maxMs: 10_000, factor: 2, jitter: 1, maxAttempts: Infinity, stableAfterMs: 5_000 },
+ *   } as const,
  * });
  * client.messages$.subscribe((m) => console.log(m));
  * await client.closed;

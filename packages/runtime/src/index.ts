@@ -5,7 +5,12 @@
  */
 export { createClient, createCompositeClient } from './client';
 export type { Client, ClientHandle, ClientOptions, ClientStatus, CompositeClientOptions } from './client';
-export type { ClientEvent, ConnectionEvent, DisconnectReason, PauseCause, ServerEvent } from './events';
+export type { ClientEvent, ConnectionEvent, DisconnectReason, PauseCause, SendDropCause, ServerEvent } from './events';
+export { connectionLoop } from './connection-loop';
+export type { ConnectionEnd, ConnectionLoopEvent, ConnectionLoopOptions } from './connection-loop';
+export { DisconnectedQueue } from './disconnected-queue';
+export type { QueueTarget } from './disconnected-queue';
+export { shouldReconnect } from './should-reconnect';
 export { consume } from './consume';
 export { OutboundQueue } from './outbound-queue';
 export type { OutboundLimits } from './outbound-queue';

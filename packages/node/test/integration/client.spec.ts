@@ -52,7 +52,7 @@ describe('client', () => {
   it('goes connecting -> connected -> closed, decodes messages and sends only while connected', async () => {
     const s = await echoServer();
     const address = s.addresses()[0]!;
-    const client = createClient({ connect: address, protocol: TextEcho, processor: listen });
+    const client = createClient({ connect: address, protocol: TextEcho, processor: listen, config: { whileDisconnected: 'drop' } });
     cleanup.push(() => client.close());
     const status = statuses(client.status$);
     const events = record(client.events$);
@@ -115,7 +115,7 @@ describe('client', () => {
       connect: address,
       protocol: TextEcho,
       processor: (in$) => concat(of({ kind: 'Ping', n: 5 } as const), in$.pipe(take(1), ignoreElements())),
-      config: { connectRetry: FAST_RETRY },
+      config: { connectRetry: FAST_RETRY, whileDisconnected: 'drop' },
     });
     cleanup.push(() => client.close());
     const events = record(client.events$);
