@@ -8,7 +8,9 @@ import type { RetryPolicy } from './config';
  * @param random - a source of numbers in [0, 1); `Math.random` by default.
  */
 export function backoffDelay(policy: RetryPolicy, retry: number, random: () => number = Math.random): number {
-  const base = Math.min(policy.maxMs, policy.initialMs * policy.factor ** (retry - 1));
+  // factor ** n overflows to Infinity for long retry runs; 0 * Infinity would be NaN.
+  const growth = policy.factor ** (retry - 1);
+  const base = policy.initialMs === 0 ? 0 : Math.min(policy.maxMs, policy.initialMs * growth);
   return Math.round(base * (1 - policy.jitter * random()));
 }
 

@@ -118,3 +118,11 @@ describe('retryBackoff', () => {
     });
   });
 });
+
+describe('backoffDelay at extreme retry counts', () => {
+  it('stays finite: 0 ms initial delays stay 0, others are capped at maxMs', () => {
+    const policy = { initialMs: 0, maxMs: 1000, factor: 2, jitter: 0, maxAttempts: Infinity };
+    expect(backoffDelay(policy, 5000)).to.equal(0);
+    expect(backoffDelay({ ...policy, initialMs: 10 }, 5000)).to.equal(1000);
+  });
+});
