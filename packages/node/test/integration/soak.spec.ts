@@ -4,9 +4,11 @@
  * Asserts that no message is lost or reordered, that no error is reported on either side, that the
  * heap does not grow while it runs, and that no handle is left once the servers are closed.
  *
- * It runs for 3 seconds by default, as part of `npm test`. Set `RXMSG_SOAK_SECONDS` for a longer run:
+ * It runs for 3 seconds by default, as part of `npm test`. Set `RXMSG_SOAK_SECONDS` for a longer run
+ * (`--no-config`: the spec list of .mocharc.json would otherwise add every other suite to the run):
  *
- *     RXMSG_SOAK_SECONDS=600 npx mocha packages/node/test/integration/soak.spec.ts
+ *     RXMSG_SOAK_SECONDS=600 npx mocha --no-config -r ts-node/register -n conditions=@rxmsg/source \
+ *       --extension ts packages/node/test/integration/soak.spec.ts
  */
 import { expect } from 'chai';
 import { Observable } from 'rxjs';
