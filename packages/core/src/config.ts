@@ -158,7 +158,8 @@ export type EffectiveConfig<W extends Side, C> = Readonly<
   Omit<W extends 'client' ? ClientConfig : ServerConfig, keyof C> & { [K in keyof C]-?: Exclude<C[K], undefined> }
 >;
 
-const ms = z.number().int().min(0);
+// Node timers hold at most 2^31 - 1 ms; a larger value would silently fire after 1 ms.
+const ms = z.number().int().min(0).max(2_147_483_647);
 const positive = z.number().int().min(1);
 
 const retryShape = {

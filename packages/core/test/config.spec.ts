@@ -121,6 +121,8 @@ describe('resolveConfig', () => {
       ["onDecodeError 'explode'", 'server', { onDecodeError: 'explode' }, 'onDecodeError'],
       ['noDelay not a boolean', 'client', { noDelay: 1 }, 'noDelay'],
       ['flushTimeoutMs negative', 'server', { flushTimeoutMs: -5 }, 'flushTimeoutMs'],
+      ['flushTimeoutMs beyond what a Node timer holds', 'server', { flushTimeoutMs: 2 ** 31 }, 'flushTimeoutMs'],
+      ['handshakeTimeoutMs beyond what a Node timer holds', 'server', { handshakeTimeoutMs: 2 ** 31 }, 'handshakeTimeoutMs'],
       ["connectRetry 'never'", 'client', { connectRetry: 'never' }, 'connectRetry'],
       ['connectRetry factor 0.5', 'client', { connectRetry: { ...RETRY, factor: 0.5 } }, 'connectRetry.factor'],
       ['connectRetry jitter 2', 'client', { connectRetry: { ...RETRY, jitter: 2 } }, 'connectRetry.jitter'],

@@ -3,8 +3,10 @@ import type { DecodeError, DecodeErrorPolicy, ProcessorError, RxmsgError, SendQu
 
 /**
  * Why a connection ended:
- * - `completed`: the last processor completed (or the router ended the stack) and everything was flushed;
- * - `remote-closed`: the other side closed the connection;
+ * - `completed`: the last processor completed (or the router ended the stack) and everything was
+ *   flushed, including when it completed because the other side ended its input (sent its FIN);
+ * - `remote-closed`: the connection closed under a live stack without an error (the other side
+ *   closed while this side's processor was still running);
  * - `local-close`: `peer.close()` was called;
  * - `decode-error`: bad input under `onDecodeError: 'disconnect'`;
  * - `processor-error`: a processor threw or its stream errored;
