@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/** The figures of one run, reported by the process that measured them. */
+export const RunResultSchema = z.object({
+  /** Messages (or round trips) counted in the measured phase. */
+  count: z.number().int().min(0),
+  /** Length of the measured phase. */
+  seconds: z.number().min(0),
+  /** `count / seconds`: the workload's main figure. */
+  rate: z.number().min(0),
+  /** Median latency in microseconds (request workloads). */
+  p50Us: z.number().min(0).optional(),
+  /** 99th-percentile latency in microseconds (request workloads). */
+  p99Us: z.number().min(0).optional(),
+});
+export type RunResult = z.infer<typeof RunResultSchema>;
+
+/** What a driver or receiver reports once: its figures, or why the run failed. */
+export type Outcome = { readonly ok: true; readonly result: RunResult } | { readonly ok: false; readonly error: string };
+
+/** Nearest-rank percentile `p` (0 < p ≤ 1) of the first `n` values of `values`, sorted in place. */
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length)));
+  return sorted[rank - 1]!;
+}

@@ -1,0 +1,238 @@
+/**
+ * `npm run bench`: every workload × system × repetition in fresh server and client
+ * processes, then the tables of absolute figures and of ratios against the raw baselines,
+ * written to `bench/results/<date>.json` and (full runs) `bench/RESULTS.md`.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { BenchProcess, waitFor } from './bench-process';
+import { USAGE, UsageError, parseOptions, type BenchOptions } from './cli-options';
+import { detectPinning, machineFacts, waitForQuiet, type Pinning } from './machine';
+import { noiseCheck, problemList, ratios, resultTables, resultsMarkdown, summarize, workloadEntries, type BenchReport, type RunRecord } from './report';
+import type { RunResult } from './run-result';
+import type { SystemAdapter } from './system-adapter';
+import { BASELINE_BATCHED, BASELINE_PER_MESSAGE, SYSTEMS } from './systems';
+import { WORKLOADS, type Workload, type WorkloadSettings } from './workloads';
+
+const BENCH_DIR = join(__dirname, '..');
+/** Time a run may take beyond its workload's time limit (process start, connect, stop). */
+const RUN_ALLOWANCE_MS = 15_000;
+/** How long a one-way receiver may lag behind a sender that finished. */
+const RECEIVER_GRACE_MS = 5_000;
+/** How long a process may take to exit after `stop` before it is killed. */
+const EXIT_GRACE_MS = 5_000;
+/** Before each full run: wait (up to 8 × 250 ms) while other processes keep more than this share of the CPUs busy. */
+const QUIET_SHARE = 0.15;
+
+interface RunContext {
+  readonly pinning: Pinning;
+  readonly cpuProf: boolean;
+  readonly stamp: string;
+  /** Sample (and wait for) a quiet machine before each run. */
+  readonly settle: boolean;
+}
+
+function pick<T extends { readonly name: string }>(all: readonly T[], wanted: readonly string[], what: string): T[] {
+  if (wanted.length === 0) return [...all];
+  const unknown = wanted.filter((w) => !all.some((a) => a.name === w));
+  if (unknown.length > 0) throw new UsageError(`unknown ${what} ${unknown.join(', ')}; known: ${all.map((a) => a.name).join(', ')}`);
+  return all.filter((a) => wanted.includes(a.name));
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Throw if either process failed: an `error` message, a non-zero exit, or a server gone before the end. */
+function checkHealth(server: BenchProcess, client: BenchProcess): void {
+  for (const p of [server, client]) {
+    const e = p.find('error');
+    if (e !== undefined) throw new Error(`${p.options.role}: ${e.text}`);
+    if (p.exit !== undefined && p.exit.code !== 0) {
+      const how = p.exit.signal ?? `code ${p.exit.code}`;
+      throw new Error(`${p.options.role} process exited with ${how}${p.stderr.length > 0 ? `: ${p.stderr.trim().slice(-500)}` : ''}`);
+    }
+  }
+  if (server.exit !== undefined) throw new Error('server process exited during the run');
+}
+
+async function runOnce(workload: Workload, settings: WorkloadSettings, system: SystemAdapter, repetition: number, ctx: RunContext): Promise<RunRecord> {
+  const busyBefore = ctx.settle ? await waitForQuiet(QUIET_SHARE, 250, 8) : undefined;
+  const started = Date.now();
+  const deadline = started + settings.timeLimitMs + RUN_ALLOWANCE_MS;
+  const socketDir = mkdtempSync(join(tmpdir(), 'rxmsg-bench-'));
+  const nodeArgs = (role: string): string[] =>
+    ctx.cpuProf
+      ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_DIR, 'profiles')}`, `--cpu-prof-name=${ctx.stamp}-${workload.name}-${system.name}-r${repetition}-${role}.cpuprofile`]
+      : [];
+  const server = new BenchProcess({ role: 'server', cpu: ctx.pinning.server, nodeArgs: nodeArgs('server') });
+  const client = new BenchProcess({ role: 'client', cpu: ctx.pinning.client, nodeArgs: nodeArgs('client') });
+  const both = [server, client];
+  const problems: string[] = [];
+  let result: RunResult | undefined;
+  let error: string | undefined;
+  try {
+    await waitFor(both, () => {
+      checkHealth(server, client);
+      return server.find('loaded') !== undefined && client.find('loaded') !== undefined ? true : undefined;
+    }, deadline, 'both processes to start');
+    const common = { type: 'start', system: system.name, workload: workload.name, settings } as const;
+    server.send({ ...common, role: 'server', socketDir });
+    const ready = await waitFor(both, () => {
+      checkHealth(server, client);
+      return server.find('ready');
+    }, deadline, 'the server to listen');
+    client.send({ ...common, role: 'client', address: ready.address });
+    const measuring = workload.measuredBy === 'server' ? server : client;
+    let clientDoneAt: number | undefined;
+    result = await waitFor(both, () => {
+      checkHealth(server, client);
+      const r = measuring.find('result');
+      if (r !== undefined) return r.result;
+      if (measuring === client && client.exit !== undefined) throw new Error('client exited without a result');
+      if (measuring === server && client.find('done') !== undefined) {
+        clientDoneAt ??= Date.now();
+        if (Date.now() - clientDoneAt > RECEIVER_GRACE_MS) {
+          throw new Error(`the client finished sending but the server had no result ${RECEIVER_GRACE_MS / 1000} s later`);
+        }
+      }
+      return undefined;
+    }, deadline, `the ${workload.name} result`);
+  } catch (e) {
+    error = message(e);
+  } finally {
+    for (const p of both) p.send({ type: 'stop' });
+    const exited = await Promise.all(both.map((p) => p.stopped(EXIT_GRACE_MS)));
+    exited.forEach((ok, i) => {
+      if (!ok) problems.push(`${both[i]!.options.role} process did not exit within ${EXIT_GRACE_MS / 1000} s of stop; killed`);
+    });
+    rmSync(socketDir, { recursive: true, force: true });
+  }
+  for (const p of both) {
+    for (const m of p.messages) {
+      if (m.type === 'problem') problems.push(m.text);
+      // After the figures are in, a late error (e.g. the receiver stopped on `stop`) is a problem, not a failure.
+      else if (m.type === 'error' && result !== undefined) problems.push(`${p.options.role}: ${m.text}`);
+    }
+  }
+  const wallSeconds = (Date.now() - started) / 1000;
+  const base = {
+    workload: workload.name,
+    system: system.name,
+    repetition,
+    problems,
+    wallSeconds,
+    ...(busyBefore === undefined ? {} : { busyBefore: Math.round(busyBefore * 1000) / 1000 }),
+  };
+  return error !== undefined || result === undefined
+    ? { ...base, error: error ?? 'no result' }
+    : { ...base, result };
+}
+
+function describeRun(r: RunRecord, unit: string): string {
+  if (r.result === undefined) return `FAILED: ${r.error ?? ''}`;
+  const x = r.result;
+  const latency = x.p50Us === undefined ? '' : `, p50 ${x.p50Us.toFixed(1)} µs, p99 ${(x.p99Us ?? 0).toFixed(1)} µs`;
+  return `${Math.round(x.rate).toLocaleString('en-US')} ${unit}${latency} (${x.count.toLocaleString('en-US')} in ${x.seconds.toFixed(2)} s)`;
+}
+
+async function main(options: BenchOptions): Promise<number> {
+  const workloads = pick(WORKLOADS, options.workloads, 'workload');
+  const systems = pick(SYSTEMS, options.systems, 'system');
+  const pinning = detectPinning();
+  const machine = machineFacts(pinning);
+  const date = new Date();
+  const stamp = date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const partial = options.workloads.length > 0 || options.systems.length > 0 || options.cpuProf;
+  const ctx: RunContext = { pinning, cpuProf: options.cpuProf, stamp, settle: !options.quick };
+  if (options.cpuProf) mkdirSync(join(BENCH_DIR, 'profiles'), { recursive: true });
+
+  console.log(`rxmsg bench (${options.quick ? 'quick: tiny counts, an end-to-end check, not a measurement' : 'full'}), ` +
+    `${options.repetitions} repetition(s), Node ${machine.node}, ${machine.cpuCount} x ${machine.cpuModel}; ${pinning.note}`);
+  for (const s of systems) console.log(`  ${s.name}: ${s.description}${s.settings.length > 0 ? ` [${s.settings}]` : ''}`);
+
+  const runs: RunRecord[] = [];
+  const total = options.repetitions * workloads.length * systems.length;
+  const t0 = Date.now();
+  for (let rep = 1; rep <= options.repetitions; rep++) {
+    for (const w of workloads) {
+      const settings = options.quick ? w.quick : w.full;
+      for (const s of systems) {
+        const record = await runOnce(w, settings, s, rep, ctx);
+        runs.push(record);
+        const problems = record.problems.length > 0 ? ` [${record.problems.length} problem(s): ${record.problems[0]}]` : '';
+        console.log(`[${runs.length}/${total}] rep ${rep} ${w.name} ${s.name}: ${describeRun(record, w.unit)}${problems}`);
+      }
+    }
+  }
+
+  const summaries = summarize(runs, workloads.map((w) => w.name), systems.map((s) => s.name));
+  const report: BenchReport = {
+    schema: 1,
+    date: date.toISOString(),
+    mode: options.quick ? 'quick' : 'full',
+    partial,
+    command: ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+    durationSeconds: (Date.now() - t0) / 1000,
+    machine,
+    repetitions: options.repetitions,
+    workloads: workloadEntries(workloads, options.quick),
+    systems: systems.map((s) => ({ name: s.name, family: s.family, description: s.description, settings: s.settings })),
+    baselines: { perMessage: BASELINE_PER_MESSAGE, batched: BASELINE_BATCHED },
+    runs,
+    summaries,
+    ratios: ratios(summaries, systems, [BASELINE_PER_MESSAGE, BASELINE_BATCHED]),
+  };
+
+  const outDir = options.out ?? join(BENCH_DIR, 'results');
+  mkdirSync(outDir, { recursive: true });
+  const suffix = options.quick ? '-quick' : partial ? '-partial' : '';
+  const jsonPath = join(outDir, `${stamp}${suffix}.json`);
+  writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
+  console.log(`\n${resultTables(report)}`);
+  const noise = noiseCheck(report);
+  if (noise !== undefined) console.log(`${noise}\n`);
+  const problems = problemList(report);
+  if (problems.length > 0) console.log(`Problems:\n${problems.join('\n')}\n`);
+  console.log(`result: ${jsonPath}`);
+
+  if (options.markdown ?? (!options.quick && !partial)) {
+    const mdPath = join(BENCH_DIR, 'RESULTS.md');
+    let previous: string | undefined;
+    try {
+      previous = readFileSync(mdPath, 'utf8');
+    } catch {
+      previous = undefined;
+    }
+    writeFileSync(mdPath, resultsMarkdown(report, relative(BENCH_DIR, jsonPath), previous));
+    console.log(`tables: ${mdPath}`);
+  }
+  return runs.some((r) => r.result === undefined) ? 1 : 0;
+}
+
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
+
+let options: BenchOptions;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (e) {
+  console.error(`${message(e)}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (options.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+main(options).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError) {
+      console.error(`${e.message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exit(1);
+  },
+);
