@@ -48,6 +48,7 @@ describe('browser bundle', () => {
     expect(result).to.not.be.instanceOf(Error);
     const js = (result as { outputFiles: { text: string }[] }).outputFiles[0]!.text;
     expect(js).to.include('createCompositeClient');
+    expect(js).to.include('browserWsTransport');
     expect(sourcesOf(js).length).to.be.greaterThan(10);
     // Nothing of rxmsg's own names Buffer: the browser has none.
     for (const [path, text] of sourcesOf(js)) expect(text, path).to.not.match(/\bBuffer\b/);

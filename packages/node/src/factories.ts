@@ -1,17 +1,20 @@
 import * as runtime from '@rxmsg/runtime';
 import type { AnyProtocol, ConfigInput, EffectiveConfig, ReplySides, Transport } from '@rxmsg/core';
 import { tcpTransport, tlsTransport } from '@rxmsg/tcp';
+import { wsTransport } from '@rxmsg/ws';
 
-// tls:// with Node's defaults: a client verifies servers against the system CAs. A TLS server needs
-// its certificate: pass `transports: [tcpTransport(), tlsTransport({ server: { key, cert } })]`.
-const NODE_TRANSPORTS: readonly Transport[] = Object.freeze([tcpTransport(), tlsTransport()]);
+// tls:// and wss:// with Node's defaults: a client verifies servers against the system CAs. A TLS server
+// needs its certificate: pass `transports: [tcpTransport(), tlsTransport({ server: { key, cert } })]`
+// (or `wsTransport({ server: { key, cert } })` for wss://). ws:// listeners on one host and port share
+// one HTTP server, each on its own path.
+const NODE_TRANSPORTS: readonly Transport[] = Object.freeze([tcpTransport(), tlsTransport(), wsTransport()]);
 
 function withDefaults<O extends { readonly transports?: readonly Transport[] }>(options: O): O {
   return options.transports === undefined ? { ...options, transports: NODE_TRANSPORTS } : options;
 }
 
 /**
- * {@link runtime.createServer} with TCP and Unix-socket listeners available by default.
+ * {@link runtime.createServer} with TCP, Unix-socket, TLS and WebSocket listeners available by default.
  *
  * @example
  * ```ts
@@ -28,7 +31,7 @@ export function createServer<P extends AnyProtocol, State = unknown, const C ext
   return runtime.createServer(withDefaults(options));
 }
 
-/** {@link runtime.createCompositeServer} with TCP and Unix-socket listeners available by default. */
+/** {@link runtime.createCompositeServer} with TCP, Unix-socket, TLS and WebSocket listeners available by default. */
 export function createCompositeServer<
   S extends runtime.StageMap<'server', State>,
   State,
@@ -40,7 +43,7 @@ export function createCompositeServer<
 }
 
 /**
- * {@link runtime.createClient} with TCP and Unix-socket connections available by default.
+ * {@link runtime.createClient} with TCP, Unix-socket, TLS and WebSocket connections available by default.
  *
  * @example
  * ```ts
@@ -54,7 +57,7 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
   return runtime.createClient(withDefaults(options));
 }
 
-/** {@link runtime.createCompositeClient} with TCP and Unix-socket connections available by default. */
+/** {@link runtime.createCompositeClient} with TCP, Unix-socket, TLS and WebSocket connections available by default. */
 export function createCompositeClient<
   S extends runtime.StageMap<'client', State>,
   State,

@@ -1,6 +1,6 @@
 /**
- * `@rxmsg/node`: rxmsg for Node.js. The runtime's factories with the TCP and Unix-socket
- * transport built in, and everything from `@rxmsg/core` and `@rxmsg/runtime` re-exported.
+ * `@rxmsg/node`: rxmsg for Node.js. The runtime's factories with the TCP, Unix-socket, TLS and
+ * WebSocket transports built in, and everything from `@rxmsg/core` and `@rxmsg/runtime` re-exported.
  *
  * @example
  * ```ts
@@ -15,3 +15,5 @@ export * from '@rxmsg/runtime';
 export { createClient, createCompositeClient, createCompositeServer, createServer } from './factories';
 export { SocketConnection, streamSocketTransport, tcpTransport, tlsTransport } from '@rxmsg/tcp';
 export type { SocketFactory, TlsTransportOptions } from '@rxmsg/tcp';
+export { DEFAULT_MAX_PAYLOAD, WsConnection, wsTransport } from '@rxmsg/ws';
+export type { WsTransportOptions } from '@rxmsg/ws';

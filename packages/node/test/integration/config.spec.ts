@@ -94,7 +94,7 @@ describe('config and address errors', () => {
   });
 
   describe('addresses', () => {
-    for (const listen of ['ws://127.0.0.1:0', 'udp://127.0.0.1:0', '127.0.0.1:0', 'unix:']) {
+    for (const listen of ['quic://127.0.0.1:0', 'udp://127.0.0.1:0', '127.0.0.1:0', 'unix:']) {
       it(`createServer rejects ${JSON.stringify(listen)} with an AddressError`, async () => {
         const error = await rejection(createServer({ listen, protocol: TextEcho, processor: echo }));
         expect(error).to.be.instanceOf(AddressError);
@@ -104,9 +104,9 @@ describe('config and address errors', () => {
 
     it('createServer checks every address before binding any', async () => {
       const before = await activeResources();
-      const error = await rejection(createServer({ listen: ['tcp://127.0.0.1:0', 'ws://127.0.0.1:0'], protocol: TextEcho, processor: echo }));
+      const error = await rejection(createServer({ listen: ['tcp://127.0.0.1:0', 'quic://127.0.0.1:0'], protocol: TextEcho, processor: echo }));
       expect(error).to.be.instanceOf(AddressError);
-      expect(error).to.have.property('address', 'ws://127.0.0.1:0');
+      expect(error).to.have.property('address', 'quic://127.0.0.1:0');
       expect(await leakedResources(before)).to.deep.equal([]);
     });
 
@@ -133,9 +133,9 @@ describe('config and address errors', () => {
     });
 
     it('createClient throws an AddressError for a scheme no transport handles', () => {
-      const error = thrown(() => createClient({ connect: 'ws://127.0.0.1:80', protocol: TextEcho, processor: () => EMPTY }));
+      const error = thrown(() => createClient({ connect: 'quic://127.0.0.1:80', protocol: TextEcho, processor: () => EMPTY }));
       expect(error).to.be.instanceOf(AddressError);
-      expect(error).to.include({ code: 'ADDRESS_INVALID', address: 'ws://127.0.0.1:80' });
+      expect(error).to.include({ code: 'ADDRESS_INVALID', address: 'quic://127.0.0.1:80' });
     });
   });
 });

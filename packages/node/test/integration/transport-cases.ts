@@ -1,15 +1,20 @@
 import { concat, ignoreElements, map, of, startWith, takeWhile, type Observable } from 'rxjs';
-import { tcpTransport, tlsTransport, type Codec, type Transport } from '@rxmsg/node';
+import { tcpTransport, tlsTransport, wsTransport, type Codec, type Transport } from '@rxmsg/node';
 import { tempSocketPath, testCertificate } from '@rxmsg/test-utils';
 import type { EchoReply, Ping } from './echo-protocol';
+import type { RawPeer } from './raw-peer';
 import { WirePeer } from './wire-peer';
+import { WsPeer } from './ws-peer';
 
 /** What a suite over one transport needs once it is set up. */
 export interface TransportSetup {
   /** What `createServer` and `createClient` get as `transports`. */
   readonly transports: readonly Transport[];
-  /** A raw peer over this transport: it writes bytes and reads what comes back (TLS: the plaintext). */
-  connectRaw(address: string, codec: Codec, options?: { readonly stayOpen?: boolean }): Promise<WirePeer>;
+  /**
+   * A raw peer over this transport: it writes bytes (byte streams) or messages (WebSocket) and
+   * reads what comes back (TLS: the plaintext).
+   */
+  connectRaw(address: string, codec: Codec, options?: { readonly stayOpen?: boolean }): Promise<RawPeer>;
 }
 
 /**
@@ -19,16 +24,23 @@ export interface TransportSetup {
 export interface TransportCase {
   /** Name used in test titles. */
   readonly name: string;
+  /**
+   * `stream`: a byte stream, framed by the codec (TCP, Unix, TLS); `message`: the transport keeps
+   * message boundaries (WebSocket). Tests about byte-stream framing (length prefixes) are skipped,
+   * with the reason in their title, for `message` transports.
+   */
+  readonly framing: 'stream' | 'message';
   /** A fresh address to listen on: port 0, or a new socket path. */
   listenAddress(): string;
   /** Transports and raw peer; called once per suite (TLS makes its certificate here). */
   setup(): Promise<TransportSetup>;
 }
 
-/** TCP, Unix domain sockets and TLS, each with both sides given explicit transports. */
+/** TCP, Unix domain sockets, TLS and WebSocket, each with both sides given explicit transports. */
 export const TRANSPORT_CASES: readonly TransportCase[] = [
   {
     name: 'TCP',
+    framing: 'stream',
     listenAddress: () => 'tcp://127.0.0.1:0',
     setup: async () => ({
       transports: [tcpTransport()],
@@ -37,6 +49,7 @@ export const TRANSPORT_CASES: readonly TransportCase[] = [
   },
   {
     name: 'Unix socket',
+    framing: 'stream',
     listenAddress: () => `unix:${tempSocketPath()}`,
     setup: async () => ({
       transports: [tcpTransport()],
@@ -45,6 +58,7 @@ export const TRANSPORT_CASES: readonly TransportCase[] = [
   },
   {
     name: 'TLS',
+    framing: 'stream',
     listenAddress: () => 'tls://127.0.0.1:0',
     setup: async () => {
       const { key, cert } = await testCertificate();
@@ -53,6 +67,16 @@ export const TRANSPORT_CASES: readonly TransportCase[] = [
         connectRaw: (address, codec, options = {}) => WirePeer.connect(address, codec, { ...options, tls: { ca: cert } }),
       };
     },
+  },
+  {
+    name: 'WebSocket',
+    framing: 'message',
+    // A path, so that the suites go through the path routing too.
+    listenAddress: () => 'ws://127.0.0.1:0/rxmsg',
+    setup: async () => ({
+      transports: [wsTransport()],
+      connectRaw: (address, codec, options = {}) => WsPeer.connect(address, codec, options),
+    }),
   },
 ];
 

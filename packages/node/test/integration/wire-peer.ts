@@ -1,12 +1,13 @@
-import { concatBytes, type Codec } from '@rxmsg/node';
+import { concatBytes, type Codec, type ControlKind } from '@rxmsg/node';
 import { RawSocket, type RawSocketOptions } from '@rxmsg/test-utils';
+import type { RawPeer } from './raw-peer';
 
 /**
  * A hand-driven client over a raw socket: writes frames or arbitrary bytes, decodes what
  * the server sent with the protocol's codec. Like {@link RawSocket} it ends its side when
  * the server ends its own, unless `stayOpen` is set (a peer that ignores the server's FIN).
  */
-export class WirePeer {
+export class WirePeer implements RawPeer {
   private constructor(
     readonly raw: RawSocket,
     private readonly codec: Codec,
@@ -40,14 +41,47 @@ export class WirePeer {
     return this.raw.write(data);
   }
 
+  /** Write text as it is: part of a frame, or the end of one. */
+  writeFragment(text: string): Promise<void> {
+    return this.raw.write(text);
+  }
+
   /** Every complete message received so far, decoded but not validated; control frames (heartbeats) are left out. */
   messages(): unknown[] {
+    return this.frames().flatMap((f) => (this.codec.controlOf(f) === undefined ? [this.codec.decode(f)] : []));
+  }
+
+  /** The control frames (heartbeats) received so far. */
+  controls(): ControlKind[] {
+    return this.frames().flatMap((f) => {
+      const kind = this.codec.controlOf(f);
+      return kind === undefined ? [] : [kind];
+    });
+  }
+
+  /** Wait until `predicate` holds, or reject after `timeoutMs`. */
+  until(predicate: () => boolean, timeoutMs?: number): Promise<void> {
+    return this.raw.until(() => predicate(), timeoutMs);
+  }
+
+  /** Stop reading the socket. */
+  pause(): void {
+    this.raw.socket.pause();
+  }
+
+  /** Read the socket again. */
+  resume(): void {
+    this.raw.socket.resume();
+  }
+
+  /** The complete frames received so far. */
+  private frames(): Uint8Array[] {
     const framer = this.codec.createFramer(0x7fffffff);
     framer.push(new Uint8Array(this.raw.received()));
-    const out: unknown[] = [];
+    const out: Uint8Array[] = [];
     for (let f = framer.next(); f !== undefined; f = framer.next()) {
       if (f instanceof Error) throw f;
-      if (this.codec.controlOf(f) === undefined) out.push(this.codec.decode(f));
+      out.push(f);
     }
     return out;
   }

@@ -1,0 +1,160 @@
+import { utf8Length, type Connection, type ConnectionHandlers, type TransportError } from '@rxmsg/core';
+
+/** Bytes a WebSocket may buffer for sending before {@link Connection.write} returns `false`: 1 MiB. */
+export const DEFAULT_HIGH_WATER_MARK = 1_048_576;
+
+/**
+ * The part of a {@link Connection} over one WebSocket that does not depend on the WebSocket
+ * implementation (Node's `ws`, a browser's global `WebSocket`): message framing, events held
+ * until {@link Connection.start} and delivered after it returns, the write high-water mark and
+ * `drain`, byte counters, and a `close` reported exactly once, last. Browser-safe.
+ *
+ * Byte counters count message payloads (text as UTF-8), not WebSocket frame headers.
+ */
+export abstract class MessageConnection implements Connection {
+  readonly framing = 'message' as const;
+  private handlers: ConnectionHandlers | undefined;
+  /**
+   * Messages received before the handlers were ready for them. Reading is not paused meanwhile (a
+   * paused socket would not see the peer's close frame either): the runtime starts a connection in
+   * the tick it gets it, so this holds what arrives within a few microtasks at most.
+   */
+  private backlog: Uint8Array[] = [];
+  /** `true` once the backlog was delivered: messages then go straight to `handlers.data`. */
+  private live = false;
+  /** How the socket closed, when it closed before the backlog was delivered. */
+  private pendingClose: { readonly ended: boolean; readonly error: TransportError | undefined } | undefined;
+  private closed = false;
+  private readingPaused = false;
+  /** `write()` returned `false`: `drain` is owed once the buffer falls to half the high-water mark. */
+  private blocked = false;
+  private read = 0;
+  private written = 0;
+
+  /**
+   * @param localAddress - local end as an address string.
+   * @param remoteAddress - remote end as an address string.
+   * @param highWaterMark - bytes buffered for sending before `write()` returns `false`.
+   */
+  protected constructor(
+    readonly localAddress: string,
+    readonly remoteAddress: string,
+    private readonly highWaterMark: number,
+  ) {}
+
+  get bytesRead(): number {
+    return this.read;
+  }
+
+  get bytesWritten(): number {
+    return this.written;
+  }
+
+  /** Whether the close was already reported (or is held for delivery). */
+  protected get isClosed(): boolean {
+    return this.closed || this.pendingClose !== undefined;
+  }
+
+  start(handlers: ConnectionHandlers): void {
+    if (this.handlers !== undefined) throw new Error(`${this.constructor.name}.start called twice`);
+    this.handlers = handlers;
+    // The session creates its first stage after start() returns: deliver what is held a microtask later.
+    queueMicrotask(this.goLive);
+  }
+
+  write(chunk: string | Uint8Array): boolean {
+    if (this.isClosed || !this.isOpen()) return false;
+    this.written += typeof chunk === 'string' ? utf8Length(chunk) : chunk.length;
+    this.send(chunk);
+    if (this.bufferedAmount() < this.highWaterMark) return true;
+    if (!this.blocked) {
+      this.blocked = true;
+      this.watchDrain();
+    }
+    return false;
+  }
+
+  pause(): void {
+    if (this.readingPaused || this.closed) return;
+    this.readingPaused = true;
+    this.pauseReading();
+  }
+
+  resume(): void {
+    if (!this.readingPaused || this.closed) return;
+    this.readingPaused = false;
+    this.resumeReading();
+  }
+
+  abstract end(): void;
+  abstract destroy(): void;
+
+  /** Whether the WebSocket is open for sending. */
+  protected abstract isOpen(): boolean;
+  /** Send one message: a string as a text message, bytes as a binary one. */
+  protected abstract send(chunk: string | Uint8Array): void;
+  /** Bytes queued by the WebSocket and not yet handed to the network. */
+  protected abstract bufferedAmount(): number;
+  /** Start watching for the send buffer to fall (call {@link checkDrain} when it may have). */
+  protected abstract watchDrain(): void;
+  /** Stop what {@link watchDrain} started. */
+  protected abstract unwatchDrain(): void;
+  /** Stop reading from the network (where the platform can). */
+  protected abstract pauseReading(): void;
+  /** Resume reading from the network. */
+  protected abstract resumeReading(): void;
+  /** Remove the listeners added to the WebSocket; called once, when it closed. */
+  protected abstract detach(): void;
+
+  /** One whole message arrived. */
+  protected received(payload: Uint8Array): void {
+    if (this.isClosed) return;
+    this.read += payload.length;
+    if (this.live) this.handlers?.data(payload);
+    else this.backlog.push(payload);
+  }
+
+  /** The send buffer may have fallen: report `drain` once it is at half the high-water mark or below. */
+  protected checkDrain(): void {
+    if (!this.blocked || this.isClosed || this.bufferedAmount() > this.highWaterMark / 2) return;
+    this.blocked = false;
+    this.unwatchDrain();
+    this.handlers?.drain();
+  }
+
+  /**
+   * The WebSocket is closed. `ended`: a close frame came from the peer (the remote side finished,
+   * reported as `end` before `close`). Reports `close` exactly once, after any held messages.
+   */
+  protected closedBy(ended: boolean, error: TransportError | undefined): void {
+    if (this.isClosed) return;
+    if (this.live) this.finish(ended, error);
+    else this.pendingClose = { ended, error };
+  }
+
+  private readonly goLive = (): void => {
+    const h = this.handlers;
+    if (h === undefined || this.live) return;
+    for (const payload of this.backlog.splice(0)) h.data(payload);
+    this.live = true;
+    const pending = this.pendingClose;
+    if (pending !== undefined) {
+      this.pendingClose = undefined;
+      this.finish(pending.ended, pending.error);
+    }
+  };
+
+  private finish(ended: boolean, error: TransportError | undefined): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.backlog = [];
+    if (this.blocked) {
+      this.blocked = false;
+      this.unwatchDrain();
+    }
+    this.detach();
+    const h = this.handlers;
+    if (ended && error === undefined) h?.end();
+    h?.close(error);
+  }
+}

@@ -1,0 +1,108 @@
+import { TransportError } from '@rxmsg/core';
+import { WebSocket, type RawData } from 'ws';
+import { DEFAULT_HIGH_WATER_MARK, MessageConnection } from './message-connection';
+import { closeError } from './close-codes';
+
+/**
+ * Adapts an open WebSocket of the `ws` package (Node) to core's `Connection`, with
+ * `framing: 'message'`: each WebSocket message is one `data` call (text messages as their
+ * UTF-8 bytes), each `write` one message (a string as a text message, bytes as a binary one).
+ *
+ * - Backpressure out: `write` returns `false` while `bufferedAmount` is at or over the high-water
+ *   mark; `drain` follows once the sends' callbacks see it at half that or below.
+ * - Backpressure in: `pause()`/`resume()` stop and restart reading the socket (`ws` 8's
+ *   `pause`/`resume`); a message already being parsed may still be delivered after `pause()`.
+ * - `end()` sends a close frame (1000) after everything written; `destroy()` drops the socket.
+ * - `close` is reported once, after `end` when the peer sent a close frame, with a
+ *   `TransportError` for a socket error, a close code other than 1000/1001/1005, or a connection
+ *   lost without a close frame (1006).
+ */
+export class WsConnection extends MessageConnection {
+  private destroyed = false;
+
+  /**
+   * @param ws - an open WebSocket, not yet read from by anyone else.
+   * @param localAddress - local end as an address string.
+   * @param remoteAddress - remote end as an address string.
+   * @param highWaterMark - bytes buffered for sending before `write()` returns `false`.
+   */
+  constructor(
+    private readonly ws: WebSocket,
+    localAddress: string,
+    remoteAddress: string,
+    highWaterMark = DEFAULT_HIGH_WATER_MARK,
+  ) {
+    super(localAddress, remoteAddress, highWaterMark);
+    // Attach `error` first so a failure before start() is never thrown into the event loop.
+    ws.on('error', this.onError);
+    ws.on('message', this.onMessage);
+    ws.once('close', this.onClose);
+    if (ws.readyState === WebSocket.CLOSED) this.onClose(1006, Buffer.alloc(0));
+  }
+
+  end(): void {
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(1000);
+  }
+
+  destroy(): void {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    this.destroyed = true;
+    this.ws.terminate();
+  }
+
+  protected isOpen(): boolean {
+    return this.ws.readyState === WebSocket.OPEN;
+  }
+
+  protected send(chunk: string | Uint8Array): void {
+    // The callback runs once this message was handed to the socket (or failed: `close` reports that).
+    this.ws.send(chunk, { binary: typeof chunk !== 'string' }, this.onSent);
+  }
+
+  protected bufferedAmount(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  protected watchDrain(): void {
+    // Nothing to start: every send's callback checks the buffer (onSent).
+  }
+
+  protected unwatchDrain(): void {}
+
+  protected pauseReading(): void {
+    this.ws.pause();
+  }
+
+  protected resumeReading(): void {
+    this.ws.resume();
+  }
+
+  protected detach(): void {
+    const ws = this.ws;
+    ws.off('message', this.onMessage);
+    ws.off('close', this.onClose);
+    // Keep a no-op error listener: a late error on a closed socket must not crash the process.
+    ws.off('error', this.onError);
+    ws.on('error', ignore);
+  }
+
+  private lastError: TransportError | undefined;
+
+  private readonly onSent = (): void => this.checkDrain();
+
+  private readonly onError = (error: Error): void => {
+    this.lastError ??= new TransportError(`WebSocket error: ${error.message}`, { cause: error });
+  };
+
+  private readonly onMessage = (data: RawData): void => {
+    // Default binaryType 'nodebuffer': a Buffer (a Uint8Array) for text and binary messages alike.
+    this.received(Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+  };
+
+  private readonly onClose = (code: number, reason: Buffer): void => {
+    const error = this.lastError ?? (this.destroyed ? undefined : closeError(code, reason.toString('utf8')));
+    this.closedBy(code !== 1006, error);
+  };
+}
+
+function ignore(): void {}

@@ -1,0 +1,329 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
+import type { Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
+import { Observable } from 'rxjs';
+import { WebSocket, WebSocketServer, type ClientOptions, type PerMessageDeflateOptions } from 'ws';
+import {
+  AddressError,
+  TransportError,
+  formatAddress,
+  type Address,
+  type Connection,
+  type InetAddress,
+  type Listener,
+  type Transport,
+  type TransportOptions,
+} from '@rxmsg/core';
+import { DEFAULT_HIGH_WATER_MARK } from './message-connection';
+import { UpgradeRouter, refuse, type UpgradeHandler } from './upgrade-router';
+import { WsConnection } from './ws-connection';
+
+/**
+ * Largest WebSocket message accepted by default: 1 MiB (the default `maxFrameBytes`) plus
+ * 64 KiB of slack, so that a message just over `maxFrameBytes` still reaches the session and gets
+ * its `FRAME_TOO_LARGE` decode error, while a far larger one is refused by `ws` before it is buffered.
+ */
+export const DEFAULT_MAX_PAYLOAD = 1_048_576 + 65_536;
+
+/** Options of {@link wsTransport}. */
+export interface WsTransportOptions {
+  /** TLS of the `wss://` servers this transport creates: at least `key` and `cert` (Node's `https` options). */
+  readonly server?: HttpsServerOptions;
+  /**
+   * Options of the connecting side (those of `ws`'s client, which include Node's TLS options):
+   * `ca` to trust a private CA, `servername`, `headers`, `origin`, …
+   */
+  readonly client?: Omit<ClientOptions, 'maxPayload' | 'perMessageDeflate'>;
+  /**
+   * An existing `http.Server` (for `ws://`) or `https.Server` (for `wss://`) to serve on instead of
+   * binding a new one. Each `listen('ws://host:port/path')` then adds a handler for its path to that
+   * server, so several listeners (several protocols) share its port; closing a listener removes
+   * only its path and never closes the server. Its port is the server's: a listen address asks for
+   * port 0 or that port. `listen` resolves once the server listens.
+   */
+  readonly httpServer?: HttpServer | HttpsServer;
+  /**
+   * Largest message accepted, in bytes, on both sides (`ws`'s `maxPayload`): a larger one closes the
+   * connection with code 1009 before it is buffered. The session's `maxFrameBytes` applies as well,
+   * to every message: keep this a little above it. Default {@link DEFAULT_MAX_PAYLOAD}.
+   */
+  readonly maxPayload?: number;
+  /** Bytes a connection buffers for sending before `write()` returns `false`. Default 1 MiB. */
+  readonly highWaterMark?: number;
+  /**
+   * The `permessage-deflate` extension; **off by default**. Compression costs CPU and memory per
+   * connection (a zlib context each), and it opens a compression oracle (the CRIME/BREACH family):
+   * when a secret and data an attacker controls are compressed into the same message, the message
+   * size tells the attacker how much of its guess matched the secret. Turn it on (`true`, or `ws`'s
+   * options) only for large, compressible payloads that never mix secrets with attacker-chosen data.
+   */
+  readonly perMessageDeflate?: boolean | PerMessageDeflateOptions;
+  /** Time a client waits for the server's handshake answer, in ms. Default 10 000. */
+  readonly handshakeTimeoutMs?: number;
+  /**
+   * Decides, on the server, whether an upgrade request is accepted; a refused one is answered
+   * `403 Forbidden`. Browsers connect across origins and send their cookies: check the `Origin`
+   * header (and any credentials) here when browsers are among the clients. All are accepted by default.
+   * @example `verifyUpgrade: (request) => request.headers.origin === 'https://example.com'`
+   */
+  readonly verifyUpgrade?: (request: IncomingMessage) => boolean;
+}
+
+const SCHEMES = Object.freeze(['ws', 'wss']);
+
+/**
+ * The transport for `ws://host:port/path` and `wss://host:port/path` addresses on Node, over the
+ * `ws` package. Connections keep message boundaries (`framing: 'message'`): one protocol message is
+ * one WebSocket message, text for text codecs and binary for binary ones.
+ *
+ * Listening binds an HTTP(S) server and accepts WebSocket upgrades on the address's path (`/` when
+ * none); other paths are refused with `404`. Listeners on the same host and port share one server,
+ * each on its own path; pass {@link WsTransportOptions.httpServer} to serve on an application's
+ * server instead (next to its own routes).
+ *
+ * @param options - TLS, a shared HTTP server, limits and compression; see {@link WsTransportOptions}.
+ * @returns a transport to pass to `createServer` / `createClient`.
+ * @example
+ * ```ts
+ * const server = await createServer({ listen: 'ws://127.0.0.1:8080/chat', transports: [wsTransport()], protocol, processor });
+ * const client = createClient({ connect: 'ws://127.0.0.1:8080/chat', transports: [wsTransport()], protocol, processor: p });
+ *
+ * // Two protocols on the port of an existing HTTP server, next to its own routes:
+ * const http = createServer(app).listen(8080);
+ * const ws = wsTransport({ httpServer: http });
+ * await createServer({ listen: 'ws://0.0.0.0:8080/chat', transports: [ws], protocol: Chat, processor: chat });
+ * await createServer({ listen: 'ws://0.0.0.0:8080/game', transports: [ws], protocol: Game, processor: game });
+ *
+ * // wss:// with a certificate:
+ * const secure = wsTransport({ server: { key, cert }, client: { ca: cert } });
+ * ```
+ */
+export function wsTransport(options: WsTransportOptions = {}): Transport {
+  const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+  const perMessageDeflate = options.perMessageDeflate ?? false;
+  /** Servers this transport bound, by `scheme://host:port` (port 0 is never shared). */
+  const owned = new Map<string, Promise<UpgradeRouter>>();
+
+  const bindOwned = (a: InetAddress): Promise<UpgradeRouter> =>
+    new Promise<UpgradeRouter>((resolve, reject) => {
+      const server: HttpServer = a.scheme === 'wss' ? createHttpsServer({ ...options.server }) : createHttpServer();
+      const onListenError = (error: Error): void => {
+        reject(new TransportError(`cannot listen on ${formatAddress(a)}: ${error.message}`, { cause: error }));
+      };
+      server.once('error', onListenError);
+      server.listen(a.port, a.host, () => {
+        server.off('error', onListenError);
+        // Later server errors (EMFILE on accept) must not crash the process.
+        server.on('error', () => {});
+        resolve(UpgradeRouter.owned(server));
+      });
+    });
+
+  /**
+   * The router of this transport's server on `a`'s host and port, binding one when there is none
+   * (always for port 0). A bound server is shared under its real port, so `ws://host:0/a` then
+   * `ws://host:<that port>/b` serve both paths on one port.
+   */
+  const ownedRouter = async (a: InetAddress): Promise<{ router: UpgradeRouter; forget: () => void }> => {
+    for (;;) {
+      let entry = a.port === 0 ? undefined : owned.get(serverKey(a, a.port));
+      if (entry === undefined) {
+        const bound = bindOwned(a);
+        if (a.port !== 0) {
+          const key = serverKey(a, a.port);
+          owned.set(key, bound);
+          bound.catch(() => owned.get(key) === bound && owned.delete(key));
+        }
+        entry = bound;
+      }
+      const router = await entry;
+      const key = serverKey(a, portOf(router.server));
+      const current = entry;
+      const forget = (): void => {
+        if (owned.get(key) === current) owned.delete(key);
+      };
+      // Its last listener closed while we waited: bind anew.
+      if (router.isDisposed) {
+        forget();
+        continue;
+      }
+      if (!owned.has(key)) owned.set(key, entry);
+      return { router, forget };
+    }
+  };
+
+  const listen = async (address: Address, onConnection: (connection: Connection) => void, transportOptions: TransportOptions): Promise<Listener> => {
+    const a = inetAddress(address);
+    if (/[?#]/.test(a.path)) throw new AddressError(formatAddress(a), 'a listen path has no query or fragment');
+    const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload, perMessageDeflate });
+    // Errors of a handshake in progress (a socket reset mid-upgrade) are the client's problem.
+    wss.on('error', () => {});
+    const handler: UpgradeHandler = (request, socket, head) => {
+      if (options.verifyUpgrade !== undefined && !verified(options.verifyUpgrade, request)) {
+        refuse(socket, 403, 'Forbidden');
+        return;
+      }
+      wss.handleUpgrade(request, socket, head, (ws) => {
+        const s = request.socket;
+        s.setNoDelay(transportOptions.noDelay);
+        const local = endpoint(a.scheme, s.localAddress, s.localPort, a.path);
+        const remote = endpoint(a.scheme, s.remoteAddress, s.remotePort, '/');
+        onConnection(new WsConnection(ws, local, remote, highWaterMark));
+      });
+    };
+
+    if (options.httpServer !== undefined) {
+      const server = options.httpServer;
+      const secure = server instanceof TlsServer;
+      if (secure !== (a.scheme === 'wss')) {
+        throw new AddressError(formatAddress(a), `the shared server is ${secure ? 'an https' : 'an http'} server: use ${secure ? 'wss' : 'ws'}://`);
+      }
+      const port = await listeningPort(server, a);
+      if (a.port !== 0 && a.port !== port) throw new AddressError(formatAddress(a), `the shared server listens on port ${port}`);
+      const router = UpgradeRouter.shared(server);
+      route(router, a.path, handler, wss);
+      return listener(formatAddress({ ...a, port }), async () => {
+        router.remove(a.path);
+        wss.close();
+      });
+    }
+
+    const { router, forget } = await ownedRouter(a);
+    route(router, a.path, handler, wss);
+    return listener(formatAddress({ ...a, port: portOf(router.server) }), async () => {
+      wss.close();
+      if (!router.remove(a.path)) return;
+      forget();
+      // Node's close() stops accepting at once but calls back only when every connection it ever
+      // accepted has ended. Those are the runtime's to close: resolve once the listening handle is gone.
+      await new Promise<void>((resolve) => {
+        router.server.close();
+        setImmediate(resolve);
+      });
+    });
+  };
+
+  return {
+    schemes: SCHEMES,
+    listen,
+
+    connect(address, transportOptions) {
+      return new Observable<Connection>((subscriber) => {
+        const a = inetAddress(address);
+        const url = formatAddress(a);
+        let ws: WebSocket;
+        try {
+          ws = new WebSocket(url, {
+            handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
+            ...options.client,
+            maxPayload,
+            perMessageDeflate,
+          });
+        } catch (error) {
+          subscriber.error(new TransportError(`cannot connect to ${url}: ${String(error)}`, { cause: error }));
+          return undefined;
+        }
+        let socket: Socket | undefined;
+        let handedOver = false;
+        const onUpgrade = (response: IncomingMessage): void => {
+          socket = response.socket;
+        };
+        const onError = (error: Error): void => {
+          subscriber.error(new TransportError(`cannot connect to ${url}: ${error.message}`, { cause: error }));
+        };
+        const onOpen = (): void => {
+          ws.off('error', onError);
+          handedOver = true;
+          socket?.setNoDelay(transportOptions.noDelay);
+          const local = endpoint(a.scheme, socket?.localAddress, socket?.localPort, '/');
+          const remote = endpoint(a.scheme, socket?.remoteAddress, socket?.remotePort, a.path);
+          subscriber.next(new WsConnection(ws, local, remote, highWaterMark));
+          subscriber.complete();
+        };
+        ws.once('upgrade', onUpgrade);
+        ws.once('error', onError);
+        ws.once('open', onOpen);
+        return () => {
+          ws.off('upgrade', onUpgrade);
+          ws.off('open', onOpen);
+          ws.off('error', onError);
+          if (!handedOver) {
+            ws.on('error', () => {});
+            ws.terminate();
+          }
+        };
+      });
+    },
+  };
+}
+
+/** `address` as a `ws://` or `wss://` host-and-port address. @throws AddressError for another scheme. */
+function inetAddress(address: Address): InetAddress {
+  if (address.kind !== 'inet' || !SCHEMES.includes(address.scheme)) {
+    throw new AddressError(formatAddress(address), `this transport handles ws, wss, not "${address.scheme}"`);
+  }
+  return address;
+}
+
+function endpoint(scheme: string, host: string | undefined, port: number | undefined, path: string): string {
+  return formatAddress({ kind: 'inet', scheme, host: host ?? '?', port: port ?? 0, path });
+}
+
+/** Whether `verify` accepts `request`; one that throws refuses it (and must not crash the server). */
+function verified(verify: (request: IncomingMessage) => boolean, request: IncomingMessage): boolean {
+  try {
+    return verify(request);
+  } catch {
+    return false;
+  }
+}
+
+function serverKey(a: InetAddress, port: number): string {
+  return `${a.scheme}://${a.host}:${port}`;
+}
+
+/** The port a listening server is bound to (0 when it is not listening on a port). */
+function portOf(server: HttpServer): number {
+  const bound = server.address();
+  return bound !== null && typeof bound === 'object' ? bound.port : 0;
+}
+
+/** The port of a shared server, once it listens. */
+function listeningPort(server: HttpServer, a: InetAddress): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    if (server.listening) {
+      resolve(portOf(server));
+      return;
+    }
+    const onListening = (): void => {
+      server.off('error', onError);
+      resolve(portOf(server));
+    };
+    const onError = (error: Error): void => {
+      server.off('listening', onListening);
+      reject(new TransportError(`cannot listen on ${formatAddress(a)}: the shared server failed: ${error.message}`, { cause: error }));
+    };
+    server.once('listening', onListening);
+    server.once('error', onError);
+  });
+}
+
+/** Add a route; on failure (the path is taken) close its WebSocket server and rethrow. */
+function route(router: UpgradeRouter, path: string, handler: UpgradeHandler, wss: WebSocketServer): void {
+  try {
+    router.add(path, handler);
+  } catch (error) {
+    wss.close();
+    throw error;
+  }
+}
+
+function listener(address: string, release: () => Promise<void>): Listener {
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    close: () => (closing ??= release()),
+  };
+}
