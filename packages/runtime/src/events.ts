@@ -60,7 +60,7 @@ export type ConnectionEvent =
       /** `out`: a message to send was dropped; `in`: a received one. */
       readonly direction: 'in' | 'out';
       /** The policy that dropped it. */
-      readonly cause: 'drop-newest' | 'drop-oldest' | 'backpressure' | 'rate-limit';
+      readonly cause: 'drop-newest' | 'drop-oldest' | 'rate-limit';
       /** Messages dropped on this connection so far. */
       readonly dropped: number;
     }

@@ -86,7 +86,8 @@ interface ActiveStage<State> {
 
 /**
  * Under `onSendQueueFull: 'backpressure'` the queue still takes what the processor emits from input
- * it already received, up to this many times the configured limits; past that, messages are dropped.
+ * it already received, up to this many times the configured limits; past that, the connection is
+ * closed with `send-queue-full` (a sender ignoring backpressure, not a slow reader).
  */
 export const BACKPRESSURE_CAP = 8;
 
@@ -232,6 +233,9 @@ export class Session<State> {
     }
     // Input is over: keep reading and dropping it (onData ignores it now), so that the peer's FIN is
     // seen behind any unread bytes and the socket closes once both sides ended, not at the deadline.
+    for (const cause of ['send-queue', 'receive-queue', 'rate-limit'] as const) {
+      if ((this.pausedBits & PAUSE_BITS[cause]) !== 0) this.options.emit({ type: 'flow', peerId: this.id, cause, paused: false });
+    }
     this.pausedBits = 0;
     c.resume();
     const st = this.stage;
@@ -677,7 +681,9 @@ export class Session<State> {
           this.setPaused('send-queue', true);
           return true;
         }
-        return this.dropped(policy);
+        // A sender that ignores backpressure (a synchronous burst, a timer) would otherwise grow the
+        // queue without bound: fail loudly rather than lose messages silently.
+        return this.queueFull();
       case 'drop-newest':
         return this.dropped(policy);
       case 'drop-oldest':
@@ -685,16 +691,19 @@ export class Session<State> {
         this.queue.push(chunk, true);
         this.dropped(policy);
         return true;
-      case 'disconnect': {
-        const error = new SendQueueFullError(this.config.sendQueueLimit);
-        this.options.emit({ type: 'send-queue-full', peerId: this.id, error });
-        this.close('send-queue-full', error);
-        return false;
-      }
+      case 'disconnect':
+        return this.queueFull();
     }
   }
 
-  private dropped(policy: 'backpressure' | 'drop-newest' | 'drop-oldest'): false {
+  private queueFull(): false {
+    const error = new SendQueueFullError(this.config.sendQueueLimit);
+    this.options.emit({ type: 'send-queue-full', peerId: this.id, error });
+    this.close('send-queue-full', error);
+    return false;
+  }
+
+  private dropped(policy: 'drop-newest' | 'drop-oldest'): false {
     this.messagesDropped++;
     this.options.emit({ type: 'message-dropped', peerId: this.id, direction: 'out', cause: policy, dropped: this.messagesDropped });
     return false;
