@@ -72,6 +72,8 @@ interface ActiveStage<State> {
   readonly spec: Stage<Side, State>;
   readonly framer: Framer;
   readonly observers: Set<Subscriber<unknown>>;
+  /** `observers` as an array, replaced on every change (delivery iterates it without copying). */
+  list: Subscriber<unknown>[];
   /** Observers that acknowledge each message (see `consume`). */
   readonly acknowledging: Set<Subscriber<unknown>>;
   readonly peer: Peer<unknown, unknown, State>;
@@ -129,8 +131,10 @@ export class Session<State> {
   private closeWaiters: ((unsent: number) => void)[] = [];
   private finished = false;
   private lastReceived: number;
-  private lastSent: number;
   private lastActivity: number;
+  private sentSinceBeat = false;
+  private readonly heartbeatOn: boolean;
+  private readonly idleOn: boolean;
   private readonly info: SessionInfo<State>;
 
   constructor(private readonly options: SessionOptions<State>) {
@@ -138,7 +142,9 @@ export class Session<State> {
     this.config = options.config;
     this.scheduler = options.scheduler ?? asyncScheduler;
     const now = this.scheduler.now();
-    this.lastReceived = this.lastSent = this.lastActivity = now;
+    this.lastReceived = this.lastActivity = now;
+    this.heartbeatOn = this.config.heartbeat !== 'none';
+    this.idleOn = this.config.idleTimeoutMs > 0;
     this.soon = options.soon ?? queueMicrotask;
     this.stream = options.connection.framing === 'stream';
     this.queue = new OutboundQueue(
@@ -286,7 +292,7 @@ export class Session<State> {
   // ---- inbound -------------------------------------------------------------------------------
 
   private readonly onData = (chunk: Uint8Array): void => {
-    this.lastReceived = this.scheduler.now();
+    if (this.heartbeatOn) this.lastReceived = this.scheduler.now();
     const st = this.stage;
     if (st === undefined || this.closeReason !== undefined) return;
     st.framer.push(chunk);
@@ -346,9 +352,12 @@ export class Session<State> {
 
   private deliver(st: ActiveStage<State>, message: unknown): void {
     this.messagesIn++;
-    this.lastActivity = this.scheduler.now();
-    for (const o of Array.from(st.observers)) {
-      if (st.acknowledging.has(o)) st.unacked++;
+    if (this.idleOn) this.lastActivity = this.scheduler.now();
+    // A snapshot array, replaced (never mutated) when subscribers come and go: no copy per message.
+    const list = st.list;
+    for (let i = 0; i < list.length; i++) {
+      const o = list[i]!;
+      if (st.acknowledging.size > 0 && st.acknowledging.has(o)) st.unacked++;
       o.next(message);
     }
     this.options.onMessage?.(message);
@@ -438,6 +447,7 @@ export class Session<State> {
     }
     for (const o of Array.from(st.observers)) o.complete();
     st.observers.clear();
+    st.list = [];
   }
 
   // ---- timers --------------------------------------------------------------------------------
@@ -456,7 +466,7 @@ export class Session<State> {
       const session = this;
       this.timers.add(
         this.scheduler.schedule(function (this: { schedule(state?: unknown, delay?: number): unknown }) {
-          if (session.beat(heartbeat.intervalMs, heartbeat.timeoutMs)) this.schedule(undefined, heartbeat.intervalMs);
+          if (session.beat(heartbeat.timeoutMs)) this.schedule(undefined, heartbeat.intervalMs);
         }, heartbeat.intervalMs),
       );
     }
@@ -465,7 +475,7 @@ export class Session<State> {
   }
 
   /** One heartbeat tick. @returns whether to keep ticking. */
-  private beat(intervalMs: number, timeoutMs: number): boolean {
+  private beat(timeoutMs: number): boolean {
     if (this.finished) return false;
     const now = this.scheduler.now();
     if (now - this.lastReceived >= timeoutMs) {
@@ -473,7 +483,10 @@ export class Session<State> {
       return false;
     }
     const st = this.stage;
-    if (now - this.lastSent >= intervalMs && st !== undefined && !st.ended) this.sendControl(st, 'ping');
+    // Ticks come every intervalMs: nothing sent since the last one means intervalMs of silence.
+    if (!this.sentSinceBeat && st !== undefined && !st.ended) this.sendControl(st, 'ping');
+    // Reset after the ping: the next tick asks whether anything went out after this one.
+    this.sentSinceBeat = false;
     return true;
   }
 
@@ -530,10 +543,12 @@ export class Session<State> {
         return undefined;
       }
       observers.add(subscriber);
+      st.list = [...observers];
       if (acknowledged) acknowledging.add(subscriber);
       this.schedulePump();
       return () => {
         observers.delete(subscriber);
+        st.list = [...observers];
         acknowledging.delete(subscriber);
       };
     };
@@ -559,6 +574,7 @@ export class Session<State> {
       spec,
       framer,
       observers,
+      list: [],
       acknowledging,
       unacked: 0,
       inputComplete: false,
@@ -618,6 +634,7 @@ export class Session<State> {
     st.output = undefined;
     for (const o of Array.from(st.observers)) o.complete();
     st.observers.clear();
+    st.list = [];
     st.acknowledging.clear();
     st.inputComplete = true;
     this.options.emit({ type: 'protocol-left', peerId: this.id, protocol: st.name });
@@ -653,7 +670,9 @@ export class Session<State> {
     }
     if (!this.enqueue(chunk)) return false;
     this.messagesOut++;
-    this.lastActivity = this.lastSent = this.scheduler.now();
+    // Timestamps cost a clock read per message: taken only when a timer needs them.
+    if (this.idleOn) this.lastActivity = this.scheduler.now();
+    this.sentSinceBeat = true;
     return true;
   }
 
@@ -662,7 +681,7 @@ export class Session<State> {
     if (!this.sendable(st)) return;
     // Control frames are tiny and rare: they bypass the queue limits rather than be dropped.
     this.queue.push(st.spec.protocol.codec.controlFrame(kind, this.stream), true);
-    this.lastSent = this.scheduler.now();
+    this.sentSinceBeat = true;
   }
 
   /** Queue one chunk under the outbound policy. @returns whether it was queued. */

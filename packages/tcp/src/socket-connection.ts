@@ -37,7 +37,7 @@ export class SocketConnection implements Connection {
     if (this.handlers !== undefined) throw new Error('SocketConnection.start called twice');
     this.handlers = handlers;
     const s = this.socket;
-    s.on('data', handlers.data);
+    s.on('data', this.onData);
     s.on('end', handlers.end);
     s.on('drain', handlers.drain);
     s.once('close', this.onClose);
@@ -67,6 +67,12 @@ export class SocketConnection implements Connection {
 
   private lastError: TransportError | undefined;
 
+  // Node hands over Buffers; a plain Uint8Array view makes every later subarray() (one per frame)
+  // a cheap typed-array view instead of a Buffer construction.
+  private readonly onData = (chunk: Buffer): void => {
+    this.handlers?.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+  };
+
   private readonly onError = (error: Error): void => {
     this.lastError ??= new TransportError(`socket error: ${error.message}`, { cause: error });
   };
@@ -77,7 +83,7 @@ export class SocketConnection implements Connection {
     const s = this.socket;
     const h = this.handlers;
     if (h !== undefined) {
-      s.off('data', h.data);
+      s.off('data', this.onData);
       s.off('end', h.end);
       s.off('drain', h.drain);
     }
