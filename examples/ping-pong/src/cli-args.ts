@@ -2,10 +2,17 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { parseAddress } from '@rxmsg/node';
 import { MAX_SEED } from './logic/random';
+import { parseWebAddress } from './web-server';
 
 /** What the command line asks for. */
 export type CliCommand =
-  | { readonly command: 'server'; readonly listen: string }
+  | {
+      readonly command: 'server';
+      /** The TCP/Unix address to listen on; absent when only `web` is given. */
+      readonly listen?: string;
+      /** `http://host:port` to serve the web page on (and its WebSocket endpoint at `/play`). */
+      readonly web?: string;
+    }
   | {
       readonly command: 'client';
       readonly connect: string;
@@ -21,10 +28,13 @@ export type CliArgsResult = { readonly ok: true; readonly value: CliCommand } | 
 
 /** The usage text printed by `--help` and on errors. */
 export const USAGE = `usage:
-  ping-pong server --listen <addr>
+  ping-pong server --listen <addr> [--web http://host:port]
+  ping-pong server --web http://host:port
   ping-pong client --connect <addr> [--matches N] [--concurrency C] [--seed S] [--score-limit L]
 
   <addr>            tcp://host:port or unix:/path
+  --web URL         also serve the web page on http://host:port (port 0: any free port) and
+                    accept its WebSocket connections at /play on the same port
   --matches N       matches to play (default 1)
   --concurrency C   matches played at once (default 1)
   --seed S          seed of the first match (0..${MAX_SEED}); match i uses S + i; random when absent
@@ -69,6 +79,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgsResult {
       strict: true,
       options: {
         listen: { type: 'string' },
+        web: { type: 'string' },
         connect: { type: 'string' },
         matches: { type: 'string' },
         concurrency: { type: 'string' },
@@ -87,11 +98,22 @@ export function parseCliArgs(argv: readonly string[]): CliArgsResult {
   if (command === 'server') {
     const extra = (['connect', 'matches', 'concurrency', 'seed', 'score-limit'] as const).find((k) => values[k] !== undefined);
     if (extra !== undefined) return { ok: false, error: `--${extra} is a client option` };
+    const web = values.web;
+    if (web !== undefined) {
+      try {
+        parseWebAddress(web);
+      } catch (error) {
+        return { ok: false, error: `--web: ${error instanceof Error ? error.message : String(error)}` };
+      }
+    }
+    if (web !== undefined && values.listen === undefined) return { ok: true, value: { command: 'server', web } };
     const listen = address('--listen', values.listen);
-    return typeof listen === 'string' ? { ok: true, value: { command: 'server', listen } } : listen;
+    if (typeof listen !== 'string') return listen;
+    return { ok: true, value: web === undefined ? { command: 'server', listen } : { command: 'server', listen, web } };
   }
   if (command === 'client') {
-    if (values.listen !== undefined) return { ok: false, error: '--listen is a server option' };
+    const serverOnly = (['listen', 'web'] as const).find((k) => values[k] !== undefined);
+    if (serverOnly !== undefined) return { ok: false, error: `--${serverOnly} is a server option` };
     const connect = address('--connect', values.connect);
     if (typeof connect !== 'string') return connect;
     const numbers = ClientArgsSchema.safeParse({

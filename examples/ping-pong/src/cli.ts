@@ -7,8 +7,8 @@ import { startServer } from './server';
 import { USAGE, parseCliArgs } from './cli-args';
 
 /** Serve until SIGINT or SIGTERM, printing each match as it ends and the message rates at the end. */
-async function serve(listen: string): Promise<void> {
-  const server = await startServer({ listen });
+async function serve(listen: string | undefined, web: string | undefined): Promise<void> {
+  const server = await startServer({ ...(listen === undefined ? {} : { listen }), ...(web === undefined ? {} : { web }) });
   const started = performance.now();
   let matches = 0;
   let messagesIn = 0;
@@ -20,6 +20,7 @@ async function serve(listen: string): Promise<void> {
     console.log(formatResult(result));
   });
   console.log(`ping-pong server listening on ${server.addresses().join(', ')} (Ctrl-C to stop)`);
+  if (server.webUrl !== undefined) console.log(`web page: ${server.webUrl} (open it in a browser)`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());
@@ -60,7 +61,7 @@ async function main(argv: readonly string[]): Promise<void> {
       console.log(USAGE);
       return;
     case 'server':
-      return serve(command.listen);
+      return serve(command.listen, command.web);
     case 'client':
       return play(command.connect, command.matches, command.concurrency, command.seed, command.scoreLimit);
   }

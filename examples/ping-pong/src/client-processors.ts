@@ -1,5 +1,5 @@
 import { EMPTY, concat, concatMap, defer, ignoreElements, of, take, takeWhile, tap } from 'rxjs';
-import type { ClientMessage, ClientProcessor, ServerMessage } from '@rxmsg/node';
+import type { ClientMessage, ClientProcessor, ServerMessage } from '@rxmsg/core';
 import { Game } from './logic/game';
 import type { MatchConfig } from './logic/match-config';
 import type { MatchState } from './match-state';

@@ -1,5 +1,5 @@
 import { tap } from 'rxjs';
-import type { Processor } from '@rxmsg/node';
+import type { Processor } from '@rxmsg/core';
 
 /**
  * Wrap a processor so that it counts the messages it receives and emits in the connection's

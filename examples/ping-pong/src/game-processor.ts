@@ -1,5 +1,5 @@
 import { EMPTY, concat, concatMap, defer, from, map, of, takeWhile, throwError, timeout } from 'rxjs';
-import type { Processor } from '@rxmsg/node';
+import type { Processor } from '@rxmsg/core';
 import type { Game } from './logic/game';
 import type { Player } from './logic/player';
 import type { TurnReport } from './logic/referee';

@@ -1,7 +1,9 @@
 /**
  * The ping-pong example: a table-tennis match between a client and a server that run the
  * same game logic, over a stack of three protocols (text pre-game, binary game, text goodbye).
- * The wire format is in PROTOCOL.md.
+ * The wire format is in PROTOCOL.md. The server can also serve a web page that plays in the
+ * browser (`startServer({ web })`); the page is built from the browser-safe entry
+ * `@rxmsg-examples/ping-pong/browser` (`src/browser.ts`).
  * @packageDocumentation
  */
 export { Game } from './logic/game';
@@ -31,16 +33,29 @@ export { serverGoodbye, serverPreGame } from './server-processors';
 export { DEFAULT_TURN_TIMEOUT_MS, gameProcessor } from './game-processor';
 export type { GameOutput, GameProcessor, GameProcessorOptions } from './game-processor';
 export { counted } from './counted';
+export { watched } from './watched';
 export { createMatchState } from './match-state';
 export type { MatchOutcome, MatchState } from './match-state';
 export { matchRouter } from './match-router';
 export type { StageName } from './match-router';
 export { toMatchResult } from './match-result';
 export type { MatchResult } from './match-result';
+export { ProgressTracker } from './match-progress';
+export type { MatchProgress } from './match-progress';
 export { startServer } from './server';
 export type { PingPongServer, PingPongServerOptions } from './server';
+export { startMatch } from './match-client';
+export type { MatchClient, StartMatchOptions } from './match-client';
 export { playMatch } from './client';
 export type { ClientGameProcessor, PlayMatchOptions } from './client';
+export { pacedTurns } from './paced-turns';
+export { RateMeter } from './rate-meter';
+export { MAX_PACE_MS, PLAY_PATH, WEB_BATCH_MATCHES, parseWebPageOptions, playAddress, webMatchConfig } from './web-page-options';
+export type { WebPageOptions, WebPageOptionsResult } from './web-page-options';
+export { WEB_SOURCE_DIR, WebBundleError, bundleWebApp, webAssets } from './web-bundle';
+export type { BundleWebAppOptions, WebAsset, WebAssets } from './web-bundle';
+export { parseWebAddress, startWebServer } from './web-server';
+export type { WebServer } from './web-server';
 export { playMatches } from './play-matches';
 export type { MatchesSummary, PlayMatchesOptions } from './play-matches';
 export { formatResult, formatSummary } from './format-result';

@@ -1,4 +1,4 @@
-import type { DisconnectReason } from '@rxmsg/node';
+import type { DisconnectReason } from '@rxmsg/runtime';
 import type { MatchConfig } from './logic/match-config';
 import type { Player } from './logic/player';
 import type { Ruling, Score } from './logic/umpire';

@@ -1,4 +1,4 @@
-import type { Router } from '@rxmsg/node';
+import type { Router } from '@rxmsg/runtime';
 import type { MatchState } from './match-state';
 
 /** The names of the three stages of a connection, in order. */

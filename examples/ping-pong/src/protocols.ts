@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineProtocol, type ClientMessage, type DecodeError, type ServerMessage } from '@rxmsg/node';
+import { defineProtocol, type ClientMessage, type DecodeError, type ServerMessage } from '@rxmsg/core';
 import { MatchConfigSchema } from './logic/match-config';
 import { PLAYERS } from './logic/player';
 import { TURN_EVENTS } from './logic/umpire';

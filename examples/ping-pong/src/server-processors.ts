@@ -1,5 +1,5 @@
 import { map, take, takeWhile } from 'rxjs';
-import type { ClientMessage, ServerMessage, ServerProcessor } from '@rxmsg/node';
+import type { ClientMessage, ServerMessage, ServerProcessor } from '@rxmsg/core';
 import { Game } from './logic/game';
 import type { MatchConfig } from './logic/match-config';
 import type { MatchState } from './match-state';

@@ -1,5 +1,15 @@
 import { Subject, type Observable } from 'rxjs';
-import { createCompositeServer, serverStage, type ServerEvent, type ServerSnapshot } from '@rxmsg/node';
+import {
+  ConfigError,
+  createCompositeServer,
+  serverStage,
+  tcpTransport,
+  tlsTransport,
+  wsTransport,
+  type ServerEvent,
+  type ServerSnapshot,
+  type Transport,
+} from '@rxmsg/node';
 import { counted } from './counted';
 import { gameProcessor } from './game-processor';
 import { toMatchResult, type MatchResult } from './match-result';
@@ -7,11 +17,18 @@ import { matchRouter } from './match-router';
 import { createMatchState, type MatchState } from './match-state';
 import { GameProtocol, GoodbyeProtocol, PreGameProtocol, SUPPORTED_VERSIONS } from './protocols';
 import { serverGoodbye, serverPreGame } from './server-processors';
+import { startWebServer, type WebServer } from './web-server';
 
 /** Options of {@link startServer}. */
 export interface PingPongServerOptions {
-  /** Address(es) to listen on, e.g. `tcp://127.0.0.1:0`. */
-  readonly listen: string | readonly string[];
+  /** Address(es) to listen on, e.g. `tcp://127.0.0.1:0`; none by default (then give `web`). */
+  readonly listen?: string | readonly string[];
+  /**
+   * Serve the web page on this `http://host:port` (port 0 picks one), with a WebSocket listener at
+   * `/play` on the same HTTP server: a browser opens the page and plays against this server. With
+   * it, `ws://` addresses in `listen` are served on that HTTP server too (same host and port).
+   */
+  readonly web?: string;
   /** Protocol versions accepted; {@link SUPPORTED_VERSIONS} by default. */
   readonly versions?: readonly number[];
   /** How long to wait for each client message during the game; 10 s by default. */
@@ -24,8 +41,10 @@ export interface PingPongServer {
   readonly results$: Observable<MatchResult>;
   /** The runtime's events (connections, stages, decode errors, disconnects). Hot. */
   readonly events$: Observable<ServerEvent>;
-  /** Bound addresses, with real ports. */
+  /** Bound addresses, with real ports (the web page's WebSocket listener included). */
   addresses(): string[];
+  /** The web page's URL, with the real port, when the server was started with `web`. */
+  readonly webUrl: string | undefined;
   /** Live connections and their counters. */
   snapshot(): ServerSnapshot;
   /**
@@ -40,23 +59,47 @@ export interface PingPongServer {
  * {@link MatchState} (the router ends it after a rejection or cancellation). Frames that do
  * not decode are answered with the protocol's `Error` message and ignored (`onDecodeError: 'reply'`).
  *
- * @param options - where to listen, accepted versions, turn timeout.
+ * With `web`, it also serves the web page (bundled in memory with esbuild on first use) on an HTTP
+ * server, and listens for WebSocket connections at `/play` on that same server: one composite server,
+ * whose matches come from TCP clients and browsers alike.
+ *
+ * @param options - where to listen, the web page's address, accepted versions, turn timeout.
  * @returns the server handle; its `results$` reports every match.
- * @throws `AddressError` for a bad address, `TransportError` when binding fails.
+ * @throws `ConfigError` with neither `listen` nor `web`, `AddressError` for a bad address,
+ * `TransportError` when binding fails, `WebBundleError` when the web page does not bundle (all as rejected promises).
  * @example
  * ```ts
  * const server = await startServer({ listen: 'tcp://127.0.0.1:0' });
  * server.results$.subscribe((r) => console.log(formatResult(r)));
  * const result = await playMatch({ connect: server.addresses()[0]! });
  * await server.close();
+ *
+ * // With the web page: open server.webUrl in a browser.
+ * const web = await startServer({ listen: 'tcp://127.0.0.1:4000', web: 'http://127.0.0.1:8080' });
  * ```
  */
 export async function startServer(options: PingPongServerOptions): Promise<PingPongServer> {
+  const listen = options.listen === undefined ? [] : typeof options.listen === 'string' ? [options.listen] : [...options.listen];
+  if (listen.length === 0 && options.web === undefined) throw new ConfigError('listen', ['nothing to listen on: give listen, web, or both']);
+  const web = options.web === undefined ? undefined : await startWebServer(options.web);
+  try {
+    return await startMatchServer(options, listen, web);
+  } catch (error) {
+    await web?.close();
+    throw error;
+  }
+}
+
+async function startMatchServer(options: PingPongServerOptions, listen: readonly string[], web: WebServer | undefined): Promise<PingPongServer> {
   const results = new Subject<MatchResult>();
   const states = new Map<number, MatchState>();
   const game = options.turnTimeoutMs === undefined ? gameProcessor() : gameProcessor({ turnTimeoutMs: options.turnTimeoutMs });
+  // The web page's WebSocket listener shares the page's HTTP server (same origin, same port).
+  const transports: readonly Transport[] | undefined =
+    web === undefined ? undefined : [tcpTransport(), tlsTransport(), wsTransport({ httpServer: web.httpServer })];
   const server = await createCompositeServer({
-    listen: options.listen,
+    listen: web === undefined ? listen : [...listen, web.playAddress],
+    ...(transports === undefined ? {} : { transports }),
     stages: {
       pregame: serverStage(PreGameProtocol, counted(serverPreGame(options.versions ?? SUPPORTED_VERSIONS))),
       game: serverStage(GameProtocol, counted(game)),
@@ -70,6 +113,7 @@ export async function startServer(options: PingPongServerOptions): Promise<PingP
     router: matchRouter,
     config: { onDecodeError: 'reply', maxFrameBytes: 64 * 1024 } as const,
   });
+  let closing: Promise<void> | undefined;
   server.events$.subscribe({
     next: (event) => {
       if (event.type === 'decode-error') {
@@ -90,7 +134,8 @@ export async function startServer(options: PingPongServerOptions): Promise<PingP
     results$: results.asObservable(),
     events$: server.events$,
     addresses: () => server.addresses(),
+    webUrl: web?.url,
     snapshot: () => server.snapshot(),
-    close: () => server.close(),
+    close: () => (closing ??= server.close().finally(() => web?.close())),
   };
 }

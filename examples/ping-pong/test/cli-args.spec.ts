@@ -9,6 +9,14 @@ describe('parseCliArgs', () => {
     });
   });
 
+  it('parses the server command with the web page, with or without a TCP listener', () => {
+    expect(parseCliArgs(['server', '--listen', 'tcp://127.0.0.1:4000', '--web', 'http://127.0.0.1:8080'])).to.deep.equal({
+      ok: true,
+      value: { command: 'server', listen: 'tcp://127.0.0.1:4000', web: 'http://127.0.0.1:8080' },
+    });
+    expect(parseCliArgs(['server', '--web', 'http://0.0.0.0:0'])).to.deep.equal({ ok: true, value: { command: 'server', web: 'http://0.0.0.0:0' } });
+  });
+
   it('parses the client command with defaults and with every option', () => {
     expect(parseCliArgs(['client', '--connect', 'tcp://127.0.0.1:4000'])).to.deep.equal({
       ok: true,
@@ -34,6 +42,9 @@ describe('parseCliArgs', () => {
     ['a zero concurrency', ['client', '--connect', 'tcp://127.0.0.1:1', '--concurrency', '0'], /--concurrency must be at least 1/],
     ['a negative seed', ['client', '--connect', 'tcp://127.0.0.1:1', '--seed', '-1'], /--seed/],
     ['a client option on the server', ['server', '--listen', 'tcp://127.0.0.1:1', '--matches', '2'], /client option/],
+    ['a server option on the client', ['client', '--connect', 'tcp://127.0.0.1:1', '--web', 'http://127.0.0.1:1'], /--web is a server option/],
+    ['a web address that is not http', ['server', '--web', 'tcp://127.0.0.1:8080'], /--web: .*expected http:\/\/host:port/],
+    ['a web address with a path', ['server', '--web', 'http://127.0.0.1:8080/app'], /--web: .*no path/],
     ['an extra argument', ['client', 'extra', '--connect', 'tcp://127.0.0.1:1'], /unexpected argument/],
   ];
   for (const [name, argv, message] of errors) {
