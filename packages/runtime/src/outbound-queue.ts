@@ -40,7 +40,8 @@ export class OutboundQueue {
     private readonly connection: Connection,
     private readonly limits: OutboundLimits,
     private readonly onRelief: () => void = () => {},
-    private readonly soon: (work: () => void) => void = queueMicrotask,
+    // Wrapped: browsers throw 'Illegal invocation' for a detached queueMicrotask.
+    private readonly soon: (work: () => void) => void = (work) => queueMicrotask(work),
   ) {}
 
   /** Chunks waiting to be written. */

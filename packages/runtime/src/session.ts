@@ -145,7 +145,8 @@ export class Session<State> {
     this.lastReceived = this.lastActivity = now;
     this.heartbeatOn = this.config.heartbeat !== 'none';
     this.idleOn = this.config.idleTimeoutMs > 0;
-    this.soon = options.soon ?? queueMicrotask;
+    // Called unbound, so wrap: browsers throw 'Illegal invocation' for a detached queueMicrotask.
+    this.soon = options.soon ?? ((work) => queueMicrotask(work));
     this.stream = options.connection.framing === 'stream';
     this.queue = new OutboundQueue(
       options.connection,
