@@ -5,7 +5,6 @@
  */
 // These two run before the rest is even loaded: see each.
 import './zod-jitless';
-import './microtask-shim';
 import { browserWsTransport } from '@rxmsg/ws/browser';
 import {
   RateMeter,
