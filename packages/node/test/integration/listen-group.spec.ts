@@ -1,10 +1,51 @@
 import { expect } from 'chai';
-import { createServer } from '@rxmsg/node';
+import { concat, ignoreElements, of, take } from 'rxjs';
+import { createClient, createServer } from '@rxmsg/node';
 import { RawSocket, tempSocketPath } from '@rxmsg/test-utils';
 import { TextEcho, echo, ofType, pings, pongs, record } from './echo-protocol';
 import { WirePeer } from './wire-peer';
 
 describe('listen group', () => {
+  it('serves TCP, Unix-socket and WebSocket listeners at once, each connection tagged with its listener', async () => {
+    const server = await createServer({
+      listen: ['tcp://127.0.0.1:0', `unix:${tempSocketPath()}`, 'ws://127.0.0.1:0/echo'],
+      protocol: TextEcho,
+      processor: echo,
+    });
+    try {
+      const [tcp, unix, ws] = server.addresses() as [string, string, string];
+      expect(ws).to.match(/^ws:\/\/127\.0\.0\.1:\d+\/echo$/);
+      const replies = await Promise.all(
+        [tcp, unix, ws].map(async (connect, i) => {
+          const got: unknown[] = [];
+          const client = createClient({
+            connect,
+            protocol: TextEcho,
+            processor: (in$) => concat(of(...pings(i, i + 1)), in$.pipe(take(1), ignoreElements())),
+          });
+          client.messages$.subscribe((m) => got.push(m));
+          await client.closed;
+          return got;
+        }),
+      );
+      expect(replies).to.deep.equal([pongs(0, 1), pongs(1, 2), pongs(2, 3)]);
+      const stay = [tcp, unix, ws].map((connect) =>
+        createClient({ connect, protocol: TextEcho, processor: (in$) => in$.pipe(ignoreElements()) }),
+      );
+      await Promise.all(stay.map((c) => new Promise<void>((r) => c.status$.subscribe((st) => st.state === 'connected' && r()))));
+      const snap = server.snapshot();
+      expect(snap.listeners.map((l) => [l.address, l.connections])).to.deep.equal([
+        [tcp, 1],
+        [unix, 1],
+        [ws, 1],
+      ]);
+      expect(snap.connections.map((c) => c.listener).sort()).to.deep.equal([tcp, unix, ws].sort());
+      await Promise.all(stay.map((c) => c.close()));
+    } finally {
+      await server.close();
+    }
+  });
+
   it('adds and removes listeners while running, without dropping the connections of the others', async () => {
     const server = await createServer({ listen: 'tcp://127.0.0.1:0', protocol: TextEcho, processor: echo });
     try {
