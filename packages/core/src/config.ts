@@ -77,6 +77,8 @@ export interface BaseConfig {
   readonly receiveQueueLimit: number;
   /** What to do with input that fails to decode. */
   readonly onDecodeError: DecodeErrorPolicy;
+  /** `full`: every inbound message is checked against its zod schema; `tag`: only its tag (trusted peers). */
+  readonly validation: 'full' | 'tag';
   /** Disable Nagle's algorithm (TCP_NODELAY) on TCP sockets. */
   readonly noDelay: boolean;
   /** How long closing waits for processors and queued messages before the socket is destroyed. */
@@ -116,6 +118,7 @@ const BASE_DEFAULTS = {
   onSendQueueFull: 'backpressure',
   receiveQueueLimit: 1_024,
   onDecodeError: 'disconnect',
+  validation: 'full',
   noDelay: true,
   flushTimeoutMs: 2_000,
   heartbeat: 'none',
@@ -186,6 +189,7 @@ const baseShape = {
   onSendQueueFull: z.enum(['backpressure', 'drop-newest', 'drop-oldest', 'disconnect']),
   receiveQueueLimit: positive,
   onDecodeError: z.enum(['ignore', 'reply', 'disconnect']),
+  validation: z.enum(['full', 'tag']),
   noDelay: z.boolean(),
   flushTimeoutMs: ms,
   heartbeat: z.union([

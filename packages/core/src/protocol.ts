@@ -101,6 +101,25 @@ export class MessageSet<M> {
   }
 
   /**
+   * Check only that a decoded value is an object with a known tag, and trust the rest: the fast
+   * path of `validation: 'tag'`, for peers you trust (about a quarter of the cost of decoding a
+   * small JSON message is the full zod check).
+   * @returns the value as a message, or the {@link DecodeError} explaining why it is not one.
+   */
+  parseTag(value: unknown): M | DecodeError {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return new MalformedMessageError('payload is not an object');
+    }
+    const tagValue: unknown = (value as Record<string, unknown>)[this.tag];
+    if (typeof tagValue !== 'string') {
+      return new UnknownMessageError(this.tag, tagValue === undefined ? undefined : String(tagValue));
+    }
+    if (!this.schemas.has(tagValue)) return new UnknownMessageError(this.tag, tagValue);
+    // Trusted by configuration: the shape is not checked.
+    return value as M;
+  }
+
+  /**
    * Validate a decoded value against the schemas.
    * @returns the typed message, or the {@link DecodeError} explaining why it is not one.
    */

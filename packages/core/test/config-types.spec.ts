@@ -137,6 +137,7 @@ describe('config types', () => {
         | 'onSendQueueFull'
         | 'receiveQueueLimit'
         | 'onDecodeError'
+        | 'validation'
         | 'noDelay'
         | 'flushTimeoutMs'
         | 'heartbeat'

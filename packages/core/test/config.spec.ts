@@ -13,6 +13,7 @@ describe('resolveConfig', () => {
         onSendQueueFull: 'backpressure',
         receiveQueueLimit: 1_024,
         onDecodeError: 'disconnect',
+        validation: 'full',
         noDelay: true,
         flushTimeoutMs: 2_000,
         heartbeat: 'none',

@@ -171,3 +171,22 @@ describe('MessageSet.parse', () => {
     }
   });
 });
+
+describe('MessageSet.parseTag (validation: tag)', () => {
+  const P = defineProtocol({
+    name: 'p',
+    tag: 'kind',
+    client: { Ping: z.object({ n: z.number() }) },
+    server: { Pong: z.object({ n: z.number() }) },
+  });
+
+  it('accepts a known tag without checking the rest of the shape', () => {
+    expect(P.client.parseTag({ kind: 'Ping', n: 'not a number' })).to.deep.equal({ kind: 'Ping', n: 'not a number' });
+  });
+
+  it('still rejects non-objects and unknown or missing tags', () => {
+    expect(P.client.parseTag([1])).to.be.instanceOf(MalformedMessageError);
+    expect(P.client.parseTag({ kind: 'Pong', n: 1 })).to.be.instanceOf(UnknownMessageError);
+    expect(P.client.parseTag({ n: 1 })).to.be.instanceOf(UnknownMessageError);
+  });
+});

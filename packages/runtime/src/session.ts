@@ -400,7 +400,8 @@ export class Session<State> {
       if (error instanceof DecodeError) return error;
       throw error;
     }
-    return (this.options.side === 'server' ? protocol.client : protocol.server).parse(value);
+    const messages = this.options.side === 'server' ? protocol.client : protocol.server;
+    return this.config.validation === 'full' ? messages.parse(value) : messages.parseTag(value);
   }
 
   /** Pause the socket while undecoded bytes exceed a frame's worth; resume once they are consumed. */

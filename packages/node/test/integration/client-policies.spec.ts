@@ -6,12 +6,14 @@ import {
   createClient,
   createCompositeClient,
   createCompositeServer,
+  createServer,
   serverStage,
   type ClientEvent,
   type ServerEvent,
 } from '@rxmsg/node';
 import { eventually } from '@rxmsg/test-utils';
 import { TextEcho, BinaryEcho, ofType, pings, record } from './echo-protocol';
+import { WirePeer } from './wire-peer';
 
 describe('policies on clients and composite stacks', () => {
   it('a client with heartbeats closes a connection to a server that went silent (reason timeout)', async () => {
@@ -66,6 +68,36 @@ describe('policies on clients and composite stacks', () => {
       await eventually(() => ofType(log.events, 'disconnected').length === 1, 2000, 'server side disconnected');
       expect(ofType(log.events, 'protocol-entered').map((e) => e.protocol)).to.deep.equal(['hello', 'game']);
       expect(ofType(log.events, 'disconnected')[0]).to.deep.include({ reason: 'idle-timeout' });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("validation: 'tag'", () => {
+  it('skips the schema check for trusted peers but still refuses unknown messages', async () => {
+    const seen: unknown[] = [];
+    const server = await createServer({
+      listen: 'tcp://127.0.0.1:0',
+      protocol: TextEcho,
+      processor: (in$) =>
+        in$.pipe(
+          map((m) => {
+            seen.push(m);
+            return { kind: 'Pong', n: 0 } as const;
+          }),
+        ),
+      config: { validation: 'tag', onDecodeError: 'reply' },
+    });
+    try {
+      const peer = await WirePeer.connect(server.addresses()[0]!, TextEcho.codec);
+      await peer.write('{"kind":"Ping","n":"not checked"}\n{"kind":"Nope"}\n');
+      expect(await peer.receive(2)).to.deep.equal([
+        { kind: 'Pong', n: 0 },
+        { kind: 'Oops', code: 'MESSAGE_UNKNOWN' },
+      ]);
+      expect(seen).to.deep.equal([{ kind: 'Ping', n: 'not checked' }]);
+      peer.destroy();
     } finally {
       await server.close();
     }
