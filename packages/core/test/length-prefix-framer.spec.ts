@@ -1,29 +1,15 @@
 import { expect } from 'chai';
 import { FrameTooLargeError, FrameTruncatedError, LENGTH_PREFIX_BYTES, LengthPrefixFramer, LineFramer, concatBytes } from '@rxmsg/core';
-import { drain, error, frame, hex, seen, toHex, type Seen } from './support/bytes';
+import { drain, error, frame, hex, seen, toHex } from './support/bytes';
+import { runFramerTable, type FramerCase } from './support/framer-table';
 
 const TOO_LARGE = error(FrameTooLargeError, 'FRAME_TOO_LARGE');
 const TRUNCATED = error(FrameTruncatedError, 'FRAME_TRUNCATED');
 
-/** One `push` and what draining `next()` must give right after it. */
-interface Step {
-  readonly push: string;
-  readonly yields: readonly Seen[];
-  /** `bufferedBytes` after draining, when the case is about buffering. */
-  readonly buffered?: number;
-}
-
-interface Case {
-  readonly name: string;
-  readonly steps: readonly Step[];
-  /** What `end()` returns after the last step. */
-  readonly end?: Seen;
-}
-
 // maxFrameBytes is 4 in every case.
 const MAX = 4;
 
-const cases: Case[] = [
+const cases: FramerCase[] = [
   { name: 'one frame', steps: [{ push: '00 00 00 02 61 62', yields: [frame('61 62')], buffered: 0 }] },
   {
     name: 'two frames in one chunk',
@@ -99,21 +85,7 @@ const cases: Case[] = [
 describe('LengthPrefixFramer', () => {
   it('uses a 4-byte prefix', () => expect(LENGTH_PREFIX_BYTES).to.equal(4));
 
-  describe('fixtures', () => {
-    for (const c of cases) {
-      it(c.name, () => {
-        const framer = new LengthPrefixFramer(MAX);
-        c.steps.forEach((step, i) => {
-          framer.push(hex(step.push));
-          expect(drain(framer), `results after push #${i + 1}`).to.deep.equal(step.yields);
-          if (step.buffered !== undefined) expect(framer.bufferedBytes, `bufferedBytes after push #${i + 1}`).to.equal(step.buffered);
-        });
-        const end = framer.end();
-        expect(end === undefined ? undefined : seen(end)).to.deep.equal(c.end);
-        expect(framer.bufferedBytes).to.equal(0);
-      });
-    }
-  });
+  describe('fixtures', () => runFramerTable(cases, () => new LengthPrefixFramer(MAX)));
 
   describe('errors', () => {
     it('FrameTooLargeError carries the announced size and the limit', () => {

@@ -1,31 +1,15 @@
 import { expect } from 'chai';
 import { FrameTooLargeError, FrameTruncatedError, LineFramer, concatBytes } from '@rxmsg/core';
 import { drain, error, frame, hex, seen, toHex, type Seen } from './support/bytes';
+import { runFramerTable, type FramerCase } from './support/framer-table';
 
 const TOO_LARGE = error(FrameTooLargeError, 'FRAME_TOO_LARGE');
 const TRUNCATED = error(FrameTruncatedError, 'FRAME_TRUNCATED');
 
-/** One `push` and what draining `next()` must give right after it. */
-interface Step {
-  /** Hex bytes pushed. */
-  readonly push: string;
-  /** Results of draining `next()` after the push. */
-  readonly yields: readonly Seen[];
-  /** `bufferedBytes` after draining, when the case is about buffering. */
-  readonly buffered?: number;
-}
-
-interface Case {
-  readonly name: string;
-  readonly steps: readonly Step[];
-  /** What `end()` returns after the last step. */
-  readonly end?: Seen;
-}
-
 // maxFrameBytes is 4 in every case: "abcd" fits, "abcde" does not.
 const MAX = 4;
 
-const cases: Case[] = [
+const cases: FramerCase[] = [
   { name: 'one line', steps: [{ push: '61 62 0a', yields: [frame('61 62')], buffered: 0 }] },
   { name: 'two lines in one chunk', steps: [{ push: '61 0a 62 0a', yields: [frame('61'), frame('62')] }] },
   {
@@ -102,21 +86,7 @@ const cases: Case[] = [
 ];
 
 describe('LineFramer', () => {
-  describe('fixtures', () => {
-    for (const c of cases) {
-      it(c.name, () => {
-        const framer = new LineFramer(MAX);
-        c.steps.forEach((step, i) => {
-          framer.push(hex(step.push));
-          expect(drain(framer), `results after push #${i + 1}`).to.deep.equal(step.yields);
-          if (step.buffered !== undefined) expect(framer.bufferedBytes, `bufferedBytes after push #${i + 1}`).to.equal(step.buffered);
-        });
-        const end = framer.end();
-        expect(end === undefined ? undefined : seen(end)).to.deep.equal(c.end);
-        expect(framer.bufferedBytes).to.equal(0);
-      });
-    }
-  });
+  describe('fixtures', () => runFramerTable(cases, () => new LineFramer(MAX)));
 
   describe('errors', () => {
     it('FrameTooLargeError carries the limit and the bytes seen when it was crossed', () => {
