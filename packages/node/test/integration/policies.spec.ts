@@ -62,6 +62,13 @@ for (const tc of TRANSPORT_CASES) {
       return { server, log };
     }
 
+    /** The text echo server over this transport with `config`, closed after the test. */
+    async function echoServer(config: ConfigInput<'server', 'server'>) {
+      const server = await createServer({ listen: tc.listenAddress(), transports: setup.transports, protocol: TextEcho, processor: echo, config });
+      closers.push(() => server.close());
+      return { server, log: record(server.events$) };
+    }
+
     async function raw(address: string): Promise<RawPeer> {
       const peer = await setup.connectRaw(address, textCodec);
       closers.push(async () => peer.destroy());
@@ -189,15 +196,7 @@ for (const tc of TRANSPORT_CASES) {
 
     describe('liveness', () => {
       it('answers heartbeats for the processor, and closes a peer that went silent with reason timeout', async () => {
-        const server = await createServer({
-          listen: tc.listenAddress(),
-          transports: setup.transports,
-          protocol: TextEcho,
-          processor: echo,
-          config: { heartbeat: { intervalMs: 40, timeoutMs: 150 } },
-        });
-        closers.push(() => server.close());
-        const log = record(server.events$);
+        const { server, log } = await echoServer({ heartbeat: { intervalMs: 40, timeoutMs: 150 } });
         // A client with no heartbeat config still answers the server's pings, so it stays.
         const seen: unknown[] = [];
         const client = createClient({
@@ -224,15 +223,7 @@ for (const tc of TRANSPORT_CASES) {
       });
 
       it('closes a connection with no application message for idleTimeoutMs', async () => {
-        const server = await createServer({
-          listen: tc.listenAddress(),
-          transports: setup.transports,
-          protocol: TextEcho,
-          processor: echo,
-          config: { idleTimeoutMs: 100 },
-        });
-        closers.push(() => server.close());
-        const log = record(server.events$);
+        const { server, log } = await echoServer({ idleTimeoutMs: 100 });
         const peer = await raw(server.addresses()[0]!);
         await peer.send(...pings(0, 1));
         await peer.ended;
@@ -242,15 +233,7 @@ for (const tc of TRANSPORT_CASES) {
       });
 
       it('closes a connection that sends no complete first message within handshakeTimeoutMs (slowloris)', async () => {
-        const server = await createServer({
-          listen: tc.listenAddress(),
-          transports: setup.transports,
-          protocol: TextEcho,
-          processor: echo,
-          config: { handshakeTimeoutMs: 150 },
-        });
-        closers.push(() => server.close());
-        const log = record(server.events$);
+        const { server, log } = await echoServer({ handshakeTimeoutMs: 150 });
         const slow = await raw(server.addresses()[0]!);
         const good = await raw(server.addresses()[0]!);
         await good.send(...pings(0, 1));
@@ -270,15 +253,7 @@ for (const tc of TRANSPORT_CASES) {
 
     describe('limits', () => {
       it('refuses connections beyond maxConnections with an event, and serves the others', async () => {
-        const server = await createServer({
-          listen: tc.listenAddress(),
-          transports: setup.transports,
-          protocol: TextEcho,
-          processor: echo,
-          config: { maxConnections: 2 },
-        });
-        closers.push(() => server.close());
-        const log = record(server.events$);
+        const { server, log } = await echoServer({ maxConnections: 2 });
         const a = await raw(server.addresses()[0]!);
         const b = await raw(server.addresses()[0]!);
         await a.send(...pings(0, 1));
@@ -295,15 +270,7 @@ for (const tc of TRANSPORT_CASES) {
 
       for (const onExceed of ['drop', 'disconnect', 'pause'] as const) {
         it(`rate limit with onExceed '${onExceed}'`, async () => {
-          const server = await createServer({
-            listen: tc.listenAddress(),
-            transports: setup.transports,
-            protocol: TextEcho,
-            processor: echo,
-            config: { rateLimit: { messagesPerSecond: 200, burst: 10, onExceed } },
-          });
-          closers.push(() => server.close());
-          const log = record(server.events$);
+          const { server, log } = await echoServer({ rateLimit: { messagesPerSecond: 200, burst: 10, onExceed } });
           const peer = await raw(server.addresses()[0]!);
           const t0 = Date.now();
           await peer.send(...pings(0, 50));
