@@ -7,17 +7,41 @@ import { join } from 'node:path';
 /**
  * `npm run bench -- --quick` end to end: the compiled harness (built by `tsc -b`) runs every
  * workload against every system with tiny counts, in real child processes over loopback, and
- * writes a well-formed result. Says nothing about speed.
+ * writes a well-formed result and chart. Says nothing about speed.
  */
 const RUN = join(__dirname, '..', 'bench', 'dist', 'run.js');
+
+const WORKLOADS = ['ping-pong', 'one-way', 'pipelined', 'fan-in-200', 'fan-in-2000', 'handover'];
+const SYSTEMS = [
+  'rxmsg-tcp-text',
+  'rxmsg-tcp-binary',
+  'rxmsg-unix-text',
+  'rxmsg-ws-text',
+  'rxmsg-ws-binary',
+  'raw-tcp-json',
+  'raw-tcp-json-batch64',
+  'ws-json',
+  'socket-io',
+  'rsocket-tcp',
+];
+const PEERS = ['ws-json', 'socket-io', 'rsocket-tcp'];
 
 interface QuickReport {
   readonly mode: string;
   readonly workloads: readonly { readonly name: string }[];
   readonly systems: readonly { readonly name: string; readonly family: string }[];
+  readonly peers: readonly string[];
+  readonly notApplicable: readonly { readonly workload: string; readonly system: string; readonly reason: string }[];
   readonly runs: readonly { readonly workload: string; readonly system: string; readonly error?: string }[];
-  readonly summaries: readonly { readonly workload: string; readonly system: string; readonly rate?: { readonly median: number } }[];
-  readonly ratios: readonly { readonly ratio: number }[];
+  readonly summaries: readonly {
+    readonly workload: string;
+    readonly system: string;
+    readonly rate?: { readonly median: number };
+    readonly rssPerConnectionBytes?: { readonly median: number };
+    readonly notApplicable?: string;
+  }[];
+  readonly ratios: readonly { readonly workload: string; readonly system: string; readonly baseline: string; readonly against: string; readonly ratio: number }[];
+  readonly chart: string;
 }
 
 function runQuick(outDir: string): Promise<{ code: number | null; output: string }> {
@@ -38,39 +62,84 @@ function runQuick(outDir: string): Promise<{ code: number | null; output: string
 describe('bench --quick', function () {
   this.timeout(30_000);
   let outDir: string | undefined;
+  let report: QuickReport;
+  let output = '';
 
-  afterEach(() => {
+  before(async () => {
+    expect(existsSync(RUN), `${RUN} is missing: build with \`npx tsc -b\``).to.equal(true);
+    outDir = mkdtempSync(join(tmpdir(), 'rxmsg-bench-test-'));
+    const run = await runQuick(outDir);
+    output = run.output;
+    expect(run.code, output).to.equal(0);
+    const files = readdirSync(outDir).filter((f) => f.endsWith('-quick.json'));
+    expect(files, output).to.have.length(1);
+    report = JSON.parse(readFileSync(join(outDir, files[0]!), 'utf8')) as QuickReport;
+  });
+
+  after(() => {
     if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true });
     outDir = undefined;
   });
 
-  it('runs every workload against every system and reports a positive figure for each', async () => {
-    expect(existsSync(RUN), `${RUN} is missing: build with \`npx tsc -b\``).to.equal(true);
-    outDir = mkdtempSync(join(tmpdir(), 'rxmsg-bench-test-'));
-    const { code, output } = await runQuick(outDir);
-    expect(code, output).to.equal(0);
-    const files = readdirSync(outDir).filter((f) => f.endsWith('-quick.json'));
-    expect(files, output).to.have.length(1);
-    const report = JSON.parse(readFileSync(join(outDir, files[0]!), 'utf8')) as QuickReport;
-
+  it('runs every workload against every system without a failed run', () => {
     expect(report.mode).to.equal('quick');
-    expect(report.workloads.map((w) => w.name)).to.deep.equal(['ping-pong', 'one-way', 'pipelined']);
-    expect(report.systems.map((s) => s.name)).to.include.members([
-      'rxmsg-tcp-text',
-      'rxmsg-tcp-binary',
-      'rxmsg-unix-text',
-      'raw-tcp-json',
-      'raw-tcp-json-batch64',
-    ]);
-    expect(report.runs.filter((r) => r.error !== undefined)).to.deep.equal([]);
+    expect(report.workloads.map((w) => w.name)).to.deep.equal(WORKLOADS);
+    expect(report.systems.map((s) => s.name)).to.include.members(SYSTEMS);
+    expect(report.peers).to.include.members(PEERS);
+    expect(report.runs.filter((r) => r.error !== undefined), output).to.deep.equal([]);
+  });
+
+  it('has a positive figure for every workload × system, or an n/a the system or workload declared', () => {
+    const declared = new Map(report.notApplicable.map((n) => [`${n.workload} × ${n.system}`, n.reason]));
     for (const w of report.workloads) {
       for (const s of report.systems) {
+        const where = `${w.name} × ${s.name}`;
         const summary = report.summaries.find((x) => x.workload === w.name && x.system === s.name);
-        expect(summary?.rate?.median, `${w.name} × ${s.name}`).to.be.a('number').above(0);
+        expect(summary, where).to.not.equal(undefined);
+        if (declared.has(where)) {
+          expect(summary?.notApplicable, where).to.equal(declared.get(where));
+          expect(summary?.rate, where).to.equal(undefined);
+          expect(report.runs.filter((r) => r.workload === w.name && r.system === s.name), where).to.deep.equal([]);
+        } else {
+          expect(summary?.rate?.median, where).to.be.a('number').above(0);
+        }
       }
     }
-    const compared = report.systems.filter((s) => s.family !== 'baseline').length;
-    expect(report.ratios).to.have.length(compared * 2 * report.workloads.length);
-    for (const r of report.ratios) expect(r.ratio).to.be.above(0);
+    // Only the handover is n/a, and only where rxmsg has no composite run of its own: peers, baselines, the binary twins.
+    expect(report.notApplicable.every((n) => n.workload === 'handover' && n.reason.length > 0)).to.equal(true);
+    expect(report.notApplicable.map((n) => n.system)).to.have.members(SYSTEMS.filter((s) => !['rxmsg-tcp-text', 'rxmsg-unix-text', 'rxmsg-ws-text'].includes(s)));
+  });
+
+  it('reports the server RSS per idle connection in the fan-in workloads', () => {
+    for (const s of report.systems) {
+      for (const w of ['fan-in-200', 'fan-in-2000']) {
+        const summary = report.summaries.find((x) => x.workload === w && x.system === s.name);
+        expect(summary?.rssPerConnectionBytes?.median, `${w} × ${s.name}`).to.be.a('number');
+      }
+    }
+  });
+
+  it('has ratios to both raw baselines and to every peer library', () => {
+    const measured = (w: string, s: string): boolean => report.summaries.some((x) => x.workload === w && x.system === s && x.rate !== undefined);
+    let expected = 0;
+    for (const w of report.workloads) {
+      for (const s of report.systems) {
+        if (!measured(w.name, s.name)) continue;
+        if (s.family !== 'baseline') expected += ['raw-tcp-json', 'raw-tcp-json-batch64'].filter((b) => measured(w.name, b)).length;
+        if (s.family === 'rxmsg') expected += report.peers.filter((p) => measured(w.name, p)).length;
+      }
+    }
+    expect(report.ratios).to.have.length(expected);
+    for (const r of report.ratios) expect(r.ratio, `${r.workload} ${r.system} / ${r.baseline}`).to.be.above(0);
+    for (const peer of PEERS) {
+      expect(report.ratios.some((r) => r.against === 'peer' && r.baseline === peer && r.system === 'rxmsg-ws-text' && r.workload === 'pipelined')).to.equal(true);
+    }
+  });
+
+  it('writes the throughput chart as an SVG that names every system', () => {
+    const svg = readFileSync(join(outDir!, report.chart), 'utf8');
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).to.equal(true);
+    expect(svg.trimEnd().endsWith('</svg>')).to.equal(true);
+    for (const s of SYSTEMS) expect(svg, s).to.include(`>${s}</text>`);
   });
 });

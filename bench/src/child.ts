@@ -3,12 +3,18 @@
  * told what to run over IPC, reports over IPC, exits when done, when told to stop, or when
  * its parent goes away.
  */
+import { FanInClient } from './fan-in-client';
+import { HandoverDriver } from './handover-driver';
+import { openFileLimit } from './machine';
 import { ParentMessageSchema, type ChildMessage, type StartMessage } from './ipc-messages';
 import { OneWayReceiver } from './one-way-receiver';
 import { RequestDriver } from './request-driver';
 import type { Outcome } from './run-result';
 import type { RunningServer, SystemAdapter } from './system-adapter';
 import { findSystem } from './systems';
+
+/** File descriptors a process needs besides its sockets (stdio, IPC, the event loop's own). */
+const SPARE_FDS = 64;
 
 /** Problems forwarded per process; more are counted, not sent. */
 const MAX_PROBLEMS = 50;
@@ -40,14 +46,45 @@ async function fail(error: unknown): Promise<void> {
   process.exit(1);
 }
 
+/** Fail early, with the fix, when this process may not open `connections` sockets. */
+function checkFileLimit(connections: number): void {
+  const limit = openFileLimit();
+  if (limit !== undefined && limit < connections + SPARE_FDS) {
+    throw new Error(
+      `${connections} connections need about ${connections + SPARE_FDS} file descriptors but the limit is ${limit}: ` +
+        `raise it in the shell that runs the bench (\`ulimit -n ${connections * 2 + SPARE_FDS}\`)`,
+    );
+  }
+}
+
+/** RSS after a forced GC (the server process runs with `--expose-gc`), the idle state of the heap. */
+async function settledRss(settleMs: number): Promise<number> {
+  // Set by --expose-gc; the cast reads an optional global that @types/node does not declare.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  for (let i = 0; i < 2; i++) {
+    gc?.();
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+  }
+  return process.memoryUsage().rss;
+}
+
 async function runServer(system: SystemAdapter, start: Extract<StartMessage, { role: 'server' }>): Promise<void> {
   const s = start.settings;
+  if (s.kind === 'fan-in') checkFileLimit(s.connections);
   const receiver = s.kind === 'one-way' ? new OneWayReceiver(s, reportOutcome) : undefined;
-  const server: RunningServer = await system.serve(
-    receiver === undefined
-      ? { kind: 'echo', socketDir: start.socketDir, problem }
-      : { kind: 'sink', socketDir: start.socketDir, receiver, problem },
-  );
+  let server: RunningServer;
+  if (s.kind === 'handover') {
+    if (system.handover === undefined) throw new Error(`${system.name} has no handover`);
+    server = await system.handover.serve({ socketDir: start.socketDir, problem });
+  } else {
+    server = await system.serve(
+      receiver === undefined
+        ? { kind: 'echo', socketDir: start.socketDir, problem }
+        : { kind: 'sink', socketDir: start.socketDir, receiver, problem },
+    );
+  }
+  const settleMs = s.kind === 'fan-in' ? s.rssSettleMs : 0;
+  onMeasureRss = async () => send({ type: 'rss', bytes: await settledRss(settleMs) });
   onStop = async () => {
     receiver?.stop('stopped');
     let timer: NodeJS.Timeout | undefined;
@@ -69,6 +106,20 @@ async function runClient(system: SystemAdapter, start: Extract<StartMessage, { r
   onStop = async () => process.exit(0);
   if (s.kind === 'one-way') {
     await system.runClient({ kind: 'one-way', address: start.address, total: s.total, problem });
+  } else if (s.kind === 'fan-in') {
+    checkFileLimit(s.connections);
+    const fanIn = new FanInClient(s, reportOutcome);
+    const closed: Promise<void>[] = [];
+    const started = new Promise<void>((resolve) => (onGo = resolve));
+    await fanIn.open((driver) => system.runClient({ kind: 'requests', address: start.address, driver, problem }), closed);
+    await send({ type: 'idle', connections: s.connections });
+    await started;
+    fanIn.go();
+    await Promise.all(closed);
+  } else if (s.kind === 'handover') {
+    const handover = system.handover;
+    if (handover === undefined) throw new Error(`${system.name} has no handover`);
+    await new HandoverDriver(s, reportOutcome).run(() => handover.connectOnce({ address: start.address, problem }));
   } else {
     const driver = new RequestDriver(s, reportOutcome);
     await system.runClient({ kind: 'requests', address: start.address, driver, problem });
@@ -78,6 +129,8 @@ async function runClient(system: SystemAdapter, start: Extract<StartMessage, { r
 }
 
 let onStop: () => Promise<void> = async () => process.exit(0);
+let onMeasureRss: () => Promise<void> = async () => problem('measure-rss before the server listened');
+let onGo: () => void = () => problem('go before the connections were open');
 let started = false;
 
 process.on('disconnect', () => process.exit(2));
@@ -92,6 +145,14 @@ process.on('message', (raw: unknown) => {
   const message = parsed.data;
   if (message.type === 'stop') {
     void onStop().catch(fail);
+    return;
+  }
+  if (message.type === 'measure-rss') {
+    void onMeasureRss().catch(fail);
+    return;
+  }
+  if (message.type === 'go') {
+    onGo();
     return;
   }
   if (started) return;

@@ -24,12 +24,12 @@ export interface BenchOptions {
 
 export const USAGE = `usage: npm run bench -- [options]   (or: node bench/dist/run.js [options])
 
-  --quick              tiny counts, 1 repetition: an end-to-end check in seconds, not a measurement
-  --workload a,b       only these workloads (ping-pong, one-way, pipelined)
+  --quick              tiny counts, 1 repetition, 3 runs at a time, unpinned: an end-to-end check, not a measurement
+  --workload a,b       only these workloads (ping-pong, one-way, pipelined, fan-in-200, fan-in-2000, handover)
   --system x,y         only these systems (see the list printed at the start)
   --repetitions n      repetitions per workload x system, fresh processes each (default 3, quick 1)
   --cpu-prof           run servers and clients with --cpu-prof; profiles go to bench/profiles/
-  --out dir            directory for the JSON result (default bench/results)
+  --out dir            directory for the JSON result and its SVG chart (default bench/results)
   --markdown           rewrite bench/RESULTS.md even for a quick, filtered or profiled run
   --no-markdown        do not rewrite bench/RESULTS.md
   --help               this text`;

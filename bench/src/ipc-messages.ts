@@ -13,7 +13,12 @@ const common = {
 export const ParentMessageSchema = z.discriminatedUnion('role', [
   z.object({ ...common, role: z.literal('server'), socketDir: z.string() }),
   z.object({ ...common, role: z.literal('client'), address: z.string() }),
-]).or(z.object({ type: z.literal('stop') }));
+])
+  .or(z.object({ type: z.literal('stop') }))
+  /** To a server: report `process.memoryUsage().rss` (after a forced GC) in an `rss` message. */
+  .or(z.object({ type: z.literal('measure-rss') }))
+  /** To a fan-in client whose connections are open and idle: start the ping-pong. */
+  .or(z.object({ type: z.literal('go') }));
 export type ParentMessage = z.infer<typeof ParentMessageSchema>;
 /** The start message of one role. */
 export type StartMessage = Extract<ParentMessage, { type: 'start' }>;
@@ -32,5 +37,9 @@ export const ChildMessageSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('error'), text: z.string() }),
   /** The client finished and closed its connection; the child exits. */
   z.object({ type: z.literal('done') }),
+  /** A server's answer to `measure-rss`. */
+  z.object({ type: z.literal('rss'), bytes: z.number().min(0) }),
+  /** A fan-in client: every connection is open, made one round trip, and waits for `go`. */
+  z.object({ type: z.literal('idle'), connections: z.number().int().min(0) }),
 ]);
 export type ChildMessage = z.infer<typeof ChildMessageSchema>;

@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 
 /** Where the server and client processes run. */
@@ -25,6 +26,22 @@ export interface MachineFacts {
   readonly v8: string;
   readonly loadAverage: readonly number[];
   readonly pinning: Pinning;
+  /** Soft limit on open files that the child processes inherit, when known. */
+  readonly openFileLimit?: number;
+}
+
+/**
+ * The soft limit on open files of this process (from `/proc/self/limits`), or `undefined`
+ * where that file does not exist. Node cannot raise it: fan-in runs check it instead.
+ */
+export function openFileLimit(): number | undefined {
+  try {
+    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith('Max open files'));
+    const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
+    return soft === undefined || soft === 'unlimited' ? undefined : Number(soft);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -48,6 +65,7 @@ export function detectPinning(): Pinning {
 /** Facts about this machine and Node, from `os` and `process`. */
 export function machineFacts(pinning: Pinning): MachineFacts {
   const list = cpus();
+  const files = openFileLimit();
   return {
     cpuModel: list[0]?.model.trim() ?? 'unknown',
     cpuCount: list.length,
@@ -61,6 +79,7 @@ export function machineFacts(pinning: Pinning): MachineFacts {
     v8: process.versions.v8,
     loadAverage: loadavg().map((x) => Math.round(x * 100) / 100),
     pinning,
+    ...(files === undefined ? {} : { openFileLimit: files }),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { MachineFacts } from './machine';
-import type { RunResult } from './run-result';
+import type { RecordedResult } from './run-result';
 import type { SystemFamily } from './system-adapter';
-import type { Workload, WorkloadSettings } from './workloads';
+import type { RatioFigure, Workload, WorkloadSettings } from './workloads';
 
 /** One run: one workload × one system × one repetition, in fresh processes. */
 export interface RunRecord {
@@ -9,7 +9,7 @@ export interface RunRecord {
   readonly system: string;
   readonly repetition: number;
   /** The figures, when the run succeeded. */
-  readonly result?: RunResult;
+  readonly result?: RecordedResult;
   /** Why the run failed. */
   readonly error?: string;
   /** Abnormal events reported by either process (the run may still have succeeded). */
@@ -39,24 +39,47 @@ export interface Summary {
   readonly rate?: Figure;
   readonly p50Us?: Figure;
   readonly p99Us?: Figure;
+  /** Server RSS per idle connection, in bytes (fan-in workloads). */
+  readonly rssPerConnectionBytes?: Figure;
+  /** Why this system does not run this workload (no runs then). */
+  readonly notApplicable?: string;
 }
 
 /**
- * A system against a baseline in one workload, medians over repetitions, both oriented so that
- * above 1 means the system does better: `ratio` = system rate / baseline rate, `p50Ratio` =
- * baseline p50 latency / system p50 latency (workloads with latency).
+ * A system against a baseline (a raw baseline or a peer library) in one workload, medians over
+ * repetitions, all oriented so that above 1 means the system does better: `ratio` = system
+ * rate / baseline rate, `p50Ratio` = baseline p50 latency / system p50 latency (workloads with
+ * latency), `rssRatio` = baseline RSS per idle connection / the system's (fan-in).
  */
 export interface Ratio {
   readonly workload: string;
   readonly system: string;
   readonly baseline: string;
+  /** What the baseline is: a raw baseline or a peer library. */
+  readonly against: 'baseline' | 'peer';
   readonly ratio: number;
   readonly p50Ratio?: number;
+  readonly rssRatio?: number;
+}
+
+/** A workload as the report describes it. */
+export interface WorkloadEntry {
+  readonly name: string;
+  readonly description: string;
+  readonly unit: string;
+  readonly measuredBy: string;
+  readonly settings: WorkloadSettings;
+  /** Repetitions it ran with (fewer than the run's for long workloads in full mode). */
+  readonly repetitions: number;
+  /** Why it ran fewer repetitions, when it did. */
+  readonly repetitionsNote?: string;
+  readonly ratioFigures: readonly RatioFigure[];
 }
 
 /** The JSON written to `bench/results/<date>.json`. */
 export interface BenchReport {
-  readonly schema: 1;
+  /** 2: fan-in, handover, peers, n/a entries, RSS figures. */
+  readonly schema: 2;
   readonly date: string;
   readonly mode: 'full' | 'quick';
   /** Filtered by `--workload`/`--system`, or profiled: not comparable with a full run. */
@@ -65,9 +88,15 @@ export interface BenchReport {
   readonly durationSeconds: number;
   readonly machine: MachineFacts;
   readonly repetitions: number;
-  readonly workloads: readonly { name: string; description: string; unit: string; measuredBy: string; settings: WorkloadSettings }[];
+  readonly workloads: readonly WorkloadEntry[];
   readonly systems: readonly { name: string; family: SystemFamily; description: string; settings: string }[];
   readonly baselines: { readonly perMessage: string; readonly batched: string };
+  /** The peer libraries every rxmsg system is also compared with. */
+  readonly peers: readonly string[];
+  /** Workload × system pairs that were not run, and why. */
+  readonly notApplicable: readonly { readonly workload: string; readonly system: string; readonly reason: string }[];
+  /** The throughput chart, relative to the JSON file (full and quick runs). */
+  readonly chart?: string;
   readonly runs: readonly RunRecord[];
   readonly summaries: readonly Summary[];
   readonly ratios: readonly Ratio[];
@@ -81,17 +110,28 @@ function figure(values: readonly number[]): Figure | undefined {
   return { median, min: s[0]!, max: s[s.length - 1]! };
 }
 
-/** Median and range per workload × system, in the given orders. */
-export function summarize(runs: readonly RunRecord[], workloads: readonly string[], systems: readonly string[]): Summary[] {
+/** Median and range per workload × system, in the given orders; n/a pairs get their reason. */
+export function summarize(
+  runs: readonly RunRecord[],
+  workloads: readonly string[],
+  systems: readonly string[],
+  notApplicable: BenchReport['notApplicable'] = [],
+): Summary[] {
   const out: Summary[] = [];
   for (const workload of workloads) {
     for (const system of systems) {
+      const na = notApplicable.find((x) => x.workload === workload && x.system === system);
+      if (na !== undefined) {
+        out.push({ workload, system, succeeded: 0, failed: 0, notApplicable: na.reason });
+        continue;
+      }
       const mine = runs.filter((r) => r.workload === workload && r.system === system);
       if (mine.length === 0) continue;
       const results = mine.flatMap((r) => (r.result === undefined ? [] : [r.result]));
       const rate = figure(results.map((r) => r.rate));
       const p50 = figure(results.flatMap((r) => (r.p50Us === undefined ? [] : [r.p50Us])));
       const p99 = figure(results.flatMap((r) => (r.p99Us === undefined ? [] : [r.p99Us])));
+      const rss = figure(results.flatMap((r) => (r.serverRss === undefined ? [] : [r.serverRss.perConnectionBytes])));
       out.push({
         workload,
         system,
@@ -100,30 +140,39 @@ export function summarize(runs: readonly RunRecord[], workloads: readonly string
         ...(rate === undefined ? {} : { rate }),
         ...(p50 === undefined ? {} : { p50Us: p50 }),
         ...(p99 === undefined ? {} : { p99Us: p99 }),
+        ...(rss === undefined ? {} : { rssPerConnectionBytes: rss }),
       });
     }
   }
   return out;
 }
 
-/** Every non-baseline system against each baseline, per workload, where both have figures. */
-export function ratios(
-  summaries: readonly Summary[],
-  systems: readonly { name: string; family: SystemFamily }[],
-  baselines: readonly string[],
-): Ratio[] {
+/**
+ * Every non-baseline system (rxmsg and peers) against each raw baseline, and every rxmsg system
+ * against each peer library, per workload, where both have figures.
+ */
+export function ratios(summaries: readonly Summary[], systems: readonly { name: string; family: SystemFamily }[], baselines: readonly string[]): Ratio[] {
   const out: Ratio[] = [];
   const find = (workload: string, system: string): Summary | undefined => summaries.find((s) => s.workload === workload && s.system === system);
   const workloads = [...new Set(summaries.map((s) => s.workload))];
+  const peers = systems.filter((s) => s.family === 'peer').map((s) => s.name);
+  const pairs: { system: string; baseline: string; against: Ratio['against'] }[] = [];
   for (const system of systems.filter((s) => s.family !== 'baseline')) {
-    for (const baseline of baselines) {
-      for (const workload of workloads) {
-        const a = find(workload, system.name);
-        const b = find(workload, baseline);
-        if (a?.rate === undefined || b?.rate === undefined || b.rate.median <= 0) continue;
-        const p50 = a.p50Us !== undefined && b.p50Us !== undefined && a.p50Us.median > 0 ? { p50Ratio: b.p50Us.median / a.p50Us.median } : {};
-        out.push({ workload, system: system.name, baseline, ratio: a.rate.median / b.rate.median, ...p50 });
-      }
+    for (const baseline of baselines) pairs.push({ system: system.name, baseline, against: 'baseline' });
+  }
+  for (const system of systems.filter((s) => s.family === 'rxmsg')) {
+    for (const peer of peers) pairs.push({ system: system.name, baseline: peer, against: 'peer' });
+  }
+  for (const { system, baseline, against } of pairs) {
+    for (const workload of workloads) {
+      const a = find(workload, system);
+      const b = find(workload, baseline);
+      if (a?.rate === undefined || b?.rate === undefined || b.rate.median <= 0) continue;
+      const p50 = a.p50Us !== undefined && b.p50Us !== undefined && a.p50Us.median > 0 ? { p50Ratio: b.p50Us.median / a.p50Us.median } : {};
+      const ra = a.rssPerConnectionBytes?.median;
+      const rb = b.rssPerConnectionBytes?.median;
+      const rss = ra !== undefined && rb !== undefined && ra > 0 && rb > 0 ? { rssRatio: rb / ra } : {};
+      out.push({ workload, system, baseline, against, ratio: a.rate.median / b.rate.median, ...p50, ...rss });
     }
   }
   return out;
@@ -143,54 +192,96 @@ function formatLatency(f: Figure | undefined): string {
   return formatFigure(f, f.median < 100 ? 1 : 0);
 }
 
+/** Bytes as KiB with one decimal. */
+function formatKiB(f: Figure | undefined): string {
+  if (f === undefined) return '–';
+  const k = (x: number): string => (x / 1024).toFixed(1);
+  return f.min === f.max ? k(f.median) : `${k(f.median)} (${k(f.min)}–${k(f.max)})`;
+}
+
+/** Superscript digits marking the n/a reasons under a table. */
+function footnoteMark(i: number): string {
+  return String(i + 1).replace(/\d/g, (d) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(d)]!);
+}
+
+/** The table of one workload's absolute figures, with its n/a reasons under it. */
+function workloadTable(report: BenchReport, w: WorkloadEntry): string[] {
+  const names = report.systems.map((s) => s.name);
+  const rows = report.summaries.filter((s) => s.workload === w.name).sort((a, b) => names.indexOf(a.system) - names.indexOf(b.system));
+  if (rows.length === 0) return [];
+  const latency = rows.some((r) => r.p50Us !== undefined);
+  const rss = rows.some((r) => r.rssPerConnectionBytes !== undefined);
+  const runs = w.repetitions === report.repetitions ? '' : ` (${w.repetitions} repetition${w.repetitions === 1 ? '' : 's'})`;
+  const lines = [`### ${w.name}${runs}`, ''];
+  const head = ['system', w.unit, ...(latency ? ['p50 latency µs', 'p99 latency µs'] : []), ...(rss ? ['server RSS per idle connection, KiB'] : [])];
+  lines.push(`| ${head.join(' | ')} |`, `|---|${head.slice(1).map(() => '--:').join('|')}|`);
+  const reasons: string[] = [];
+  for (const r of rows) {
+    if (r.notApplicable !== undefined) {
+      if (!reasons.includes(r.notApplicable)) reasons.push(r.notApplicable);
+      const mark = `n/a${footnoteMark(reasons.indexOf(r.notApplicable))}`;
+      lines.push(`| \`${r.system}\` | ${head.slice(1).map(() => mark).join(' | ')} |`);
+      continue;
+    }
+    const failed = r.failed > 0 ? ` (${r.failed} of ${r.succeeded + r.failed} runs failed)` : '';
+    const cells = [`\`${r.system}\``, formatFigure(r.rate) + failed];
+    if (latency) cells.push(formatLatency(r.p50Us), formatLatency(r.p99Us));
+    if (rss) cells.push(formatKiB(r.rssPerConnectionBytes));
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  lines.push('');
+  reasons.forEach((reason, i) => lines.push(`${footnoteMark(i)} n/a: ${reason}.`, ''));
+  return lines;
+}
+
+/** One ratio table: the pairs of `against`, one column per figure each workload compares. */
+function ratioTable(report: BenchReport, against: Ratio['against']): string[] {
+  const mine = report.ratios.filter((r) => r.against === against);
+  if (mine.length === 0) return [];
+  const columns: { workload: string; title: string; pick: (r: Ratio) => number | undefined }[] = [];
+  for (const w of report.workloads) {
+    const these = mine.filter((r) => r.workload === w.name);
+    if (these.length === 0) continue;
+    for (const f of w.ratioFigures) {
+      if (f === 'rate') columns.push({ workload: w.name, title: `${w.name} ${w.unit}`, pick: (r) => r.ratio });
+      if (f === 'p50' && these.some((r) => r.p50Ratio !== undefined)) columns.push({ workload: w.name, title: `${w.name} p50 latency`, pick: (r) => r.p50Ratio });
+      if (f === 'rss' && these.some((r) => r.rssRatio !== undefined)) columns.push({ workload: w.name, title: `${w.name} RSS per connection`, pick: (r) => r.rssRatio });
+    }
+  }
+  const title =
+    against === 'baseline'
+      ? '### Ratios to the raw baselines'
+      : `### Ratios of rxmsg to the peer libraries (${report.peers.map((p) => `\`${p}\``).join(', ')})`;
+  const lines = [
+    `${title} (medians; above 1 means better than the ${against === 'baseline' ? 'baseline' : 'peer'}: more per second, lower p50 latency, less RSS)`,
+    '',
+    `| system / ${against === 'baseline' ? 'baseline' : 'peer'} | ${columns.map((c) => c.title).join(' | ')} |`,
+    `|---|${columns.map(() => '--:').join('|')}|`,
+  ];
+  const pairs = [...new Set(mine.map((r) => `${r.system}\u0000${r.baseline}`))];
+  for (const pair of pairs) {
+    const [system, baseline] = pair.split('\u0000') as [string, string];
+    const cells = columns.map((c) => {
+      const r = mine.find((x) => x.system === system && x.baseline === baseline && x.workload === c.workload);
+      const v = r === undefined ? undefined : c.pick(r);
+      return v === undefined ? '–' : `${v.toFixed(2)}×`;
+    });
+    lines.push(`| \`${system}\` / \`${baseline}\` | ${cells.join(' | ')} |`);
+  }
+  lines.push('');
+  return lines;
+}
+
 /** The tables of absolute figures (one per workload) and of ratios, as Markdown. */
 export function resultTables(report: BenchReport): string {
   const lines: string[] = [];
-  const names = report.systems.map((s) => s.name);
-  for (const w of report.workloads) {
-    const rows = report.summaries.filter((s) => s.workload === w.name).sort((a, b) => names.indexOf(a.system) - names.indexOf(b.system));
-    if (rows.length === 0) continue;
-    const latency = rows.some((r) => r.p50Us !== undefined);
-    lines.push(`### ${w.name}`, '');
-    lines.push(latency ? `| system | ${w.unit} | p50 latency µs | p99 latency µs |` : `| system | ${w.unit} |`);
-    lines.push(latency ? '|---|--:|--:|--:|' : '|---|--:|');
-    for (const r of rows) {
-      const failed = r.failed > 0 ? ` (${r.failed} of ${r.succeeded + r.failed} runs failed)` : '';
-      const cells = [`\`${r.system}\``, formatFigure(r.rate) + failed];
-      if (latency) cells.push(formatLatency(r.p50Us), formatLatency(r.p99Us));
-      lines.push(`| ${cells.join(' | ')} |`);
-    }
-    lines.push('');
-  }
+  for (const w of report.workloads) lines.push(...workloadTable(report, w));
   lines.push(
     'Each cell: median of the repetitions (min–max). A wide range means other processes disturbed some runs ' +
       '(see the CPU share before each run, under Machine); the least disturbed run is usually the best one.',
     '',
   );
-  if (report.ratios.length > 0) {
-    // One column per main figure, and one per p50 latency where the workload has it.
-    const columns: { workload: string; title: string; pick: (r: Ratio) => number | undefined }[] = [];
-    for (const w of report.workloads) {
-      const mine = report.ratios.filter((r) => r.workload === w.name);
-      if (mine.length === 0) continue;
-      columns.push({ workload: w.name, title: `${w.name} ${w.unit}`, pick: (r) => r.ratio });
-      if (mine.some((r) => r.p50Ratio !== undefined)) columns.push({ workload: w.name, title: `${w.name} p50 latency`, pick: (r) => r.p50Ratio });
-    }
-    lines.push('### Ratios to the raw baselines (medians; above 1 means better than the baseline: more per second, or lower p50 latency)', '');
-    lines.push(`| system / baseline | ${columns.map((c) => c.title).join(' | ')} |`);
-    lines.push(`|---|${columns.map(() => '--:').join('|')}|`);
-    const pairs = [...new Set(report.ratios.map((r) => `${r.system}\u0000${r.baseline}`))];
-    for (const pair of pairs) {
-      const [system, baseline] = pair.split('\u0000') as [string, string];
-      const cells = columns.map((c) => {
-        const r = report.ratios.find((x) => x.system === system && x.baseline === baseline && x.workload === c.workload);
-        const v = r === undefined ? undefined : c.pick(r);
-        return v === undefined ? '–' : `${v.toFixed(2)}×`;
-      });
-      lines.push(`| \`${system}\` / \`${baseline}\` | ${cells.join(' | ')} |`);
-    }
-    lines.push('');
-  }
+  lines.push(...ratioTable(report, 'baseline'), ...ratioTable(report, 'peer'));
   return lines.join('\n');
 }
 
@@ -247,6 +338,15 @@ export function noiseCheck(report: BenchReport): string | undefined {
 /** Settings of a workload, for the report. */
 function describeSettings(s: WorkloadSettings): string {
   if (s.kind === 'one-way') return `${int.format(s.total)} messages, the first ${int.format(s.warmup)} not timed, time limit ${s.timeLimitMs / 1000} s`;
+  if (s.kind === 'fan-in') {
+    return (
+      `${int.format(s.connections)} connections (at most ${s.connectConcurrency} being opened at a time), ` +
+      `${s.warmupMs} ms of ping-pong not timed, then ${s.durationMs / 1000} s measured; time limit ${s.timeLimitMs / 1000} s`
+    );
+  }
+  if (s.kind === 'handover') {
+    return `${s.concurrency} connections at a time, ${s.warmupMs} ms not timed, then ${s.durationMs / 1000} s measured; time limit ${s.timeLimitMs / 1000} s`;
+  }
   return (
     `up to ${int.format(s.total)} requests, ${int.format(s.window)} in flight, the first ${int.format(s.warmup)} replies not timed, ` +
     `no new request after ${s.timeLimitMs / 1000} s`
@@ -257,7 +357,7 @@ function describeSettings(s: WorkloadSettings): string {
  * The whole `bench/RESULTS.md`: tables, problems, how they were produced, machine facts, and
  * the History section carried over from `previous` (the file's current text).
  */
-export function resultsMarkdown(report: BenchReport, resultFile: string, previous: string | undefined): string {
+export function resultsMarkdown(report: BenchReport, resultFile: string, previous: string | undefined, chartFile?: string): string {
   const m = report.machine;
   const at = previous?.indexOf(`\n${HISTORY}\n`) ?? -1;
   const history = previous !== undefined && at !== -1 ? previous.slice(at + 1).trimEnd() : `${HISTORY}\n\n${HISTORY_INTRO}`;
@@ -271,6 +371,9 @@ export function resultsMarkdown(report: BenchReport, resultFile: string, previou
     '',
     '## Results',
     '',
+    ...(chartFile === undefined
+      ? []
+      : [`![One-way messages/s and pipelined answers/s per system (medians)](${chartFile})`, '', `Throughput per system, medians of this run ([\`${chartFile}\`](${chartFile})).`, '']),
     resultTables(report),
     ...(noise === undefined ? [] : [noise, '']),
     '## Problems seen in this run',
@@ -285,20 +388,31 @@ export function resultsMarkdown(report: BenchReport, resultFile: string, previou
     '  connected over 127.0.0.1 or a Unix socket in `os.tmpdir()`; they report over IPC. Every run is bounded by its counts, by',
     '  a time limit, and by a parent-side deadline after which both processes are killed.',
     '- Every system sends the same messages, `{"kind":"Ping","n":i}` from client to server and `{"kind":"Pong","n":i}` back;',
-    '  every receiver decodes each message on its own (`JSON.parse` per line, or MessagePack per frame) and checks it',
-    '  (rxmsg with the protocol\'s zod schemas, the raw baselines with a hand-written type check). Senders set `noDelay`.',
+    '  every receiver decodes each message on its own (`JSON.parse` per line or per WebSocket message, or MessagePack per frame)',
+    '  and checks it (rxmsg with the protocol\'s zod schemas, the raw baselines and the peer libraries with a hand-written type',
+    '  check). Senders set `noDelay`. Peer libraries are used as their documentation shows, with the settings listed below.',
     '- Workloads:',
-    ...report.workloads.map((w) => `  - **${w.name}** (${w.unit}, measured by the ${w.measuredBy}): ${w.description} Counts: ${describeSettings(w.settings)}.`),
+    ...report.workloads.map(
+      (w) =>
+        `  - **${w.name}** (${w.unit}, measured by the ${w.measuredBy}): ${w.description} Counts: ${describeSettings(w.settings)}.` +
+        (w.repetitionsNote === undefined ? '' : ` Repetitions: ${w.repetitions}, because ${w.repetitionsNote}.`),
+    ),
     '- Systems:',
     ...report.systems.map(
       (s) => `  - \`${s.name}\` (${s.family}): ${s.description}.${s.settings.length > 0 ? ` Settings: ${s.settings}.` : ''}`,
     ),
     `- Ratios divide each system's median by the median of \`${report.baselines.perMessage}\` (one write per message) and of`,
-    `  \`${report.baselines.batched}\` (64 messages per write, the limit for JSON lines).`,
+    `  \`${report.baselines.batched}\` (64 messages per write, the limit for JSON lines), and each rxmsg system's by each peer`,
+    `  library's (${report.peers.map((p) => `\`${p}\``).join(', ')}). Compare like with like: \`rxmsg-ws-*\` with \`ws-json\` and`,
+    '  `socket-io` (all WebSocket), `rxmsg-tcp-*` with `rsocket-tcp` and the raw baselines (all TCP).',
+    `- File descriptors: a fan-in process holds one per connection (2,000 in \`fan-in-2000\`); each child reads its soft limit`,
+    `  from \`/proc/self/limits\` and fails the run with the \`ulimit -n\` to use when it is too low (Node cannot raise it).` +
+      (m.openFileLimit === undefined ? '' : ` Limit here: ${int.format(m.openFileLimit)}.`),
     '- Latency is the time from emitting a request (before it is queued or written) to decoding its reply, on the client.',
-    '- Other options: `--quick` (tiny counts, one repetition, an end-to-end check only), `--workload a,b`, `--system x,y`,',
-    '  `--repetitions n`, `--cpu-prof` (profiles of both processes in `bench/profiles/`, git-ignored). Only a full, unfiltered',
-    '  run rewrites this file (keeping the History section).',
+    '- Other options: `--quick` (tiny counts, one repetition, three runs at a time and unpinned: an end-to-end check only),',
+    '  `--workload a,b`, `--system x,y`, `--repetitions n`, `--cpu-prof` (profiles of both processes in `bench/profiles/`,',
+    '  git-ignored). Only a full, unfiltered run rewrites this file (keeping the History section) and `chart.svg`; every run',
+    '  writes its JSON and its chart (`results/<date>.svg`).',
     '',
     '## Machine',
     '',
@@ -316,13 +430,24 @@ export function resultsMarkdown(report: BenchReport, resultFile: string, previou
   return lines.join('\n');
 }
 
+/** Repetitions of `w` in a run of `repetitions`: fewer for long workloads in full mode. */
+export function workloadRepetitions(w: Workload, repetitions: number, quick: boolean): number {
+  return quick || w.fullRepetitions === undefined ? repetitions : Math.min(repetitions, w.fullRepetitions.max);
+}
+
 /** The settings each workload ran with in this mode, for the report. */
-export function workloadEntries(workloads: readonly Workload[], quick: boolean): BenchReport['workloads'] {
-  return workloads.map((w) => ({
-    name: w.name,
-    description: w.description,
-    unit: w.unit,
-    measuredBy: w.measuredBy,
-    settings: quick ? w.quick : w.full,
-  }));
+export function workloadEntries(workloads: readonly Workload[], quick: boolean, repetitions: number): WorkloadEntry[] {
+  return workloads.map((w) => {
+    const reps = workloadRepetitions(w, repetitions, quick);
+    return {
+      name: w.name,
+      description: w.description,
+      unit: w.unit,
+      measuredBy: w.measuredBy,
+      settings: quick ? w.quick : w.full,
+      repetitions: reps,
+      ...(reps < repetitions && w.fullRepetitions !== undefined ? { repetitionsNote: w.fullRepetitions.why } : {}),
+      ratioFigures: w.ratioFigures,
+    };
+  });
 }

@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { percentile, type Outcome } from './run-result';
+import type { RequestSource } from './system-adapter';
 import type { RequestSettings } from './workloads';
 
 /**
@@ -11,7 +12,7 @@ import type { RequestSettings } from './workloads';
  * An adapter calls {@link nextRequest} until it returns `undefined` and sends each request,
  * then calls {@link onReply} for each reply and sends what {@link nextRequest} gives again.
  */
-export class RequestDriver {
+export class RequestDriver implements RequestSource {
   private readonly sentAt: Float64Array;
   private readonly latenciesUs: Float64Array;
   private issued = 0;
@@ -80,6 +81,9 @@ export class RequestDriver {
     this.lastReplyAt = now;
     if (this.closedForNew && this.answered === this.issued) this.complete();
   }
+
+  /** Never needed: this driver only opens up when a reply arrives. */
+  setWake(_wake: () => void): void {}
 
   /** The connection ended: fail unless every reply arrived. */
   connectionEnded(why: string): void {

@@ -15,6 +15,21 @@ export const RunResultSchema = z.object({
 });
 export type RunResult = z.infer<typeof RunResultSchema>;
 
+/** The server's RSS in a fan-in run: with no connection, and with every connection open and idle. */
+export const ServerRssSchema = z.object({
+  baselineBytes: z.number().min(0),
+  idleBytes: z.number().min(0),
+  connections: z.number().int().min(1),
+  /** `(idleBytes - baselineBytes) / connections`. */
+  perConnectionBytes: z.number(),
+});
+export type ServerRss = z.infer<typeof ServerRssSchema>;
+
+/** The figures of a run as recorded: the measuring side's, plus the server's RSS in fan-in runs. */
+export interface RecordedResult extends RunResult {
+  readonly serverRss?: ServerRss;
+}
+
 /** What a driver or receiver reports once: its figures, or why the run failed. */
 export type Outcome = { readonly ok: true; readonly result: RunResult } | { readonly ok: false; readonly error: string };
 

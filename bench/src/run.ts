@@ -1,16 +1,29 @@
 /**
  * `npm run bench`: every workload × system × repetition in fresh server and client
- * processes, then the tables of absolute figures and of ratios against the raw baselines,
- * written to `bench/results/<date>.json` and (full runs) `bench/RESULTS.md`.
+ * processes, then the tables of absolute figures and of ratios against the raw baselines and
+ * the peer libraries, written to `bench/results/<date>.json` with a throughput chart
+ * (`<date>.svg`) and (full runs) `bench/RESULTS.md` and `bench/chart.svg`.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { BenchProcess, waitFor } from './bench-process';
+import { throughputChart } from './chart-svg';
 import { USAGE, UsageError, parseOptions, type BenchOptions } from './cli-options';
 import { detectPinning, machineFacts, waitForQuiet, type Pinning } from './machine';
-import { noiseCheck, problemList, ratios, resultTables, resultsMarkdown, summarize, workloadEntries, type BenchReport, type RunRecord } from './report';
-import type { RunResult } from './run-result';
+import {
+  noiseCheck,
+  problemList,
+  ratios,
+  resultTables,
+  resultsMarkdown,
+  summarize,
+  workloadEntries,
+  workloadRepetitions,
+  type BenchReport,
+  type RunRecord,
+} from './report';
+import type { RecordedResult, ServerRss } from './run-result';
 import type { SystemAdapter } from './system-adapter';
 import { BASELINE_BATCHED, BASELINE_PER_MESSAGE, SYSTEMS } from './systems';
 import { WORKLOADS, type Workload, type WorkloadSettings } from './workloads';
@@ -24,6 +37,24 @@ const RECEIVER_GRACE_MS = 5_000;
 const EXIT_GRACE_MS = 5_000;
 /** Before each full run: wait (up to 8 × 250 ms) while other processes keep more than this share of the CPUs busy. */
 const QUIET_SHARE = 0.15;
+/**
+ * Runs under way at once in quick mode, which checks the harness end to end and measures
+ * nothing: a tiny run is mostly process start-up and waiting, so three overlap well on two CPUs (unpinned: pinning is for measurements).
+ * A full run measures one run at a time.
+ */
+const QUICK_PARALLEL_RUNS = 3;
+
+/** Run `task` on every item, at most `limit` at a time, in order of the items. */
+async function inParallel<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      await task(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
 
 interface RunContext {
   readonly pinning: Pinning;
@@ -33,11 +64,32 @@ interface RunContext {
   readonly settle: boolean;
 }
 
+/** A fresh server and client process (`nodeArgs` per role: profiling). */
+function spawnPair(ctx: RunContext, nodeArgs: (role: string) => string[]): readonly [BenchProcess, BenchProcess] {
+  // --expose-gc: the fan-in RSS figures are read after a forced GC.
+  const server = new BenchProcess({ role: 'server', cpu: ctx.pinning.server, nodeArgs: ['--expose-gc', ...nodeArgs('server')] });
+  const client = new BenchProcess({ role: 'client', cpu: ctx.pinning.client, nodeArgs: nodeArgs('client') });
+  return [server, client];
+}
+
 function pick<T extends { readonly name: string }>(all: readonly T[], wanted: readonly string[], what: string): T[] {
   if (wanted.length === 0) return [...all];
   const unknown = wanted.filter((w) => !all.some((a) => a.name === w));
   if (unknown.length > 0) throw new UsageError(`unknown ${what} ${unknown.join(', ')}; known: ${all.map((a) => a.name).join(', ')}`);
   return all.filter((a) => wanted.includes(a.name));
+}
+
+/** Why `system` does not run `workload`, or `undefined` when it does. */
+function notApplicable(workload: Workload, system: SystemAdapter): string | undefined {
+  const declared = system.notApplicable?.[workload.name];
+  if (declared !== undefined) return declared;
+  return workload.handoverOnly !== undefined && system.handover === undefined ? workload.handoverOnly : undefined;
+}
+
+/** The `index`-th RSS report of a server process, if it arrived. */
+function rssReport(server: BenchProcess, index: number): number | undefined {
+  const m = server.messages.filter((x) => x.type === 'rss')[index];
+  return m?.type === 'rss' ? m.bytes : undefined;
 }
 
 function message(error: unknown): string {
@@ -66,11 +118,10 @@ async function runOnce(workload: Workload, settings: WorkloadSettings, system: S
     ctx.cpuProf
       ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_DIR, 'profiles')}`, `--cpu-prof-name=${ctx.stamp}-${workload.name}-${system.name}-r${repetition}-${role}.cpuprofile`]
       : [];
-  const server = new BenchProcess({ role: 'server', cpu: ctx.pinning.server, nodeArgs: nodeArgs('server') });
-  const client = new BenchProcess({ role: 'client', cpu: ctx.pinning.client, nodeArgs: nodeArgs('client') });
+  const [server, client] = spawnPair(ctx, nodeArgs);
   const both = [server, client];
   const problems: string[] = [];
-  let result: RunResult | undefined;
+  let result: RecordedResult | undefined;
   let error: string | undefined;
   try {
     await waitFor(both, () => {
@@ -83,13 +134,32 @@ async function runOnce(workload: Workload, settings: WorkloadSettings, system: S
       checkHealth(server, client);
       return server.find('ready');
     }, deadline, 'the server to listen');
-    client.send({ ...common, role: 'client', address: ready.address });
+    let serverRss: ServerRss | undefined;
+    if (settings.kind === 'fan-in') {
+      // RSS with no connection, then with every connection open and idle; then the ping-pong.
+      const healthyRss = (i: number) => (): number | undefined => {
+        checkHealth(server, client);
+        return rssReport(server, i);
+      };
+      server.send({ type: 'measure-rss' });
+      const baselineBytes = await waitFor(both, healthyRss(0), deadline, 'the server RSS with no connection');
+      client.send({ ...common, role: 'client', address: ready.address });
+      await waitFor(both, () => {
+        checkHealth(server, client);
+        if (client.exit !== undefined) throw new Error('client exited before its connections were open');
+        return client.find('idle');
+      }, deadline, `${settings.connections} open connections`);
+      server.send({ type: 'measure-rss' });
+      const idleBytes = await waitFor(both, healthyRss(1), deadline, 'the server RSS with idle connections');
+      serverRss = { baselineBytes, idleBytes, connections: settings.connections, perConnectionBytes: (idleBytes - baselineBytes) / settings.connections };
+      client.send({ type: 'go' });
+    } else client.send({ ...common, role: 'client', address: ready.address });
     const measuring = workload.measuredBy === 'server' ? server : client;
     let clientDoneAt: number | undefined;
     result = await waitFor(both, () => {
       checkHealth(server, client);
       const r = measuring.find('result');
-      if (r !== undefined) return r.result;
+      if (r !== undefined) return serverRss === undefined ? r.result : { ...r.result, serverRss };
       if (measuring === client && client.exit !== undefined) throw new Error('client exited without a result');
       if (measuring === server && client.find('done') !== undefined) {
         clientDoneAt ??= Date.now();
@@ -134,13 +204,15 @@ function describeRun(r: RunRecord, unit: string): string {
   if (r.result === undefined) return `FAILED: ${r.error ?? ''}`;
   const x = r.result;
   const latency = x.p50Us === undefined ? '' : `, p50 ${x.p50Us.toFixed(1)} µs, p99 ${(x.p99Us ?? 0).toFixed(1)} µs`;
-  return `${Math.round(x.rate).toLocaleString('en-US')} ${unit}${latency} (${x.count.toLocaleString('en-US')} in ${x.seconds.toFixed(2)} s)`;
+  const rss = x.serverRss === undefined ? '' : `, server RSS ${(x.serverRss.perConnectionBytes / 1024).toFixed(1)} KiB per idle connection`;
+  return `${Math.round(x.rate).toLocaleString('en-US')} ${unit}${latency}${rss} (${x.count.toLocaleString('en-US')} in ${x.seconds.toFixed(2)} s)`;
 }
 
 async function main(options: BenchOptions): Promise<number> {
   const workloads = pick(WORKLOADS, options.workloads, 'workload');
   const systems = pick(SYSTEMS, options.systems, 'system');
-  const pinning = detectPinning();
+  // Quick runs overlap and measure nothing: pinning them would only queue them on two CPUs.
+  const pinning: Pinning = options.quick ? { server: undefined, client: undefined, note: 'not pinned: quick mode' } : detectPinning();
   const machine = machineFacts(pinning);
   const date = new Date();
   const stamp = date.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
@@ -153,23 +225,41 @@ async function main(options: BenchOptions): Promise<number> {
   for (const s of systems) console.log(`  ${s.name}: ${s.description}${s.settings.length > 0 ? ` [${s.settings}]` : ''}`);
 
   const runs: RunRecord[] = [];
-  const total = options.repetitions * workloads.length * systems.length;
-  const t0 = Date.now();
-  for (let rep = 1; rep <= options.repetitions; rep++) {
-    for (const w of workloads) {
-      const settings = options.quick ? w.quick : w.full;
-      for (const s of systems) {
-        const record = await runOnce(w, settings, s, rep, ctx);
-        runs.push(record);
-        const problems = record.problems.length > 0 ? ` [${record.problems.length} problem(s): ${record.problems[0]}]` : '';
-        console.log(`[${runs.length}/${total}] rep ${rep} ${w.name} ${s.name}: ${describeRun(record, w.unit)}${problems}`);
-      }
+  const notRun: BenchReport['notApplicable'][number][] = [];
+  for (const w of workloads) {
+    for (const s of systems) {
+      const reason = notApplicable(w, s);
+      if (reason !== undefined) notRun.push({ workload: w.name, system: s.name, reason });
     }
   }
+  const runsOf = (w: Workload): number =>
+    workloadRepetitions(w, options.repetitions, options.quick) * systems.filter((s) => notApplicable(w, s) === undefined).length;
+  const total = workloads.reduce((sum, w) => sum + runsOf(w), 0);
+  const t0 = Date.now();
+  const tasks: { rep: number; w: Workload; s: SystemAdapter }[] = [];
+  for (let rep = 1; rep <= options.repetitions; rep++) {
+    for (const w of workloads) {
+      if (rep > workloadRepetitions(w, options.repetitions, options.quick)) continue;
+      for (const s of systems) if (notApplicable(w, s) === undefined) tasks.push({ rep, w, s });
+    }
+  }
+  const records: RunRecord[] = [];
+  let done = 0;
+  await inParallel(tasks, options.quick ? QUICK_PARALLEL_RUNS : 1, async ({ rep, w, s }, i) => {
+    const record = await runOnce(w, options.quick ? w.quick : w.full, s, rep, ctx);
+    records[i] = record;
+    const problems = record.problems.length > 0 ? ` [${record.problems.length} problem(s): ${record.problems[0]}]` : '';
+    console.log(`[${++done}/${total}] rep ${rep} ${w.name} ${s.name}: ${describeRun(record, w.unit)}${problems}`);
+  });
+  runs.push(...records);
 
-  const summaries = summarize(runs, workloads.map((w) => w.name), systems.map((s) => s.name));
+  const summaries = summarize(runs, workloads.map((w) => w.name), systems.map((s) => s.name), notRun);
+  const outDir = options.out ?? join(BENCH_DIR, 'results');
+  const suffix = options.quick ? '-quick' : partial ? '-partial' : '';
+  const jsonPath = join(outDir, `${stamp}${suffix}.json`);
+  const svgPath = join(outDir, `${stamp}${suffix}.svg`);
   const report: BenchReport = {
-    schema: 1,
+    schema: 2,
     date: date.toISOString(),
     mode: options.quick ? 'quick' : 'full',
     partial,
@@ -177,25 +267,27 @@ async function main(options: BenchOptions): Promise<number> {
     durationSeconds: (Date.now() - t0) / 1000,
     machine,
     repetitions: options.repetitions,
-    workloads: workloadEntries(workloads, options.quick),
+    workloads: workloadEntries(workloads, options.quick, options.repetitions),
     systems: systems.map((s) => ({ name: s.name, family: s.family, description: s.description, settings: s.settings })),
     baselines: { perMessage: BASELINE_PER_MESSAGE, batched: BASELINE_BATCHED },
+    peers: systems.filter((s) => s.family === 'peer').map((s) => s.name),
+    notApplicable: notRun,
+    chart: basename(svgPath),
     runs,
     summaries,
     ratios: ratios(summaries, systems, [BASELINE_PER_MESSAGE, BASELINE_BATCHED]),
   };
 
-  const outDir = options.out ?? join(BENCH_DIR, 'results');
   mkdirSync(outDir, { recursive: true });
-  const suffix = options.quick ? '-quick' : partial ? '-partial' : '';
-  const jsonPath = join(outDir, `${stamp}${suffix}.json`);
   writeFileSync(jsonPath, JSON.stringify(report, null, 2) + '\n');
+  const chart = throughputChart(report);
+  writeFileSync(svgPath, chart);
   console.log(`\n${resultTables(report)}`);
   const noise = noiseCheck(report);
   if (noise !== undefined) console.log(`${noise}\n`);
   const problems = problemList(report);
   if (problems.length > 0) console.log(`Problems:\n${problems.join('\n')}\n`);
-  console.log(`result: ${jsonPath}`);
+  console.log(`result: ${jsonPath}\nchart: ${svgPath}`);
 
   if (options.markdown ?? (!options.quick && !partial)) {
     const mdPath = join(BENCH_DIR, 'RESULTS.md');
@@ -205,8 +297,10 @@ async function main(options: BenchOptions): Promise<number> {
     } catch {
       previous = undefined;
     }
-    writeFileSync(mdPath, resultsMarkdown(report, relative(BENCH_DIR, jsonPath), previous));
-    console.log(`tables: ${mdPath}`);
+    const chartPath = join(BENCH_DIR, 'chart.svg');
+    writeFileSync(chartPath, chart);
+    writeFileSync(mdPath, resultsMarkdown(report, relative(BENCH_DIR, jsonPath), previous, relative(BENCH_DIR, chartPath)));
+    console.log(`tables: ${mdPath}\nchart: ${chartPath}`);
   }
   return runs.some((r) => r.result === undefined) ? 1 : 0;
 }

@@ -1,8 +1,29 @@
 import type { OneWayReceiver } from './one-way-receiver';
-import type { RequestDriver } from './request-driver';
+import type { WorkloadName } from './workloads';
 
 /** Who a system is measured against: rxmsg itself, a raw baseline, or a peer library. */
 export type SystemFamily = 'rxmsg' | 'baseline' | 'peer';
+
+/**
+ * What an adapter's request loop talks to: which request to send next, what to do with each
+ * reply. {@link RequestDriver} (ping-pong, pipelined) and each connection of a fan-in run
+ * implement it, so one adapter loop serves every request workload.
+ */
+export interface RequestSource {
+  /** The `n` of the next request to send now, or `undefined` when none may be sent now. */
+  nextRequest(): number | undefined;
+  /** A reply to request `n` arrived. */
+  onReply(n: number): void;
+  /** `true` once nothing more will be sent and every request was answered (or the run failed): close the connection. */
+  readonly finished: boolean;
+  /** The connection ended; a source still expecting replies reports a failure. */
+  connectionEnded(why: string): void;
+  /**
+   * The adapter's "send what {@link nextRequest} allows now" (and flush it), for sources that
+   * open up without a reply arriving: a fan-in connection waits idle for the start signal.
+   */
+  setWake(wake: () => void): void;
+}
 
 /** What the server of one run does with what it receives. */
 export type ServerRun =
@@ -25,10 +46,10 @@ export type ServerRun =
 /** What the client of one run does. */
 export type ClientRun =
   | {
-      /** Request workloads: send what the driver says, feed it every reply. */
+      /** Request workloads: send what the source says, feed it every reply. */
       readonly kind: 'requests';
       readonly address: string;
-      readonly driver: RequestDriver;
+      readonly driver: RequestSource;
       readonly problem: (text: string) => void;
     }
   | {
@@ -48,9 +69,23 @@ export interface RunningServer {
 }
 
 /**
+ * A protocol handover: each connection completes a text handshake (`Hello` → `Welcome`), then
+ * switches to the binary bench protocol (`Ping 0` → `Pong 0`) and closes. rxmsg's composite stacks.
+ */
+export interface HandoverAdapter {
+  /** Start a server whose connections run the handshake, then the binary protocol, then close. */
+  serve(run: { readonly socketDir: string; readonly problem: (text: string) => void }): Promise<RunningServer>;
+  /**
+   * One connection through the whole stack: resolves once the binary reply arrived and the
+   * connection closed; rejects when it failed on the way.
+   */
+  connectOnce(run: { readonly address: string; readonly problem: (text: string) => void }): Promise<void>;
+}
+
+/**
  * One system under test. Every system speaks the same messages (`{"kind":"Ping","n":i}` from
  * client to server, `{"kind":"Pong","n":i}` back); the adapter only does the plumbing of its
- * library, while the workload logic lives in {@link RequestDriver} and {@link OneWayReceiver}.
+ * library, while the workload logic lives in {@link RequestSource}s and {@link OneWayReceiver}.
  * Adding a system (ws, socket.io, rsocket-js…) is one adapter file and one line in `systems.ts`.
  */
 export interface SystemAdapter {
@@ -65,4 +100,8 @@ export interface SystemAdapter {
   serve(run: ServerRun): Promise<RunningServer>;
   /** Run the client of one run; resolves once its connection is closed, whatever the outcome. */
   runClient(run: ClientRun): Promise<void>;
+  /** The handover workload; absent when the system has no protocol handover (reported as n/a). */
+  readonly handover?: HandoverAdapter;
+  /** Workloads this system does not run, each with the reason the report gives (n/a). */
+  readonly notApplicable?: Readonly<Partial<Record<WorkloadName, string>>>;
 }

@@ -1,17 +1,25 @@
 import { rawTcpJson, rawTcpJsonBatch64 } from './adapters/raw-net';
-import { rxmsgTcpBinary, rxmsgTcpText, rxmsgUnixText } from './adapters/rxmsg';
+import { rsocketTcp } from './adapters/rsocket-tcp';
+import { rxmsgTcpBinary, rxmsgTcpText, rxmsgUnixText, rxmsgWsBinary, rxmsgWsText } from './adapters/rxmsg';
+import { socketIo } from './adapters/socket-io';
+import { wsJson } from './adapters/ws-json';
 import type { SystemAdapter } from './system-adapter';
 
 /**
- * Every system under test, in report order. A new system (ws, socket.io, rsocket-js…) is one
- * adapter file in `adapters/` and one entry here; the harness, the report and the ratios pick it up.
+ * Every system under test, in report order. A new system is one adapter file in `adapters/`
+ * and one entry here; the harness, the report and the ratios pick it up.
  */
 export const SYSTEMS: readonly SystemAdapter[] = Object.freeze([
   rxmsgTcpText,
   rxmsgTcpBinary,
   rxmsgUnixText,
+  rxmsgWsText,
+  rxmsgWsBinary,
   rawTcpJson,
   rawTcpJsonBatch64,
+  wsJson,
+  socketIo,
+  rsocketTcp,
 ]);
 
 /** The baseline every other system is divided by: one write per message. */

@@ -26,12 +26,53 @@ export const OneWaySettingsSchema = z.object({
 });
 export type OneWaySettings = z.infer<typeof OneWaySettingsSchema>;
 
+/**
+ * How one fan-in run is driven: `connections` connections are opened (at most
+ * `connectConcurrency` being set up at a time), each completes one round trip and waits idle
+ * while the server's RSS is read; then all do ping-pong (one request in flight each). Round
+ * trips are counted from `warmupMs` after the start for `durationMs`. The run fails if it has
+ * not finished `timeLimitMs` after the client started.
+ */
+export const FanInSettingsSchema = z.object({
+  kind: z.literal('fan-in'),
+  connections: z.number().int().min(1),
+  connectConcurrency: z.number().int().min(1),
+  warmupMs: z.number().int().min(0),
+  durationMs: z.number().int().min(1),
+  timeLimitMs: z.number().int().min(1),
+  /** Before each RSS reading the server forces a GC twice, waiting this long after each. */
+  rssSettleMs: z.number().int().min(0),
+});
+export type FanInSettings = z.infer<typeof FanInSettingsSchema>;
+
+/**
+ * How one handover run is driven: `concurrency` connections at a time each go through the
+ * text handshake and one binary round trip, then close; a new one starts as each ends.
+ * Completed connections are counted from `warmupMs` after the first start for `durationMs`.
+ */
+export const HandoverSettingsSchema = z.object({
+  kind: z.literal('handover'),
+  concurrency: z.number().int().min(1),
+  warmupMs: z.number().int().min(0),
+  durationMs: z.number().int().min(1),
+  timeLimitMs: z.number().int().min(1),
+});
+export type HandoverSettings = z.infer<typeof HandoverSettingsSchema>;
+
 /** The settings of one run, sent to both child processes. */
-export const WorkloadSettingsSchema = z.discriminatedUnion('kind', [RequestSettingsSchema, OneWaySettingsSchema]);
+export const WorkloadSettingsSchema = z.discriminatedUnion('kind', [
+  RequestSettingsSchema,
+  OneWaySettingsSchema,
+  FanInSettingsSchema,
+  HandoverSettingsSchema,
+]);
 export type WorkloadSettings = z.infer<typeof WorkloadSettingsSchema>;
 
 /** Names of the workloads, in the order they run and are reported. */
-export type WorkloadName = 'ping-pong' | 'one-way' | 'pipelined';
+export type WorkloadName = 'ping-pong' | 'one-way' | 'pipelined' | 'fan-in-200' | 'fan-in-2000' | 'handover';
+
+/** A figure of a run that the ratio tables compare. */
+export type RatioFigure = 'rate' | 'p50' | 'rss';
 
 /** One workload: what it measures and its counts in full and quick mode. */
 export interface Workload {
@@ -44,6 +85,14 @@ export interface Workload {
   readonly latency: boolean;
   /** Which process measures the main figure. */
   readonly measuredBy: 'client' | 'server';
+  /** Whether the server also reports its RSS per idle connection. */
+  readonly rss: boolean;
+  /** Figures compared in the ratio tables. */
+  readonly ratioFigures: readonly RatioFigure[];
+  /** Repetitions in full mode when fewer than `--repetitions` (a long workload), and why. */
+  readonly fullRepetitions?: { readonly max: number; readonly why: string };
+  /** Why a system without {@link SystemAdapter.handover} does not run it (handover only). */
+  readonly handoverOnly?: string;
   readonly full: WorkloadSettings;
   readonly quick: WorkloadSettings;
 }
@@ -58,6 +107,8 @@ export const WORKLOADS: readonly Workload[] = Object.freeze([
     unit: 'round trips/s',
     latency: true,
     measuredBy: 'client',
+    rss: false,
+    ratioFigures: ['rate', 'p50'],
     full: { kind: 'requests', total: 110_000, window: 1, warmup: 10_000, timeLimitMs: 5_000 },
     quick: { kind: 'requests', total: 220, window: 1, warmup: 20, timeLimitMs: 5_000 },
   },
@@ -69,6 +120,8 @@ export const WORKLOADS: readonly Workload[] = Object.freeze([
     unit: 'messages/s',
     latency: false,
     measuredBy: 'server',
+    rss: false,
+    ratioFigures: ['rate'],
     full: { kind: 'one-way', total: 1_000_000, warmup: 100_000, timeLimitMs: 30_000 },
     quick: { kind: 'one-way', total: 2_000, warmup: 200, timeLimitMs: 5_000 },
   },
@@ -80,7 +133,62 @@ export const WORKLOADS: readonly Workload[] = Object.freeze([
     unit: 'answers/s',
     latency: true,
     measuredBy: 'client',
+    rss: false,
+    ratioFigures: ['rate', 'p50'],
     full: { kind: 'requests', total: 550_000, window: 1_000, warmup: 50_000, timeLimitMs: 30_000 },
     quick: { kind: 'requests', total: 2_200, window: 1_000, warmup: 200, timeLimitMs: 5_000 },
   },
+  fanIn('fan-in-200', 200),
+  fanIn('fan-in-2000', 2_000),
+  {
+    name: 'handover',
+    description:
+      'composite stacks (rxmsg only): each connection sends a text `Hello` and gets a text `Welcome` (JSON lines), then both ' +
+      'sides switch to the binary bench protocol (length-prefixed MessagePack) on the same connection for one `Ping 0` → ' +
+      '`Pong 0`, and the connection closes; 16 connections at a time, a new one as each ends. Completed connections per second ' +
+      'and connect-to-closed latency measured by the client (createCompositeServer / createCompositeClient).',
+    unit: 'connections/s',
+    latency: true,
+    measuredBy: 'client',
+    rss: false,
+    ratioFigures: ['rate'],
+    handoverOnly:
+      'no protocol handover: switching one connection from a text handshake to a binary protocol is an rxmsg feature ' +
+      '(composite stacks); the raw baselines and peer libraries have no counterpart',
+    full: { kind: 'handover', concurrency: 16, warmupMs: 300, durationMs: 2_000, timeLimitMs: 10_000 },
+    quick: { kind: 'handover', concurrency: 4, warmupMs: 50, durationMs: 250, timeLimitMs: 5_000 },
+  },
 ]);
+
+/** A fan-in workload of `connections` connections. */
+function fanIn(name: 'fan-in-200' | 'fan-in-2000', connections: number): Workload {
+  return {
+    name,
+    description:
+      `${connections.toLocaleString('en-US')} connections from one client process, each doing ping-pong (one message in flight). ` +
+      'The client opens them (at most 100 being set up at a time) and makes one round trip on each; with all of them open and ' +
+      "idle, the server process reports its RSS (`process.memoryUsage().rss` after a forced GC), to compare with its RSS " +
+      'before the first connection: (idle − none) / connections is the server RSS per idle connection (one-time costs of the ' +
+      'first connection included, so the larger fan-in gives the fairer figure). Then every connection does ping-pong ' +
+      'for the measured period; round trips of all connections per second and round-trip latency measured by the client.',
+    unit: 'round trips/s',
+    latency: true,
+    measuredBy: 'client',
+    rss: true,
+    ratioFigures: ['rate', 'rss'],
+    fullRepetitions: {
+      max: 1,
+      why: 'the fan-in workloads run once per system in a full run (not once per repetition), to keep the whole run under 8 minutes',
+    },
+    full: { kind: 'fan-in', connections, connectConcurrency: 100, warmupMs: 500, durationMs: 5_000, timeLimitMs: 30_000, rssSettleMs: 100 },
+    quick: {
+      kind: 'fan-in',
+      connections: connections === 200 ? 20 : 40,
+      connectConcurrency: 20,
+      warmupMs: 20,
+      durationMs: 100,
+      timeLimitMs: 10_000,
+      rssSettleMs: 5,
+    },
+  };
+}

@@ -64,6 +64,11 @@ export function parseNumbered(line: string, kind: 'Ping' | 'Pong'): number | und
   } catch {
     return undefined;
   }
+  return asNumbered(value, kind);
+}
+
+/** The `n` of a decoded `{ kind: <kind>, n: <integer> }` value, or `undefined` when it is not one: the hand-written type check. */
+export function asNumbered(value: unknown, kind: 'Ping' | 'Pong'): number | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const m = value as { readonly kind?: unknown; readonly n?: unknown };
   return m.kind === kind && typeof m.n === 'number' && Number.isInteger(m.n) && m.n >= 0 ? m.n : undefined;
@@ -72,4 +77,9 @@ export function parseNumbered(line: string, kind: 'Ping' | 'Pong'): number | und
 /** One message as a JSON line, encoded as rxmsg's text codec does: `JSON.stringify` + `\n`. */
 export function jsonLine(kind: 'Ping' | 'Pong', n: number): string {
   return JSON.stringify({ kind, n }) + '\n';
+}
+
+/** One message as JSON without a line end, for transports that keep message boundaries (one per WebSocket frame). */
+export function jsonMessage(kind: 'Ping' | 'Pong', n: number): string {
+  return JSON.stringify({ kind, n });
 }

@@ -108,6 +108,10 @@ function rawNetSystem(spec: RawSpec): SystemAdapter {
         const sendAllowed = (): void => {
           for (let n = d.nextRequest(); n !== undefined; n = d.nextRequest()) writer.add(jsonLine('Ping', n));
         };
+        d.setWake(() => {
+          sendAllowed();
+          writer.flush();
+        });
         const lines = new LineSplitter();
         const onLine = (line: string): void => {
           const n = parseNumbered(line, 'Pong');

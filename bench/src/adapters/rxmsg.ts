@@ -1,43 +1,22 @@
-import { join } from 'node:path';
-import { Observable, ignoreElements, map, tap, type Subscription } from 'rxjs';
-import { createClient, createServer, type ClientEvent, type ServerEvent } from '@rxmsg/node';
+import type { Subscription } from 'rxjs';
 import type { ClientRun, RunningServer, ServerRun, SystemAdapter } from '../system-adapter';
-import { BinaryBenchProtocol, TextBenchProtocol, type BenchProtocol } from './bench-protocols';
+import type { WorkloadName } from '../workloads';
+import { loadRxmsg, type BenchProtocol } from './bench-protocols';
+import { rxmsgHandover } from './rxmsg-handover';
+import { abnormal, listenAddress, type RxmsgListen } from './rxmsg-common';
 
 type Ping = { readonly kind: 'Ping'; readonly n: number };
 const ping = (n: number): Ping => ({ kind: 'Ping', n });
 
-/** Disconnect reasons of a run that went as planned. */
-const ORDERLY = new Set<string>(['completed', 'remote-closed', 'shutdown', 'local-close']);
-
-/** Text for an event that should not happen in a benchmark run, or `undefined` for a normal one. */
-function abnormal(side: string, e: ServerEvent | ClientEvent): string | undefined {
-  switch (e.type) {
-    case 'decode-error':
-    case 'processor-error':
-    case 'send-queue-full':
-    case 'connect-failed':
-      return `${side}: ${e.type}: ${e.error.code} ${e.error.message}`;
-    case 'message-dropped':
-      // Reported for every drop: the first says when it started, the count says how many.
-      return e.dropped === 1 || e.dropped % 10_000 === 0 ? `${side}: message-dropped (${e.direction}, ${e.cause}), ${e.dropped} so far` : undefined;
-    case 'connection-refused':
-      return `${side}: connection-refused (${e.reason})`;
-    case 'disconnected':
-      if (ORDERLY.has(e.reason) && e.error === undefined) return undefined;
-      return `${side}: disconnected (${e.reason})${e.error === undefined ? '' : `: ${e.error.code} ${e.error.message}`}; stats ${JSON.stringify(e.stats)}`;
-    case 'closed':
-      return e.error === undefined ? undefined : `${side}: closed with ${e.error.code} ${e.error.message}`;
-    default:
-      return undefined;
-  }
-}
-
 interface RxmsgSystem {
   readonly name: string;
-  readonly protocol: BenchProtocol;
-  readonly listen: 'tcp' | 'unix';
+  /** The bench protocol's codec. */
+  readonly codec: 'text' | 'binary';
+  readonly listen: RxmsgListen;
   readonly description: string;
+  /** Runs the handover workload (text handshake, then binary) over its transport; systems that would repeat another's stack leave it out. */
+  readonly handover: boolean;
+  readonly notApplicable?: Readonly<Partial<Record<WorkloadName, string>>>;
 }
 
 /**
@@ -51,16 +30,21 @@ function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
     name: spec.name,
     family: 'rxmsg',
     description: spec.description,
+    ...(spec.handover ? { handover: rxmsgHandover(spec.listen) } : {}),
+    ...(spec.notApplicable === undefined ? {} : { notApplicable: spec.notApplicable }),
     settings:
       'rxmsg defaults (sendQueueLimit 16,384, sendQueueBytes 8 MiB, onSendQueueFull backpressure, noDelay). The one-way sender ' +
       'emits until client.events$ reports `flow` {cause: send-queue, paused: true} and resumes at paused: false, the only ' +
       'backpressure signal a processor can see (a plain `range(0, N)` would overrun the queue and lose messages)',
 
     async serve(run: ServerRun): Promise<RunningServer> {
-      const listen = spec.listen === 'tcp' ? 'tcp://127.0.0.1:0' : `unix:${join(run.socketDir, 'rxmsg.sock')}`;
-      const server = await createServer({
+      const { node, rxjs, protocols } = loadRxmsg();
+      const { ignoreElements, map, tap } = rxjs;
+      const protocol: BenchProtocol = protocols[spec.codec];
+      const listen = listenAddress(spec.listen, run.socketDir);
+      const server = await node.createServer({
         listen,
-        protocol: spec.protocol,
+        protocol,
         processor:
           run.kind === 'sink'
             ? (incoming$) =>
@@ -84,11 +68,14 @@ function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
     },
 
     async runClient(run: ClientRun): Promise<void> {
+      const { node, rxjs, protocols } = loadRxmsg();
+      const { Observable } = rxjs;
+      const protocol: BenchProtocol = protocols[spec.codec];
       let sendPaused = false;
       let resume: (() => void) | undefined;
-      const client = createClient({
+      const client = node.createClient({
         connect: run.address,
-        protocol: spec.protocol,
+        protocol,
         processor:
           run.kind === 'one-way'
             ? () =>
@@ -118,6 +105,7 @@ function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
                     for (let n = d.nextRequest(); n !== undefined; n = d.nextRequest()) out.next(ping(n));
                     if (d.finished) out.complete();
                   };
+                  d.setWake(sendAllowed);
                   const replies = incoming$.subscribe({
                     next: (m) => {
                       d.onReply(m.n);
@@ -127,7 +115,10 @@ function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
                     complete: () => out.complete(),
                   });
                   sendAllowed();
-                  return () => replies.unsubscribe();
+                  return () => {
+                    d.setWake(() => undefined);
+                    replies.unsubscribe();
+                  };
                 }),
       });
       const events: Subscription = client.events$.subscribe((e) => {
@@ -145,11 +136,17 @@ function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
   };
 }
 
+/** Why a binary system does not run the handover: it always goes text → binary, so it would repeat `other`'s run. */
+function sameStack(other: string): string {
+  return `same stack as \`${other}\`: the handover workload always goes from a text handshake to the binary protocol over the system's transport`;
+}
+
 /** rxmsg, TCP on 127.0.0.1, text codec (JSON lines). */
 export const rxmsgTcpText = rxmsgSystem({
   name: 'rxmsg-tcp-text',
-  protocol: TextBenchProtocol,
+  codec: 'text',
   listen: 'tcp',
+  handover: true,
   description:
     'rxmsg createServer/createClient with processors over TCP (127.0.0.1), text codec: one JSON object per line, ' +
     'zod-validated on receipt; writes coalesced per microtask by the outbound queue',
@@ -158,8 +155,10 @@ export const rxmsgTcpText = rxmsgSystem({
 /** rxmsg, TCP on 127.0.0.1, binary codec (length-prefixed MessagePack). */
 export const rxmsgTcpBinary = rxmsgSystem({
   name: 'rxmsg-tcp-binary',
-  protocol: BinaryBenchProtocol,
+  codec: 'binary',
   listen: 'tcp',
+  handover: false,
+  notApplicable: { handover: sameStack('rxmsg-tcp-text') },
   description:
     'rxmsg createServer/createClient with processors over TCP (127.0.0.1), binary codec: 4-byte length + MessagePack (msgpackr), ' +
     'zod-validated on receipt; writes coalesced per microtask',
@@ -168,9 +167,33 @@ export const rxmsgTcpBinary = rxmsgSystem({
 /** rxmsg, Unix domain socket in os.tmpdir(), text codec. */
 export const rxmsgUnixText = rxmsgSystem({
   name: 'rxmsg-unix-text',
-  protocol: TextBenchProtocol,
+  codec: 'text',
   listen: 'unix',
+  handover: true,
   description:
     'rxmsg createServer/createClient with processors over a Unix domain socket in os.tmpdir(), text codec (JSON lines), ' +
     'zod-validated on receipt; writes coalesced per microtask',
+});
+
+/** rxmsg, WebSocket on 127.0.0.1, text codec: one JSON message per text frame. */
+export const rxmsgWsText = rxmsgSystem({
+  name: 'rxmsg-ws-text',
+  codec: 'text',
+  listen: 'ws',
+  handover: true,
+  description:
+    'rxmsg createServer/createClient with processors over WebSocket (ws://127.0.0.1:port/bench, the @rxmsg/ws transport ' +
+    'on the ws package, permessage-deflate off), text codec: one JSON object per text message, zod-validated on receipt',
+});
+
+/** rxmsg, WebSocket on 127.0.0.1, binary codec: one MessagePack message per binary frame. */
+export const rxmsgWsBinary = rxmsgSystem({
+  name: 'rxmsg-ws-binary',
+  codec: 'binary',
+  listen: 'ws',
+  handover: false,
+  notApplicable: { handover: sameStack('rxmsg-ws-text') },
+  description:
+    'rxmsg createServer/createClient with processors over WebSocket (ws://127.0.0.1:port/bench, the @rxmsg/ws transport), ' +
+    'binary codec: one MessagePack (msgpackr) message per binary frame, zod-validated on receipt',
 });
