@@ -14,6 +14,7 @@ import {
 } from '@rxmsg/node';
 import { activeResources, leakedResources } from '@rxmsg/test-utils';
 import { TextEcho, echo } from './echo-protocol';
+import { expectConfigError, rejection, thrown } from './config-expectations';
 
 // The config fields for flow control, liveness, limits and reconnection: each bad value is refused
 // by createServer / createClient with a ConfigError naming the field, before anything is bound or
@@ -33,29 +34,6 @@ const reconnect = { ...retry, stableAfterMs: 1000 } as const;
 type ServerInput = ConfigInput<'server', 'server'>;
 type ClientInput = ConfigInput<'client'>;
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
-
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
-
-function expectConfigError(error: unknown, field: string): void {
-  expect(error).to.be.instanceOf(ConfigError);
-  expect(error).to.include({ code: 'CONFIG_INVALID', field });
-  expect((error as ConfigError).problems.length).to.be.above(0); // narrowed by the instanceOf assertion above
-}
 
 /** Invalid values of the fields both sides have: [field reported, config]. */
 const BASE_CASES: readonly (readonly [string, ServerInput & ClientInput])[] = [

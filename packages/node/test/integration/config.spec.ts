@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import { createServer as createNetServer } from 'node:net';
 import { EMPTY } from 'rxjs';
 import { z } from 'zod';
-import { AddressError, ConfigError, TransportError, createClient, createServer, defineProtocol } from '@rxmsg/node';
+import { AddressError, TransportError, createClient, createServer, defineProtocol } from '@rxmsg/node';
 import { activeResources, leakedResources } from '@rxmsg/test-utils';
 import { TextEcho, echo } from './echo-protocol';
+import { expectConfigError, rejection, thrown } from './config-expectations';
 
 /** A protocol without error replies: `onDecodeError: 'reply'` is not allowed with it. */
 const Plain = defineProtocol({
@@ -14,28 +15,6 @@ const Plain = defineProtocol({
   server: { Pong: z.object({ n: z.number() }) },
 });
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error,
-  );
-}
-
-function thrown(f: () => unknown): unknown {
-  try {
-    f();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
-
-function expectConfigError(error: unknown, field: string): void {
-  expect(error).to.be.instanceOf(ConfigError);
-  expect(error).to.include({ code: 'CONFIG_INVALID', field });
-}
 
 describe('config and address errors', () => {
   describe('createServer rejects an invalid config with a ConfigError naming the field, and binds nothing', () => {
