@@ -125,9 +125,11 @@ function peerHandle<State>(session: Session<State>): PeerHandle<State> {
 /** Handle of a composite server; `connections$` emits a {@link PeerHandle} per connection. */
 export type CompositeServer<C, State> = ServerHandle<C, PeerHandle<State>>;
 
-interface BoundListener {
+interface BoundListener<State> {
   readonly listener: Listener;
-  readonly sessions: Set<Session<unknown>>;
+  readonly sessions: Set<Session<State>>;
+  /** Forgets a session of this listener once it closed. */
+  readonly onClosed: (session: Session<State>) => void;
 }
 
 /** Parse `text` and find the transport for its scheme. */
@@ -159,7 +161,9 @@ async function startServer<State, C, P>(
   let stopping: Promise<void> | undefined;
   let allClosed: (() => void) | undefined;
 
-  const accept = (connection: Connection, bound: BoundListener): void => {
+  // One emitter per server and one close callback per listener, not a pair of closures per connection.
+  const emit = (e: ServerEvent): void => events.next(e);
+  const accept = (connection: Connection, bound: BoundListener<State>): void => {
     if (stopping !== undefined || (config.maxConnections > 0 && sessions.size >= config.maxConnections)) {
       events.next({
         type: 'connection-refused',
@@ -189,29 +193,33 @@ async function startServer<State, C, P>(
       state,
       stages,
       router,
-      emit: (e) => events.next(e),
+      emit,
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       ...(scheduler === undefined ? {} : { scheduler }),
-      onClosed: (s) => {
-        sessions.delete(s);
-        bound.sessions.delete(s as Session<unknown>);
-        if (sessions.size === 0) allClosed?.();
-      },
+      onClosed: bound.onClosed,
     });
     sessions.add(session);
-    bound.sessions.add(session as Session<unknown>);
+    bound.sessions.add(session);
     events.next({ type: 'connected', peerId: id, remoteAddress: connection.remoteAddress, listener });
     session.start();
     if (sessions.has(session)) connections.next(exposePeer(session));
   };
 
-  const bound: BoundListener[] = [];
-  const bind = async (text: string): Promise<BoundListener> => {
+  const bound: BoundListener<State>[] = [];
+  const bind = async (text: string): Promise<BoundListener<State>> => {
     const { address, transport } = resolveListen(text, transports);
-    const entry: { listener?: Listener; sessions: Set<Session<unknown>> } = { sessions: new Set() };
+    const entrySessions = new Set<Session<State>>();
+    const entry: { listener?: Listener; sessions: Set<Session<State>>; onClosed: (s: Session<State>) => void } = {
+      sessions: entrySessions,
+      onClosed: (s) => {
+        sessions.delete(s);
+        entrySessions.delete(s);
+        if (sessions.size === 0) allClosed?.();
+      },
+    };
     // `accept` only runs after listen() resolved, so `entry.listener` is set by then.
-    entry.listener = await transport.listen(address, (c) => accept(c, entry as BoundListener), { noDelay: config.noDelay });
-    return entry as BoundListener;
+    entry.listener = await transport.listen(address, (c) => accept(c, entry as BoundListener<State>), { noDelay: config.noDelay });
+    return entry as BoundListener<State>;
   };
   const list = typeof listen === 'string' ? [listen] : [...listen];
   if (list.length === 0) throw new AddressError('', 'no listen address given');
@@ -246,7 +254,7 @@ async function startServer<State, C, P>(
     removeListener: async (address, options = {}) => {
       const i = bound.findIndex((b) => b.listener.address === address);
       if (i < 0) throw new AddressError(address, 'no such listener');
-      const [b] = bound.splice(i, 1) as [BoundListener];
+      const [b] = bound.splice(i, 1) as [BoundListener<State>];
       await b.listener.close();
       if (options.closeConnections === true) for (const sess of [...b.sessions]) sess.close('shutdown');
       events.next({ type: 'listener-closed', address });
