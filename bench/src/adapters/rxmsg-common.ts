@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import type { Observable } from 'rxjs';
 import type { ClientEvent, ServerEvent } from '@rxmsg/node';
+import type { RunningServer } from '../system-adapter';
 
 /** Disconnect reasons of a run that went as planned. */
 const ORDERLY = new Set<string>(['completed', 'remote-closed', 'shutdown', 'local-close']);
@@ -42,3 +44,25 @@ export function listenAddress(listen: RxmsgListen, socketDir: string): string {
   }
 }
 
+
+/** What {@link watchedServer} needs of an rxmsg server handle. */
+interface ServerLike {
+  readonly events$: Observable<ServerEvent>;
+  addresses(): string[];
+  close(): Promise<void>;
+}
+
+/** A started rxmsg server as a {@link RunningServer}: every abnormal event becomes a run problem. */
+export function watchedServer(server: ServerLike, problem: (text: string) => void): RunningServer {
+  const events = server.events$.subscribe((e) => {
+    const text = abnormal('server', e);
+    if (text !== undefined) problem(text);
+  });
+  return {
+    address: server.addresses()[0]!,
+    close: async () => {
+      await server.close();
+      events.unsubscribe();
+    },
+  };
+}

@@ -2,7 +2,7 @@ import type { Subscription } from 'rxjs';
 import type { ClientProcessor, ServerProcessor } from '@rxmsg/node';
 import type { HandoverAdapter, RunningServer } from '../system-adapter';
 import { loadRxmsg, type BenchProtocols, type Rxmsg } from './bench-protocols';
-import { abnormal, listenAddress, type RxmsgListen } from './rxmsg-common';
+import { abnormal, listenAddress, watchedServer, type RxmsgListen } from './rxmsg-common';
 
 /** What one connection has been through, on either side. */
 interface HandoverState {
@@ -71,17 +71,7 @@ export function rxmsgHandover(listen: RxmsgListen): HandoverAdapter {
         initialState,
         router,
       });
-      const events = server.events$.subscribe((e) => {
-        const text = abnormal('server', e);
-        if (text !== undefined) run.problem(text);
-      });
-      return {
-        address: server.addresses()[0]!,
-        close: async () => {
-          await server.close();
-          events.unsubscribe();
-        },
-      };
+      return watchedServer(server, run.problem);
     },
 
     async connectOnce(run): Promise<void> {

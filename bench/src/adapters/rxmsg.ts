@@ -3,7 +3,7 @@ import type { ClientRun, RunningServer, ServerRun, SystemAdapter } from '../syst
 import type { WorkloadName } from '../workloads';
 import { loadRxmsg, type BenchProtocol } from './bench-protocols';
 import { rxmsgHandover } from './rxmsg-handover';
-import { abnormal, listenAddress, type RxmsgListen } from './rxmsg-common';
+import { abnormal, listenAddress, watchedServer, type RxmsgListen } from './rxmsg-common';
 
 type Ping = { readonly kind: 'Ping'; readonly n: number };
 const ping = (n: number): Ping => ({ kind: 'Ping', n });
@@ -54,17 +54,7 @@ function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
                 )
             : (incoming$) => incoming$.pipe(map((m) => ({ kind: 'Pong', n: m.n }) as const)),
       });
-      const events = server.events$.subscribe((e) => {
-        const text = abnormal('server', e);
-        if (text !== undefined) run.problem(text);
-      });
-      return {
-        address: server.addresses()[0]!,
-        close: async () => {
-          await server.close();
-          events.unsubscribe();
-        },
-      };
+      return watchedServer(server, run.problem);
     },
 
     async runClient(run: ClientRun): Promise<void> {
