@@ -2,7 +2,11 @@ import type { Observable } from 'rxjs';
 import type { Address } from './address';
 import type { TransportError } from './errors';
 
-/** Callbacks a {@link Connection} delivers its events to. */
+/**
+ * Callbacks a {@link Connection} delivers its events to. Call them as methods of the object
+ * given to {@link Connection.start} (`handlers.data(chunk)`): it may be a class instance, so a
+ * detached `handlers.data` has no `this`.
+ */
 export interface ConnectionHandlers {
   /** Bytes received (stream transports), or one whole payload (message transports). */
   data(chunk: Uint8Array): void;

@@ -1,5 +1,5 @@
 import { Observable, Subscription, from, mergeMap, type ObservableInput, type OperatorFunction } from 'rxjs';
-import { acknowledgedSubscribe, type AcknowledgedSubscription } from './acknowledged-inbound';
+import { InboundStream, type AcknowledgedSubscription } from './inbound-stream';
 
 /**
  * `mergeMap` for a processor's `incoming$` with flow control: at most `concurrency` messages
@@ -16,8 +16,8 @@ import { acknowledgedSubscribe, type AcknowledgedSubscription } from './acknowle
  */
 export function consume<T, R>(project: (value: T, index: number) => ObservableInput<R>, concurrency = 1): OperatorFunction<T, R> {
   return (source) => {
-    const subscribeAcked = acknowledgedSubscribe(source);
-    if (subscribeAcked === undefined) return source.pipe(mergeMap(project, concurrency));
+    if (!(source instanceof InboundStream)) return source.pipe(mergeMap(project, concurrency));
+    const inbound = source as InboundStream<T>;
     return new Observable<R>((subscriber) => {
       const waiting: T[] = [];
       const inner = new Subscription();
@@ -51,7 +51,7 @@ export function consume<T, R>(project: (value: T, index: number) => ObservableIn
       // A source that delivers synchronously on subscribe may see work finish before `upstream` is set.
       let earlyAcks = 0;
       let upstream: AcknowledgedSubscription | undefined;
-      upstream = subscribeAcked({
+      upstream = inbound.subscribeAcknowledged({
         next: (value) => {
           waiting.push(value);
           run();

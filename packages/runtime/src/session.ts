@@ -1,4 +1,4 @@
-import { Observable, Subscription, asyncScheduler, type SchedulerLike, type Subscriber } from 'rxjs';
+import { asyncScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import {
   DecodeError,
   FrameTooLargeError,
@@ -9,13 +9,13 @@ import {
   toRxmsgError,
   type BaseConfig,
   type Connection,
-  type Framer,
+  type ConnectionHandlers,
   type Peer,
   type RxmsgError,
   type Side,
   type TransportError,
 } from '@rxmsg/core';
-import { withAcknowledgement, type AcknowledgedSubscription } from './acknowledged-inbound';
+import { ActiveStage, type StageHost } from './active-stage';
 import type { ConnectionEvent, DisconnectReason, PauseCause } from './events';
 import { OutboundQueue } from './outbound-queue';
 import type { SessionStats } from './session-stats';
@@ -67,25 +67,6 @@ export interface SessionOptions<State> {
   readonly soon?: (work: () => void) => void;
 }
 
-interface ActiveStage<State> {
-  readonly name: string;
-  readonly spec: Stage<Side, State>;
-  readonly framer: Framer;
-  readonly observers: Set<Subscriber<unknown>>;
-  /** `observers` as an array, replaced on every change (delivery iterates it without copying). */
-  list: Subscriber<unknown>[];
-  /** Observers that acknowledge each message (see `consume`). */
-  readonly acknowledging: Set<Subscriber<unknown>>;
-  readonly peer: Peer<unknown, unknown, State>;
-  /** Messages delivered to acknowledging observers and not yet acknowledged. */
-  unacked: number;
-  /** Inbound side finished: later subscribers complete at once. */
-  inputComplete: boolean;
-  /** The processor's stream ended (or was dropped). */
-  ended: boolean;
-  output: Subscription | undefined;
-}
-
 /**
  * Under `onSendQueueFull: 'backpressure'` the queue still takes what the processor emits from input
  * it already received, up to this many times the configured limits; past that, the connection is
@@ -95,6 +76,9 @@ export const BACKPRESSURE_CAP = 8;
 
 const PAUSE_BITS: Record<PauseCause, number> = { 'frame-buffer': 1, 'send-queue': 2, 'receive-queue': 4, 'rate-limit': 8 };
 
+// Called unbound, so wrapped: browsers throw 'Illegal invocation' for a detached queueMicrotask.
+const microtask = (work: () => void): void => queueMicrotask(work);
+
 /**
  * Drives one connection through its stack of protocols: frames and decodes input for the
  * current stage, runs the stage's processor, queues its output with the configured flow-control
@@ -102,7 +86,7 @@ const PAUSE_BITS: Record<PauseCause, number> = { 'frame-buffer': 1, 'send-queue'
  * (and every byte not yet decoded) to the next stage the router picks, and closes it cleanly.
  * One implementation for single-protocol and composite servers and clients.
  */
-export class Session<State> {
+export class Session<State> implements StageHost<State> {
   readonly id: number;
   readonly since = Date.now();
   private readonly config: BaseConfig;
@@ -111,7 +95,9 @@ export class Session<State> {
   /** A byte stream that needs framing (TCP, TLS, Unix), or a message transport (WebSocket). */
   private readonly stream: boolean;
   private readonly queue: OutboundQueue;
-  private readonly timers = new Subscription();
+  /** Heartbeat, idle and rate-limit timers, created with the first. */
+  private timers: Subscription | undefined;
+  private handshakeTimer: Subscription | undefined;
   private readonly bucket: TokenBucket | undefined;
   private stage: ActiveStage<State> | undefined;
   private messagesIn = 0;
@@ -128,7 +114,7 @@ export class Session<State> {
   private closeReason: DisconnectReason | undefined;
   private closeError: RxmsgError | undefined;
   private closeTimer: Subscription | undefined;
-  private closeWaiters: ((unsent: number) => void)[] = [];
+  private closeWaiters: ((unsent: number) => void)[] | undefined;
   private finished = false;
   private lastReceived: number;
   private lastActivity: number;
@@ -145,8 +131,7 @@ export class Session<State> {
     this.lastReceived = this.lastActivity = now;
     this.heartbeatOn = this.config.heartbeat !== 'none';
     this.idleOn = this.config.idleTimeoutMs > 0;
-    // Called unbound, so wrap: browsers throw 'Illegal invocation' for a detached queueMicrotask.
-    this.soon = options.soon ?? ((work) => queueMicrotask(work));
+    this.soon = options.soon ?? microtask;
     this.stream = options.connection.framing === 'stream';
     this.queue = new OutboundQueue(
       options.connection,
@@ -172,12 +157,12 @@ export class Session<State> {
 
   /** The peer of the current stage, if any. */
   get currentPeer(): Peer<unknown, unknown, State> | undefined {
-    return this.stage?.peer;
+    return this.stage;
   }
 
   /** Name of the current stage, if any. */
   get protocol(): string | undefined {
-    return this.stage?.name;
+    return this.stage?.protocol;
   }
 
   /** `true` once closing has begun. */
@@ -211,12 +196,7 @@ export class Session<State> {
 
   /** Enter the first stage, start reading and arm the timers. */
   start(): void {
-    this.options.connection.start({
-      data: this.onData,
-      end: this.onEnd,
-      drain: () => this.queue.drained(),
-      close: this.onTransportClose,
-    });
+    this.options.connection.start(new SessionHandlers(this));
     if (this.finished) return;
     this.armTimers();
     this.advance(undefined);
@@ -238,7 +218,7 @@ export class Session<State> {
       c.destroy();
       return;
     }
-    // Input is over: keep reading and dropping it (onData ignores it now), so that the peer's FIN is
+    // Input is over: keep reading and dropping it (received() ignores it now), so that the peer's FIN is
     // seen behind any unread bytes and the socket closes once both sides ended, not at the deadline.
     for (const cause of ['send-queue', 'receive-queue', 'rate-limit'] as const) {
       if ((this.pausedBits & PAUSE_BITS[cause]) !== 0) this.options.emit({ type: 'flow', peerId: this.id, cause, paused: false });
@@ -286,24 +266,41 @@ export class Session<State> {
   private whenClosed(): Promise<number> {
     return new Promise((resolve) => {
       if (this.finished) resolve(0);
-      else this.closeWaiters.push(resolve);
+      else (this.closeWaiters ??= []).push(resolve);
     });
   }
 
   // ---- inbound -------------------------------------------------------------------------------
 
-  private readonly onData = (chunk: Uint8Array): void => {
+  /** @internal The connection delivered bytes (or one message). */
+  received(chunk: Uint8Array): void {
     if (this.heartbeatOn) this.lastReceived = this.scheduler.now();
     const st = this.stage;
     if (st === undefined || this.closeReason !== undefined) return;
     st.framer.push(chunk);
     this.pump();
-  };
+  }
 
-  private readonly onEnd = (): void => {
+  /** @internal The remote side ended its input. */
+  inputEnd(): void {
     this.inputEnded = true;
     this.pump();
-  };
+  }
+
+  /** @internal The connection's write buffer drained. */
+  drained(): void {
+    this.queue.drained();
+  }
+
+  /** @internal {@link StageHost.inputAttached}. */
+  inputAttached(_stage: ActiveStage<State>): void {
+    this.schedulePump();
+  }
+
+  /** @internal {@link StageHost.inputAcknowledged}. */
+  inputAcknowledged(stage: ActiveStage<State>): void {
+    if (stage.unacked < this.config.receiveQueueLimit && stage === this.stage) this.setPaused('receive-queue', false);
+  }
 
   private schedulePump(): void {
     if (this.pumpScheduled) return;
@@ -321,7 +318,7 @@ export class Session<State> {
     try {
       for (;;) {
         const st = this.stage;
-        if (st === undefined || st.ended || st.observers.size === 0 || this.closeReason !== undefined) break;
+        if (st === undefined || st.ended || st.subscribers.length === 0 || this.closeReason !== undefined) break;
         if ((this.pausedBits & ~PAUSE_BITS['frame-buffer']) !== 0 || !this.tokenReady()) break;
         const frame = st.framer.next();
         if (frame === undefined) {
@@ -352,13 +349,14 @@ export class Session<State> {
   }
 
   private deliver(st: ActiveStage<State>, message: unknown): void {
-    this.messagesIn++;
+    if (this.messagesIn++ === 0) this.firstMessage();
     if (this.idleOn) this.lastActivity = this.scheduler.now();
     // A snapshot array, replaced (never mutated) when subscribers come and go: no copy per message.
-    const list = st.list;
+    const list = st.subscribers;
+    const acknowledging = st.acknowledging;
     for (let i = 0; i < list.length; i++) {
       const o = list[i]!;
-      if (st.acknowledging.size > 0 && st.acknowledging.has(o)) st.unacked++;
+      if (acknowledging !== undefined && acknowledging.has(o)) st.unacked++;
       o.next(message);
     }
     this.options.onMessage?.(message);
@@ -376,7 +374,7 @@ export class Session<State> {
     if (wait === 0) return true;
     this.rateLimited++;
     this.setPaused('rate-limit', true);
-    this.timers.add(this.scheduler.schedule(() => this.setPaused('rate-limit', false), wait));
+    this.addTimer(this.scheduler.schedule(() => this.setPaused('rate-limit', false), wait));
     return false;
   }
 
@@ -428,7 +426,7 @@ export class Session<State> {
 
   private decodeFailed(st: ActiveStage<State>, error: DecodeError): void {
     const policy = this.config.onDecodeError;
-    this.options.emit({ type: 'decode-error', peerId: this.id, protocol: st.name, error, action: policy });
+    this.options.emit({ type: 'decode-error', peerId: this.id, protocol: st.protocol, error, action: policy });
     if (policy === 'reply') {
       const errorReplies = st.spec.protocol.errorReplies;
       const reply = this.options.side === 'server' ? errorReplies.server : errorReplies.client;
@@ -447,9 +445,7 @@ export class Session<State> {
       const truncated = st.framer.end();
       if (truncated !== undefined) this.decodeFailed(st, truncated);
     }
-    for (const o of Array.from(st.observers)) o.complete();
-    st.observers.clear();
-    st.list = [];
+    st.completeSubscribers();
   }
 
   // ---- timers --------------------------------------------------------------------------------
@@ -457,23 +453,33 @@ export class Session<State> {
   private armTimers(): void {
     const handshake = this.options.handshakeTimeoutMs ?? 0;
     if (handshake > 0) {
-      this.timers.add(
-        this.scheduler.schedule(() => {
-          if (this.messagesIn === 0) this.close('handshake-timeout', new TimeoutError(`no message within ${handshake} ms`));
-        }, handshake),
-      );
+      // Cancelled by the first message: an established idle connection holds no timer for it.
+      this.handshakeTimer = this.scheduler.schedule(() => {
+        if (this.messagesIn === 0) this.close('handshake-timeout', new TimeoutError(`no message within ${handshake} ms`));
+      }, handshake);
     }
     const heartbeat = this.config.heartbeat;
     if (heartbeat !== 'none') {
       const session = this;
-      this.timers.add(
+      this.addTimer(
         this.scheduler.schedule(function (this: { schedule(state?: unknown, delay?: number): unknown }) {
           if (session.beat(heartbeat.timeoutMs)) this.schedule(undefined, heartbeat.intervalMs);
         }, heartbeat.intervalMs),
       );
     }
     const idle = this.config.idleTimeoutMs;
-    if (idle > 0) this.timers.add(this.scheduler.schedule(() => this.checkIdle(idle), idle));
+    if (idle > 0) this.addTimer(this.scheduler.schedule(() => this.checkIdle(idle), idle));
+  }
+
+  private addTimer(timer: Subscription): void {
+    if (this.timers === undefined) this.timers = timer;
+    else this.timers.add(timer);
+  }
+
+  /** The first message arrived: the handshake deadline is met. */
+  private firstMessage(): void {
+    this.handshakeTimer?.unsubscribe();
+    this.handshakeTimer = undefined;
   }
 
   /** One heartbeat tick. @returns whether to keep ticking. */
@@ -496,7 +502,7 @@ export class Session<State> {
     if (this.finished || this.closeReason !== undefined) return;
     const quiet = this.scheduler.now() - this.lastActivity;
     if (quiet >= idleMs) this.close('idle-timeout', new TimeoutError(`no message for ${quiet} ms`));
-    else this.timers.add(this.scheduler.schedule(() => this.checkIdle(idleMs), idleMs - quiet));
+    else this.addTimer(this.scheduler.schedule(() => this.checkIdle(idleMs), idleMs - quiet));
   }
 
   // ---- stages --------------------------------------------------------------------------------
@@ -523,7 +529,7 @@ export class Session<State> {
 
   private routeFrom(prev: ActiveStage<State> | undefined): void {
     if (this.closeReason !== undefined || this.finished) return;
-    const next = this.options.router(this.options.state, this.info, prev?.name ?? null);
+    const next = this.options.router(this.options.state, this.info, prev?.protocol ?? null);
     const remainder = prev?.framer.takeRemainder() ?? [];
     if (next === null) {
       this.close('completed');
@@ -537,87 +543,36 @@ export class Session<State> {
   private enter(name: string, spec: Stage<Side, State>, remainder: Uint8Array[]): void {
     const framer = this.stream ? spec.protocol.codec.createFramer(this.config.maxFrameBytes) : new PayloadFramer(this.config.maxFrameBytes);
     for (const chunk of remainder) framer.push(chunk);
-    const observers = new Set<Subscriber<unknown>>();
-    const acknowledging = new Set<Subscriber<unknown>>();
-    const attach = (subscriber: Subscriber<unknown>, acknowledged: boolean): (() => void) | undefined => {
-      if (st.inputComplete || st.ended) {
-        subscriber.complete();
-        return undefined;
-      }
-      observers.add(subscriber);
-      st.list = [...observers];
-      if (acknowledged) acknowledging.add(subscriber);
-      this.schedulePump();
-      return () => {
-        observers.delete(subscriber);
-        st.list = [...observers];
-        acknowledging.delete(subscriber);
-      };
-    };
-    const messages$ = withAcknowledgement(
-      new Observable<unknown>((subscriber) => attach(subscriber, false)),
-      (observer): AcknowledgedSubscription => {
-        let detach: (() => void) | undefined;
-        const sub = new Observable<unknown>((subscriber) => {
-          detach = attach(subscriber, true);
-          return detach;
-        }).subscribe(observer);
-        return {
-          unsubscribe: () => sub.unsubscribe(),
-          ack: () => {
-            if (st.unacked > 0) st.unacked--;
-            if (st.unacked < this.config.receiveQueueLimit && st === this.stage) this.setPaused('receive-queue', false);
-          },
-        };
-      },
-    );
-    const st: ActiveStage<State> = {
-      name,
-      spec,
-      framer,
-      observers,
-      list: [],
-      acknowledging,
-      unacked: 0,
-      inputComplete: false,
-      ended: false,
-      output: undefined,
-      peer: {
-        id: this.id,
-        remoteAddress: this.info.remoteAddress,
-        listener: this.info.listener,
-        protocol: name,
-        state: this.options.state,
-        messages$,
-        send: (message: unknown) => this.send(st, message),
-        close: () => this.close('local-close'),
-        flushAndClose: (timeoutMs?: number) => this.flushAndClose(timeoutMs),
-        cancelAndClose: () => this.cancelAndClose(),
-      },
-    };
+    const st = new ActiveStage<State>(this, this.info, name, spec, framer);
     this.stage = st;
     this.setPaused('receive-queue', false);
     this.options.emit({ type: 'protocol-entered', peerId: this.id, protocol: name });
     if (this.inputEnded && framer.bufferedBytes === 0) st.inputComplete = true;
     let out$: Observable<unknown>;
     try {
-      out$ = spec.processor(messages$, st.peer);
+      out$ = spec.processor(st.messages$, st);
     } catch (error) {
       this.processorFailed(st, error);
       return;
     }
-    const sub = out$.subscribe({
-      next: (message) => this.send(st, message),
-      error: (error: unknown) => this.processorFailed(st, error),
-      complete: () => this.stageDone(st),
-    });
+    const sub = out$.subscribe(st.outputObserver());
     if (st.ended) sub.unsubscribe();
     else st.output = sub;
     this.pump();
   }
 
-  /** The stage's processor completed: leave it and route on (or finish a graceful close). */
-  private stageDone(st: ActiveStage<State>): void {
+  /** @internal {@link StageHost.sendFrom}. */
+  sendFrom(stage: ActiveStage<State>, message: unknown): boolean {
+    return this.send(stage, message);
+  }
+
+  /** @internal {@link StageHost.outputFailed}. */
+  outputFailed(stage: ActiveStage<State>, error: unknown): void {
+    this.processorFailed(stage, error);
+  }
+
+  /** @internal {@link StageHost.outputCompleted}: leave the stage and route on (or finish a graceful close). */
+  outputCompleted(st: ActiveStage<State>): void {
     if (st.ended) return;
     this.leave(st);
     if (this.closeReason !== undefined) this.endWhenFlushed();
@@ -634,19 +589,16 @@ export class Session<State> {
     st.ended = true;
     st.output?.unsubscribe();
     st.output = undefined;
-    for (const o of Array.from(st.observers)) o.complete();
-    st.observers.clear();
-    st.list = [];
-    st.acknowledging.clear();
     st.inputComplete = true;
-    this.options.emit({ type: 'protocol-left', peerId: this.id, protocol: st.name });
+    st.completeSubscribers();
+    this.options.emit({ type: 'protocol-left', peerId: this.id, protocol: st.protocol });
   }
 
   private processorFailed(st: ActiveStage<State> | undefined, cause: unknown): void {
     const error = toRxmsgError(cause, (c) => new ProcessorError(`processor failed: ${describe(c)}`, { cause: c }));
     const processorError =
       error instanceof ProcessorError ? error : new ProcessorError(`processor failed: ${error.message}`, { cause: error });
-    this.options.emit({ type: 'processor-error', peerId: this.id, protocol: st?.name ?? '', error: processorError });
+    this.options.emit({ type: 'processor-error', peerId: this.id, protocol: st?.protocol ?? '', error: processorError });
     if (st !== undefined) this.dropStage(st);
     if (this.closeReason === undefined) this.close('processor-error', processorError);
     else this.endWhenFlushed();
@@ -736,17 +688,19 @@ export class Session<State> {
 
   // ---- teardown ------------------------------------------------------------------------------
 
-  private readonly onTransportClose = (error: TransportError | undefined): void => {
+  /** @internal The connection is gone. */
+  transportClosed(error: TransportError | undefined): void {
     if (this.finished) return;
     this.finished = true;
-    this.timers.unsubscribe();
+    this.timers?.unsubscribe();
+    this.handshakeTimer?.unsubscribe();
     this.closeTimer?.unsubscribe();
     const st = this.stage;
     if (st !== undefined && !st.ended) {
       if (!st.inputComplete && this.closeReason === undefined) {
         const pending = st.framer.end();
         if (pending !== undefined) {
-          this.options.emit({ type: 'decode-error', peerId: this.id, protocol: st.name, error: pending, action: 'ignore' });
+          this.options.emit({ type: 'decode-error', peerId: this.id, protocol: st.protocol, error: pending, action: 'ignore' });
         }
       }
       this.leave(st);
@@ -760,9 +714,32 @@ export class Session<State> {
         ? { type: 'disconnected', peerId: this.id, reason, stats }
         : { type: 'disconnected', peerId: this.id, reason, error: cause, stats },
     );
-    for (const resolve of this.closeWaiters.splice(0)) resolve(unsent);
+    const waiters = this.closeWaiters;
+    this.closeWaiters = undefined;
+    if (waiters !== undefined) for (const resolve of waiters) resolve(unsent);
     this.options.onClosed(this);
-  };
+  }
+}
+
+/** The connection's events, handed to the session. */
+class SessionHandlers<State> implements ConnectionHandlers {
+  constructor(private readonly session: Session<State>) {}
+
+  data(chunk: Uint8Array): void {
+    this.session.received(chunk);
+  }
+
+  end(): void {
+    this.session.inputEnd();
+  }
+
+  drain(): void {
+    this.session.drained();
+  }
+
+  close(error: TransportError | undefined): void {
+    this.session.transportClosed(error);
+  }
 }
 
 function describe(value: unknown): string {

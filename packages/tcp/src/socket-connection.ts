@@ -1,14 +1,25 @@
 import type { Socket } from 'node:net';
 import { TransportError, type Connection, type ConnectionHandlers } from '@rxmsg/core';
 
+/** The back-reference from a socket to its connection, read by the shared listeners below. */
+const OWNER = Symbol('rxmsg.socket-connection');
+
+type OwnedSocket = Socket & { [OWNER]?: SocketConnection };
+
 /**
  * Adapts a Node `net.Socket` (TCP or Unix domain) to core's {@link Connection}.
  * The socket is created with `allowHalfOpen`, so a peer that ends its side can
  * still receive the replies queued for it.
+ *
+ * Its socket listeners are functions shared by every connection (Node calls them with the
+ * socket as `this`), not closures per connection: a server holds one of these per client.
  */
 export class SocketConnection implements Connection {
   readonly framing = 'stream' as const;
-  private handlers: ConnectionHandlers | undefined;
+  /** @internal */
+  handlers: ConnectionHandlers | undefined;
+  /** @internal */
+  lastError: TransportError | undefined;
   private closed = false;
 
   /**
@@ -21,8 +32,9 @@ export class SocketConnection implements Connection {
     readonly localAddress: string,
     readonly remoteAddress: string,
   ) {
+    (socket as OwnedSocket)[OWNER] = this;
     // Attach `error` first so a failure before start() is never thrown into the event loop.
-    socket.on('error', this.onError);
+    socket.on('error', onError);
   }
 
   get bytesRead(): number {
@@ -37,11 +49,11 @@ export class SocketConnection implements Connection {
     if (this.handlers !== undefined) throw new Error('SocketConnection.start called twice');
     this.handlers = handlers;
     const s = this.socket;
-    s.on('data', this.onData);
-    s.on('end', handlers.end);
-    s.on('drain', handlers.drain);
-    s.once('close', this.onClose);
-    if (s.destroyed) this.onClose();
+    s.on('data', onData);
+    s.on('end', onEnd);
+    s.on('drain', onDrain);
+    s.once('close', onClose);
+    if (s.destroyed) this.closeOnce();
   }
 
   write(chunk: string | Uint8Array): boolean {
@@ -65,34 +77,43 @@ export class SocketConnection implements Connection {
     this.socket.destroy();
   }
 
-  private lastError: TransportError | undefined;
-
-  // Node hands over Buffers; a plain Uint8Array view makes every later subarray() (one per frame)
-  // a cheap typed-array view instead of a Buffer construction.
-  private readonly onData = (chunk: Buffer): void => {
-    this.handlers?.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
-  };
-
-  private readonly onError = (error: Error): void => {
-    this.lastError ??= new TransportError(`socket error: ${error.message}`, { cause: error });
-  };
-
-  private readonly onClose = (): void => {
+  /** @internal The socket closed: detach and report, once. */
+  closeOnce(): void {
     if (this.closed) return;
     this.closed = true;
     const s = this.socket;
-    const h = this.handlers;
-    if (h !== undefined) {
-      s.off('data', this.onData);
-      s.off('end', h.end);
-      s.off('drain', h.drain);
-    }
-    s.off('close', this.onClose);
+    s.off('data', onData);
+    s.off('end', onEnd);
+    s.off('drain', onDrain);
+    s.off('close', onClose);
     // Keep a no-op error listener: late errors on a destroyed socket must not crash the process.
-    s.off('error', this.onError);
+    s.off('error', onError);
     s.on('error', ignore);
-    h?.close(this.lastError);
-  };
+    this.handlers?.close(this.lastError);
+  }
+}
+
+// Node hands over Buffers; a plain Uint8Array view makes every later subarray() (one per frame)
+// a cheap typed-array view instead of a Buffer construction.
+function onData(this: OwnedSocket, chunk: Buffer): void {
+  this[OWNER]?.handlers?.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+}
+
+function onEnd(this: OwnedSocket): void {
+  this[OWNER]?.handlers?.end();
+}
+
+function onDrain(this: OwnedSocket): void {
+  this[OWNER]?.handlers?.drain();
+}
+
+function onError(this: OwnedSocket, error: Error): void {
+  const owner = this[OWNER];
+  if (owner !== undefined) owner.lastError ??= new TransportError(`socket error: ${error.message}`, { cause: error });
+}
+
+function onClose(this: OwnedSocket): void {
+  this[OWNER]?.closeOnce();
 }
 
 function ignore(): void {}

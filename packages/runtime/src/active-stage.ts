@@ -1,0 +1,148 @@
+import type { Observer, Subscriber, Subscription, TeardownLogic } from 'rxjs';
+import type { Framer, Peer, Side } from '@rxmsg/core';
+import { InboundStream, type Inlet } from './inbound-stream';
+import type { SessionInfo } from './session';
+import type { Stage } from './stage';
+
+/** What an {@link ActiveStage} asks of the session that runs it. */
+export interface StageHost<State> {
+  /** Queue one message from the stage's processor or peer. @returns whether it was queued. */
+  sendFrom(stage: ActiveStage<State>, message: unknown): boolean;
+  /** A subscriber joined the stage's input: deliver what is buffered. */
+  inputAttached(stage: ActiveStage<State>): void;
+  /** An acknowledged subscriber consumed one message of the stage. */
+  inputAcknowledged(stage: ActiveStage<State>): void;
+  /** The stage's processor failed. */
+  outputFailed(stage: ActiveStage<State>, error: unknown): void;
+  /** The stage's processor completed. */
+  outputCompleted(stage: ActiveStage<State>): void;
+  /** `peer.close()`. */
+  close(reason: 'local-close'): void;
+  /** `peer.flushAndClose()`. */
+  flushAndClose(timeoutMs?: number): Promise<number>;
+  /** `peer.cancelAndClose()`. */
+  cancelAndClose(): void;
+}
+
+const NO_SUBSCRIBERS: readonly Subscriber<unknown>[] = Object.freeze([]);
+
+/**
+ * One protocol stage of a connection while it runs: its framer, the subscribers of its input,
+ * the subscription to its processor's output, and the {@link Peer} its processor is given (this
+ * object itself). A class with methods, not a record of closures: a server holds one per
+ * connection, so its size is paid per connection.
+ */
+export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<unknown> {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly listener: string;
+  readonly state: State;
+  readonly messages$: InboundStream<unknown>;
+  /** Input subscribers, replaced (never mutated) when one comes or goes: delivery iterates it without copying. */
+  subscribers: readonly Subscriber<unknown>[] = NO_SUBSCRIBERS;
+  /** The subscribers that acknowledge each message (see `consume`), created with the first. */
+  acknowledging: Set<Subscriber<unknown>> | undefined;
+  /** Messages delivered to acknowledging subscribers and not yet acknowledged. */
+  unacked = 0;
+  /** Inbound side finished: later subscribers complete at once. */
+  inputComplete = false;
+  /** The processor's stream ended (or was dropped). */
+  ended = false;
+  /** The subscription to the processor's output. */
+  output: Subscription | undefined;
+
+  /**
+   * @param host - the session running the stage.
+   * @param info - the connection's id, addresses and state.
+   * @param protocol - the stage's name.
+   * @param spec - its protocol and processor.
+   * @param framer - frames its input.
+   */
+  constructor(
+    private readonly host: StageHost<State>,
+    info: SessionInfo<State>,
+    readonly protocol: string,
+    readonly spec: Stage<Side, State>,
+    readonly framer: Framer,
+  ) {
+    this.id = info.id;
+    this.remoteAddress = info.remoteAddress;
+    this.listener = info.listener;
+    this.state = info.state;
+    this.messages$ = new InboundStream(this);
+  }
+
+  send(message: unknown): boolean {
+    return this.host.sendFrom(this, message);
+  }
+
+  close(): void {
+    this.host.close('local-close');
+  }
+
+  flushAndClose(timeoutMs?: number): Promise<number> {
+    return this.host.flushAndClose(timeoutMs);
+  }
+
+  cancelAndClose(): void {
+    this.host.cancelAndClose();
+  }
+
+  /** @internal {@link Inlet.attach}: a subscriber of `messages$`. */
+  attach(subscriber: Subscriber<unknown>, acknowledged: boolean): TeardownLogic {
+    if (this.inputComplete || this.ended) {
+      subscriber.complete();
+      return undefined;
+    }
+    this.subscribers = [...this.subscribers, subscriber];
+    if (acknowledged) (this.acknowledging ??= new Set()).add(subscriber);
+    this.host.inputAttached(this);
+    return () => this.detach(subscriber);
+  }
+
+  /** @internal {@link Inlet.acknowledge}. */
+  acknowledge(): void {
+    if (this.unacked > 0) this.unacked--;
+    this.host.inputAcknowledged(this);
+  }
+
+  /** Complete every input subscriber and forget them. */
+  completeSubscribers(): void {
+    const list = this.subscribers;
+    this.subscribers = NO_SUBSCRIBERS;
+    for (const s of list) s.complete();
+    this.acknowledging?.clear();
+  }
+
+  /** The observer of the processor's output. */
+  outputObserver(): Observer<unknown> {
+    return new StageOutput(this.host, this);
+  }
+
+  private detach(subscriber: Subscriber<unknown>): void {
+    const list = this.subscribers;
+    const i = list.indexOf(subscriber);
+    if (i !== -1) this.subscribers = list.length === 1 ? NO_SUBSCRIBERS : [...list.slice(0, i), ...list.slice(i + 1)];
+    this.acknowledging?.delete(subscriber);
+  }
+}
+
+/** Hands a stage's processor output to its session. */
+class StageOutput<State> implements Observer<unknown> {
+  constructor(
+    private readonly host: StageHost<State>,
+    private readonly stage: ActiveStage<State>,
+  ) {}
+
+  next(message: unknown): void {
+    this.host.sendFrom(this.stage, message);
+  }
+
+  error(error: unknown): void {
+    this.host.outputFailed(this.stage, error);
+  }
+
+  complete(): void {
+    this.host.outputCompleted(this.stage);
+  }
+}

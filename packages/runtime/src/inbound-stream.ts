@@ -1,0 +1,37 @@
+import { Observable, type Observer, type Subscriber, type TeardownLogic, type Unsubscribable } from 'rxjs';
+
+/** A subscription whose messages count as unconsumed until acknowledged. */
+export interface AcknowledgedSubscription extends Unsubscribable {
+  /** One message delivered to this subscription is consumed. */
+  ack(): void;
+}
+
+/** Where an {@link InboundStream} takes its messages from: the current stage of a session. */
+export interface Inlet<T> {
+  /**
+   * Deliver the inbound messages to `subscriber` from now on; `acknowledged` subscribers count
+   * each message as unconsumed until they acknowledge it. @returns the detach.
+   */
+  attach(subscriber: Subscriber<T>, acknowledged: boolean): TeardownLogic;
+  /** One message delivered to an acknowledged subscriber is consumed. */
+  acknowledge(): void;
+}
+
+/**
+ * A stage's inbound messages (`incoming$` and `peer.messages$`): an Observable that can also be
+ * subscribed with acknowledgement, which the {@link consume} operator uses to hold back input
+ * (`receiveQueueLimit`) until each message is handled. One object per stage, no closure per
+ * subscriber beyond its detach.
+ */
+export class InboundStream<T> extends Observable<T> {
+  constructor(private readonly inlet: Inlet<T>) {
+    super((subscriber) => inlet.attach(subscriber, false));
+  }
+
+  /** Subscribe so that each message stays unconsumed (counted against `receiveQueueLimit`) until `ack()`. */
+  subscribeAcknowledged(observer: Partial<Observer<T>>): AcknowledgedSubscription {
+    const inlet = this.inlet;
+    const sub = new Observable<T>((subscriber) => inlet.attach(subscriber, true)).subscribe(observer);
+    return { unsubscribe: () => sub.unsubscribe(), ack: () => inlet.acknowledge() };
+  }
+}
