@@ -53,7 +53,9 @@ export function parseAddress(text: string): Address {
 
 /** Format an address back into its string form (IPv6 hosts in brackets). */
 export function formatAddress(address: Address): string {
-  if (address.kind === 'unix') return `unix:${address.path}`;
+  // Joined rather than concatenated: the result is one flat string, not a chain of string pieces,
+  // and a server keeps one of these per connection.
+  if (address.kind === 'unix') return ['unix:', address.path].join('');
   const host = address.host.includes(':') ? `[${address.host}]` : address.host;
-  return `${address.scheme}://${host}:${address.port}${address.path === '/' ? '' : address.path}`;
+  return [address.scheme, '://', host, ':', address.port, address.path === '/' ? '' : address.path].join('');
 }

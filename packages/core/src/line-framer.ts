@@ -12,12 +12,15 @@ const CR = 0x0d;
  * A line held in one chunk is returned as a view into that chunk, without copying.
  */
 export class LineFramer implements Framer {
-  private readonly chunks: Uint8Array[] = [];
-  /** Read position in `chunks[0]`. */
+  /** The chunk being scanned; usually the only one. */
+  private head: Uint8Array | undefined;
+  /** Chunks received behind `head`, created when first needed. */
+  private rest: Uint8Array[] | undefined;
+  /** Read position in `head`. */
   private offset = 0;
   private unscanned = 0;
-  /** Pieces of a line that spans chunks. */
-  private partial: Uint8Array[] = [];
+  /** Pieces of a line that spans chunks, created when first needed. */
+  private partial: Uint8Array[] | undefined;
   private partialBytes = 0;
   /** Inside an oversized line already reported: skip to the next `\n`. */
   private discarding = false;
@@ -31,13 +34,14 @@ export class LineFramer implements Framer {
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.chunks.push(chunk);
+    if (this.head === undefined) this.head = chunk;
+    else (this.rest ??= []).push(chunk);
     this.unscanned += chunk.length;
   }
 
   next(): FrameResult {
     for (;;) {
-      const chunk = this.chunks[0];
+      const chunk = this.head;
       if (chunk === undefined) return undefined;
       const from = this.offset;
       const nl = chunk.indexOf(LF, from);
@@ -52,7 +56,7 @@ export class LineFramer implements Framer {
           this.discarding = true;
           return new FrameTooLargeError(seen, this.maxFrameBytes);
         }
-        this.partial.push(from === 0 ? chunk : chunk.subarray(from));
+        (this.partial ??= []).push(from === 0 ? chunk : chunk.subarray(from));
         this.partialBytes += rest;
         continue;
       }
@@ -62,10 +66,11 @@ export class LineFramer implements Framer {
         continue;
       }
       let line: Uint8Array;
-      if (this.partialBytes === 0) line = chunk.subarray(from, nl);
+      const partial = this.partial;
+      if (partial === undefined || this.partialBytes === 0) line = chunk.subarray(from, nl);
       else {
-        this.partial.push(chunk.subarray(from, nl));
-        line = concatBytes(this.partial, this.partialBytes + nl - from);
+        partial.push(chunk.subarray(from, nl));
+        line = concatBytes(partial, this.partialBytes + nl - from);
         this.clearPartial();
       }
       if (line.length > 0 && line[line.length - 1] === CR) line = line.subarray(0, line.length - 1);
@@ -83,14 +88,15 @@ export class LineFramer implements Framer {
   }
 
   takeRemainder(): Uint8Array[] {
-    const out = this.partial;
-    const head = this.chunks[0];
-    if (head !== undefined && this.offset > 0) this.chunks[0] = head.subarray(this.offset);
-    out.push(...this.chunks);
-    this.chunks.length = 0;
+    const out = this.partial ?? [];
+    const head = this.head;
+    if (head !== undefined) out.push(this.offset > 0 ? head.subarray(this.offset) : head);
+    if (this.rest !== undefined) out.push(...this.rest);
+    this.head = undefined;
+    this.rest = undefined;
     this.offset = 0;
     this.unscanned = 0;
-    this.partial = [];
+    this.partial = undefined;
     this.partialBytes = 0;
     this.discarding = false;
     return out;
@@ -100,15 +106,16 @@ export class LineFramer implements Framer {
   private dropHead(n: number): void {
     this.unscanned -= n;
     this.offset += n;
-    const head = this.chunks[0];
+    const head = this.head;
     if (head !== undefined && this.offset >= head.length) {
-      this.chunks.shift();
+      const rest = this.rest;
+      this.head = rest === undefined || rest.length === 0 ? undefined : rest.shift();
       this.offset = 0;
     }
   }
 
   private clearPartial(): void {
-    this.partial = [];
+    this.partial = undefined;
     this.partialBytes = 0;
   }
 }

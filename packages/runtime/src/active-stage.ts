@@ -94,10 +94,25 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
       subscriber.complete();
       return undefined;
     }
-    this.subscribers = [...this.subscribers, subscriber];
+    const list = this.subscribers;
+    this.subscribers = list.length === 0 ? [subscriber] : list.concat(subscriber);
     if (acknowledged) (this.acknowledging ??= new Set()).add(subscriber);
     this.host.inputAttached(this);
-    return () => this.detach(subscriber);
+    // No detach function: one would cost each subscriber a closure and an rxjs finalizer array.
+    // A subscriber that unsubscribed is dropped by `hasSubscribers()`, before the next delivery.
+    return undefined;
+  }
+
+  /** Whether any input subscriber is left, after forgetting those that unsubscribed. */
+  hasSubscribers(): boolean {
+    const list = this.subscribers;
+    for (let i = 0; i < list.length; i++) {
+      if (list[i]!.closed) {
+        this.prune();
+        return this.subscribers.length > 0;
+      }
+    }
+    return list.length > 0;
   }
 
   /** @internal {@link Inlet.acknowledge}. */
@@ -119,11 +134,11 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
     return new StageOutput(this.host, this);
   }
 
-  private detach(subscriber: Subscriber<unknown>): void {
-    const list = this.subscribers;
-    const i = list.indexOf(subscriber);
-    if (i !== -1) this.subscribers = list.length === 1 ? NO_SUBSCRIBERS : [...list.slice(0, i), ...list.slice(i + 1)];
-    this.acknowledging?.delete(subscriber);
+  private prune(): void {
+    const open = this.subscribers.filter((s) => !s.closed);
+    this.subscribers = open.length === 0 ? NO_SUBSCRIBERS : open;
+    const acknowledging = this.acknowledging;
+    if (acknowledging !== undefined) for (const s of acknowledging) if (s.closed) acknowledging.delete(s);
   }
 }
 

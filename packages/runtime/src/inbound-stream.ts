@@ -10,7 +10,7 @@ export interface AcknowledgedSubscription extends Unsubscribable {
 export interface Inlet<T> {
   /**
    * Deliver the inbound messages to `subscriber` from now on; `acknowledged` subscribers count
-   * each message as unconsumed until they acknowledge it. @returns the detach.
+   * each message as unconsumed until they acknowledge it. @returns the teardown, if any.
    */
   attach(subscriber: Subscriber<T>, acknowledged: boolean): TeardownLogic;
   /** One message delivered to an acknowledged subscriber is consumed. */
@@ -20,8 +20,7 @@ export interface Inlet<T> {
 /**
  * A stage's inbound messages (`incoming$` and `peer.messages$`): an Observable that can also be
  * subscribed with acknowledgement, which the {@link consume} operator uses to hold back input
- * (`receiveQueueLimit`) until each message is handled. One object per stage, no closure per
- * subscriber beyond its detach.
+ * (`receiveQueueLimit`) until each message is handled. One object per stage.
  */
 export class InboundStream<T> extends Observable<T> {
   constructor(private readonly inlet: Inlet<T>) {

@@ -17,6 +17,23 @@ const BATCH = 256;
 const MAX_WRITE = 262_144;
 
 /**
+ * Queues with a flush due at the end of this tick, under the default scheduling: one microtask
+ * flushes them all, so that a queue needs no closure of its own to schedule itself.
+ */
+let due: OutboundQueue[] = [];
+let spare: OutboundQueue[] = [];
+let flushScheduled = false;
+
+function flushDue(): void {
+  flushScheduled = false;
+  const list = due;
+  due = spare;
+  for (let i = 0; i < list.length; i++) list[i]!.flush();
+  list.length = 0;
+  spare = list;
+}
+
+/**
  * A peer's bounded outbound queue. Chunks queued in the same tick are coalesced into one
  * write per run of same-typed chunks (and at most {@link BATCH} chunks wait for the end of
  * the tick); `write()` returning `false` stops flushing until the connection drains.
@@ -27,22 +44,30 @@ export class OutboundQueue {
   private queuedBytes = 0;
   private blocked = false;
   private scheduled = false;
-  private emptyWaiters: (() => void)[] = [];
+  private emptyWaiters: (() => void)[] | undefined;
   private pressured = false;
+  private readonly maxMessages: number;
+  private readonly maxBytes: number;
+  private readonly coalesce: boolean;
+  /** `flush` bound, for a custom `soon`; created with its first use. */
+  private flushLater: (() => void) | undefined;
 
   /**
    * @param connection - where chunks are written.
    * @param limits - how much the queue may hold.
    * @param onRelief - called once the queue, after being full, has drained to half its limits.
-   * @param soon - runs the end-of-tick flush; `queueMicrotask` by default.
+   * @param soon - runs the end-of-tick flush; by default one microtask flushes every queue due.
    */
   constructor(
     private readonly connection: Connection,
-    private readonly limits: OutboundLimits,
-    private readonly onRelief: () => void = () => {},
-    // Wrapped: browsers throw 'Illegal invocation' for a detached queueMicrotask.
-    private readonly soon: (work: () => void) => void = (work) => queueMicrotask(work),
-  ) {}
+    limits: OutboundLimits,
+    private readonly onRelief?: () => void,
+    private readonly soon?: (work: () => void) => void,
+  ) {
+    this.maxMessages = limits.messages;
+    this.maxBytes = limits.bytes;
+    this.coalesce = limits.coalesce !== false;
+  }
 
   /** Chunks waiting to be written. */
   get length(): number {
@@ -61,7 +86,7 @@ export class OutboundQueue {
 
   /** `true` at or over either limit. */
   get full(): boolean {
-    return this.queue.length >= this.limits.messages || this.queuedBytes >= this.limits.bytes;
+    return this.queue.length >= this.maxMessages || this.queuedBytes >= this.maxBytes;
   }
 
   /**
@@ -81,7 +106,14 @@ export class OutboundQueue {
     if (this.queue.length >= BATCH || this.full) this.flush();
     else if (!this.scheduled) {
       this.scheduled = true;
-      this.soon(this.flush);
+      if (this.soon !== undefined) this.soon((this.flushLater ??= () => this.flush()));
+      else {
+        due.push(this);
+        if (!flushScheduled) {
+          flushScheduled = true;
+          queueMicrotask(flushDue);
+        }
+      }
     }
     return true;
   }
@@ -103,7 +135,7 @@ export class OutboundQueue {
   /** Call `callback` once the queue is idle (at once if it is). */
   whenIdle(callback: () => void): void {
     if (this.idle) callback();
-    else this.emptyWaiters.push(callback);
+    else (this.emptyWaiters ??= []).push(callback);
   }
 
   /** Drop everything queued. @returns how many chunks were dropped. */
@@ -115,22 +147,22 @@ export class OutboundQueue {
   }
 
   /** Write everything queued, coalesced, until the connection pushes back. */
-  readonly flush = (): void => {
+  flush(): void {
     this.scheduled = false;
     while (!this.blocked && this.queue.length > 0) {
       const batch = this.takeRun();
       if (!this.connection.write(batch)) this.blocked = true;
     }
-    if (this.pressured && this.queue.length <= this.limits.messages / 2 && this.queuedBytes <= this.limits.bytes / 2) {
+    if (this.pressured && this.queue.length <= this.maxMessages / 2 && this.queuedBytes <= this.maxBytes / 2) {
       this.pressured = false;
-      this.onRelief();
+      this.onRelief?.();
     }
-    if (this.idle && this.emptyWaiters.length > 0) {
-      const waiters = this.emptyWaiters;
-      this.emptyWaiters = [];
+    const waiters = this.emptyWaiters;
+    if (waiters !== undefined && this.idle) {
+      this.emptyWaiters = undefined;
       for (const w of waiters) w();
     }
-  };
+  }
 
   /** Remove the leading run of chunks of one type, up to {@link MAX_WRITE} bytes, joined into one. */
   private takeRun(): string | Uint8Array {
@@ -139,10 +171,11 @@ export class OutboundQueue {
     let end = 1;
     let size = first.length;
     const text = typeof first === 'string';
-    const coalesce = this.limits.coalesce !== false;
+    const coalesce = this.coalesce;
     while (coalesce && end < q.length && size < MAX_WRITE && (typeof q[end] === 'string') === text) size += q[end++]!.length;
-    const run = end === q.length ? q : q.slice(0, end);
-    this.queue = end === q.length ? [] : q.slice(end);
+    const all = end === q.length;
+    const run = all ? q : q.slice(0, end);
+    this.queue = all ? [] : q.slice(end);
     let total = 0;
     for (const c of run) total += c.length;
     this.queuedBytes -= total;

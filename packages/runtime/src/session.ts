@@ -138,7 +138,7 @@ export class Session<State> implements StageHost<State> {
       // Message transports keep one message per write: only byte streams are coalesced.
       { messages: this.config.sendQueueLimit, bytes: this.config.sendQueueBytes, coalesce: this.stream },
       () => this.setPaused('send-queue', false),
-      this.soon,
+      options.soon,
     );
     const rate = this.config.rateLimit;
     this.bucket = rate === 'none' ? undefined : new TokenBucket(rate.messagesPerSecond, rate.burst, now);
@@ -318,7 +318,7 @@ export class Session<State> implements StageHost<State> {
     try {
       for (;;) {
         const st = this.stage;
-        if (st === undefined || st.ended || st.subscribers.length === 0 || this.closeReason !== undefined) break;
+        if (st === undefined || st.ended || this.closeReason !== undefined || !st.hasSubscribers()) break;
         if ((this.pausedBits & ~PAUSE_BITS['frame-buffer']) !== 0 || !this.tokenReady()) break;
         const frame = st.framer.next();
         if (frame === undefined) {

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { TransportError, type Connection, type ConnectionHandlers } from '@rxmsg/core';
+import { TransportError, formatAddress, type Address, type Connection, type ConnectionHandlers } from '@rxmsg/core';
 
 /** The back-reference from a socket to its connection, read by the shared listeners below. */
 const OWNER = Symbol('rxmsg.socket-connection');
@@ -22,19 +22,26 @@ export class SocketConnection implements Connection {
   lastError: TransportError | undefined;
   private closed = false;
 
+  readonly remoteAddress: string;
+  private local: string | undefined;
+
   /**
    * @param socket - a connected socket, not yet read from.
-   * @param localAddress - local end as an address string.
-   * @param remoteAddress - remote end as an address string.
+   * @param address - the address listened on or dialled: its scheme (and path, for Unix sockets) names both ends.
    */
   constructor(
     private readonly socket: Socket,
-    readonly localAddress: string,
-    readonly remoteAddress: string,
+    private readonly address: Address,
   ) {
+    this.remoteAddress = endpoint(address, socket.remoteAddress, socket.remotePort);
     (socket as OwnedSocket)[OWNER] = this;
     // Attach `error` first so a failure before start() is never thrown into the event loop.
     socket.on('error', onError);
+  }
+
+  /** The local end, formatted when first asked for (a server rarely does). */
+  get localAddress(): string {
+    return (this.local ??= endpoint(this.address, this.socket.localAddress, this.socket.localPort));
   }
 
   get bytesRead(): number {
@@ -117,3 +124,9 @@ function onClose(this: OwnedSocket): void {
 }
 
 function ignore(): void {}
+
+/** One end of a socket as an address string: the socket's host and port under the address's scheme. */
+function endpoint(address: Address, host: string | undefined, port: number | undefined): string {
+  if (address.kind === 'unix') return formatAddress(address);
+  return formatAddress({ kind: 'inet', scheme: address.scheme, host: host ?? '?', port: port ?? 0, path: '/' });
+}

@@ -26,18 +26,9 @@ export interface SocketFactory {
   readonly readyEvent: string;
 }
 
-function endpoint(address: Address, host: string | undefined, port: number | undefined): string {
-  if (address.kind === 'unix') return `unix:${address.path}`;
-  return formatAddress({ kind: 'inet', scheme: address.scheme, host: host ?? '?', port: port ?? 0, path: '/' });
-}
-
 function adapt(socket: Socket, address: Address, options: TransportOptions): Connection {
   if (address.kind === 'inet') socket.setNoDelay(options.noDelay);
-  return new SocketConnection(
-    socket,
-    endpoint(address, socket.localAddress, socket.localPort),
-    endpoint(address, socket.remoteAddress, socket.remotePort),
-  );
+  return new SocketConnection(socket, address);
 }
 
 class NetListener implements Listener {
