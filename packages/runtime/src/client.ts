@@ -209,7 +209,10 @@ function startClient<State, C, In, Out>(
           }
           events.next(e);
         },
-        onMessage: (m) => messages.next(m as In),
+        // Subject.next costs a closure and an array per call even with no subscriber: skip it then.
+        onMessage: (m) => {
+          if (messages.observed) messages.next(m as In);
+        },
         onClosed: () => {
           if (session === s) session = undefined;
           const lost = !closing && disconnected !== undefined && shouldReconnect(disconnected.reason, remoteEndedFirst);
