@@ -4,18 +4,18 @@ import type { TransportError } from './errors';
 
 /**
  * Callbacks a {@link Connection} delivers its events to. Call them as methods of the object
- * given to {@link Connection.start} (`handlers.data(chunk)`): it may be a class instance, so a
- * detached `handlers.data` has no `this`.
+ * given to {@link Connection.start} (`handlers.onData(chunk)`): it may be a class instance, so a
+ * detached `handlers.onData` has no `this`.
  */
 export interface ConnectionHandlers {
   /** Bytes received (stream transports), or one whole payload (message transports). */
-  data(chunk: Uint8Array): void;
+  onData(chunk: Uint8Array): void;
   /** The remote side finished sending; writing is still possible. */
-  end(): void;
+  onEnd(): void;
   /** The transport's write buffer emptied after {@link Connection.write} returned `false`. */
-  drain(): void;
+  onDrain(): void;
   /** The connection is gone. Called exactly once, last; `error` is set when it failed. */
-  close(error: TransportError | undefined): void;
+  onClose(error: TransportError | undefined): void;
 }
 
 /**

@@ -69,7 +69,7 @@ class ScriptedConnection implements Connection {
 
   receive(text: string): void {
     this.bytesRead += text.length;
-    this.handlers?.data(new TextEncoder().encode(text));
+    this.handlers?.onData(new TextEncoder().encode(text));
   }
 
   pause(): void {}
@@ -86,7 +86,7 @@ class ScriptedConnection implements Connection {
 
   /** The server closes gracefully: its FIN arrives. */
   remoteEnd(): void {
-    this.handlers?.end();
+    this.handlers?.onEnd();
   }
 
   /** The network fails. */
@@ -97,7 +97,7 @@ class ScriptedConnection implements Connection {
   private close(error: TransportError | undefined): void {
     if (this.closed) return;
     this.closed = true;
-    this.handlers?.close(error);
+    this.handlers?.onClose(error);
   }
 }
 

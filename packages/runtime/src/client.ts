@@ -27,7 +27,6 @@ import { Session, widenRouter, type Router, type SessionInfo } from './session';
 import { shouldReconnect } from './should-reconnect';
 import { clientStage, type CommonReplySides, type Stage } from './stage';
 import { stageTable, type StageMap } from './stage-table';
-import { watchInputEnd } from './watch-input-end';
 
 /**
  * Where a client is in its life: `connecting` (the first connection, attempt `attempt`) →
@@ -188,12 +187,11 @@ function startClient<State, C, In, Out>(
         return undefined;
       }
       let disconnected: Extract<ConnectionEvent, { type: 'disconnected' }> | undefined;
-      let remoteEndedFirst = false;
       const s: Session<State> = new Session<State>({
         id,
         side: 'client',
         // The session reports a stack that completed because the server closed as `completed`, like one that completed on its own.
-        connection: watchInputEnd(connection, () => (remoteEndedFirst ||= !s.closing)),
+        connection,
         listener: options.connect,
         config,
         state,
@@ -215,7 +213,7 @@ function startClient<State, C, In, Out>(
         },
         onClosed: () => {
           if (session === s) session = undefined;
-          const lost = !closing && disconnected !== undefined && shouldReconnect(disconnected.reason, remoteEndedFirst);
+          const lost = !closing && disconnected !== undefined && shouldReconnect(disconnected.reason, s.endedByRemote);
           const error = disconnected?.error;
           subscriber.next(error === undefined ? { lost } : { lost, error });
           subscriber.complete();

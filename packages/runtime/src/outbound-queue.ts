@@ -51,6 +51,10 @@ export class OutboundQueue {
   private readonly coalesce: boolean;
   /** `flush` bound, for a custom `soon`; created with its first use. */
   private flushLater: (() => void) | undefined;
+  /** Depth of {@link hold} calls not yet released. */
+  private held = 0;
+  /** Chunks were queued while held: {@link release} flushes them. */
+  private heldPending = false;
 
   /**
    * @param connection - where chunks are written.
@@ -104,6 +108,7 @@ export class OutboundQueue {
     this.queuedBytes += chunk.length;
     if (this.blocked) return true;
     if (this.queue.length >= BATCH || this.full) this.flush();
+    else if (this.held > 0) this.heldPending = true;
     else if (!this.scheduled) {
       this.scheduled = true;
       if (this.soon !== undefined) this.soon((this.flushLater ??= () => this.flush()));
@@ -116,6 +121,22 @@ export class OutboundQueue {
       }
     }
     return true;
+  }
+
+  /**
+   * Hold the end-of-tick flush back until {@link release}: the session holds the queue while it
+   * decodes one chunk of input, so that replies produced synchronously go out in one write right
+   * after it, without a microtask per chunk.
+   */
+  hold(): void {
+    this.held++;
+  }
+
+  /** End one {@link hold}; the last one flushes what was queued meanwhile. */
+  release(): void {
+    if (--this.held > 0 || !this.heldPending) return;
+    this.heldPending = false;
+    this.flush();
   }
 
   /** Remove the oldest chunk not yet written. @returns whether one was removed. */

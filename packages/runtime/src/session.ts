@@ -86,7 +86,7 @@ const microtask = (work: () => void): void => queueMicrotask(work);
  * (and every byte not yet decoded) to the next stage the router picks, and closes it cleanly.
  * One implementation for single-protocol and composite servers and clients.
  */
-export class Session<State> implements StageHost<State> {
+export class Session<State> implements StageHost<State>, ConnectionHandlers {
   readonly id: number;
   readonly since = Date.now();
   private readonly config: BaseConfig;
@@ -116,6 +116,8 @@ export class Session<State> implements StageHost<State> {
   private closeTimer: Subscription | undefined;
   private closeWaiters: ((unsent: number) => void)[] | undefined;
   private finished = false;
+  private remoteEndSeen = false;
+  private remoteEndedFirst = false;
   private lastReceived: number;
   private lastActivity: number;
   private sentSinceBeat = false;
@@ -165,6 +167,14 @@ export class Session<State> implements StageHost<State> {
     return this.stage?.protocol;
   }
 
+  /**
+   * `true` when the remote side ended or dropped the connection before this side began to
+   * close it (a client tells a server that went away from a stack that completed on its own).
+   */
+  get endedByRemote(): boolean {
+    return this.remoteEndedFirst;
+  }
+
   /** `true` once closing has begun. */
   get closing(): boolean {
     return this.closeReason !== undefined;
@@ -196,7 +206,7 @@ export class Session<State> implements StageHost<State> {
 
   /** Enter the first stage, start reading and arm the timers. */
   start(): void {
-    this.options.connection.start(new SessionHandlers(this));
+    this.options.connection.start(this);
     if (this.finished) return;
     this.armTimers();
     this.advance(undefined);
@@ -218,7 +228,7 @@ export class Session<State> implements StageHost<State> {
       c.destroy();
       return;
     }
-    // Input is over: keep reading and dropping it (received() ignores it now), so that the peer's FIN is
+    // Input is over: keep reading and dropping it (onData() ignores it now), so that the peer's FIN is
     // seen behind any unread bytes and the socket closes once both sides ended, not at the deadline.
     for (const cause of ['send-queue', 'receive-queue', 'rate-limit'] as const) {
       if ((this.pausedBits & PAUSE_BITS[cause]) !== 0) this.options.emit({ type: 'flow', peerId: this.id, cause, paused: false });
@@ -272,24 +282,39 @@ export class Session<State> implements StageHost<State> {
 
   // ---- inbound -------------------------------------------------------------------------------
 
-  /** @internal The connection delivered bytes (or one message). */
-  received(chunk: Uint8Array): void {
+  /** @internal {@link ConnectionHandlers.onData}: bytes (or one message) arrived. */
+  onData(chunk: Uint8Array): void {
     if (this.heartbeatOn) this.lastReceived = this.scheduler.now();
     const st = this.stage;
     if (st === undefined || this.closeReason !== undefined) return;
     st.framer.push(chunk);
-    this.pump();
+    // Replies to this chunk are written together as soon as it is decoded, not a microtask later.
+    const queue = this.queue;
+    queue.hold();
+    try {
+      this.pump();
+    } finally {
+      queue.release();
+    }
   }
 
-  /** @internal The remote side ended its input. */
-  inputEnd(): void {
+  /** @internal {@link ConnectionHandlers.onEnd}: the remote side ended its input. */
+  onEnd(): void {
+    this.noteRemoteEnd();
     this.inputEnded = true;
     this.pump();
   }
 
-  /** @internal The connection's write buffer drained. */
-  drained(): void {
+  /** @internal {@link ConnectionHandlers.onDrain}: the connection's write buffer drained. */
+  onDrain(): void {
     this.queue.drained();
+  }
+
+  /** The first sign that the remote side is done (its end of input, or the close): was this side closing already? */
+  private noteRemoteEnd(): void {
+    if (this.remoteEndSeen) return;
+    this.remoteEndSeen = true;
+    this.remoteEndedFirst = this.closeReason === undefined;
   }
 
   /** @internal {@link StageHost.inputAttached}. */
@@ -688,9 +713,10 @@ export class Session<State> implements StageHost<State> {
 
   // ---- teardown ------------------------------------------------------------------------------
 
-  /** @internal The connection is gone. */
-  transportClosed(error: TransportError | undefined): void {
+  /** @internal {@link ConnectionHandlers.onClose}: the connection is gone. */
+  onClose(error: TransportError | undefined): void {
     if (this.finished) return;
+    this.noteRemoteEnd();
     this.finished = true;
     this.timers?.unsubscribe();
     this.handshakeTimer?.unsubscribe();
@@ -718,27 +744,6 @@ export class Session<State> implements StageHost<State> {
     this.closeWaiters = undefined;
     if (waiters !== undefined) for (const resolve of waiters) resolve(unsent);
     this.options.onClosed(this);
-  }
-}
-
-/** The connection's events, handed to the session. */
-class SessionHandlers<State> implements ConnectionHandlers {
-  constructor(private readonly session: Session<State>) {}
-
-  data(chunk: Uint8Array): void {
-    this.session.received(chunk);
-  }
-
-  end(): void {
-    this.session.inputEnd();
-  }
-
-  drain(): void {
-    this.session.drained();
-  }
-
-  close(error: TransportError | undefined): void {
-    this.session.transportClosed(error);
   }
 }
 

@@ -96,22 +96,22 @@ export class SocketConnection implements Connection {
     // Keep a no-op error listener: late errors on a destroyed socket must not crash the process.
     s.off('error', onError);
     s.on('error', ignore);
-    this.handlers?.close(this.lastError);
+    this.handlers?.onClose(this.lastError);
   }
 }
 
 // Node hands over Buffers; a plain Uint8Array view makes every later subarray() (one per frame)
 // a cheap typed-array view instead of a Buffer construction.
 function onData(this: OwnedSocket, chunk: Buffer): void {
-  this[OWNER]?.handlers?.data(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+  this[OWNER]?.handlers?.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
 }
 
 function onEnd(this: OwnedSocket): void {
-  this[OWNER]?.handlers?.end();
+  this[OWNER]?.handlers?.onEnd();
 }
 
 function onDrain(this: OwnedSocket): void {
-  this[OWNER]?.handlers?.drain();
+  this[OWNER]?.handlers?.onDrain();
 }
 
 function onError(this: OwnedSocket, error: Error): void {

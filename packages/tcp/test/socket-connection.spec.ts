@@ -13,10 +13,10 @@ describe('tcpTransport', () => {
     let closes = 0;
     const done = new Promise<void>((resolve) => {
       client.start({
-        data: (c) => received.push(c),
-        end: () => client.end(),
-        drain: () => {},
-        close: () => {
+        onData: (c) => received.push(c),
+        onEnd: () => client.end(),
+        onDrain: () => {},
+        onClose: () => {
           closes++;
           resolve();
         },
@@ -24,7 +24,7 @@ describe('tcpTransport', () => {
     });
     while (serverSide === undefined) await new Promise((r) => setTimeout(r, 5));
     const server = serverSide;
-    server.start({ data: () => {}, end: () => {}, drain: () => {}, close: () => {} });
+    server.start({ onData: () => {}, onEnd: () => {}, onDrain: () => {}, onClose: () => {} });
     server.write('abc');
     server.end();
     await done;

@@ -14,11 +14,11 @@ describe('tlsTransport', () => {
     const client = await firstValueFrom(t.connect(parseAddress(listener.address), { noDelay: true }));
     const received: Uint8Array[] = [];
     const closed = new Promise<void>((resolve) =>
-      client.start({ data: (c) => received.push(c), end: () => client.end(), drain: () => {}, close: () => resolve() }),
+      client.start({ onData: (c) => received.push(c), onEnd: () => client.end(), onDrain: () => {}, onClose: () => resolve() }),
     );
     await eventually(() => accepted !== undefined);
     const server = accepted!;
-    server.start({ data: (c) => server.write(c), end: () => server.end(), drain: () => {}, close: () => {} });
+    server.start({ onData: (c) => server.write(c), onEnd: () => server.end(), onDrain: () => {}, onClose: () => {} });
     client.write('ping\n');
     await eventually(() => Buffer.concat(received).toString() === 'ping\n');
     client.end();

@@ -36,7 +36,7 @@ export class FakeConnection implements Connection {
   receive(data: string | Uint8Array): void {
     const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
     this.bytesRead += bytes.length;
-    this.handlers?.data(bytes);
+    this.handlers?.onData(bytes);
   }
 
   /** Everything written, as text. */
@@ -67,6 +67,6 @@ export class FakeConnection implements Connection {
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
-    this.handlers?.close(undefined);
+    this.handlers?.onClose(undefined);
   }
 }

@@ -20,7 +20,7 @@ export abstract class MessageConnection implements Connection {
    * the tick it gets it, so this holds what arrives within a few microtasks at most.
    */
   private backlog: Uint8Array[] = [];
-  /** `true` once the backlog was delivered: messages then go straight to `handlers.data`. */
+  /** `true` once the backlog was delivered: messages then go straight to `handlers.onData`. */
   private live = false;
   /** How the socket closed, when it closed before the backlog was delivered. */
   private pendingClose: { readonly ended: boolean; readonly error: TransportError | undefined } | undefined;
@@ -110,7 +110,7 @@ export abstract class MessageConnection implements Connection {
   protected received(payload: Uint8Array): void {
     if (this.isClosed) return;
     this.read += payload.length;
-    if (this.live) this.handlers?.data(payload);
+    if (this.live) this.handlers?.onData(payload);
     else this.backlog.push(payload);
   }
 
@@ -119,7 +119,7 @@ export abstract class MessageConnection implements Connection {
     if (!this.blocked || this.isClosed || this.bufferedAmount() > this.highWaterMark / 2) return;
     this.blocked = false;
     this.unwatchDrain();
-    this.handlers?.drain();
+    this.handlers?.onDrain();
   }
 
   /**
@@ -135,7 +135,7 @@ export abstract class MessageConnection implements Connection {
   private readonly goLive = (): void => {
     const h = this.handlers;
     if (h === undefined || this.live) return;
-    for (const payload of this.backlog.splice(0)) h.data(payload);
+    for (const payload of this.backlog.splice(0)) h.onData(payload);
     this.live = true;
     const pending = this.pendingClose;
     if (pending !== undefined) {
@@ -154,7 +154,7 @@ export abstract class MessageConnection implements Connection {
     }
     this.detach();
     const h = this.handlers;
-    if (ended && error === undefined) h?.end();
-    h?.close(error);
+    if (ended && error === undefined) h?.onEnd();
+    h?.onClose(error);
   }
 }

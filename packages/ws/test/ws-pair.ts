@@ -17,16 +17,16 @@ export function recorder(): { seen: Seen; handlers: ConnectionHandlers } {
   return {
     seen,
     handlers: {
-      data: (chunk) => {
+      onData: (chunk) => {
         seen.data.push(chunk);
         seen.events.push('data');
       },
-      end: () => seen.events.push('end'),
-      drain: () => {
+      onEnd: () => seen.events.push('end'),
+      onDrain: () => {
         seen.drains++;
         seen.events.push('drain');
       },
-      close: (error) => {
+      onClose: (error) => {
         seen.closes.push(error);
         seen.events.push('close');
       },

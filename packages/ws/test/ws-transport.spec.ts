@@ -52,7 +52,7 @@ function portOf(address: string): number {
 function echoInto(into: Connection[]): (c: Connection) => void {
   return (c) => {
     into.push(c);
-    c.start({ data: (d) => c.write(d), end: () => {}, drain: () => {}, close: () => {} });
+    c.start({ onData: (d) => c.write(d), onEnd: () => {}, onDrain: () => {}, onClose: () => {} });
   };
 }
 
