@@ -99,15 +99,15 @@ export class OutboundQueue {
    * @returns whether the chunk was queued.
    */
   push(chunk: string | Uint8Array, force = false): boolean {
-    if (!force && this.full) {
+    if (this.full) {
       this.pressured = true;
-      return false;
+      if (!force) return false;
     }
-    if (this.full) this.pressured = true;
-    this.queue.push(chunk);
+    const q = this.queue;
+    q.push(chunk);
     this.queuedBytes += chunk.length;
     if (this.blocked) return true;
-    if (this.queue.length >= BATCH || this.full) this.flush();
+    if (q.length >= BATCH || this.full) this.flush();
     else if (this.held > 0) this.heldPending = true;
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -194,14 +194,17 @@ export class OutboundQueue {
     const text = typeof first === 'string';
     const coalesce = this.coalesce;
     while (coalesce && end < q.length && size < MAX_WRITE && (typeof q[end] === 'string') === text) size += q[end++]!.length;
+    if (end === 1) {
+      // One chunk (a reply to one request, say): shift() keeps the array's storage for the next one.
+      q.shift();
+      this.queuedBytes -= size;
+      return first;
+    }
     const all = end === q.length;
     const run = all ? q : q.slice(0, end);
     this.queue = all ? [] : q.slice(end);
-    let total = 0;
-    for (const c of run) total += c.length;
-    this.queuedBytes -= total;
-    if (end === 1) return first;
+    this.queuedBytes -= size;
     if (text) return (run as string[]).join('');
-    return concatBytes(run as Uint8Array[], total);
+    return concatBytes(run as Uint8Array[], size);
   }
 }
