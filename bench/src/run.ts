@@ -259,7 +259,7 @@ async function main(options: BenchOptions): Promise<number> {
   const jsonPath = join(outDir, `${stamp}${suffix}.json`);
   const svgPath = join(outDir, `${stamp}${suffix}.svg`);
   const report: BenchReport = {
-    schema: 2,
+    schema: 3,
     date: date.toISOString(),
     mode: options.quick ? 'quick' : 'full',
     partial,

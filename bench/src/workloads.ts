@@ -176,10 +176,6 @@ function fanIn(name: 'fan-in-200' | 'fan-in-2000', connections: number): Workloa
     measuredBy: 'client',
     rss: true,
     ratioFigures: ['rate', 'rss'],
-    fullRepetitions: {
-      max: 1,
-      why: 'the fan-in workloads run once per system in a full run (not once per repetition), to keep the whole run under 8 minutes',
-    },
     full: { kind: 'fan-in', connections, connectConcurrency: 100, warmupMs: 500, durationMs: 5_000, timeLimitMs: 30_000, rssSettleMs: 100 },
     quick: {
       kind: 'fan-in',
