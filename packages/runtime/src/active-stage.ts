@@ -1,5 +1,5 @@
-import type { Observer, Subscriber, Subscription, TeardownLogic } from 'rxjs';
-import type { Framer, Peer, Side } from '@rxmsg/core';
+import { Subscription, type Observer, type Subscriber, type TeardownLogic } from 'rxjs';
+import type { Framer, MessageSet, Peer, Side } from '@rxmsg/core';
 import { InboundStream, type Inlet } from './inbound-stream';
 import type { SessionInfo } from './session';
 import type { Stage } from './stage';
@@ -33,6 +33,8 @@ const NO_SUBSCRIBERS: readonly Subscriber<unknown>[] = Object.freeze([]);
  * connection, so its size is paid per connection.
  */
 export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<unknown> {
+  /** The messages this side receives in the stage's protocol. */
+  readonly inbound: MessageSet<unknown>;
   readonly id: number;
   readonly remoteAddress: string;
   readonly listener: string;
@@ -57,6 +59,7 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
    * @param protocol - the stage's name.
    * @param spec - its protocol and processor.
    * @param framer - frames its input.
+   * @param side - the side running it.
    */
   constructor(
     private readonly host: StageHost<State>,
@@ -64,7 +67,9 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
     readonly protocol: string,
     readonly spec: Stage<Side, State>,
     readonly framer: Framer,
+    side: Side,
   ) {
+    this.inbound = side === 'server' ? spec.protocol.client : spec.protocol.server;
     this.id = info.id;
     this.remoteAddress = info.remoteAddress;
     this.listener = info.listener;
@@ -129,8 +134,8 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
     this.acknowledging?.clear();
   }
 
-  /** The observer of the processor's output. */
-  outputObserver(): Observer<unknown> {
+  /** The subscriber to the processor's output. */
+  outputObserver(): Observer<unknown> & Subscription {
     return new StageOutput(this.host, this);
   }
 
@@ -142,22 +147,43 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
   }
 }
 
-/** Hands a stage's processor output to its session. */
-class StageOutput<State> implements Observer<unknown> {
+/**
+ * Hands a stage's processor output to its session. A {@link Subscription} with the observer
+ * methods, which rxjs takes as a subscriber as it is (no wrapper objects per stage, no extra call
+ * per message); it keeps the subscriber contract itself: nothing after `error` or `complete` or
+ * once unsubscribed.
+ */
+class StageOutput<State> extends Subscription implements Observer<unknown> {
+  private stopped = false;
+
   constructor(
     private readonly host: StageHost<State>,
     private readonly stage: ActiveStage<State>,
-  ) {}
+  ) {
+    super();
+  }
 
   next(message: unknown): void {
-    this.host.sendFrom(this.stage, message);
+    if (!this.stopped && !this.closed) this.host.sendFrom(this.stage, message);
   }
 
   error(error: unknown): void {
-    this.host.outputFailed(this.stage, error);
+    if (this.stopped || this.closed) return;
+    this.stopped = true;
+    try {
+      this.host.outputFailed(this.stage, error);
+    } finally {
+      this.unsubscribe();
+    }
   }
 
   complete(): void {
-    this.host.outputCompleted(this.stage);
+    if (this.stopped || this.closed) return;
+    this.stopped = true;
+    try {
+      this.host.outputCompleted(this.stage);
+    } finally {
+      this.unsubscribe();
+    }
   }
 }

@@ -87,42 +87,46 @@ const microtask = (work: () => void): void => queueMicrotask(work);
  * One implementation for single-protocol and composite servers and clients.
  */
 export class Session<State> implements StageHost<State>, ConnectionHandlers {
-  readonly id: number;
-  readonly since = Date.now();
-  private readonly config: BaseConfig;
-  private readonly scheduler: SchedulerLike;
-  private readonly soon: (work: () => void) => void;
+  // Fields in the order they are laid out in memory: those read for every message first, so that
+  // a message touches few cache lines of a session (a server holds thousands of them).
+  private stage: ActiveStage<State> | undefined;
+  private closeReason: DisconnectReason | undefined;
+  private pausedBits = 0;
+  private pumping = false;
+  private finished = false;
+  private readonly queue: OutboundQueue;
+  private readonly bucket: TokenBucket | undefined;
+  private readonly heartbeatOn: boolean;
+  private readonly idleOn: boolean;
   /** A byte stream that needs framing (TCP, TLS, Unix), or a message transport (WebSocket). */
   private readonly stream: boolean;
-  private readonly queue: OutboundQueue;
+  private readonly validateFully: boolean;
+  private readonly onMessage: ((message: unknown) => void) | undefined;
+  private readonly config: BaseConfig;
+  private messagesIn = 0;
+  private messagesOut = 0;
+  private sentSinceBeat = false;
+  private inputEnded = false;
+  private lastReceived: number;
+  private lastActivity: number;
+  readonly id: number;
+  readonly since = Date.now();
+  private readonly scheduler: SchedulerLike;
+  private readonly soon: (work: () => void) => void;
   /** Heartbeat, idle and rate-limit timers, created with the first. */
   private timers: Subscription | undefined;
   private handshakeTimer: Subscription | undefined;
-  private readonly bucket: TokenBucket | undefined;
-  private stage: ActiveStage<State> | undefined;
-  private messagesIn = 0;
-  private messagesOut = 0;
   private messagesDropped = 0;
   private rateLimited = 0;
   private pauses = 0;
-  private pausedBits = 0;
-  private pumping = false;
   private pumpScheduled = false;
-  private inputEnded = false;
   private routing = false;
   private pendingRoute: ActiveStage<State> | undefined;
-  private closeReason: DisconnectReason | undefined;
   private closeError: RxmsgError | undefined;
   private closeTimer: Subscription | undefined;
   private closeWaiters: ((unsent: number) => void)[] | undefined;
-  private finished = false;
   private remoteEndSeen = false;
   private remoteEndedFirst = false;
-  private lastReceived: number;
-  private lastActivity: number;
-  private sentSinceBeat = false;
-  private readonly heartbeatOn: boolean;
-  private readonly idleOn: boolean;
   private readonly info: SessionInfo<State>;
 
   constructor(private readonly options: SessionOptions<State>) {
@@ -133,6 +137,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers {
     this.lastReceived = this.lastActivity = now;
     this.heartbeatOn = this.config.heartbeat !== 'none';
     this.idleOn = this.config.idleTimeoutMs > 0;
+    this.validateFully = this.config.validation === 'full';
+    this.onMessage = options.onMessage;
     this.soon = options.soon ?? microtask;
     this.stream = options.connection.framing === 'stream';
     this.queue = new OutboundQueue(
@@ -384,7 +390,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers {
       if (acknowledging !== undefined && acknowledging.has(o)) st.unacked++;
       o.next(message);
     }
-    this.options.onMessage?.(message);
+    this.onMessage?.(message);
     if (st.unacked >= this.config.receiveQueueLimit) this.setPaused('receive-queue', true);
   }
 
@@ -423,8 +429,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers {
       if (error instanceof DecodeError) return error;
       throw error;
     }
-    const messages = this.options.side === 'server' ? protocol.client : protocol.server;
-    return this.config.validation === 'full' ? messages.parse(value) : messages.parseTag(value);
+    const messages = st.inbound;
+    return this.validateFully ? messages.parse(value) : messages.parseTag(value);
   }
 
   /** Pause the socket while undecoded bytes exceed a frame's worth; resume once they are consumed. */
@@ -568,7 +574,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers {
   private enter(name: string, spec: Stage<Side, State>, remainder: Uint8Array[]): void {
     const framer = this.stream ? spec.protocol.codec.createFramer(this.config.maxFrameBytes) : new PayloadFramer(this.config.maxFrameBytes);
     for (const chunk of remainder) framer.push(chunk);
-    const st = new ActiveStage<State>(this, this.info, name, spec, framer);
+    const st = new ActiveStage<State>(this, this.info, name, spec, framer, this.options.side);
     this.stage = st;
     this.setPaused('receive-queue', false);
     this.options.emit({ type: 'protocol-entered', peerId: this.id, protocol: name });
