@@ -61,7 +61,7 @@ export const binaryCodec: Codec = {
   byteLength: (chunk) => chunk.length,
   controlFrame: (kind, framed) => (kind === 'ping' ? (framed ? PING_FRAME : PING_PAYLOAD) : framed ? PONG_FRAME : PONG_PAYLOAD),
   controlOf(payload) {
-    if (payload.length !== 2 || payload[0] !== NEVER_USED) return undefined;
+    if (typeof payload === 'string' || payload.length !== 2 || payload[0] !== NEVER_USED) return undefined;
     return payload[1] === 0x01 ? 'ping' : payload[1] === 0x02 ? 'pong' : undefined;
   },
 };

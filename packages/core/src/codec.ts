@@ -30,7 +30,7 @@ export interface Codec {
    */
   controlFrame(kind: ControlKind, framed: boolean): string | Uint8Array;
   /** Whether a received payload is a control frame, and which; `undefined` for an application message. */
-  controlOf(payload: Uint8Array): ControlKind | undefined;
+  controlOf(payload: Uint8Array | string): ControlKind | undefined;
 }
 
 /** Framework control frames: a heartbeat request and its answer. */

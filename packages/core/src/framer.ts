@@ -1,11 +1,11 @@
 import type { DecodeError } from './errors';
 
 /**
- * What {@link Framer.next} returns: a complete frame's payload, a framing error
- * (reported once per bad frame; the framer resynchronises after it when it can),
- * or `undefined` when more bytes are needed.
+ * What {@link Framer.next} returns: a complete frame's payload (bytes, or text from a framer that
+ * decodes text itself), a framing error (reported once per bad frame; the framer resynchronises
+ * after it when it can), or `undefined` when more bytes are needed.
  */
-export type FrameResult = Uint8Array | DecodeError | undefined;
+export type FrameResult = Uint8Array | string | DecodeError | undefined;
 
 /**
  * Splits a byte stream into frames. Pure and chunk-independent: the same bytes

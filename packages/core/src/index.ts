@@ -47,6 +47,7 @@ export type { DecodeErrorCode, MessageIssue, RxmsgErrorCode } from './errors';
 export type { FrameResult, Framer } from './framer';
 export { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
 export { LineFramer } from './line-framer';
+export type { LineFramerOptions } from './line-framer';
 export { PayloadFramer } from './payload-framer';
 export type { ClientProcessor, Peer, Processor, ServerProcessor } from './processor';
 export { MessageSet, defineProtocol } from './protocol';

@@ -1,15 +1,26 @@
-import { concatBytes } from './bytes';
+import { concatBytes, utf8Length } from './bytes';
 import { FrameTooLargeError, FrameTruncatedError, type DecodeError } from './errors';
 import type { FrameResult, Framer } from './framer';
 
 const LF = 0x0a;
 const CR = 0x0d;
 
+/** Options of a {@link LineFramer}. */
+export interface LineFramerOptions {
+  /**
+   * Decode the complete lines of a chunk to text at once (UTF-8), instead of leaving each line to
+   * be decoded on its own: frames are then strings, except a line that spans chunks or is not
+   * valid UTF-8, which comes as bytes. The text codec's framer does this.
+   */
+  readonly decodeText?: boolean;
+}
+
 /**
  * Frames `\n`-terminated lines (a `\r` before the `\n` is dropped; blank lines are skipped).
  * A line over `maxFrameBytes` is reported with {@link FrameTooLargeError} as soon as the
  * limit is crossed, its bytes are discarded up to the next `\n`, and framing resumes there.
- * A line held in one chunk is returned as a view into that chunk, without copying.
+ * A line held in one chunk is returned as a view into that chunk, without copying (or, with
+ * `decodeText`, as a string cut from the chunk's text, decoded once for all its lines).
  */
 export class LineFramer implements Framer {
   /** The chunk being scanned; usually the only one. */
@@ -24,9 +35,27 @@ export class LineFramer implements Framer {
   private partialBytes = 0;
   /** Inside an oversized line already reported: skip to the next `\n`. */
   private discarding = false;
+  /** Set with `decodeText`. */
+  private readonly decoder: TextDecoder | undefined;
+  /** The complete lines of `head` from `offset` on, decoded (`decodeText`); served before bytes are scanned again. */
+  private text: string | undefined;
+  /** Read position in `text`. */
+  private textAt = 0;
+  /** `text` is ASCII: a character is a byte. */
+  private textAscii = false;
+  /** A head chunk whose lines are not valid UTF-8 as a whole: its lines are framed as bytes. */
+  private undecodable: Uint8Array | undefined;
 
-  /** @param maxFrameBytes - longest accepted line in bytes, terminator excluded. */
-  constructor(private readonly maxFrameBytes: number) {}
+  /**
+   * @param maxFrameBytes - longest accepted line in bytes, terminator excluded.
+   * @param options - see {@link LineFramerOptions}.
+   */
+  constructor(
+    private readonly maxFrameBytes: number,
+    options: LineFramerOptions = {},
+  ) {
+    this.decoder = options.decodeText === true ? new TextDecoder('utf-8', { fatal: true }) : undefined;
+  }
 
   get bufferedBytes(): number {
     return this.unscanned + this.partialBytes;
@@ -41,9 +70,15 @@ export class LineFramer implements Framer {
 
   next(): FrameResult {
     for (;;) {
+      if (this.text !== undefined) {
+        const line = this.nextOfText(this.text);
+        if (line !== undefined) return line;
+        continue;
+      }
       const chunk = this.head;
       if (chunk === undefined) return undefined;
       const from = this.offset;
+      if (this.decoder !== undefined && this.partialBytes === 0 && !this.discarding && this.decodeLines(chunk, from)) continue;
       const nl = chunk.indexOf(LF, from);
       if (nl === -1) {
         const rest = chunk.length - from;
@@ -80,6 +115,47 @@ export class LineFramer implements Framer {
     }
   }
 
+  /**
+   * Decode every complete line of `chunk` from `from` in one go (`decodeText`).
+   * @returns whether there was any and it was valid UTF-8 (else the lines are framed as bytes).
+   */
+  private decodeLines(chunk: Uint8Array, from: number): boolean {
+    if (chunk === this.undecodable) return false;
+    const last = chunk.lastIndexOf(LF);
+    if (last < from) return false;
+    try {
+      this.text = this.decoder!.decode(from === 0 && last === chunk.length - 1 ? chunk : chunk.subarray(from, last + 1));
+    } catch {
+      // Some line is not UTF-8: framed one by one as bytes, it alone is reported when decoded.
+      this.undecodable = chunk;
+      return false;
+    }
+    this.textAt = 0;
+    this.textAscii = this.text.length === last + 1 - from;
+    return true;
+  }
+
+  /** The next line of the decoded `text`, or `undefined` once it is used up. */
+  private nextOfText(text: string): string | DecodeError | undefined {
+    for (;;) {
+      const start = this.textAt;
+      if (start >= text.length) {
+        this.text = undefined;
+        return undefined;
+      }
+      // The decoded text ends with a line feed: every line in it is complete.
+      const nl = text.indexOf('\n', start);
+      this.textAt = nl + 1;
+      const end = nl > start && text.charCodeAt(nl - 1) === 0x0d ? nl - 1 : nl;
+      const line = text.slice(start, end);
+      const bytes = this.textAscii ? end - start : utf8Length(line);
+      this.dropHead(bytes + (nl - end) + 1);
+      if (bytes > this.maxFrameBytes) return new FrameTooLargeError(bytes, this.maxFrameBytes);
+      if (bytes === 0) continue;
+      return line;
+    }
+  }
+
   end(): DecodeError | undefined {
     const pending = this.partialBytes + this.unscanned;
     const wasDiscarding = this.discarding;
@@ -99,6 +175,8 @@ export class LineFramer implements Framer {
     this.partial = undefined;
     this.partialBytes = 0;
     this.discarding = false;
+    this.text = undefined;
+    this.undecodable = undefined;
     return out;
   }
 

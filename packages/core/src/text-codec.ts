@@ -22,7 +22,8 @@ const PONG = '#pong';
 export const textCodec: Codec = {
   name: 'text',
   payloadType: 'text',
-  createFramer: (maxFrameBytes) => new LineFramer(maxFrameBytes),
+  // Lines are decoded a chunk at a time: one UTF-8 decode for all the lines of a chunk.
+  createFramer: (maxFrameBytes) => new LineFramer(maxFrameBytes, { decodeText: true }),
   // JSON.stringify escapes control characters, so the line never contains a raw \n.
   encodeFrame: (message) => JSON.stringify(message) + '\n',
   encodePayload: (message) => JSON.stringify(message),
@@ -42,7 +43,9 @@ export const textCodec: Codec = {
   byteLength: (chunk) => (typeof chunk === 'string' ? utf8Length(chunk) : chunk.length),
   controlFrame: (kind, framed) => (kind === 'ping' ? PING : PONG) + (framed ? '\n' : ''),
   controlOf(payload) {
-    if (payload.length !== 5 || payload[0] !== HASH) return undefined;
+    if (payload.length !== 5) return undefined;
+    if (typeof payload === 'string') return payload === PING ? 'ping' : payload === PONG ? 'pong' : undefined;
+    if (payload[0] !== HASH) return undefined;
     // '#ping' / '#pong': bytes 1..4 are 'p', 'i'|'o', 'n', 'g'.
     if (payload[1] !== 0x70 || payload[3] !== 0x6e || payload[4] !== 0x67) return undefined;
     return payload[2] === 0x69 ? 'ping' : payload[2] === 0x6f ? 'pong' : undefined;

@@ -54,6 +54,7 @@ const prefixedStream = fc
 const cuts = fc.array(fc.nat({ max: 400 }), { maxLength: 20 });
 const framers: [string, (max: number) => Framer, fc.Arbitrary<Uint8Array>][] = [
   ['LineFramer', (max) => new LineFramer(max), lineStream],
+  ['LineFramer decoding text', (max) => new LineFramer(max, { decodeText: true }), lineStream],
   ['LengthPrefixFramer', (max) => new LengthPrefixFramer(max), prefixedStream],
 ];
 
@@ -77,6 +78,7 @@ describe('framer properties', () => {
     const garbage: [string, (max: number) => Framer, fc.Arbitrary<number>, (max: number) => number][] = [
       // One byte of slack: a trailing CR may belong to the terminator.
       ['LineFramer', (max) => new LineFramer(max), lineByte, (max) => max + 1],
+      ['LineFramer decoding text', (max) => new LineFramer(max, { decodeText: true }), lineByte, (max) => max + 1],
       // A partial payload (< max) or a partial prefix (< 4 bytes), never both.
       ['LengthPrefixFramer', (max) => new LengthPrefixFramer(max), prefixByte, (max) => Math.max(max - 1, LENGTH_PREFIX_BYTES - 1)],
     ];
@@ -89,7 +91,7 @@ describe('framer properties', () => {
               framer.push(chunk);
               for (let r = framer.next(); r !== undefined; r = framer.next()) {
                 if (r instanceof DecodeError) expect(r.code).to.be.oneOf(['FRAME_TOO_LARGE', 'FRAME_TRUNCATED']);
-                else expect(r.length).to.be.at.most(max);
+                else expect(typeof r === 'string' ? new TextEncoder().encode(r).length : r.length).to.be.at.most(max);
               }
               expect(framer.bufferedBytes).to.be.at.most(bound(max));
             }

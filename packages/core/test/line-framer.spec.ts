@@ -87,6 +87,7 @@ const cases: FramerCase[] = [
 
 describe('LineFramer', () => {
   describe('fixtures', () => runFramerTable(cases, () => new LineFramer(MAX)));
+  describe('fixtures, decoding text (frames as strings)', () => runFramerTable(cases, () => new LineFramer(MAX, { decodeText: true })));
 
   describe('errors', () => {
     it('FrameTooLargeError carries the limit and the bytes seen when it was crossed', () => {

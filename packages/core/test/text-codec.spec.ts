@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { LineFramer, MalformedMessageError, textCodec } from '@rxmsg/core';
+import { FrameTooLargeError, LineFramer, MalformedMessageError, textCodec } from '@rxmsg/core';
 import { hex } from './support/bytes';
 
 describe('textCodec', () => {
@@ -105,7 +105,46 @@ describe('textCodec', () => {
     const framer = textCodec.createFramer(1024);
     framer.push(line);
     const payload = framer.next();
+    // The text codec's framer decodes a chunk's complete lines at once: the frame is text.
+    expect(payload).to.be.a('string');
+    expect(textCodec.decode(payload as string)).to.deep.equal(message);
+  });
+
+  it('frames a line split across chunks as bytes, which decode to the same message', () => {
+    const bytes = new TextEncoder().encode(textCodec.encodeFrame({ kind: 'Say', text: 'héllo' }) as string);
+    const framer = textCodec.createFramer(1024);
+    framer.push(bytes.subarray(0, 10));
+    expect(framer.next()).to.equal(undefined);
+    framer.push(bytes.subarray(10));
+    const payload = framer.next();
     expect(payload).to.be.instanceOf(Uint8Array);
-    expect(textCodec.decode(payload as Uint8Array)).to.deep.equal(message);
+    expect(textCodec.decode(payload as Uint8Array)).to.deep.equal({ kind: 'Say', text: 'héllo' });
+  });
+
+  it('keeps the good lines of a chunk that holds a line of invalid UTF-8, and rejects that line alone', () => {
+    const enc = new TextEncoder();
+    const chunk = Uint8Array.from([...enc.encode('{"n":1}\n'), 0x7b, 0xff, 0x7d, 0x0a, ...enc.encode('{"n":3}\n')]);
+    const framer = textCodec.createFramer(1024);
+    framer.push(chunk);
+    const decoded: unknown[] = [];
+    for (let f = framer.next(); f !== undefined; f = framer.next()) {
+      try {
+        decoded.push(textCodec.decode(f as Uint8Array | string));
+      } catch (error) {
+        decoded.push(error instanceof MalformedMessageError ? 'malformed' : error);
+      }
+    }
+    expect(decoded).to.deep.equal([{ n: 1 }, 'malformed', { n: 3 }]);
+  });
+
+  it('counts a line of multi-byte characters in bytes against maxFrameBytes', () => {
+    const framer = textCodec.createFramer(8);
+    // 6 characters, 12 bytes.
+    framer.push(new TextEncoder().encode('"éééééé"\n"ok"\n'));
+    const first = framer.next();
+    expect(first).to.be.instanceOf(FrameTooLargeError);
+    expect((first as FrameTooLargeError).message).to.include('14');
+    expect(framer.next()).to.equal('"ok"');
+    expect(framer.bufferedBytes).to.equal(0);
   });
 });

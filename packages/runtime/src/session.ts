@@ -420,7 +420,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers {
     return false;
   }
 
-  private decode(st: ActiveStage<State>, frame: Uint8Array): unknown {
+  private decode(st: ActiveStage<State>, frame: Uint8Array | string): unknown {
     const protocol = st.spec.protocol;
     let value: unknown;
     try {

@@ -27,9 +27,10 @@ export const frame = (bytes: string): Seen => ({ frame: toHex(hex(bytes)) });
 export const error = (type: DecodeErrorClass, code: DecodeErrorCode): Seen => ({ error: code, type });
 
 /** Normalise one non-`undefined` framer result. */
-export function seen(result: Uint8Array | DecodeError): Seen {
+export function seen(result: Uint8Array | string | DecodeError): Seen {
   if (result instanceof DecodeError) return { error: result.code, type: result.constructor };
-  return { frame: toHex(result) };
+  // A framer that decodes text gives the same frame as a string: compared as its UTF-8 bytes.
+  return { frame: toHex(typeof result === 'string' ? new TextEncoder().encode(result) : result) };
 }
 
 /** Pull every available result from `framer` (until it asks for more bytes). */

@@ -81,7 +81,7 @@ export class WirePeer implements RawPeer {
     const out: Uint8Array[] = [];
     for (let f = framer.next(); f !== undefined; f = framer.next()) {
       if (f instanceof Error) throw f;
-      out.push(f);
+      out.push(typeof f === 'string' ? new TextEncoder().encode(f) : f);
     }
     return out;
   }
