@@ -3,8 +3,10 @@ import { TransportError, formatAddress, type Address, type Connection, type Conn
 
 /** The back-reference from a socket to its connection, read by the shared listeners below. */
 const OWNER = Symbol('rxmsg.socket-connection');
+/** The connection's handlers, also kept on the socket: data goes to them without a stop at the connection. */
+const HANDLERS = Symbol('rxmsg.socket-handlers');
 
-type OwnedSocket = Socket & { [OWNER]?: SocketConnection };
+type OwnedSocket = Socket & { [OWNER]?: SocketConnection; [HANDLERS]?: ConnectionHandlers };
 
 /**
  * Adapts a Node `net.Socket` (TCP or Unix domain) to core's {@link Connection}.
@@ -56,6 +58,7 @@ export class SocketConnection implements Connection {
     if (this.handlers !== undefined) throw new Error('SocketConnection.start called twice');
     this.handlers = handlers;
     const s = this.socket;
+    (s as OwnedSocket)[HANDLERS] = handlers;
     s.on('data', onData);
     s.on('end', onEnd);
     s.on('drain', onDrain);
@@ -93,6 +96,7 @@ export class SocketConnection implements Connection {
     s.off('end', onEnd);
     s.off('drain', onDrain);
     s.off('close', onClose);
+    (s as OwnedSocket)[HANDLERS] = undefined;
     // Keep a no-op error listener: late errors on a destroyed socket must not crash the process.
     s.off('error', onError);
     s.on('error', ignore);
@@ -103,7 +107,7 @@ export class SocketConnection implements Connection {
 // Node hands over Buffers; a plain Uint8Array view makes every later subarray() (one per frame)
 // a cheap typed-array view instead of a Buffer construction.
 function onData(this: OwnedSocket, chunk: Buffer): void {
-  this[OWNER]?.handlers?.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+  this[HANDLERS]?.onData(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
 }
 
 function onEnd(this: OwnedSocket): void {
