@@ -6,7 +6,7 @@ const OWNER = Symbol('rxmsg.socket-connection');
 /** The connection's handlers, also kept on the socket: data goes to them without a stop at the connection. */
 const HANDLERS = Symbol('rxmsg.socket-handlers');
 
-type OwnedSocket = Socket & { [OWNER]?: SocketConnection; [HANDLERS]?: ConnectionHandlers };
+type OwnedSocket = Socket & { [OWNER]?: SocketConnection; [HANDLERS]?: ConnectionHandlers | undefined };
 
 /**
  * Adapts a Node `net.Socket` (TCP or Unix domain) to core's {@link Connection}.
