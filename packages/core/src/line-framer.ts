@@ -5,6 +5,12 @@ import type { FrameResult, Framer } from './framer';
 const LF = 0x0a;
 const CR = 0x0d;
 
+/**
+ * Shared by every framer that decodes text: without `stream`, a decode call keeps no state, and
+ * a server holds a framer per connection.
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** Options of a {@link LineFramer}. */
 export interface LineFramerOptions {
   /**
@@ -36,7 +42,7 @@ export class LineFramer implements Framer {
   /** Inside an oversized line already reported: skip to the next `\n`. */
   private discarding = false;
   /** Set with `decodeText`. */
-  private readonly decoder: TextDecoder | undefined;
+  private readonly decodeText: boolean;
   /** The complete lines of `head` from `offset` on, decoded (`decodeText`); served before bytes are scanned again. */
   private text: string | undefined;
   /** Read position in `text`. */
@@ -54,7 +60,7 @@ export class LineFramer implements Framer {
     private readonly maxFrameBytes: number,
     options: LineFramerOptions = {},
   ) {
-    this.decoder = options.decodeText === true ? new TextDecoder('utf-8', { fatal: true }) : undefined;
+    this.decodeText = options.decodeText === true;
   }
 
   get bufferedBytes(): number {
@@ -78,7 +84,7 @@ export class LineFramer implements Framer {
       const chunk = this.head;
       if (chunk === undefined) return undefined;
       const from = this.offset;
-      if (this.decoder !== undefined && this.partialBytes === 0 && !this.discarding && this.decodeLines(chunk, from)) continue;
+      if (this.decodeText && this.partialBytes === 0 && !this.discarding && this.decodeLines(chunk, from)) continue;
       const nl = chunk.indexOf(LF, from);
       if (nl === -1) {
         const rest = chunk.length - from;
@@ -124,7 +130,7 @@ export class LineFramer implements Framer {
     const last = chunk.lastIndexOf(LF);
     if (last < from) return false;
     try {
-      this.text = this.decoder!.decode(from === 0 && last === chunk.length - 1 ? chunk : chunk.subarray(from, last + 1));
+      this.text = utf8.decode(from === 0 && last === chunk.length - 1 ? chunk : chunk.subarray(from, last + 1));
     } catch {
       // Some line is not UTF-8: framed one by one as bytes, it alone is reported when decoded.
       this.undecodable = chunk;
