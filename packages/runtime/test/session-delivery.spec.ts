@@ -18,9 +18,13 @@ type Pong = { readonly kind: 'Pong'; readonly n: number };
 const pong = (m: Ping): Pong => ({ kind: 'Pong', n: m.n });
 const line = (kind: string, n: number): string => `{"kind":"${kind}","n":${n}}\n`;
 
-/** A started server session of the echo protocol on a fake byte-stream connection, with real microtasks. */
-function session(processor: Processor<Ping, Pong>) {
-  const connection = new FakeConnection();
+/**
+ * A started server session of the echo protocol on a fake byte-stream connection: with real
+ * microtasks, or on `scheduler`'s virtual time when one is given.
+ */
+function session(processor: Processor<Ping, Pong>, timing: { scheduler?: TestScheduler; handshakeTimeoutMs?: number } = {}) {
+  const { scheduler, handshakeTimeoutMs } = timing;
+  const connection = scheduler === undefined ? new FakeConnection() : new FakeConnection(() => true, () => scheduler.now());
   const events: ConnectionEvent[] = [];
   const s = new Session({
     id: 1,
@@ -33,6 +37,8 @@ function session(processor: Processor<Ping, Pong>) {
     router: (_s, _p, previous) => (previous === null ? 'echo' : null),
     emit: (e) => events.push(e),
     onClosed: () => {},
+    ...(handshakeTimeoutMs === undefined ? {} : { handshakeTimeoutMs }),
+    ...(scheduler === undefined ? {} : { scheduler, soon: (work: () => void) => void scheduler.schedule(work) }),
   });
   s.start();
   return { connection, events, session: s };
@@ -102,23 +108,7 @@ describe('Session delivery', () => {
     const scheduler = new TestScheduler((a, b) => {
       expect(a).to.deep.equal(b);
     });
-    const connection = new FakeConnection(() => true, () => scheduler.now());
-    const s = new Session({
-      id: 1,
-      side: 'server',
-      connection,
-      listener: 'fake',
-      config: SERVER_CONFIG_DEFAULTS,
-      state: {},
-      stages: new Map([['echo', serverStage(Echo, (in$) => in$.pipe(map(pong)))]]),
-      router: (_s, _p, previous) => (previous === null ? 'echo' : null),
-      emit: () => {},
-      onClosed: () => {},
-      handshakeTimeoutMs: 100,
-      scheduler,
-      soon: (work) => void scheduler.schedule(work),
-    });
-    s.start();
+    const { connection, session: s } = session((in$) => in$.pipe(map(pong)), { scheduler, handshakeTimeoutMs: 100 });
     let pendingAt50 = -1;
     scheduler.schedule(() => connection.receive(line('Ping', 1)), 10);
     scheduler.schedule(() => (pendingAt50 = scheduler.actions.length), 50);
