@@ -40,12 +40,6 @@ function flushDue(): void {
  * The queue reports itself `full` at its limits; what happens then is the caller's policy.
  */
 export class OutboundQueue {
-  /**
-   * The only chunk queued, while there is just one (a reply to one request, say): kept out of
-   * `queue`, so that the common case touches no array. Set only while `queue` is empty.
-   */
-  private single: string | Uint8Array | undefined;
-  /** The chunks queued, oldest first, once there are two or more. */
   private queue: (string | Uint8Array)[] = [];
   private queuedBytes = 0;
   private blocked = false;
@@ -81,7 +75,7 @@ export class OutboundQueue {
 
   /** Chunks waiting to be written. */
   get length(): number {
-    return this.single === undefined ? this.queue.length : 1;
+    return this.queue.length;
   }
 
   /** Bytes waiting to be written. */
@@ -91,12 +85,12 @@ export class OutboundQueue {
 
   /** `true` when nothing waits and the connection accepted everything written. */
   get idle(): boolean {
-    return this.single === undefined && this.queue.length === 0 && !this.blocked;
+    return this.queue.length === 0 && !this.blocked;
   }
 
   /** `true` at or over either limit. */
   get full(): boolean {
-    return this.length >= this.maxMessages || this.queuedBytes >= this.maxBytes;
+    return this.queue.length >= this.maxMessages || this.queuedBytes >= this.maxBytes;
   }
 
   /**
@@ -110,14 +104,7 @@ export class OutboundQueue {
       if (!force) return false;
     }
     const q = this.queue;
-    if (q.length === 0 && this.single === undefined) this.single = chunk;
-    else {
-      if (this.single !== undefined) {
-        q.push(this.single);
-        this.single = undefined;
-      }
-      q.push(chunk);
-    }
+    q.push(chunk);
     this.queuedBytes += chunk.length;
     if (this.blocked) return true;
     if (q.length >= BATCH || this.full) this.flush();
@@ -154,8 +141,7 @@ export class OutboundQueue {
 
   /** Remove the oldest chunk not yet written. @returns whether one was removed. */
   dropOldest(): boolean {
-    const first = this.single ?? this.queue.shift();
-    this.single = undefined;
+    const first = this.queue.shift();
     if (first === undefined) return false;
     this.queuedBytes -= first.length;
     return true;
@@ -175,8 +161,7 @@ export class OutboundQueue {
 
   /** Drop everything queued. @returns how many chunks were dropped. */
   clear(): number {
-    const n = this.length;
-    this.single = undefined;
+    const n = this.queue.length;
     this.queue = [];
     this.queuedBytes = 0;
     return n;
@@ -185,11 +170,11 @@ export class OutboundQueue {
   /** Write everything queued, coalesced, until the connection pushes back. */
   flush(): void {
     this.scheduled = false;
-    while (!this.blocked && this.length > 0) {
+    while (!this.blocked && this.queue.length > 0) {
       const batch = this.takeRun();
       if (!this.connection.write(batch)) this.blocked = true;
     }
-    if (this.pressured && this.length <= this.maxMessages / 2 && this.queuedBytes <= this.maxBytes / 2) {
+    if (this.pressured && this.queue.length <= this.maxMessages / 2 && this.queuedBytes <= this.maxBytes / 2) {
       this.pressured = false;
       this.onRelief?.();
     }
@@ -202,12 +187,6 @@ export class OutboundQueue {
 
   /** Remove the leading run of chunks of one type, up to {@link MAX_WRITE} bytes, joined into one. */
   private takeRun(): string | Uint8Array {
-    const single = this.single;
-    if (single !== undefined) {
-      this.single = undefined;
-      this.queuedBytes -= single.length;
-      return single;
-    }
     const q = this.queue;
     const first = q[0]!;
     let end = 1;
@@ -216,7 +195,7 @@ export class OutboundQueue {
     const coalesce = this.coalesce;
     while (coalesce && end < q.length && size < MAX_WRITE && (typeof q[end] === 'string') === text) size += q[end++]!.length;
     if (end === 1) {
-      // One chunk of a different type from the next: shift() keeps the array's storage.
+      // One chunk (a reply to one request, say): shift() keeps the array's storage for the next one.
       q.shift();
       this.queuedBytes -= size;
       return first;
