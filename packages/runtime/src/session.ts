@@ -1,4 +1,4 @@
-import { asyncScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { Subscription, asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import {
   DecodeError,
   FrameTooLargeError,
@@ -503,8 +503,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers {
   }
 
   private addTimer(timer: Subscription): void {
-    if (this.timers === undefined) this.timers = timer;
-    else this.timers.add(timer);
+    (this.timers ??= new Subscription()).add(timer);
   }
 
   /** The first message arrived: the handshake deadline is met. */
