@@ -195,6 +195,8 @@ export class LineFramer implements Framer {
       const rest = this.rest;
       this.head = rest === undefined || rest.length === 0 ? undefined : rest.shift();
       this.offset = 0;
+      // Only the head chunk can be the undecodable one: do not keep a used chunk alive for it.
+      this.undecodable = undefined;
     }
   }
 
