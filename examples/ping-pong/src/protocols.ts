@@ -39,6 +39,12 @@ export const PreGameProtocol = defineProtocol({
   errorReplies: { server: errorReply },
 });
 
+/** The game messages: both players send the same ones, the game is symmetric. */
+const gameMessages = {
+  Turn: z.object({ n: z.number().int().min(1), player: z.enum(PLAYERS), draw: z.number(), event: z.enum(TURN_EVENTS) }),
+  Cancel: z.object({ reason: z.string().max(1000) }),
+};
+
 /**
  * The game protocol (binary: 4-byte big-endian length + MessagePack map). The player whose
  * turn it is sends `Turn`; either player sends `Cancel` when the opponent's turn does not
@@ -48,15 +54,8 @@ export const GameProtocol = defineProtocol({
   name: 'game',
   tag: 'kind',
   codec: 'binary',
-  client: {
-    Turn: z.object({ n: z.number().int().min(1), player: z.enum(PLAYERS), draw: z.number(), event: z.enum(TURN_EVENTS) }),
-    Cancel: z.object({ reason: z.string().max(1000) }),
-  },
-  server: {
-    Turn: z.object({ n: z.number().int().min(1), player: z.enum(PLAYERS), draw: z.number(), event: z.enum(TURN_EVENTS) }),
-    Cancel: z.object({ reason: z.string().max(1000) }),
-    Error: errorMessage,
-  },
+  client: gameMessages,
+  server: { ...gameMessages, Error: errorMessage },
   errorReplies: { server: errorReply },
 });
 
