@@ -76,20 +76,35 @@ export abstract class DecodeError extends RxmsgError {
   abstract override readonly code: DecodeErrorCode;
 }
 
-/** A frame (line or length-prefixed payload) is over `maxFrameBytes`. Raised as soon as the limit is crossed. */
+/**
+ * A frame (line or length-prefixed payload) is over `maxFrameBytes`. Raised as soon as the limit is crossed.
+ * Framing resumes after a frame that can be skipped (`resumable`); one that cannot (a declared
+ * length past {@link MAX_SKIP_FACTOR} times the limit: most likely not a length at all, and the
+ * stream cannot be resynchronised) ends the connection with reason `frame-too-large`, whatever
+ * the decode policy.
+ */
 export class FrameTooLargeError extends DecodeError {
   readonly code = 'FRAME_TOO_LARGE' as const;
   /** The configured limit. */
   readonly limit: number;
   /** The announced size for length-prefixed frames, or the bytes seen when the limit was crossed for lines. */
   readonly size: number;
+  /** Whether framing can go on after this frame (it is skipped); `false` ends the connection. */
+  readonly resumable: boolean;
 
-  constructor(size: number, limit: number) {
-    super(`frame of ${size} bytes or more exceeds maxFrameBytes ${limit}`);
+  constructor(size: number, limit: number, resumable = true) {
+    super(`frame of ${size} bytes or more exceeds maxFrameBytes ${limit}${resumable ? '' : ': the stream cannot be resynchronised'}`);
     this.size = size;
     this.limit = limit;
+    this.resumable = resumable;
   }
 }
+
+/**
+ * An oversized length-prefixed frame is skipped (its bytes read and dropped) only while its
+ * declared length is at most this many times `maxFrameBytes`; past that the connection is closed.
+ */
+export const MAX_SKIP_FACTOR = 4;
 
 /** The stream ended in the middle of a frame. */
 export class FrameTruncatedError extends DecodeError {
@@ -138,10 +153,10 @@ export class InvalidMessageError extends DecodeError {
   /** The schema violations. */
   readonly issues: readonly MessageIssue[];
 
-  constructor(messageName: string, issues: readonly MessageIssue[]) {
+  constructor(messageName: string, issues: readonly MessageIssue[], options?: { cause?: unknown }) {
     const first = issues[0];
     const where = first === undefined ? '' : ` at ${first.path.length === 0 ? '(root)' : first.path.map(String).join('.')}: ${first.message}`;
-    super(`invalid ${messageName}${where}`);
+    super(`invalid ${messageName}${where}`, options);
     this.messageName = messageName;
     this.issues = issues;
   }

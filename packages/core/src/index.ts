@@ -31,6 +31,7 @@ export {
   ConnectError,
   DecodeError,
   FrameTooLargeError,
+  MAX_SKIP_FACTOR,
   FrameTruncatedError,
   InvalidMessageError,
   MalformedMessageError,

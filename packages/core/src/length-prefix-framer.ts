@@ -1,5 +1,5 @@
 import { concatBytes } from './bytes';
-import { FrameTooLargeError, FrameTruncatedError, type DecodeError } from './errors';
+import { FrameTooLargeError, FrameTruncatedError, MAX_SKIP_FACTOR, type DecodeError } from './errors';
 import type { FrameResult, Framer } from './framer';
 
 /** Bytes of the big-endian length prefix. */
@@ -8,7 +8,9 @@ export const LENGTH_PREFIX_BYTES = 4;
 /**
  * Frames payloads preceded by a 4-byte big-endian length. A length over `maxFrameBytes`
  * is reported with {@link FrameTooLargeError} as soon as the prefix is read; the announced
- * bytes are then skipped as they arrive (never buffered) and framing resumes after them.
+ * bytes are then skipped as they arrive (never buffered) and framing resumes after them. A length
+ * over {@link MAX_SKIP_FACTOR} times `maxFrameBytes` is reported as not resumable: the session
+ * closes the connection rather than skip gigabytes of what is most likely not a frame.
  * A payload held in one chunk is returned as a view into that chunk, without copying.
  */
 export class LengthPrefixFramer implements Framer {
@@ -66,7 +68,8 @@ export class LengthPrefixFramer implements Framer {
           const size = this.expected;
           this.skipping = size;
           this.expected = -1;
-          return new FrameTooLargeError(size, this.maxFrameBytes);
+          // Skipping is bounded: a longer declared length is most likely not a length at all.
+          return new FrameTooLargeError(size, this.maxFrameBytes, size <= MAX_SKIP_FACTOR * this.maxFrameBytes);
         }
         if (this.expected === 0) {
           this.expected = -1;

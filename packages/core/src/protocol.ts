@@ -133,7 +133,14 @@ export class MessageSet<M> {
     }
     const schema = this.schemas.get(tagValue);
     if (schema === undefined) return new UnknownMessageError(this.tag, tagValue);
-    const result = schema.safeParse(value);
+    let result: ReturnType<typeof schema.safeParse>;
+    try {
+      result = schema.safeParse(value);
+    } catch (error) {
+      // A transform or refinement threw instead of reporting an issue: user code, contained here.
+      const message = `schema threw: ${error instanceof Error ? error.message : String(error)}`;
+      return new InvalidMessageError(tagValue, [{ path: [], code: 'custom', message }], { cause: error });
+    }
     if (!result.success) {
       const issues = result.error.issues.map((i) => ({ path: i.path, code: i.code, message: i.message }));
       return new InvalidMessageError(tagValue, issues);

@@ -25,6 +25,7 @@ export {
   LENGTH_PREFIX_BYTES,
   LengthPrefixFramer,
   LineFramer,
+  MAX_SKIP_FACTOR,
   MalformedMessageError,
   MessageSet,
   PayloadFramer,

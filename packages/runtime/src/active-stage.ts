@@ -1,7 +1,7 @@
 import { Subscription, type Observer, type Subscriber, type TeardownLogic } from 'rxjs';
 import type { Framer, MessageSet, Peer, Side } from '@rxmsg/core';
 import { InboundStream, type Inlet } from './inbound-stream';
-import type { SessionInfo } from './session';
+import type { SessionInfo } from './session-info';
 import type { Stage } from './stage';
 
 /** What an {@link ActiveStage} asks of the session that runs it. */

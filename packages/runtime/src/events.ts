@@ -16,7 +16,9 @@ import type { DecodeError, DecodeErrorPolicy, ProcessorError, RxmsgError, SendQu
  * - `timeout`: nothing was received within the heartbeat timeout (the peer vanished);
  * - `idle-timeout`: no application message either way within `idleTimeoutMs`;
  * - `handshake-timeout`: no first message within `handshakeTimeoutMs`;
- * - `rate-limit`: the peer exceeded `rateLimit` with `onExceed: 'disconnect'`.
+ * - `rate-limit`: the peer exceeded `rateLimit` with `onExceed: 'disconnect'`;
+ * - `frame-too-large`: a length prefix declared a frame too large to skip (over `MAX_SKIP_FACTOR`
+ *   times `maxFrameBytes`): the stream cannot be resynchronised, whatever the decode policy.
  */
 export type DisconnectReason =
   | 'completed'
@@ -30,7 +32,8 @@ export type DisconnectReason =
   | 'timeout'
   | 'idle-timeout'
   | 'handshake-timeout'
-  | 'rate-limit';
+  | 'rate-limit'
+  | 'frame-too-large';
 
 /**
  * Why a connection's socket stopped being read: its undecoded bytes reached a frame's worth

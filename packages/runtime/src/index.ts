@@ -26,9 +26,11 @@ export type {
   ServerOptions,
   ServerSnapshot,
 } from './server';
-export { Session } from './session';
-export { widenRouter } from './session';
-export type { Router, SessionInfo, SessionOptions } from './session';
+export { FRAME_BUFFER_SLACK, Session } from './session';
+export type { SessionOptions } from './session';
+export { BACKPRESSURE_CAP } from './outbound-policy';
+export { widenRouter } from './session-info';
+export type { Router, SessionInfo } from './session-info';
 export type { SessionStats } from './session-stats';
 export { clientStage, serverStage } from './stage';
 export type { CommonReplySides, Stage } from './stage';

@@ -51,6 +51,8 @@ export class OutboundQueue {
   private readonly coalesce: boolean;
   /** `flush` bound, for a custom `soon`; created with its first use. */
   private flushLater: (() => void) | undefined;
+  /** Chunks ever accepted by {@link push}. */
+  private accepted = 0;
   /** Depth of {@link hold} calls not yet released. */
   private held = 0;
   /** Chunks were queued while held: {@link release} flushes them. */
@@ -76,6 +78,14 @@ export class OutboundQueue {
   /** Chunks waiting to be written. */
   get length(): number {
     return this.queue.length;
+  }
+
+  /**
+   * Chunks ever accepted. A chunk accepted as the n-th (`pushed === n` right after) has left the
+   * queue (written, dropped or cleared) once `pushed - length >= n`: the queue is first in, first out.
+   */
+  get pushed(): number {
+    return this.accepted;
   }
 
   /** Bytes waiting to be written. */
@@ -105,6 +115,7 @@ export class OutboundQueue {
     }
     const q = this.queue;
     q.push(chunk);
+    this.accepted++;
     this.queuedBytes += chunk.length;
     if (this.blocked) return true;
     if (q.length >= BATCH || this.full) this.flush();

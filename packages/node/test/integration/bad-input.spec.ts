@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   DecodeError,
   FrameTooLargeError,
+  MAX_SKIP_FACTOR,
   FrameTruncatedError,
   InvalidMessageError,
   MalformedMessageError,
@@ -45,10 +46,10 @@ interface Attack {
   readonly code: DecodeErrorCode;
   readonly errorClass: DecodeErrorClass;
   /**
-   * `false` when the attacker's connection cannot get back in step under `ignore`/`reply`
-   * (a 4 GiB prefix announces more bytes than any test sends): then only "still open" is checked.
+   * `true` when the stream cannot be resynchronised (a declared length past MAX_SKIP_FACTOR times
+   * the limit): whatever the policy, the connection is closed with reason `frame-too-large`.
    */
-  readonly resyncs: boolean;
+  readonly fatal?: boolean;
   /** Send the bad input; returns once the decode error was reported. */
   run(ctx: AttackContext): Promise<DecodeError>;
   /** Extra checks on the error. */
@@ -81,6 +82,9 @@ async function oversized(ctx: AttackContext, head: Uint8Array | string, piece: s
 
 const PIECE = 'x'.repeat(2 * MAX);
 const PIECES = 32;
+/** A binary frame of MAX_SKIP_FACTOR * MAX bytes, the largest that is skipped, sent in pieces. */
+const SKIP_PIECES = 8;
+const SKIP_PIECE = 'x'.repeat((MAX_SKIP_FACTOR * MAX) / SKIP_PIECES);
 
 const ATTACKS: readonly Attack[] = [
   {
@@ -88,7 +92,6 @@ const ATTACKS: readonly Attack[] = [
     protocol: TextEcho,
     code: 'MESSAGE_MALFORMED',
     errorClass: MalformedMessageError,
-    resyncs: true,
     run: writing('{"kind":"Ping",\n'),
   },
   {
@@ -96,7 +99,6 @@ const ATTACKS: readonly Attack[] = [
     protocol: TextEcho,
     code: 'MESSAGE_MALFORMED',
     errorClass: MalformedMessageError,
-    resyncs: true,
     run: writing(Uint8Array.of(0x7b, 0xff, 0xfe, 0x7d, 0x0a)),
   },
   {
@@ -104,7 +106,6 @@ const ATTACKS: readonly Attack[] = [
     protocol: TextEcho,
     code: 'MESSAGE_MALFORMED',
     errorClass: MalformedMessageError,
-    resyncs: true,
     run: writing('[1,2]\n'),
   },
   {
@@ -112,7 +113,6 @@ const ATTACKS: readonly Attack[] = [
     protocol: TextEcho,
     code: 'MESSAGE_INVALID',
     errorClass: InvalidMessageError,
-    resyncs: true,
     run: writing('{"kind":"Ping","n":"one"}\n'),
     check: (e) => {
       expect(e).to.have.property('messageName', 'Ping');
@@ -124,7 +124,6 @@ const ATTACKS: readonly Attack[] = [
     protocol: TextEcho,
     code: 'MESSAGE_UNKNOWN',
     errorClass: UnknownMessageError,
-    resyncs: true,
     run: writing('{"kind":"Launch","n":1}\n'),
     check: (e) => expect(e).to.have.property('tag', 'Launch'),
   },
@@ -133,7 +132,6 @@ const ATTACKS: readonly Attack[] = [
     protocol: TextEcho,
     code: 'FRAME_TOO_LARGE',
     errorClass: FrameTooLargeError,
-    resyncs: true,
     run: (ctx) => oversized(ctx, '{"kind":"Ping","n":1,"pad":"', PIECE, PIECES, '"}\n'),
     check: (e) => {
       expect(e).to.have.property('limit', MAX);
@@ -146,7 +144,6 @@ const ATTACKS: readonly Attack[] = [
     protocol: BinaryEcho,
     code: 'MESSAGE_MALFORMED',
     errorClass: MalformedMessageError,
-    resyncs: true,
     // A map announcing one entry, cut short inside its frame.
     run: writing(binaryFrame([0x81, 0xa1])),
   },
@@ -155,7 +152,6 @@ const ATTACKS: readonly Attack[] = [
     protocol: BinaryEcho,
     code: 'MESSAGE_MALFORMED',
     errorClass: MalformedMessageError,
-    resyncs: true,
     run: writing(binaryFrame([0xc1])),
   },
   {
@@ -163,7 +159,6 @@ const ATTACKS: readonly Attack[] = [
     protocol: BinaryEcho,
     code: 'MESSAGE_MALFORMED',
     errorClass: MalformedMessageError,
-    resyncs: true,
     run: writing(lengthPrefix(0)),
   },
   {
@@ -171,7 +166,6 @@ const ATTACKS: readonly Attack[] = [
     protocol: BinaryEcho,
     code: 'MESSAGE_MALFORMED',
     errorClass: MalformedMessageError,
-    resyncs: true,
     run: writing(binaryFrame([0x2a])),
   },
   {
@@ -179,7 +173,6 @@ const ATTACKS: readonly Attack[] = [
     protocol: BinaryEcho,
     code: 'MESSAGE_INVALID',
     errorClass: InvalidMessageError,
-    resyncs: true,
     run: writing(frames(BinaryEcho.codec, [{ kind: 'Ping', n: 1.5 }])),
     check: (e) => expect(narrow(e, InvalidMessageError).issues.map((i) => i.path)).to.deep.equal([['n']]),
   },
@@ -188,20 +181,19 @@ const ATTACKS: readonly Attack[] = [
     protocol: BinaryEcho,
     code: 'MESSAGE_UNKNOWN',
     errorClass: UnknownMessageError,
-    resyncs: true,
     run: writing(frames(BinaryEcho.codec, [{ kind: 'Launch', n: 1 }])),
     check: (e) => expect(e).to.have.property('tag', 'Launch'),
   },
   {
-    name: 'a frame much larger than maxFrameBytes, sent in pieces',
+    name: 'a frame larger than maxFrameBytes but within the skip bound, sent in pieces',
     protocol: BinaryEcho,
     code: 'FRAME_TOO_LARGE',
     errorClass: FrameTooLargeError,
-    resyncs: true,
-    run: (ctx) => oversized(ctx, lengthPrefix(PIECES * PIECE.length), PIECE, PIECES, new Uint8Array(0)),
+    run: (ctx) => oversized(ctx, lengthPrefix(MAX_SKIP_FACTOR * MAX), SKIP_PIECE, SKIP_PIECES, new Uint8Array(0)),
     check: (e) => {
       expect(e).to.have.property('limit', MAX);
-      expect(e).to.have.property('size', PIECES * PIECE.length);
+      expect(e).to.have.property('size', MAX_SKIP_FACTOR * MAX);
+      expect(e).to.have.property('resumable', true);
     },
   },
   {
@@ -209,22 +201,25 @@ const ATTACKS: readonly Attack[] = [
     protocol: BinaryEcho,
     code: 'FRAME_TOO_LARGE',
     errorClass: FrameTooLargeError,
-    resyncs: false,
-    run: async (ctx) => {
-      await ctx.attacker.write(lengthPrefix(0xffffffff));
-      const error = await ctx.decodeError();
-      if (ctx.policy !== 'disconnect') {
-        // The announced bytes are skipped as they come, never held: more input changes nothing.
-        for (let i = 0; i < 8; i++) {
-          await ctx.attacker.write(PIECE);
-          await ctx.between();
-        }
-      }
-      return error;
-    },
+    fatal: true,
+    run: writing(lengthPrefix(0xffffffff)),
     check: (e) => {
       expect(e).to.have.property('size', 0xffffffff);
       expect(e).to.have.property('limit', MAX);
+      expect(e).to.have.property('resumable', false);
+    },
+  },
+  {
+    // After a switch to a binary protocol, a JSON line reads as a length prefix of about 2 GB.
+    name: 'a JSON line sent to a binary protocol',
+    protocol: BinaryEcho,
+    code: 'FRAME_TOO_LARGE',
+    errorClass: FrameTooLargeError,
+    fatal: true,
+    run: writing('{"kind":"Ping","n":1}\n'),
+    check: (e) => {
+      expect(e).to.have.property('size', 0x7b226b69);
+      expect(e).to.have.property('resumable', false);
     },
   },
 ];
@@ -329,27 +324,25 @@ describe('bad input over a real socket', () => {
             attack.check?.(error);
             const reported = decodeErrorsOf(a.log, a.attackerId);
             expect(reported).to.have.length(1);
-            expect(reported[0]).to.include({ type: 'decode-error', peerId: a.attackerId, action: policy });
+            const action = attack.fatal === true ? 'disconnect' : policy;
+            expect(reported[0]).to.include({ type: 'decode-error', peerId: a.attackerId, action });
 
-            if (policy === 'disconnect') {
+            if (action === 'disconnect') {
               await a.attacker.ended;
               await eventually(() => disconnectOf(a.log, a.attackerId) !== undefined, 1000, 'disconnected event');
               expect(disconnectOf(a.log, a.attackerId)).to.deep.include({
                 type: 'disconnected',
                 peerId: a.attackerId,
-                reason: 'decode-error',
+                reason: attack.fatal === true ? 'frame-too-large' : 'decode-error',
                 error,
               });
-              expect(a.attacker.messages()).to.deep.equal([]);
+              // Under 'reply', a stream that cannot be resynchronised still gets its error reply before the end.
+              const oops = policy === 'reply' ? [{ kind: 'Oops', code: attack.code }] : [];
+              expect(a.attacker.messages()).to.deep.equal(oops);
             } else {
               const oops = policy === 'reply' ? [{ kind: 'Oops', code: attack.code }] : [];
-              if (attack.resyncs) {
-                await a.attacker.send({ kind: 'Ping', n: 1000 });
-                expect(await a.attacker.receive(oops.length + 1)).to.deep.equal([...oops, { kind: 'Pong', n: 1000 }]);
-              } else {
-                if (oops.length > 0) expect(await a.attacker.receive(oops.length)).to.deep.equal(oops);
-                expect(a.attacker.messages()).to.deep.equal(oops);
-              }
+              await a.attacker.send({ kind: 'Ping', n: 1000 });
+              expect(await a.attacker.receive(oops.length + 1)).to.deep.equal([...oops, { kind: 'Pong', n: 1000 }]);
               expect(a.attacker.closed).to.equal(false);
               expect(a.snapshotIds()).to.include(a.attackerId);
               expect(disconnectOf(a.log, a.attackerId)).to.equal(undefined);

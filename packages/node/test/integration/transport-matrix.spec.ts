@@ -27,8 +27,10 @@ interface BadInput {
   /** Why the case has no message-transport form, if it has none. */
   readonly streamOnly?: string;
   readonly code: DecodeErrorCode;
-  /** Policies to try: a 1 GiB length prefix cannot be skipped in a test, so it is tried with `disconnect` only. */
+  /** Policies to try. */
   readonly policies: readonly DecodeErrorPolicy[];
+  /** A declared length too large to skip: the connection is closed (`frame-too-large`) whatever the policy. */
+  readonly fatal?: boolean;
 }
 
 const BAD_INPUT: readonly BadInput[] = [
@@ -54,7 +56,8 @@ const BAD_INPUT: readonly BadInput[] = [
     bytes: lengthPrefix(2 ** 30),
     streamOnly: 'a length prefix exists only on byte streams; a WebSocket message over maxPayload is refused by the transport (@rxmsg/ws tests)',
     code: 'FRAME_TOO_LARGE',
-    policies: ['disconnect'],
+    fatal: true,
+    policies: ['reply', 'disconnect'],
   },
 ];
 
@@ -175,12 +178,15 @@ function transportSuite(tc: TransportCase): void {
             await attacker.write(bytes);
             await eventually(() => ofType(log.events, 'decode-error').length > 0, 2000, 'decode-error');
             const errors = ofType(log.events, 'decode-error');
-            expect(errors.map((e) => [e.peerId, e.error.code, e.action])).to.deep.equal([[attackerId, bad.code, policy]]);
-            if (policy === 'disconnect') {
+            const action = bad.fatal === true ? 'disconnect' : policy;
+            expect(errors.map((e) => [e.peerId, e.error.code, e.action])).to.deep.equal([[attackerId, bad.code, action]]);
+            if (action === 'disconnect') {
               await attacker.ended;
-              expect(attacker.messages()).to.deep.equal([]);
+              // Under 'reply', a fatal frame still gets its error reply before the end.
+              expect(attacker.messages()).to.deep.equal(policy === 'reply' ? [{ kind: 'Oops', code: bad.code }] : []);
               await eventually(() => ofType(log.events, 'disconnected').some((e) => e.peerId === attackerId), 1000, 'attacker disconnected');
-              expect(ofType(log.events, 'disconnected').find((e) => e.peerId === attackerId)).to.include({ reason: 'decode-error' });
+              const reason = bad.fatal === true ? 'frame-too-large' : 'decode-error';
+              expect(ofType(log.events, 'disconnected').find((e) => e.peerId === attackerId)).to.include({ reason });
             } else {
               await attacker.send({ kind: 'Ping', n: 7 });
               expect(await attacker.receive(2)).to.deep.equal([{ kind: 'Oops', code: bad.code }, { kind: 'Pong', n: 7 }]);

@@ -1,0 +1,156 @@
+import { DecodeError, MalformedMessageError, type ControlKind, type FrameResult } from '@rxmsg/core';
+import type { ActiveStage } from './active-stage';
+import type { InputGate } from './input-gate';
+
+/** What an {@link InboundPump} asks of the session it feeds. */
+export interface InboundHost<State> {
+  /** The stage that takes input now, or `undefined` (no stage, or closing). */
+  receivingStage(): ActiveStage<State> | undefined;
+  /** A heartbeat frame arrived for `stage`. */
+  controlIn(stage: ActiveStage<State>, kind: ControlKind): void;
+  /** A frame of `stage` could not be turned into a message: apply the decode policy. */
+  decodeFailed(stage: ActiveStage<State>, error: DecodeError): void;
+  /** A message was delivered to `stage`'s subscribers. */
+  messageIn(message: unknown): void;
+  /** Something called while taking input for `stage` threw (a codec's framer, a subscriber). */
+  inputFailed(stage: ActiveStage<State>, error: unknown): void;
+}
+
+/**
+ * Turns a connection's input into messages for its current stage: takes frames from the stage's
+ * framer while the stage has subscribers and the {@link InputGate} is open, sets heartbeats
+ * aside, admits each frame under the rate limit, decodes and validates it, and delivers it.
+ * The codec and the schemas are user code: whatever they throw is a {@link DecodeError} of
+ * that frame, handled by the decode policy, never an exception out of the socket's data handler.
+ */
+export class InboundPump<State> {
+  /** Messages delivered. */
+  messagesIn = 0;
+  /** The remote side ended its input. */
+  inputEnded = false;
+  private pumping = false;
+  private scheduled = false;
+  /** `pump` bound, for `soon`; created with its first use. */
+  private later: (() => void) | undefined;
+
+  /**
+   * @param host - the session.
+   * @param gate - whether input may be taken now.
+   * @param options - validation mode, bounds and the end-of-tick scheduler.
+   */
+  constructor(
+    private readonly host: InboundHost<State>,
+    private readonly gate: InputGate,
+    private readonly options: {
+      readonly validateFully: boolean;
+      readonly receiveQueueLimit: number;
+      /** Undecoded bytes over which the transport stops being read. */
+      readonly maxBufferedBytes: number;
+      readonly soon: (work: () => void) => void;
+    },
+  ) {}
+
+  /** Deliver what is buffered at the end of the tick (a subscriber came, a pause ended). */
+  schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.options.soon(
+      (this.later ??= () => {
+        this.scheduled = false;
+        this.pump();
+      }),
+    );
+  }
+
+  /** Decode and deliver frames while the current stage can take them. */
+  pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    const host = this.host;
+    const gate = this.gate;
+    let st: ActiveStage<State> | undefined;
+    try {
+      for (;;) {
+        st = host.receivingStage();
+        if (st === undefined || st.ended || !st.hasSubscribers() || gate.holding || !gate.tokenReady()) break;
+        const frame = st.framer.next();
+        if (frame === undefined) {
+          if (this.inputEnded) this.completeInput(st);
+          break;
+        }
+        if (frame instanceof DecodeError) {
+          host.decodeFailed(st, frame);
+          continue;
+        }
+        const control = st.spec.protocol.codec.controlOf(frame);
+        // Heartbeats count against the rate like any frame: a flood of them is a flood.
+        if (!gate.admit()) continue;
+        if (control !== undefined) {
+          host.controlIn(st, control);
+          continue;
+        }
+        const message = this.decode(st, frame);
+        if (message instanceof DecodeError) {
+          host.decodeFailed(st, message);
+          continue;
+        }
+        this.deliver(st, message);
+      }
+    } catch (error) {
+      // Contained to this connection: never out of the transport's data handler.
+      if (st !== undefined) host.inputFailed(st, error);
+    } finally {
+      this.pumping = false;
+    }
+    this.regulate();
+  }
+
+  /** End `stage`'s input: report a frame cut off by the end of input, complete its subscribers. */
+  completeInput(st: ActiveStage<State>): void {
+    if (st.inputComplete) return;
+    st.inputComplete = true;
+    if (this.inputEnded) {
+      // The peer may still read after a half-close, so a cut-off frame gets the configured policy like any bad input.
+      const truncated = st.framer.end();
+      if (truncated !== undefined) this.host.decodeFailed(st, truncated);
+    }
+    st.completeSubscribers();
+  }
+
+  /** Pause the transport while undecoded bytes exceed the bound; resume once they are consumed. */
+  regulate(): void {
+    const st = this.host.receivingStage();
+    if (st !== undefined) this.gate.set('frame-buffer', st.framer.bufferedBytes > this.options.maxBufferedBytes);
+  }
+
+  private decode(st: ActiveStage<State>, frame: Exclude<FrameResult, DecodeError | undefined>): unknown {
+    let value: unknown;
+    try {
+      value = st.spec.protocol.codec.decode(frame);
+    } catch (error) {
+      if (error instanceof DecodeError) return error;
+      return new MalformedMessageError(`codec ${st.spec.protocol.codec.name} failed: ${describe(error)}`, { cause: error });
+    }
+    // MessageSet.parse contains schemas that throw (a transform, a refinement): they come back as errors.
+    return this.options.validateFully ? st.inbound.parse(value) : st.inbound.parseTag(value);
+  }
+
+  private deliver(st: ActiveStage<State>, message: unknown): void {
+    this.messagesIn++;
+    // A snapshot array, replaced (never mutated) when subscribers come and go: no copy per message.
+    const list = st.subscribers;
+    const acknowledging = st.acknowledging;
+    for (let i = 0; i < list.length; i++) {
+      const o = list[i]!;
+      if (acknowledging !== undefined && acknowledging.has(o)) st.unacked++;
+      o.next(message);
+    }
+    this.host.messageIn(message);
+    if (st.unacked >= this.options.receiveQueueLimit) this.gate.set('receive-queue', true);
+  }
+}
+
+function describe(value: unknown): string {
+  return value instanceof Error ? value.message : String(value);
+}
+

@@ -1,0 +1,134 @@
+import {
+  FrameTooLargeError,
+  SendQueueFullError,
+  type BaseConfig,
+  type Codec,
+  type Connection,
+  type ControlKind,
+} from '@rxmsg/core';
+import { OutboundQueue } from './outbound-queue';
+
+/**
+ * Under `onSendQueueFull: 'backpressure'` the queue still takes what the processor emits from input
+ * it already received, up to this many times the configured limits; past that, the connection is
+ * closed with `send-queue-full` (a sender ignoring backpressure, not a slow reader).
+ */
+export const BACKPRESSURE_CAP = 8;
+
+/** What an {@link OutboundPolicy} asks of the connection it sends on. */
+export interface OutboundHost {
+  /** Stop reading input while the queue is over its limits (`backpressure`), or read again. */
+  holdInput(on: boolean): void;
+  /** The queue is full under `disconnect`, or past the cap under `backpressure`: close the connection. */
+  queueFull(error: SendQueueFullError): void;
+  /** A drop policy discarded an outbound message. */
+  droppedOut(cause: 'drop-newest' | 'drop-oldest'): void;
+}
+
+/** The limits an {@link OutboundPolicy} enforces. */
+export type OutboundConfig = Pick<BaseConfig, 'maxFrameBytes' | 'sendQueueLimit' | 'sendQueueBytes' | 'onSendQueueFull'>;
+
+/**
+ * Everything a connection sends goes through here: encoding, the frame size limit, and the
+ * bounded {@link OutboundQueue} under the `onSendQueueFull` policy. Heartbeats (control frames)
+ * obey the same policy as messages, and at most one of each kind waits in the queue: a peer that
+ * sends pings and never reads makes the connection hold one pong, not one per ping.
+ */
+export class OutboundPolicy {
+  /** The queue in front of the connection. */
+  readonly queue: OutboundQueue;
+  /** Messages queued. */
+  messagesOut = 0;
+  /** `queue.pushed` right after the last ping was queued; it left the queue once `pushed - length` reaches it. */
+  private pingAt = 0;
+  /** The same for the last pong. */
+  private pongAt = 0;
+
+  /**
+   * @param host - the connection's session.
+   * @param connection - where chunks are written.
+   * @param config - frame and queue limits, and the policy.
+   * @param stream - `true` for byte streams (frames, coalesced writes), `false` for message transports.
+   * @param soon - the end-of-tick scheduler of the queue's flush (tests pass virtual time's).
+   */
+  constructor(
+    private readonly host: OutboundHost,
+    connection: Connection,
+    private readonly config: OutboundConfig,
+    private readonly stream: boolean,
+    soon?: (work: () => void) => void,
+  ) {
+    this.queue = new OutboundQueue(
+      connection,
+      // Message transports keep one message per write: only byte streams are coalesced.
+      { messages: config.sendQueueLimit, bytes: config.sendQueueBytes, coalesce: stream },
+      () => host.holdInput(false),
+      soon,
+    );
+  }
+
+  /**
+   * Encode one message and queue it under the policy.
+   * @returns whether it was queued.
+   * @throws what the codec throws, and {@link FrameTooLargeError} for a message over `maxFrameBytes`.
+   */
+  send(codec: Codec, message: unknown): boolean {
+    const chunk = this.stream ? codec.encodeFrame(message) : codec.encodePayload(message);
+    const max = this.config.maxFrameBytes;
+    // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: count exactly only when that bound is over the limit.
+    if ((typeof chunk === 'string' ? chunk.length * 3 : chunk.length) > max + 8 && codec.byteLength(chunk) > max + 8) {
+      throw new FrameTooLargeError(codec.byteLength(chunk), max);
+    }
+    if (!this.enqueue(chunk)) return false;
+    this.messagesOut++;
+    return true;
+  }
+
+  /**
+   * Queue a heartbeat under the policy, unless the last one of its kind is still queued (it
+   * answers for this one too). @returns whether one was queued.
+   * @throws what the codec throws.
+   */
+  control(codec: Codec, kind: ControlKind): boolean {
+    const q = this.queue;
+    const left = q.pushed - q.length;
+    if ((kind === 'pong' ? this.pongAt : this.pingAt) > left) return false;
+    if (!this.enqueue(codec.controlFrame(kind, this.stream))) return false;
+    if (kind === 'pong') this.pongAt = q.pushed;
+    else this.pingAt = q.pushed;
+    return true;
+  }
+
+  /** Queue one chunk under the outbound policy. @returns whether it was queued. */
+  private enqueue(chunk: string | Uint8Array): boolean {
+    const queue = this.queue;
+    if (queue.push(chunk)) return true;
+    const config = this.config;
+    const policy = config.onSendQueueFull;
+    switch (policy) {
+      case 'backpressure':
+        // Over the limit by what the processor emits from input it already has: stop its input.
+        // A hard cap of BACKPRESSURE_CAP times the limits bounds senders that ignore input (timers, other peers).
+        if (queue.length < BACKPRESSURE_CAP * config.sendQueueLimit && queue.bytes < BACKPRESSURE_CAP * config.sendQueueBytes) {
+          queue.push(chunk, true);
+          this.host.holdInput(true);
+          return true;
+        }
+        // A sender that ignores backpressure (a synchronous burst, a timer) would otherwise grow the
+        // queue without bound: fail loudly rather than lose messages silently.
+        this.host.queueFull(new SendQueueFullError(config.sendQueueLimit));
+        return false;
+      case 'drop-newest':
+        this.host.droppedOut(policy);
+        return false;
+      case 'drop-oldest':
+        queue.dropOldest();
+        queue.push(chunk, true);
+        this.host.droppedOut(policy);
+        return true;
+      case 'disconnect':
+        this.host.queueFull(new SendQueueFullError(config.sendQueueLimit));
+        return false;
+    }
+  }
+}
