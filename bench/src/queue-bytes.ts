@@ -10,8 +10,8 @@
  */
 import { concatBytes, utf8Length } from '@rxmsg/node';
 
-const ROUNDS = 15;
-const BATCHES = 20_000;
+const ROUNDS = 9;
+const BATCHES = 5_000;
 const BATCH = 64;
 
 const encoder = new TextEncoder();
