@@ -39,7 +39,7 @@ export class OutboundPolicy {
   readonly queue: OutboundQueue;
   /** Messages queued. */
   messagesOut = 0;
-  /** `queue.pushed` right after the last ping was queued; it left the queue once `pushed - length` reaches it. */
+  /** `queue.pushed` right after the last ping was queued; it left the queue once `queue.settled` reaches it. */
   private pingAt = 0;
   /** The same for the last pong. */
   private pongAt = 0;
@@ -91,7 +91,7 @@ export class OutboundPolicy {
    */
   control(codec: Codec, kind: ControlKind): boolean {
     const q = this.queue;
-    const left = q.pushed - q.length;
+    const left = q.settled;
     if ((kind === 'pong' ? this.pongAt : this.pingAt) > left) return false;
     if (!this.enqueue(codec.controlFrame(kind, this.stream))) return false;
     if (kind === 'pong') this.pongAt = q.pushed;

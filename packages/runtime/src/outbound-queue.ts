@@ -1,10 +1,10 @@
-import { concatBytes, type Connection } from '@rxmsg/core';
+import { utf8Length, type Connection } from '@rxmsg/core';
 
 /** Limits of an {@link OutboundQueue}. */
 export interface OutboundLimits {
   /** Chunks the queue may hold. */
   readonly messages: number;
-  /** Bytes the queue may hold (UTF-16 code units for text chunks). */
+  /** Bytes the queue may hold, counted as written: UTF-8 bytes for text chunks, `length` for byte chunks. */
   readonly bytes: number;
   /** Join chunks into fewer writes (byte streams); `false` writes each chunk alone (message transports). */
   readonly coalesce?: boolean;
@@ -15,6 +15,17 @@ const BATCH = 256;
 
 /** Bytes joined into one write at most, so that a transport's backpressure is seen between writes. */
 const MAX_WRITE = 262_144;
+
+/**
+ * Chunks a ring holds when first allocated, and the most it keeps once it empties (a power of two):
+ * a connection that sends now and then keeps one small ring; one that had a burst gives its large ring back.
+ */
+const MIN_RING = 8;
+
+/** Bytes a chunk takes on the wire: text is written as UTF-8. */
+function sizeOf(chunk: string | Uint8Array): number {
+  return typeof chunk === 'string' ? utf8Length(chunk) : chunk.length;
+}
 
 /**
  * Queues with a flush due at the end of this tick, under the default scheduling: one microtask
@@ -33,15 +44,30 @@ function flushDue(): void {
   spare = list;
 }
 
+
 /**
  * A peer's bounded outbound queue. Chunks queued in the same tick are coalesced into one
  * write per run of same-typed chunks (and at most {@link BATCH} chunks wait for the end of
  * the tick); `write()` returning `false` stops flushing until the connection drains.
  * The queue reports itself `full` at its limits; what happens then is the caller's policy.
+ *
+ * Chunks wait in a ring buffer, so that queueing, dropping the oldest and writing from the head
+ * each cost O(1). The ring is allocated with the first chunk (an idle connection holds none) and
+ * given back when it empties after growing past {@link MIN_RING} chunks.
  */
 export class OutboundQueue {
-  private queue: (string | Uint8Array)[] = [];
+  /**
+   * The ring: slot `2k` holds a chunk, slot `2k + 1` its size in bytes (one array rather than two:
+   * one header per connection). `undefined` until the first chunk.
+   */
+  private ring: (string | Uint8Array | number | undefined)[] | undefined;
+  /** Chunk index (not slot) of the oldest chunk in {@link ring}. */
+  private head = 0;
+  /** Chunks in {@link ring}. */
+  private count = 0;
   private queuedBytes = 0;
+  private pushedCount = 0;
+  private settledCount = 0;
   private blocked = false;
   private scheduled = false;
   private emptyWaiters: (() => void)[] | undefined;
@@ -51,8 +77,6 @@ export class OutboundQueue {
   private readonly coalesce: boolean;
   /** `flush` bound, for a custom `soon`; created with its first use. */
   private flushLater: (() => void) | undefined;
-  /** Chunks ever accepted by {@link push}. */
-  private accepted = 0;
   /** Depth of {@link hold} calls not yet released. */
   private held = 0;
   /** Chunks were queued while held: {@link release} flushes them. */
@@ -77,30 +101,39 @@ export class OutboundQueue {
 
   /** Chunks waiting to be written. */
   get length(): number {
-    return this.queue.length;
+    return this.count;
   }
 
-  /**
-   * Chunks ever accepted. A chunk accepted as the n-th (`pushed === n` right after) has left the
-   * queue (written, dropped or cleared) once `pushed - length >= n`: the queue is first in, first out.
-   */
-  get pushed(): number {
-    return this.accepted;
-  }
-
-  /** Bytes waiting to be written. */
+  /** Bytes waiting to be written: UTF-8 bytes for text chunks, `length` for byte chunks. */
   get bytes(): number {
     return this.queuedBytes;
   }
 
+  /**
+   * Chunks ever accepted by {@link push} (monotonic). The chunk whose push made this `n` has left
+   * the queue (written or dropped) once {@link settled} `>= n`.
+   */
+  get pushed(): number {
+    return this.pushedCount;
+  }
+
+  /**
+   * Chunks ever taken out of the queue (monotonic): handed to `connection.write()`, removed by
+   * {@link dropOldest}, or discarded by {@link clear}. Chunks leave in the order they were pushed,
+   * so `settled >= n` means the first `n` pushed chunks are all gone.
+   */
+  get settled(): number {
+    return this.settledCount;
+  }
+
   /** `true` when nothing waits and the connection accepted everything written. */
   get idle(): boolean {
-    return this.queue.length === 0 && !this.blocked;
+    return this.count === 0 && !this.blocked;
   }
 
   /** `true` at or over either limit. */
   get full(): boolean {
-    return this.queue.length >= this.maxMessages || this.queuedBytes >= this.maxBytes;
+    return this.count >= this.maxMessages || this.queuedBytes >= this.maxBytes;
   }
 
   /**
@@ -113,12 +146,18 @@ export class OutboundQueue {
       this.pressured = true;
       if (!force) return false;
     }
-    const q = this.queue;
-    q.push(chunk);
-    this.accepted++;
-    this.queuedBytes += chunk.length;
+    const size = sizeOf(chunk);
+    let ring = this.ring;
+    if (ring === undefined) ring = this.ring = new Array<string | Uint8Array | number | undefined>(2 * MIN_RING);
+    else if (2 * this.count === ring.length) ring = this.grow(ring);
+    const at = (2 * (this.head + this.count)) & (ring.length - 1);
+    ring[at] = chunk;
+    ring[at + 1] = size;
+    this.count++;
+    this.pushedCount++;
+    this.queuedBytes += size;
     if (this.blocked) return true;
-    if (q.length >= BATCH || this.full) this.flush();
+    if (this.count >= BATCH || this.full) this.flush();
     else if (this.held > 0) this.heldPending = true;
     else if (!this.scheduled) {
       this.scheduled = true;
@@ -150,11 +189,10 @@ export class OutboundQueue {
     this.flush();
   }
 
-  /** Remove the oldest chunk not yet written. @returns whether one was removed. */
+  /** Remove the oldest chunk not yet written, in O(1). @returns whether one was removed. */
   dropOldest(): boolean {
-    const first = this.queue.shift();
-    if (first === undefined) return false;
-    this.queuedBytes -= first.length;
+    if (this.count === 0) return false;
+    this.take(1, this.sizeAt(0));
     return true;
   }
 
@@ -170,22 +208,25 @@ export class OutboundQueue {
     else (this.emptyWaiters ??= []).push(callback);
   }
 
-  /** Drop everything queued. @returns how many chunks were dropped. */
+  /** Drop everything queued (and the ring with it). @returns how many chunks were dropped. */
   clear(): number {
-    const n = this.queue.length;
-    this.queue = [];
+    const n = this.count;
+    this.ring = undefined;
+    this.head = 0;
+    this.count = 0;
     this.queuedBytes = 0;
+    this.settledCount += n;
     return n;
   }
 
   /** Write everything queued, coalesced, until the connection pushes back. */
   flush(): void {
     this.scheduled = false;
-    while (!this.blocked && this.queue.length > 0) {
+    while (!this.blocked && this.count > 0) {
       const batch = this.takeRun();
       if (!this.connection.write(batch)) this.blocked = true;
     }
-    if (this.pressured && this.queue.length <= this.maxMessages / 2 && this.queuedBytes <= this.maxBytes / 2) {
+    if (this.pressured && this.count <= this.maxMessages / 2 && this.queuedBytes <= this.maxBytes / 2) {
       this.pressured = false;
       this.onRelief?.();
     }
@@ -196,26 +237,72 @@ export class OutboundQueue {
     }
   }
 
+  /** The chunk `k` places after the head. */
+  private chunkAt(k: number): string | Uint8Array {
+    const ring = this.ring!;
+    // Slots of chunks in the queue always hold a chunk.
+    return ring[(2 * (this.head + k)) & (ring.length - 1)] as string | Uint8Array;
+  }
+
+  /** The size in bytes of the chunk `k` places after the head. */
+  private sizeAt(k: number): number {
+    const ring = this.ring!;
+    // The slot after a chunk's always holds its size.
+    return ring[((2 * (this.head + k)) & (ring.length - 1)) + 1] as number;
+  }
+
+  /** Remove the first `n` chunks (of `size` bytes in all), clearing their slots; give a grown ring back once empty. */
+  private take(n: number, size: number): void {
+    const ring = this.ring!;
+    const mask = ring.length - 1;
+    for (let k = 0; k < n; k++) {
+      const at = (2 * (this.head + k)) & mask;
+      ring[at] = undefined;
+      ring[at + 1] = undefined;
+    }
+    this.count -= n;
+    this.settledCount += n;
+    this.queuedBytes -= size;
+    if (this.count > 0) this.head = (this.head + n) & (mask >> 1);
+    else {
+      this.head = 0;
+      if (ring.length > 2 * MIN_RING) this.ring = undefined;
+    }
+  }
+
+  /** Double the ring, moving its chunks to the start of the new one. */
+  private grow(ring: (string | Uint8Array | number | undefined)[]): (string | Uint8Array | number | undefined)[] {
+    const next = new Array<string | Uint8Array | number | undefined>(2 * ring.length);
+    const mask = ring.length - 1;
+    for (let i = 0; i < 2 * this.count; i++) next[i] = ring[(2 * this.head + i) & mask];
+    this.head = 0;
+    return (this.ring = next);
+  }
+
   /** Remove the leading run of chunks of one type, up to {@link MAX_WRITE} bytes, joined into one. */
   private takeRun(): string | Uint8Array {
-    const q = this.queue;
-    const first = q[0]!;
-    let end = 1;
-    let size = first.length;
+    const first = this.chunkAt(0);
+    let size = this.sizeAt(0);
     const text = typeof first === 'string';
-    const coalesce = this.coalesce;
-    while (coalesce && end < q.length && size < MAX_WRITE && (typeof q[end] === 'string') === text) size += q[end++]!.length;
-    if (end === 1) {
-      // One chunk (a reply to one request, say): shift() keeps the array's storage for the next one.
-      q.shift();
-      this.queuedBytes -= size;
-      return first;
+    let end = 1;
+    if (this.coalesce) {
+      while (end < this.count && size < MAX_WRITE && (typeof this.chunkAt(end) === 'string') === text) size += this.sizeAt(end++);
     }
-    const all = end === q.length;
-    const run = all ? q : q.slice(0, end);
-    this.queue = all ? [] : q.slice(end);
-    this.queuedBytes -= size;
-    if (text) return (run as string[]).join('');
-    return concatBytes(run as Uint8Array[], size);
+    let out: string | Uint8Array = first;
+    if (end > 1 && text) {
+      const parts = new Array<string>(end);
+      for (let k = 0; k < end; k++) parts[k] = this.chunkAt(k) as string;
+      out = parts.join('');
+    } else if (end > 1) {
+      const bytes = new Uint8Array(size);
+      for (let k = 0, at = 0; k < end; k++) {
+        const chunk = this.chunkAt(k) as Uint8Array;
+        bytes.set(chunk, at);
+        at += chunk.length;
+      }
+      out = bytes;
+    }
+    this.take(end, size);
+    return out;
   }
 }
