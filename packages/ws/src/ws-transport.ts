@@ -131,6 +131,8 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
         server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
           const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
           refuse(socket, status, STATUS_CODES[status] ?? 'Bad Request');
+          // A failed TLS handshake comes here too, and is reported once, by `tlsClientError`.
+          if (error.code?.startsWith('ERR_SSL_') === true) return;
           router.reportServerError(new UpgradeError(`bad HTTP request on ${where}: ${error.message}`, { cause: error, remoteAddress: remoteOf(a, socket) }));
         });
         if (a.scheme === 'wss') {
