@@ -18,7 +18,10 @@ export type RxmsgErrorCode =
   | 'TIMEOUT'
   | 'CLOSED'
   | 'PROCESSOR_FAILED'
-  | 'SEND_QUEUE_FULL';
+  | 'SEND_QUEUE_FULL'
+  | 'CALLBACK_FAILED'
+  | 'RECEIVE_BUFFER_FULL'
+  | ListenerErrorCode;
 
 /** Base class of all rxmsg errors. */
 export abstract class RxmsgError extends Error {
@@ -204,6 +207,82 @@ export class SendQueueFullError extends RxmsgError {
     super(`send queue is full (${limit} messages)`);
     this.limit = limit;
   }
+}
+
+/**
+ * A callback of the application (an `initialState`, a router, a hook) threw. `cause` holds what it
+ * threw; `callback` names it. The failure is contained to the one connection it concerns.
+ */
+export class CallbackError extends RxmsgError {
+  readonly code = 'CALLBACK_FAILED' as const;
+  /** Name of the option the callback was given as, e.g. `initialState`. */
+  readonly callback: string;
+
+  constructor(callback: string, options?: { cause?: unknown }) {
+    const cause: unknown = options?.cause;
+    super(`${callback} threw: ${cause instanceof Error ? cause.message : String(cause)}`, options);
+    this.callback = callback;
+  }
+}
+
+/**
+ * A connection that cannot pause reading (a browser WebSocket) received more than `limit` bytes
+ * while its reader was paused; it was closed rather than buffer without bound.
+ */
+export class ReceiveBufferFullError extends RxmsgError {
+  readonly code = 'RECEIVE_BUFFER_FULL' as const;
+  /** The bound, in bytes, of what is held while reading is paused. */
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super(`more than ${limit} bytes received while reading was paused`);
+    this.limit = limit;
+  }
+}
+
+/**
+ * Codes of the failures of a listener, one per kind:
+ * - `ACCEPT_FAILED`: accepting a connection failed (`EMFILE`/`ENFILE`: out of file descriptors).
+ *   The listener keeps accepting once descriptors are free again;
+ * - `TLS_HANDSHAKE_FAILED`: a peer's TLS handshake failed (bad certificate, not TLS, reset mid-handshake);
+ * - `UPGRADE_FAILED`: an HTTP request on a WebSocket listener could not be upgraded (malformed
+ *   request or handshake headers, an upgrade check that threw); it was answered with an HTTP error;
+ * - `LISTENER_FAILED`: any other error of the listening socket.
+ *
+ * None of them closes the listener: each is reported and the listener goes on.
+ */
+export type ListenerErrorCode = 'ACCEPT_FAILED' | 'TLS_HANDSHAKE_FAILED' | 'UPGRADE_FAILED' | 'LISTENER_FAILED';
+
+/** Base class of the failures of a listener that it survives; see {@link ListenerErrorCode}. `cause` holds the platform error. */
+export abstract class ListenerError extends RxmsgError {
+  abstract override readonly code: ListenerErrorCode;
+  /** Remote end of the connection concerned, when there is one and it is known. */
+  readonly remoteAddress: string | undefined;
+
+  constructor(message: string, options?: { cause?: unknown; remoteAddress?: string | undefined }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.remoteAddress = options?.remoteAddress;
+  }
+}
+
+/** Accepting a connection failed, typically `EMFILE`/`ENFILE`; the listener goes on accepting. */
+export class AcceptError extends ListenerError {
+  readonly code = 'ACCEPT_FAILED' as const;
+}
+
+/** A peer's TLS handshake failed; its socket was destroyed. */
+export class TlsHandshakeError extends ListenerError {
+  readonly code = 'TLS_HANDSHAKE_FAILED' as const;
+}
+
+/** An HTTP request on a WebSocket listener could not be upgraded; it was answered with an HTTP error. */
+export class UpgradeError extends ListenerError {
+  readonly code = 'UPGRADE_FAILED' as const;
+}
+
+/** The listening socket reported an error other than a failed accept. */
+export class ListenerSocketError extends ListenerError {
+  readonly code = 'LISTENER_FAILED' as const;
 }
 
 /**

@@ -25,7 +25,9 @@ export type {
   WhileDisconnectedPolicy,
 } from './config';
 export {
+  AcceptError,
   AddressError,
+  CallbackError,
   ClosedError,
   ConfigError,
   ConnectError,
@@ -34,17 +36,22 @@ export {
   MAX_SKIP_FACTOR,
   FrameTruncatedError,
   InvalidMessageError,
+  ListenerError,
+  ListenerSocketError,
   MalformedMessageError,
   ProcessorError,
   ProtocolDefinitionError,
+  ReceiveBufferFullError,
   RxmsgError,
   SendQueueFullError,
   TimeoutError,
+  TlsHandshakeError,
   TransportError,
   UnknownMessageError,
+  UpgradeError,
   toRxmsgError,
 } from './errors';
-export type { DecodeErrorCode, MessageIssue, RxmsgErrorCode } from './errors';
+export type { DecodeErrorCode, ListenerErrorCode, MessageIssue, RxmsgErrorCode } from './errors';
 export type { FrameResult, Framer } from './framer';
 export { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
 export { LineFramer } from './line-framer';
@@ -72,4 +79,4 @@ export type {
 export { backoffDelay, retryBackoff } from './retry-backoff';
 export type { RetryBackoffOptions } from './retry-backoff';
 export { textCodec } from './text-codec';
-export type { Connection, ConnectionHandlers, Listener, Transport, TransportOptions } from './transport';
+export type { Connection, ConnectionHandlers, ListenOptions, Listener, Transport, TransportOptions } from './transport';

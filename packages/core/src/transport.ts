@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { Address } from './address';
-import type { TransportError } from './errors';
+import type { ListenerError, RxmsgError } from './errors';
 
 /**
  * Callbacks a {@link Connection} delivers its events to. Call them as methods of the object
@@ -14,8 +14,12 @@ export interface ConnectionHandlers {
   onEnd(): void;
   /** The transport's write buffer emptied after {@link Connection.write} returned `false`. */
   onDrain(): void;
-  /** The connection is gone. Called exactly once, last; `error` is set when it failed. */
-  onClose(error: TransportError | undefined): void;
+  /**
+   * The connection is gone. Called exactly once, last; `error` is set when it failed: a
+   * `TransportError` when the socket failed, or the typed reason the connection closed itself for
+   * (a `ReceiveBufferFullError` when a connection that cannot pause reading held too much).
+   */
+  onClose(error: RxmsgError | undefined): void;
 }
 
 /**
@@ -53,6 +57,18 @@ export interface TransportOptions {
   readonly noDelay: boolean;
 }
 
+/** Options of {@link Transport.listen}: those of its sockets, and where its failures go. */
+export interface ListenOptions extends TransportOptions {
+  /**
+   * Called for each failure the listener survives (a failed accept, a failed TLS handshake, a
+   * refused WebSocket upgrade, an error of the listening socket), after the transport did what the
+   * failure needs (destroyed the socket, answered the request). Never called after `close()`
+   * resolved. A transport given none drops these failures; the runtime always gives one, and
+   * reports each as a `listener-error` event.
+   */
+  readonly onError?: (error: ListenerError) => void;
+}
+
 /** A bound listener. */
 export interface Listener {
   /** The bound address (the real port when port 0 was asked). */
@@ -68,8 +84,12 @@ export interface Listener {
 export interface Transport {
   /** The address schemes handled, e.g. `['tcp', 'unix']`. */
   readonly schemes: readonly string[];
-  /** Bind `address` and hand each accepted connection to `onConnection`. */
-  listen(address: Address, onConnection: (connection: Connection) => void, options: TransportOptions): Promise<Listener>;
+  /**
+   * Bind `address` and hand each accepted connection to `onConnection`. Failures after binding go
+   * to `options.onError` and never stop the listener. When `onConnection` throws, the connection is
+   * destroyed and the throw reported there as an `AcceptError`.
+   */
+  listen(address: Address, onConnection: (connection: Connection) => void, options: ListenOptions): Promise<Listener>;
   /**
    * Connect to `address`. Cold: each subscription dials once, emits the connection and
    * completes, or errors with a `TransportError`. Unsubscribing before it emits aborts the attempt.

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import {
+  AcceptError,
   AddressError,
+  CallbackError,
   ClosedError,
   ConfigError,
   ConnectError,
@@ -8,14 +10,19 @@ import {
   FrameTooLargeError,
   FrameTruncatedError,
   InvalidMessageError,
+  ListenerError,
+  ListenerSocketError,
   MalformedMessageError,
   ProcessorError,
   ProtocolDefinitionError,
+  ReceiveBufferFullError,
   RxmsgError,
   SendQueueFullError,
   TimeoutError,
+  TlsHandshakeError,
   TransportError,
   UnknownMessageError,
+  UpgradeError,
   toRxmsgError,
   type RxmsgErrorCode,
 } from '@rxmsg/core';
@@ -38,6 +45,12 @@ const cases: [RxmsgError, string, RxmsgErrorCode, boolean][] = [
   [new ClosedError('closed'), 'ClosedError', 'CLOSED', false],
   [new ProcessorError('threw', { cause }), 'ProcessorError', 'PROCESSOR_FAILED', false],
   [new SendQueueFullError(8), 'SendQueueFullError', 'SEND_QUEUE_FULL', false],
+  [new CallbackError('initialState', { cause }), 'CallbackError', 'CALLBACK_FAILED', false],
+  [new ReceiveBufferFullError(100), 'ReceiveBufferFullError', 'RECEIVE_BUFFER_FULL', false],
+  [new AcceptError('emfile', { cause }), 'AcceptError', 'ACCEPT_FAILED', false],
+  [new TlsHandshakeError('bad hello', { cause, remoteAddress: 'tls://127.0.0.1:1' }), 'TlsHandshakeError', 'TLS_HANDSHAKE_FAILED', false],
+  [new UpgradeError('bad key'), 'UpgradeError', 'UPGRADE_FAILED', false],
+  [new ListenerSocketError('failed', { cause }), 'ListenerSocketError', 'LISTENER_FAILED', false],
 ];
 
 describe('errors', () => {
@@ -53,6 +66,14 @@ describe('errors', () => {
         expect(error.stack).to.be.a('string');
       });
     }
+
+    it('listener failures share a base and keep the remote address they concern', () => {
+      const e = new TlsHandshakeError('bad hello', { cause, remoteAddress: 'tls://127.0.0.1:1' });
+      expect(e).to.be.instanceOf(ListenerError);
+      expect(e.remoteAddress).to.equal('tls://127.0.0.1:1');
+      expect(e.cause).to.equal(cause);
+      expect(new UpgradeError('x').remoteAddress).to.equal(undefined);
+    });
 
     it('codes are unique', () => {
       const codes = cases.map(([, , code]) => code);

@@ -1,5 +1,5 @@
 import type { SessionStats } from './session-stats';
-import type { DecodeError, DecodeErrorPolicy, ProcessorError, RxmsgError, SendQueueFullError } from '@rxmsg/core';
+import type { CallbackError, DecodeError, DecodeErrorPolicy, ListenerError, ProcessorError, RxmsgError, SendQueueFullError } from '@rxmsg/core';
 
 /**
  * Why a connection ended:
@@ -11,7 +11,8 @@ import type { DecodeError, DecodeErrorPolicy, ProcessorError, RxmsgError, SendQu
  * - `decode-error`: bad input under `onDecodeError: 'disconnect'`;
  * - `processor-error`: a processor threw or its stream errored;
  * - `send-queue-full`: the peer did not read fast enough and its queue reached `sendQueueLimit`;
- * - `transport-error`: the socket failed;
+ * - `transport-error`: the socket failed, or the connection closed itself for a typed reason it
+ *   reports as `error` (e.g. `RECEIVE_BUFFER_FULL` from a browser WebSocket that cannot pause reading);
  * - `shutdown`: the server or client was closed;
  * - `timeout`: nothing was received within the heartbeat timeout (the peer vanished);
  * - `idle-timeout`: no application message either way within `idleTimeoutMs`;
@@ -83,16 +84,34 @@ export type ConnectionEvent =
       readonly stats: SessionStats;
     };
 
+/**
+ * Why a server refused a connection it accepted (and destroyed it at once):
+ * - `max-connections`: `maxConnections` connections were open;
+ * - `stopping`: the server is closing;
+ * - `initial-state-failed`: the `initialState` callback threw; the event's `error` is a
+ *   `CallbackError` whose `cause` is what it threw. Other connections are not affected.
+ */
+export type RefusalReason = 'max-connections' | 'stopping' | 'initial-state-failed';
+
 /** Events of a server: its listeners, its connections, its stop. */
 export type ServerEvent =
   | ConnectionEvent
   | { readonly type: 'listening'; readonly address: string }
   | { readonly type: 'listener-closed'; readonly address: string }
+  /**
+   * A listener survived a failure: a failed accept (`ACCEPT_FAILED`, e.g. out of file descriptors),
+   * a failed TLS handshake (`TLS_HANDSHAKE_FAILED`), a refused WebSocket upgrade (`UPGRADE_FAILED`),
+   * or another error of its socket (`LISTENER_FAILED`). Match on `error.code`. The listener goes on
+   * (accepting resumes by itself once descriptors are free); each is counted in `snapshot().listenerErrors`.
+   */
+  | { readonly type: 'listener-error'; readonly listener: string; readonly error: ListenerError }
   | {
       readonly type: 'connection-refused';
       readonly remoteAddress: string;
       readonly listener: string;
-      readonly reason: 'max-connections' | 'stopping';
+      readonly reason: RefusalReason;
+      /** What failed, for `initial-state-failed`. */
+      readonly error?: CallbackError;
     }
   | { readonly type: 'stopped' };
 

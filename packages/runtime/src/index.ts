@@ -5,7 +5,7 @@
  */
 export { createClient, createCompositeClient } from './client';
 export type { Client, ClientHandle, ClientOptions, ClientStatus, CompositeClientOptions } from './client';
-export type { ClientEvent, ConnectionEvent, DisconnectReason, PauseCause, SendDropCause, ServerEvent } from './events';
+export type { ClientEvent, ConnectionEvent, DisconnectReason, PauseCause, RefusalReason, SendDropCause, ServerEvent } from './events';
 export { connectionLoop } from './connection-loop';
 export type { ConnectionEnd, ConnectionLoopEvent, ConnectionLoopOptions } from './connection-loop';
 export { DisconnectedQueue } from './disconnected-queue';

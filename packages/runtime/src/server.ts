@@ -1,6 +1,7 @@
 import { Subject, concat, defer, from, type Observable, type SchedulerLike } from 'rxjs';
 import {
   AddressError,
+  CallbackError,
   ClosedError,
   type Address,
   parseAddress,
@@ -10,6 +11,8 @@ import {
   type Connection,
   type EffectiveConfig,
   type Listener,
+  type ListenerError,
+  type ListenerErrorCode,
   type Peer,
   type ReplySides,
   type ServerConfig,
@@ -19,7 +22,7 @@ import {
   type Side,
   type Transport,
 } from '@rxmsg/core';
-import type { ServerEvent } from './events';
+import type { RefusalReason, ServerEvent } from './events';
 import type { SessionStats } from './session-stats';
 import { Session, widenRouter, type Router, type SessionInfo } from './session';
 import { serverStage, type CommonReplySides, type Stage } from './stage';
@@ -40,10 +43,14 @@ export interface ConnectionSnapshot extends SessionStats {
   readonly inputPaused: boolean;
 }
 
-/** A server's listeners and live connections at one instant. */
+/** A server's listeners and live connections at one instant, and its failure counters since it started. */
 export interface ServerSnapshot {
   readonly listeners: readonly { readonly address: string; readonly connections: number }[];
   readonly connections: readonly ConnectionSnapshot[];
+  /** `listener-error` events so far, per `error.code` (every code is present, 0 when none happened). */
+  readonly listenerErrors: Readonly<Record<ListenerErrorCode, number>>;
+  /** `connection-refused` events so far, per reason (every reason is present). */
+  readonly refused: Readonly<Record<RefusalReason, number>>;
 }
 
 /** What every server handle offers. */
@@ -88,7 +95,10 @@ export interface CompositeServerOptions<S extends StageMap<'server', State>, Sta
   readonly transports?: readonly Transport[];
   /** The protocols of the stack, each with its server processor (see {@link serverStage}), keyed by name. */
   readonly stages: S;
-  /** Creates each connection's state. */
+  /**
+   * Creates each connection's state. When it throws, that one connection is refused (a
+   * `connection-refused` event with reason `initial-state-failed` and a `CallbackError`); the server goes on.
+   */
   readonly initialState: (peer: Omit<SessionInfo<State>, 'state'>) => State;
   /** Picks the next stage, or `null` to end the connection. */
   readonly router: Router<State, keyof S & string>;
@@ -161,17 +171,24 @@ async function startServer<State, C, P>(
   let stopping: Promise<void> | undefined;
   let allClosed: (() => void) | undefined;
 
+  const listenerErrors: Record<ListenerErrorCode, number> = { ACCEPT_FAILED: 0, TLS_HANDSHAKE_FAILED: 0, UPGRADE_FAILED: 0, LISTENER_FAILED: 0 };
+  const refused: Record<RefusalReason, number> = { 'max-connections': 0, stopping: 0, 'initial-state-failed': 0 };
+
   // One emitter per server and one close callback per listener, not a pair of closures per connection.
   const emit = (e: ServerEvent): void => events.next(e);
+  const refuse = (connection: Connection, listener: string, reason: RefusalReason, error?: CallbackError): void => {
+    refused[reason]++;
+    connection.destroy();
+    const { remoteAddress } = connection;
+    events.next(
+      error === undefined
+        ? { type: 'connection-refused', remoteAddress, listener, reason }
+        : { type: 'connection-refused', remoteAddress, listener, reason, error },
+    );
+  };
   const accept = (connection: Connection, bound: BoundListener<State>): void => {
     if (stopping !== undefined || (config.maxConnections > 0 && sessions.size >= config.maxConnections)) {
-      events.next({
-        type: 'connection-refused',
-        remoteAddress: connection.remoteAddress,
-        listener: bound.listener.address,
-        reason: stopping !== undefined ? 'stopping' : 'max-connections',
-      });
-      connection.destroy();
+      refuse(connection, bound.listener.address, stopping !== undefined ? 'stopping' : 'max-connections');
       return;
     }
     const id = nextId++;
@@ -180,8 +197,9 @@ async function startServer<State, C, P>(
     let state: State;
     try {
       state = initialState(base);
-    } catch {
-      connection.destroy();
+    } catch (error) {
+      // Application code: what it throws stays with this connection.
+      refuse(connection, listener, 'initial-state-failed', new CallbackError('initialState', { cause: error }));
       return;
     }
     const session: Session<State> = new Session<State>({
@@ -217,8 +235,12 @@ async function startServer<State, C, P>(
         if (sessions.size === 0) allClosed?.();
       },
     };
+    const onError = (error: ListenerError): void => {
+      listenerErrors[error.code]++;
+      events.next({ type: 'listener-error', listener: entry.listener?.address ?? text, error });
+    };
     // `accept` only runs after listen() resolved, so `entry.listener` is set by then.
-    entry.listener = await transport.listen(address, (c) => accept(c, entry as BoundListener<State>), { noDelay: config.noDelay });
+    entry.listener = await transport.listen(address, (c) => accept(c, entry as BoundListener<State>), { noDelay: config.noDelay, onError });
     return entry as BoundListener<State>;
   };
   const list = typeof listen === 'string' ? [listen] : [...listen];
@@ -271,6 +293,8 @@ async function startServer<State, C, P>(
         queued: s.queued,
         inputPaused: s.inputPaused,
       })),
+      listenerErrors: { ...listenerErrors },
+      refused: { ...refused },
     }),
     close: () => {
       stopping ??= (async () => {
@@ -338,7 +362,10 @@ export interface ServerOptions<P extends AnyProtocol, State, C> {
   readonly protocol: P;
   /** Run once per connection: `(incoming$, peer) => outgoing$`. */
   readonly processor: ServerProcessor<P, State>;
-  /** Creates each connection's state; `{}` by default. */
+  /**
+   * Creates each connection's state; `{}` by default. When it throws, that one connection is refused
+   * (a `connection-refused` event with reason `initial-state-failed` and a `CallbackError`); the server goes on.
+   */
   readonly initialState?: (peer: Omit<SessionInfo<State>, 'state'>) => State;
   /** Server config (validated once, here). */
   readonly config?: C;

@@ -14,7 +14,6 @@ import {
   type SendQueueFullError,
   type Side,
   type TimeoutError,
-  type TransportError,
 } from '@rxmsg/core';
 import { ActiveStage, type StageHost } from './active-stage';
 import type { ConnectionEvent, DisconnectReason, PauseCause } from './events';
@@ -287,7 +286,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   }
 
   /** @internal {@link ConnectionHandlers.onClose}: the connection is gone. */
-  onClose(error: TransportError | undefined): void {
+  onClose(error: RxmsgError | undefined): void {
     if (this.finished) return;
     this.noteRemoteEnd();
     this.finished = true;

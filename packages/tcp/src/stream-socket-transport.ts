@@ -1,12 +1,17 @@
 import type { Server, Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import {
+  AcceptError,
   AddressError,
+  ListenerSocketError,
+  TlsHandshakeError,
   TransportError,
   formatAddress,
   type Address,
   type Connection,
+  type ListenOptions,
   type Listener,
+  type ListenerError,
   type Transport,
   type TransportOptions,
 } from '@rxmsg/core';
@@ -20,6 +25,11 @@ export interface SocketFactory {
   createServer(): Server;
   /** Event of the server that hands over a ready socket (`connection` or `secureConnection`). */
   readonly connectionEvent: string;
+  /**
+   * Event of the server for a peer whose handshake failed, with `(error, socket)` (`tlsClientError`
+   * for TLS); the socket is destroyed and the failure reported as a `TlsHandshakeError`.
+   */
+  readonly handshakeErrorEvent?: string;
   /** Start connecting to `address`. */
   connect(address: Address): Socket;
   /** Event of the client socket that means it is ready (`connect` or `secureConnect`). */
@@ -31,6 +41,21 @@ function adapt(socket: Socket, address: Address, options: TransportOptions): Con
   return new SocketConnection(socket, address);
 }
 
+/** `host:port` of a socket's remote end, for reports; `undefined` when the socket no longer knows it. */
+function remoteOf(socket: Socket | undefined, address: Address): string | undefined {
+  if (address.kind === 'unix') return formatAddress(address);
+  if (socket?.remoteAddress === undefined) return undefined;
+  return formatAddress({ kind: 'inet', scheme: address.scheme, host: socket.remoteAddress, port: socket.remotePort ?? 0, path: '/' });
+}
+
+/** The report of an error of a listening server: a failed accept, or another failure of its socket. */
+function listenerError(error: Error, address: Address): ListenerError {
+  const syscall = (error as NodeJS.ErrnoException).syscall;
+  return syscall === 'accept'
+    ? new AcceptError(`cannot accept on ${formatAddress(address)}: ${error.message}`, { cause: error })
+    : new ListenerSocketError(`listener ${formatAddress(address)} failed: ${error.message}`, { cause: error });
+}
+
 class NetListener implements Listener {
   private closing: Promise<void> | undefined;
 
@@ -38,6 +63,11 @@ class NetListener implements Listener {
     private readonly server: Server,
     readonly address: string,
   ) {}
+
+  /** Whether `close()` was called: failures after it are no longer reported. */
+  get isClosing(): boolean {
+    return this.closing !== undefined;
+  }
 
   close(): Promise<void> {
     // Node's close() stops accepting at once but calls back only when every connection it ever
@@ -60,22 +90,43 @@ export function streamSocketTransport(factory: SocketFactory): Transport {
   return {
     schemes: factory.schemes,
 
-    listen(address, onConnection, options) {
+    listen(address, onConnection, options: ListenOptions) {
       check(address);
       return new Promise<Listener>((resolve, reject) => {
         const server = factory.createServer();
+        let listener: NetListener | undefined;
+        const report = (error: ListenerError): void => {
+          if (listener?.isClosing === true) return;
+          options.onError?.(error);
+        };
         const onListenError = (error: Error): void => {
           reject(new TransportError(`cannot listen on ${formatAddress(address)}: ${error.message}`, { cause: error }));
         };
         server.once('error', onListenError);
-        server.on(factory.connectionEvent, (socket: Socket) => onConnection(adapt(socket, address, options)));
+        server.on(factory.connectionEvent, (socket: Socket) => {
+          // Whatever the runtime's handler throws stays with this one connection.
+          try {
+            onConnection(adapt(socket, address, options));
+          } catch (error) {
+            socket.destroy();
+            report(new AcceptError(`connection on ${formatAddress(address)} not taken over: ${String(error)}`, { cause: error, remoteAddress: remoteOf(socket, address) }));
+          }
+        });
+        if (factory.handshakeErrorEvent !== undefined) {
+          server.on(factory.handshakeErrorEvent, (error: Error, socket: Socket | undefined) => {
+            const remoteAddress = remoteOf(socket, address);
+            socket?.destroy();
+            report(new TlsHandshakeError(`handshake on ${formatAddress(address)} failed: ${error.message}`, { cause: error, remoteAddress }));
+          });
+        }
         const ready = (): void => {
           server.off('error', onListenError);
-          // Later server errors (EMFILE on accept, a failed TLS handshake) must not crash the process.
-          server.on('error', () => {});
+          // Later server errors (EMFILE on accept) are reported; Node's server keeps accepting after them.
+          server.on('error', (error: Error) => report(listenerError(error, address)));
           const bound = server.address();
           const port = bound !== null && typeof bound === 'object' ? bound.port : 0;
-          resolve(new NetListener(server, address.kind === 'unix' ? formatAddress(address) : formatAddress({ ...address, port })));
+          listener = new NetListener(server, address.kind === 'unix' ? formatAddress(address) : formatAddress({ ...address, port }));
+          resolve(listener);
         };
         if (address.kind === 'unix') server.listen(address.path, ready);
         else server.listen(address.port, address.host, ready);

@@ -31,10 +31,10 @@ export function tlsTransport(options: TlsTransportOptions = {}): Transport {
       server.on('secureConnection', (socket: TLSSocket) => {
         socket.allowHalfOpen = true;
       });
-      server.on('tlsClientError', (_error, socket) => socket.destroy());
       return server;
     },
     connectionEvent: 'secureConnection',
+    handshakeErrorEvent: 'tlsClientError',
     connect: (address) => {
       if (address.kind === 'unix') throw new TypeError('tls:// needs a host and port');
       // tls.connect passes allowHalfOpen on to its socket; @types/node does not declare it.

@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import { AddressError, TransportError, formatAddress, type Address, type Connection, type InetAddress, type Transport } from '@rxmsg/core';
-import { BrowserWsConnection } from './browser-ws-connection';
+import { BrowserWsConnection, DEFAULT_RECEIVE_BUFFER_BYTES } from './browser-ws-connection';
 import { DEFAULT_HIGH_WATER_MARK } from './message-connection';
 import type { WebSocketConstructorLike, WebSocketEventLike, WebSocketLike } from './web-socket-like';
 
@@ -10,6 +10,12 @@ export interface BrowserWsTransportOptions {
   readonly WebSocket?: WebSocketConstructorLike;
   /** Bytes a connection buffers for sending before `write()` returns `false`. Default 1 MiB. */
   readonly highWaterMark?: number;
+  /**
+   * Bytes a connection holds while the session does not read (a browser cannot pause a WebSocket);
+   * past it the connection closes with a `ReceiveBufferFullError`. Default 4 MiB; keep it above
+   * `maxFrameBytes`. See {@link BrowserWsConnection}.
+   */
+  readonly receiveBufferBytes?: number;
 }
 
 const SCHEMES = Object.freeze(['ws', 'wss']);
@@ -32,6 +38,7 @@ const SCHEMES = Object.freeze(['ws', 'wss']);
  */
 export function browserWsTransport(options: BrowserWsTransportOptions = {}): Transport {
   const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+  const receiveBufferBytes = options.receiveBufferBytes ?? DEFAULT_RECEIVE_BUFFER_BYTES;
   return {
     schemes: SCHEMES,
 
@@ -66,7 +73,7 @@ export function browserWsTransport(options: BrowserWsTransportOptions = {}): Tra
         const onOpen = (): void => {
           detach();
           handedOver = true;
-          subscriber.next(new BrowserWsConnection(ws, 'browser', url, highWaterMark));
+          subscriber.next(new BrowserWsConnection(ws, 'browser', url, highWaterMark, receiveBufferBytes));
           subscriber.complete();
         };
         const onFailure = (event: WebSocketEventLike): void => {

@@ -7,7 +7,7 @@
  */
 export { browserWsTransport } from './browser-ws-client-transport';
 export type { BrowserWsTransportOptions } from './browser-ws-client-transport';
-export { BrowserWsConnection } from './browser-ws-connection';
+export { BrowserWsConnection, DEFAULT_RECEIVE_BUFFER_BYTES } from './browser-ws-connection';
 export { CLOSE_CODES, closeError } from './close-codes';
 export { DEFAULT_HIGH_WATER_MARK, MessageConnection } from './message-connection';
 export type { WebSocketConstructorLike, WebSocketEventLike, WebSocketEventType, WebSocketLike } from './web-socket-like';

@@ -1,4 +1,4 @@
-import { utf8Length, type Connection, type ConnectionHandlers, type TransportError } from '@rxmsg/core';
+import { utf8Length, type Connection, type ConnectionHandlers, type RxmsgError } from '@rxmsg/core';
 
 /** Bytes a WebSocket may buffer for sending before {@link Connection.write} returns `false`: 1 MiB. */
 export const DEFAULT_HIGH_WATER_MARK = 1_048_576;
@@ -23,7 +23,7 @@ export abstract class MessageConnection implements Connection {
   /** `true` once the backlog was delivered: messages then go straight to `handlers.onData`. */
   private live = false;
   /** How the socket closed, when it closed before the backlog was delivered. */
-  private pendingClose: { readonly ended: boolean; readonly error: TransportError | undefined } | undefined;
+  private pendingClose: { readonly ended: boolean; readonly error: RxmsgError | undefined } | undefined;
   private closed = false;
   private readingPaused = false;
   /** `write()` returned `false`: `drain` is owed once the buffer falls to half the high-water mark. */
@@ -126,7 +126,7 @@ export abstract class MessageConnection implements Connection {
    * The WebSocket is closed. `ended`: a close frame came from the peer (the remote side finished,
    * reported as `end` before `close`). Reports `close` exactly once, after any held messages.
    */
-  protected closedBy(ended: boolean, error: TransportError | undefined): void {
+  protected closedBy(ended: boolean, error: RxmsgError | undefined): void {
     if (this.isClosed) return;
     if (this.live) this.finish(ended, error);
     else this.pendingClose = { ended, error };
@@ -144,7 +144,7 @@ export abstract class MessageConnection implements Connection {
     }
   };
 
-  private finish(ended: boolean, error: TransportError | undefined): void {
+  private finish(ended: boolean, error: RxmsgError | undefined): void {
     if (this.closed) return;
     this.closed = true;
     this.backlog = [];

@@ -1,9 +1,17 @@
 import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { TransportError } from '@rxmsg/core';
+import { TransportError, type ListenerError } from '@rxmsg/core';
 
 /** Takes over one WebSocket upgrade request (the arguments of the server's `upgrade` event). */
 export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/** Where the failures of one route's listener are reported. */
+export type ListenerErrorSink = (error: ListenerError) => void;
+
+interface Route {
+  readonly handler: UpgradeHandler;
+  readonly onError: ListenerErrorSink | undefined;
+}
 
 /** The routers of servers that were handed in (shared with the application), one per server. */
 const shared = new WeakMap<HttpServer, UpgradeRouter>();
@@ -19,7 +27,7 @@ const shared = new WeakMap<HttpServer, UpgradeRouter>();
  * application's.
  */
 export class UpgradeRouter {
-  private readonly routes = new Map<string, UpgradeHandler>();
+  private readonly routes = new Map<string, Route>();
   private disposed = false;
 
   private constructor(
@@ -51,13 +59,26 @@ export class UpgradeRouter {
   }
 
   /**
-   * Route upgrades for `path` to `handler`.
+   * Route upgrades for `path` to `handler`; failures of the server itself go to the `onError` of the
+   * oldest route still present (see {@link UpgradeRouter.reportServerError}).
    * @throws `TransportError` when the path is taken, or the router was disposed.
    */
-  add(path: string, handler: UpgradeHandler): void {
+  add(path: string, handler: UpgradeHandler, onError?: ListenerErrorSink): void {
     if (this.disposed) throw new TransportError(`cannot listen on ${path}: the server is closing`);
     if (this.routes.has(path)) throw new TransportError(`cannot listen on ${path}: the path is already in use on this server`);
-    this.routes.set(path, handler);
+    this.routes.set(path, { handler, onError });
+  }
+
+  /**
+   * Report a failure of the server as a whole (a failed accept, a bad HTTP request, a failed TLS
+   * handshake): it belongs to no path, so it goes to one listener, the oldest, and is counted once.
+   * Dropped once every path is gone (the server is closing).
+   */
+  reportServerError(error: ListenerError): void {
+    for (const route of this.routes.values()) {
+      route.onError?.(error);
+      return;
+    }
   }
 
   /**
@@ -76,9 +97,9 @@ export class UpgradeRouter {
   }
 
   private readonly onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const handler = this.routes.get(pathOf(request.url));
-    if (handler !== undefined) {
-      handler(request, socket, head);
+    const route = this.routes.get(pathOf(request.url));
+    if (route !== undefined) {
+      route.handler(request, socket, head);
       return;
     }
     // Another `upgrade` listener of the application's may serve this path.

@@ -1,19 +1,25 @@
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { STATUS_CODES, createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer, type ServerOptions as HttpsServerOptions } from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Server as TlsServer } from 'node:tls';
 import { Observable } from 'rxjs';
 import { WebSocket, WebSocketServer, type ClientOptions, type PerMessageDeflateOptions } from 'ws';
 import {
+  AcceptError,
   AddressError,
+  ListenerSocketError,
+  TlsHandshakeError,
   TransportError,
+  UpgradeError,
   formatAddress,
   type Address,
   type Connection,
   type InetAddress,
+  type ListenOptions,
   type Listener,
+  type ListenerError,
   type Transport,
-  type TransportOptions,
 } from '@rxmsg/core';
 import { DEFAULT_HIGH_WATER_MARK } from './message-connection';
 import { UpgradeRouter, refuse, type UpgradeHandler } from './upgrade-router';
@@ -40,7 +46,9 @@ export interface WsTransportOptions {
    * binding a new one. Each `listen('ws://host:port/path')` then adds a handler for its path to that
    * server, so several listeners (several protocols) share its port; closing a listener removes
    * only its path and never closes the server. Its port is the server's: a listen address asks for
-   * port 0 or that port. `listen` resolves once the server listens.
+   * port 0 or that port. `listen` resolves once the server listens. Failures of the server itself
+   * (accept errors, malformed HTTP requests, TLS handshakes) stay the application's; only the failed
+   * upgrades on the listeners' paths are reported (as `UPGRADE_FAILED`).
    */
   readonly httpServer?: HttpServer | HttpsServer;
   /**
@@ -115,9 +123,26 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
       server.once('error', onListenError);
       server.listen(a.port, a.host, () => {
         server.off('error', onListenError);
-        // Later server errors (EMFILE on accept) must not crash the process.
-        server.on('error', () => {});
-        resolve(UpgradeRouter.owned(server));
+        const router = UpgradeRouter.owned(server);
+        const where = formatAddress({ ...a, port: portOf(server), path: '/' });
+        // Later failures (EMFILE on accept, a bad request, a failed TLS handshake) are reported, and
+        // never crash the process; Node's server keeps accepting after them.
+        server.on('error', (error: Error) => router.reportServerError(listenerError(error, where)));
+        server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+          const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+          refuse(socket, status, STATUS_CODES[status] ?? 'Bad Request');
+          // A failed TLS handshake comes here too, and is reported once, by `tlsClientError`.
+          if (error.code?.startsWith('ERR_SSL_') === true) return;
+          router.reportServerError(new UpgradeError(`bad HTTP request on ${where}: ${error.message}`, { cause: error, remoteAddress: remoteOf(a, socket) }));
+        });
+        if (a.scheme === 'wss') {
+          server.on('tlsClientError', (error: Error, socket: Duplex) => {
+            const remoteAddress = remoteOf(a, socket);
+            socket.destroy();
+            router.reportServerError(new TlsHandshakeError(`handshake on ${where} failed: ${error.message}`, { cause: error, remoteAddress }));
+          });
+        }
+        resolve(router);
       });
     });
 
@@ -154,23 +179,45 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
     }
   };
 
-  const listen = async (address: Address, onConnection: (connection: Connection) => void, transportOptions: TransportOptions): Promise<Listener> => {
+  const listen = async (address: Address, onConnection: (connection: Connection) => void, transportOptions: ListenOptions): Promise<Listener> => {
     const a = inetAddress(address);
     if (/[?#]/.test(a.path)) throw new AddressError(formatAddress(a), 'a listen path has no query or fragment');
+    let closed = false;
+    const report = (error: ListenerError): void => {
+      if (!closed) transportOptions.onError?.(error);
+    };
+    const where = formatAddress(a);
     const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload, perMessageDeflate });
-    // Errors of a handshake in progress (a socket reset mid-upgrade) are the client's problem.
-    wss.on('error', () => {});
+    // A server made with `noServer` has no socket of its own to fail; report anything all the same.
+    wss.on('error', (error: Error) => report(new ListenerSocketError(`listener ${where} failed: ${error.message}`, { cause: error })));
+    // A malformed handshake (method, Upgrade, Sec-WebSocket-* headers): answered here, and reported.
+    wss.on('wsClientError', (error: Error, socket: Duplex, request: IncomingMessage) => {
+      const status = request.method === 'GET' ? 400 : 405;
+      refuse(socket, status, STATUS_CODES[status] ?? 'Bad Request');
+      report(new UpgradeError(`upgrade on ${where} refused: ${error.message}`, { cause: error, remoteAddress: remoteOf(a, request.socket) }));
+    });
     const handler: UpgradeHandler = (request, socket, head) => {
-      if (options.verifyUpgrade !== undefined && !verified(options.verifyUpgrade, request)) {
-        refuse(socket, 403, 'Forbidden');
-        return;
+      if (options.verifyUpgrade !== undefined) {
+        const verdict = verified(options.verifyUpgrade, request);
+        if (verdict !== true) {
+          refuse(socket, 403, 'Forbidden');
+          // A refusal is the check doing its job; a check that threw is a failure to report.
+          if (verdict !== false) report(new UpgradeError(`verifyUpgrade on ${where} threw`, { cause: verdict.threw, remoteAddress: remoteOf(a, request.socket) }));
+          return;
+        }
       }
       wss.handleUpgrade(request, socket, head, (ws) => {
         const s = request.socket;
         s.setNoDelay(transportOptions.noDelay);
         const local = endpoint(a.scheme, s.localAddress, s.localPort, a.path);
         const remote = endpoint(a.scheme, s.remoteAddress, s.remotePort, '/');
-        onConnection(new WsConnection(ws, local, remote, highWaterMark));
+        // Whatever the runtime's handler throws stays with this one connection.
+        try {
+          onConnection(new WsConnection(ws, local, remote, highWaterMark));
+        } catch (error) {
+          ws.terminate();
+          report(new AcceptError(`connection on ${where} not taken over: ${String(error)}`, { cause: error, remoteAddress: remote }));
+        }
       });
     };
 
@@ -183,16 +230,18 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
       const port = await listeningPort(server, a);
       if (a.port !== 0 && a.port !== port) throw new AddressError(formatAddress(a), `the shared server listens on port ${port}`);
       const router = UpgradeRouter.shared(server);
-      route(router, a.path, handler, wss);
+      route(router, a.path, handler, wss, report);
       return listener(formatAddress({ ...a, port }), async () => {
+        closed = true;
         router.remove(a.path);
         wss.close();
       });
     }
 
     const { router, forget } = await ownedRouter(a);
-    route(router, a.path, handler, wss);
+    route(router, a.path, handler, wss, report);
     return listener(formatAddress({ ...a, port: portOf(router.server) }), async () => {
+      closed = true;
       wss.close();
       if (!router.remove(a.path)) return;
       forget();
@@ -271,13 +320,30 @@ function endpoint(scheme: string, host: string | undefined, port: number | undef
   return formatAddress({ kind: 'inet', scheme, host: host ?? '?', port: port ?? 0, path });
 }
 
-/** Whether `verify` accepts `request`; one that throws refuses it (and must not crash the server). */
-function verified(verify: (request: IncomingMessage) => boolean, request: IncomingMessage): boolean {
+/**
+ * Whether `verify` accepts `request`: `true`, `false`, or what it threw (which refuses the request,
+ * and must not crash the server).
+ */
+function verified(verify: (request: IncomingMessage) => boolean, request: IncomingMessage): boolean | { readonly threw: unknown } {
   try {
-    return verify(request);
-  } catch {
-    return false;
+    return verify(request) === true;
+  } catch (error) {
+    return { threw: error };
   }
+}
+
+/** The report of an error of a listening server: a failed accept, or another failure of its socket. */
+function listenerError(error: Error, where: string): ListenerError {
+  const syscall = (error as NodeJS.ErrnoException).syscall;
+  return syscall === 'accept'
+    ? new AcceptError(`cannot accept on ${where}: ${error.message}`, { cause: error })
+    : new ListenerSocketError(`listener ${where} failed: ${error.message}`, { cause: error });
+}
+
+/** The remote end of an HTTP request's socket, for reports; `undefined` when it is no longer known. */
+function remoteOf(a: InetAddress, socket: Duplex): string | undefined {
+  const s = socket as Partial<Socket>;
+  return s.remoteAddress === undefined ? undefined : endpoint(a.scheme, s.remoteAddress, s.remotePort, '/');
 }
 
 function serverKey(a: InetAddress, port: number): string {
@@ -311,9 +377,9 @@ function listeningPort(server: HttpServer, a: InetAddress): Promise<number> {
 }
 
 /** Add a route; on failure (the path is taken) close its WebSocket server and rethrow. */
-function route(router: UpgradeRouter, path: string, handler: UpgradeHandler, wss: WebSocketServer): void {
+function route(router: UpgradeRouter, path: string, handler: UpgradeHandler, wss: WebSocketServer, onError: (error: ListenerError) => void): void {
   try {
-    router.add(path, handler);
+    router.add(path, handler, onError);
   } catch (error) {
     wss.close();
     throw error;

@@ -1,5 +1,5 @@
 import { WebSocket, type RawData } from 'ws';
-import { parseAddress, type Connection, type ConnectionHandlers, type Listener, type TransportError } from '@rxmsg/core';
+import { parseAddress, type Connection, type ConnectionHandlers, type Listener, type RxmsgError } from '@rxmsg/core';
 import { wsTransport, type WsTransportOptions } from '@rxmsg/ws';
 import { eventually } from '@rxmsg/test-utils';
 
@@ -8,7 +8,7 @@ export interface Seen {
   readonly data: Uint8Array[];
   readonly events: string[];
   drains: number;
-  closes: (TransportError | undefined)[];
+  closes: (RxmsgError | undefined)[];
 }
 
 /** Handlers that record what they are told into a {@link Seen}. */

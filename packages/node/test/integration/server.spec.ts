@@ -67,7 +67,12 @@ describe('server', () => {
     const s = await server(echo);
     const log = record(s.events$);
     const address = s.addresses()[0]!;
-    expect(s.snapshot()).to.deep.equal({ listeners: [{ address, connections: 0 }], connections: [] });
+    expect(s.snapshot()).to.deep.equal({
+      listeners: [{ address, connections: 0 }],
+      connections: [],
+      listenerErrors: { ACCEPT_FAILED: 0, TLS_HANDSHAKE_FAILED: 0, UPGRADE_FAILED: 0, LISTENER_FAILED: 0 },
+      refused: { 'max-connections': 0, stopping: 0, 'initial-state-failed': 0 },
+    });
 
     const before = Date.now();
     const p = await peer(address);
