@@ -65,6 +65,12 @@ export interface SessionOptions<State> {
    * `queueMicrotask` by default; virtual-time tests pass their scheduler's `schedule`.
    */
   readonly soon?: (work: () => void) => void;
+  /**
+   * Called when the remote side has ended its input and the current stage has taken all of it
+   * (its input completed), or never reads it (no subscriber): the client's cue that its server is
+   * gone even when its processor outlives its input. May be called more than once.
+   */
+  readonly onRemoteEnd?: () => void;
 }
 
 /**
@@ -309,6 +315,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers {
     this.noteRemoteEnd();
     this.inputEnded = true;
     this.pump();
+    // onRemoteEnd hook: a stage that does not read its input never completes it, so tell now.
+    if (this.stage === undefined || !this.stage.hasSubscribers()) this.options.onRemoteEnd?.();
   }
 
   /** @internal {@link ConnectionHandlers.onDrain}: the connection's write buffer drained. */
@@ -477,6 +485,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers {
       if (truncated !== undefined) this.decodeFailed(st, truncated);
     }
     st.completeSubscribers();
+    // onRemoteEnd hook: everything received before the remote end was delivered.
+    if (this.inputEnded) this.options.onRemoteEnd?.();
   }
 
   // ---- timers --------------------------------------------------------------------------------

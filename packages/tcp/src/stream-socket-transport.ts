@@ -2,6 +2,8 @@ import type { Server, Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import {
   AddressError,
+  ConnectError,
+  TimeoutError,
   TransportError,
   formatAddress,
   type Address,
@@ -88,8 +90,16 @@ export function streamSocketTransport(factory: SocketFactory): Transport {
         const socket = factory.connect(address);
         let handedOver = false;
         const onError = (error: Error): void => {
-          subscriber.error(new TransportError(`cannot connect to ${formatAddress(address)}: ${error.message}`, { cause: error }));
+          subscriber.error(new ConnectError(formatAddress(address), 1, { cause: error }));
         };
+        const timeoutMs = options.connectTimeoutMs ?? 0;
+        // Cleared by the teardown, which every outcome runs; the error it raises destroys the socket there.
+        const deadline =
+          timeoutMs > 0
+            ? setTimeout(() => {
+                subscriber.error(new TimeoutError(`connecting to ${formatAddress(address)} took more than ${timeoutMs} ms`));
+              }, timeoutMs)
+            : undefined;
         socket.once('error', onError);
         socket.once(factory.readyEvent, () => {
           socket.off('error', onError);
@@ -98,6 +108,7 @@ export function streamSocketTransport(factory: SocketFactory): Transport {
           subscriber.complete();
         });
         return () => {
+          clearTimeout(deadline);
           socket.off('error', onError);
           if (!handedOver) {
             socket.on('error', () => {});
