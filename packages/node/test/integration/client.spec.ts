@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { createServer as createNetServer } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { concat, ignoreElements, map, of, take, takeWhile, type Observable } from 'rxjs';
 import {
   ConnectError,
-  TransportError,
+  TimeoutError,
   createClient,
   createServer,
   type ClientEvent,
@@ -132,7 +132,8 @@ describe('client', () => {
     const failed = ofType(events.events, 'connect-failed');
     expect(failed.map((e) => e.attempt)).to.deep.equal(failed.map((_, i) => i + 1));
     for (const f of failed) {
-      expect(f.error).to.be.instanceOf(TransportError);
+      expect(f.error).to.be.instanceOf(ConnectError);
+      expect(f.error).to.include({ code: 'CONNECT_FAILED', attempts: 1 });
       expect(f.retryInMs).to.be.within(FAST_RETRY.initialMs, FAST_RETRY.maxMs);
     }
     // The first attempt is announced after createClient returns; each failure announces the next one.
@@ -158,12 +159,39 @@ describe('client', () => {
     const error = last?.state === 'closed' ? last.error : undefined;
     expect(error).to.be.instanceOf(ConnectError);
     expect(error).to.include({ code: 'CONNECT_FAILED', attempts: 1 });
-    expect(error?.cause).to.be.instanceOf(TransportError);
+    // The cause is the refused attempt's own ConnectError: CONNECT_FAILED, not TRANSPORT_FAILED.
+    expect(error?.cause).to.be.instanceOf(ConnectError);
+    expect(ofType(events.events, 'connect-failed')[0]?.error).to.include({ code: 'CONNECT_FAILED' });
     expect(events.events.map((e) => e.type)).to.deep.equal(['connecting', 'connect-failed', 'closed']);
     expect(ofType(events.events, 'connect-failed')[0]).to.not.have.property('retryInMs');
     expect(status.completed()).to.equal(true);
     expect(client.send({ kind: 'Ping', n: 1 })).to.equal(false);
     expect(await leakedResources(before)).to.deep.equal([]);
+  });
+
+  it('connectTimeoutMs: an attempt that gets no TLS handshake fails with a TimeoutError, and the client closes with a ConnectError', async () => {
+    // A plain TCP server that accepts and never answers: the TLS handshake waits for ever without the deadline.
+    const accepted: Socket[] = [];
+    const silent = createNetServer((socket) => accepted.push(socket.on('error', () => {})));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => {
+      for (const socket of accepted) socket.destroy();
+      return new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    // Listening on 127.0.0.1, so address() is an AddressInfo.
+    const port = (silent.address() as AddressInfo).port;
+    const client = createClient({ connect: `tls://127.0.0.1:${port}`, protocol: TextEcho, processor: listen, config: { connectTimeoutMs: 100 } });
+    cleanup.push(() => client.close());
+    const events = record(client.events$);
+    const status = statuses(client.status$);
+    await client.closed;
+    const failed = ofType(events.events, 'connect-failed');
+    expect(failed.map((e) => [e.attempt, e.error.constructor, e.error.code])).to.deep.equal([[1, TimeoutError, 'TIMEOUT']]);
+    const last = status.seen.at(-1);
+    const error = last?.state === 'closed' ? last.error : undefined;
+    expect(error).to.be.instanceOf(ConnectError);
+    expect(error?.cause).to.be.instanceOf(TimeoutError);
+    expect(client.config.connectTimeoutMs).to.equal(100);
   });
 
   it('closes with a ConnectError once the retry policy runs out of attempts', async () => {
