@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
-import { concat, ignoreElements, map, of, take, takeWhile, type Observable } from 'rxjs';
+import { concat, ignoreElements, map, of, take, takeWhile, tap, type Observable } from 'rxjs';
 import {
   ConnectError,
   TimeoutError,
@@ -192,6 +192,38 @@ describe('client', () => {
     expect(error).to.be.instanceOf(ConnectError);
     expect(error?.cause).to.be.instanceOf(TimeoutError);
     expect(client.config.connectTimeoutMs).to.equal(100);
+  });
+
+  it('without a processor (send-only): sends what send() queued, shows replies on messages$, stays connected until close(), which flushes', async () => {
+    const received: number[] = [];
+    const s = await createServer({
+      listen: 'tcp://127.0.0.1:0',
+      protocol: TextEcho,
+      processor: (in$) => in$.pipe(tap((m) => received.push(m.n)), map((m) => ({ kind: 'Pong', n: m.n }) as const)),
+    });
+    cleanup.push(() => s.close());
+    const client = createClient({ connect: s.addresses()[0]!, protocol: TextEcho });
+    cleanup.push(() => client.close());
+    const events = record(client.events$);
+    const got: EchoReply[] = [];
+    client.messages$.subscribe((m) => got.push(m));
+
+    // Before the connection is up: kept, then sent.
+    expect(client.send({ kind: 'Ping', n: 0 })).to.equal(true);
+    await eventually(() => got.length === 1, 2000, 'the reply to the queued message');
+    // Still connected once that was answered: a later send() goes out on the same connection.
+    expect(client.send({ kind: 'Ping', n: 1 })).to.equal(true);
+    await eventually(() => got.length === 2, 2000, 'the reply to the second message');
+    // A burst sent just before close() is flushed, not dropped.
+    for (const p of pings(2, 102)) expect(client.send(p)).to.equal(true);
+    await client.close();
+    await eventually(() => received.length === 102, 2000, 'every message at the server');
+    expect(received).to.deep.equal(pings(0, 102).map((p) => p.n));
+    expect(got.slice(0, 2)).to.deep.equal(pongs(0, 2));
+    expect(ofType(events.events, 'connected').length).to.equal(1);
+    expect(ofType(events.events, 'disconnected').map((e) => e.reason)).to.deep.equal(['shutdown']);
+    expect(ofType(events.events, 'send-dropped')).to.deep.equal([]);
+    expect(ofType(events.events, 'processor-error')).to.deep.equal([]);
   });
 
   it('closes with a ConnectError once the retry policy runs out of attempts', async () => {
