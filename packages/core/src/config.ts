@@ -109,6 +109,13 @@ export interface ClientConfig extends BaseConfig {
   readonly whileDisconnected: WhileDisconnectedPolicy;
   /** Messages `send()` may queue while not connected (with `whileDisconnected: 'queue'`). */
   readonly disconnectedQueueLimit: number;
+  /**
+   * How long one connection attempt may take, in ms, before it fails with a `TimeoutError` (code `TIMEOUT`)
+   * (and `connectRetry` or `reconnect` decides what comes next); 0: no deadline. Applied by the TCP,
+   * Unix and TLS transports (for TLS: TCP connect and TLS handshake together). WebSocket transports
+   * have their own handshake deadline. Default 10 000.
+   */
+  readonly connectTimeoutMs: number;
 }
 
 const BASE_DEFAULTS = {
@@ -140,6 +147,7 @@ export const CLIENT_CONFIG_DEFAULTS = Object.freeze({
   reconnect: 'none',
   whileDisconnected: 'queue',
   disconnectedQueueLimit: 1_024,
+  connectTimeoutMs: 10_000,
 } as const satisfies ClientConfig);
 
 type Input<T> = { readonly [K in keyof T]?: T[K] };
@@ -156,9 +164,23 @@ export type ConfigInput<W extends Side, R extends Side = never> = Input<Omit<Bas
     ? Input<Omit<ClientConfig, keyof BaseConfig>> & { readonly [K in Exclude<keyof ServerConfig, keyof BaseConfig>]?: never }
     : Input<Omit<ServerConfig, keyof BaseConfig>> & { readonly [K in Exclude<keyof ClientConfig, keyof BaseConfig>]?: never });
 
-/** The effective config: defaults overlaid with the given literal types, read-only. */
+/** The effective config type of side `W`. */
+type SideConfig<W extends Side> = W extends 'client' ? ClientConfig : ServerConfig;
+
+/** The keys `C` always sets: not optional, and not possibly `undefined` (which counts as absent). */
+type SetKeys<C> = { [K in keyof C]-?: {} extends Pick<C, K> ? never : undefined extends C[K] ? never : K }[keyof C];
+
+/**
+ * The effective config: the type of each field is the given literal type where the config
+ * always sets it, the default's type where it leaves it out, and both where it may (an optional
+ * key, or one that may be `undefined`: the default applies at run time then). Read-only.
+ * @example `EffectiveConfig<'client', { readonly maxFrameBytes: 4096 }>['maxFrameBytes']` is `4096`;
+ * with `{ readonly maxFrameBytes?: 4096 }` it is `number`.
+ */
 export type EffectiveConfig<W extends Side, C> = Readonly<
-  Omit<W extends 'client' ? ClientConfig : ServerConfig, keyof C> & { [K in keyof C]-?: Exclude<C[K], undefined> }
+  Omit<SideConfig<W>, keyof C> & {
+    [K in keyof C & keyof SideConfig<W>]-?: K extends SetKeys<C> ? Exclude<C[K], undefined> : Exclude<C[K], undefined> | SideConfig<W>[K];
+  }
 >;
 
 // Node timers hold at most 2^31 - 1 ms; a larger value would silently fire after 1 ms.
@@ -214,6 +236,7 @@ const clientSchema = z
     reconnect: z.union([z.literal('none'), reconnectPolicySchema]),
     whileDisconnected: z.enum(['queue', 'drop', 'error']),
     disconnectedQueueLimit: positive,
+    connectTimeoutMs: ms,
   })
   .partial()
   .strict();

@@ -170,14 +170,20 @@ export class TransportError extends RxmsgError {
   readonly code = 'TRANSPORT_FAILED' as const;
 }
 
-/** A client could not connect, after every attempt its retry policy allowed. */
+/**
+ * A connection could not be made: one attempt of a transport (refused, unreachable, a failed
+ * handshake; `attempts` is 1 and `cause` holds the platform error), or a client after every
+ * attempt its retry policy allowed (`cause` is the last attempt's error).
+ */
 export class ConnectError extends RxmsgError {
   readonly code = 'CONNECT_FAILED' as const;
   /** Attempts made. */
   readonly attempts: number;
 
   constructor(address: string, attempts: number, options?: { cause?: unknown }) {
-    super(`could not connect to ${address} after ${attempts} attempt(s)`, options);
+    const cause = options?.cause;
+    const why = cause instanceof Error ? `: ${cause.message}` : '';
+    super(`could not connect to ${address} after ${attempts} attempt(s)${why}`, options);
     this.attempts = attempts;
   }
 }

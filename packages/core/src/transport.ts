@@ -55,6 +55,12 @@ export interface Connection {
 export interface TransportOptions {
   /** Disable Nagle's algorithm where it applies. */
   readonly noDelay: boolean;
+  /**
+   * Deadline of one {@link Transport.connect} attempt, in ms (connect and any handshake the
+   * transport makes before the connection is usable); 0 or absent: none. A transport that
+   * honours it fails the attempt with a `TimeoutError` (code `TIMEOUT`) and aborts it.
+   */
+  readonly connectTimeoutMs?: number;
 }
 
 /** Options of {@link Transport.listen}: those of its sockets, and where its failures go. */
@@ -92,7 +98,9 @@ export interface Transport {
   listen(address: Address, onConnection: (connection: Connection) => void, options: ListenOptions): Promise<Listener>;
   /**
    * Connect to `address`. Cold: each subscription dials once, emits the connection and
-   * completes, or errors with a `TransportError`. Unsubscribing before it emits aborts the attempt.
+   * completes, or errors: a `ConnectError` (code `CONNECT_FAILED`) when the remote cannot be
+   * reached (refused, unreachable, failed handshake), a `TimeoutError` when `connectTimeoutMs`
+   * passed first. Unsubscribing before it emits aborts the attempt.
    */
   connect(address: Address, options: TransportOptions): Observable<Connection>;
 }

@@ -168,4 +168,37 @@ describe('config types', () => {
       expect([attempts, noDelay, defaulted]).to.deep.equal([true, true, true]);
     });
   });
+
+  describe('EffectiveConfig of a key the config may leave out includes the default', () => {
+    it('an optional key is its literal or the default type, as at run time', () => {
+      // Typed with optional keys, as a config built by a function or read from a file is.
+      const maybe: { readonly maxFrameBytes?: 4096; readonly onDecodeError?: 'ignore' } = {};
+      type Server = EffectiveConfig<'server', typeof maybe>;
+      const frame: Equals<Server['maxFrameBytes'], number> = true;
+      const policy: Equals<Server['onDecodeError'], DecodeErrorPolicy> = true;
+      const resolved: Server = resolveConfig('server', maybe);
+      // The default applies: 1 MiB, not 4096; 'disconnect', not 'ignore'.
+      expect([frame, policy, resolved.maxFrameBytes, resolved.onDecodeError]).to.deep.equal([true, true, 1_048_576, 'disconnect']);
+    });
+
+    it('a key that may be undefined counts as left out too', () => {
+      const config: { readonly flushTimeoutMs: 50 | undefined } = { flushTimeoutMs: undefined };
+      type Client = EffectiveConfig<'client', typeof config>;
+      const flush: Equals<Client['flushTimeoutMs'], number> = true;
+      expect([flush, resolveConfig('client', config).flushTimeoutMs]).to.deep.equal([true, 2_000]);
+    });
+
+    it('a config typed as ConfigInput gives the effective config types, and no key of the other side', () => {
+      const input: ConfigInput<'client'> = { maxFrameBytes: 4096 };
+      type Client = EffectiveConfig<'client', typeof input>;
+      const frame: Equals<Client['maxFrameBytes'], number> = true;
+      const retry: Equals<Client['connectRetry'], 'none' | RetryPolicy> = true;
+      const timeout: Equals<Client['connectTimeoutMs'], number> = true;
+      const keys: Equals<'maxConnections' | 'handshakeTimeoutMs', Extract<keyof Client, 'maxConnections' | 'handshakeTimeoutMs'>> = false;
+      const resolved: Client = resolveConfig('client', input);
+      // @ts-expect-error a client config has no maxConnections
+      expect(resolved.maxConnections).to.equal(undefined);
+      expect([frame, retry, timeout, keys, resolved.maxFrameBytes]).to.deep.equal([true, true, true, false, 4096]);
+    });
+  });
 });

@@ -33,6 +33,7 @@ describe('resolveConfig', () => {
         reconnect: 'none',
         whileDisconnected: 'queue',
         disconnectedQueueLimit: 1_024,
+        connectTimeoutMs: 10_000,
       });
       expect(resolveConfig('client', undefined)).to.deep.equal(CLIENT_CONFIG_DEFAULTS);
     });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Observable, VirtualTimeScheduler, concat, firstValueFrom, ignoreElements, of, take } from 'rxjs';
+import { NEVER, Observable, VirtualTimeScheduler, concat, firstValueFrom, ignoreElements, merge, of, take } from 'rxjs';
 import { z } from 'zod';
 import {
   ClosedError,
@@ -196,6 +196,29 @@ function ofType<T extends ClientEvent['type']>(events: readonly ClientEvent[], t
 }
 
 describe('client reconnection (virtual time)', () => {
+  it('a server that ends its side is lost even when the processor outlives its input: remote-closed, then reconnected', async () => {
+    const v = virtualClient({ reconnect: RECONNECT }, ['ok', 'ok'], (in$) => merge(NEVER, in$.pipe(ignoreElements())));
+    await v.advanceTo(5);
+    v.fake.last().receive('{"kind":"Pong","n":1}\n');
+    v.fake.last().remoteEnd();
+    await v.advanceTo(100);
+    // The processor never completes: close() waits out flushTimeoutMs (2000 ms) for it.
+    const closing = v.client.close();
+    await v.advanceTo(2100);
+    await closing;
+    expect(v.shown()).to.deep.equal([
+      [0, 'connecting 1'],
+      [0, 'connected fake:server/1'],
+      [5, 'reconnecting 1 in 10'],
+      [15, 'connected fake:server/2'],
+      [2100, 'closed'],
+    ]);
+    expect(ofType(v.events, 'disconnected').map((e) => [e.peerId, e.reason])).to.deep.equal([
+      [1, 'remote-closed'],
+      [2, 'shutdown'],
+    ]);
+  });
+
   it('goes connected -> reconnecting (attempt, delay) -> connected, running initialState and the processor anew', async () => {
     let runs = 0;
     const v = virtualClient({ reconnect: RECONNECT }, ['ok', 'refused', 'ok'], (in$, peer) => {

@@ -1,4 +1,4 @@
-import { Observable, ReplaySubject, Subject, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, ReplaySubject, Subject, ignoreElements, type SchedulerLike, type Subscription } from 'rxjs';
 import {
   AddressError,
   ClosedError,
@@ -110,8 +110,16 @@ export interface CompositeClientOptions<S extends StageMap<'client', State>, Sta
 export interface ClientOptions<P extends AnyProtocol, State, C> extends ClientBaseOptions<C> {
   /** The protocol spoken. */
   readonly protocol: P;
-  /** Run on the connection: `(incoming$, peer) => outgoing$`; run anew on each new connection. */
-  readonly processor: ClientProcessor<P, State>;
+  /**
+   * Run on the connection: `(incoming$, peer) => outgoing$`; run anew on each new connection.
+   * When it completes, the connection ends (and the client closes, unless the server ended first
+   * and `reconnect` applies): `() => EMPTY` ends the connection at once.
+   *
+   * Optional: without a processor the client is send-only. It keeps each connection until
+   * `close()` (or until the server goes away, when `reconnect` applies), `send()` sends on it, and
+   * `messages$` shows every message that arrives (see the second example of {@link createClient}).
+   */
+  readonly processor?: ClientProcessor<P, State>;
   /** Creates the connection's state; `{}` by default. Called again for each new connection; a throw closes the client with that error. */
   readonly initialState?: (peer: Omit<SessionInfo<State>, 'state'>) => State;
 }
@@ -211,6 +219,11 @@ function startClient<State, C, In, Out>(
         onMessage: (m) => {
           if (messages.observed) messages.next(m as In);
         },
+        // The server ended its side: for a client, the server is gone, whatever the processor is still doing.
+        // A stack that completed because its input did is closing already; anything else closes as lost.
+        onRemoteEnd: () => {
+          if (!s.closing) s.close('remote-closed');
+        },
         onClosed: () => {
           if (session === s) session = undefined;
           const lost = !closing && disconnected !== undefined && shouldReconnect(disconnected.reason, s.endedByRemote);
@@ -267,7 +280,7 @@ function startClient<State, C, In, Out>(
     if (finished) return;
     loop = connectionLoop({
       address: options.connect,
-      dial: () => transport.connect(address, { noDelay: config.noDelay }),
+      dial: () => transport.connect(address, { noDelay: config.noDelay, connectTimeoutMs: config.connectTimeoutMs }),
       run,
       connectRetry: config.connectRetry,
       reconnect: config.reconnect,
@@ -332,6 +345,13 @@ export function createCompositeClient<
   return startClient(options, stages, options.initialState, widenRouter(options.router), config);
 }
 
+/**
+ * The processor of a client created without one: it reads every message (so that `messages$`
+ * shows them) and sends nothing of its own; it completes when the server ends its side, so the
+ * connection lasts until `close()` or until the server goes away.
+ */
+const sendOnly = <In, Out>(incoming$: Observable<In>): Observable<Out> => incoming$.pipe(ignoreElements());
+
 /** A single-protocol client. */
 export type Client<P extends AnyProtocol, C> = ClientHandle<C, ServerMessage<P>, ClientMessage<P>>;
 
@@ -356,6 +376,14 @@ export type Client<P extends AnyProtocol, C> = ClientHandle<C, ServerMessage<P>,
  * client.messages$.subscribe((m) => console.log(m));
  * await client.closed;
  * ```
+ *
+ * @example A send-only client: no processor. It stays connected until `close()`; what arrives shows on `messages$`.
+ * ```ts
+ * const logger = createClient({ connect: 'tcp://127.0.0.1:4000', transports: [tcpTransport()], protocol: LogProtocol });
+ * logger.send({ kind: 'Log', line: 'started' }); // kept until connected (whileDisconnected: 'queue'), then sent
+ * logger.messages$.subscribe((m) => console.log(m));
+ * await logger.close(); // flushes what send() queued, within flushTimeoutMs
+ * ```
  * @throws {@link ConfigError} for an invalid config, {@link AddressError} for a bad address.
  */
 export function createClient<P extends AnyProtocol, State = unknown, const C extends ConfigInput<'client', ReplySides<P>> = {}>(
@@ -364,7 +392,7 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
   const config = resolveConfig('client', options.config, options.protocol.errorReplies.client ? ['client'] : []);
   // The one stage is named after the protocol, the name events and the peer report.
   const name = options.protocol.name;
-  const stages = new Map([[name, clientStage(options.protocol, options.processor)]]);
+  const stages = new Map([[name, clientStage(options.protocol, options.processor ?? sendOnly)]]);
   return startClient(
     options,
     stages,

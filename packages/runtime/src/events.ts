@@ -6,7 +6,8 @@ import type { CallbackError, DecodeError, DecodeErrorPolicy, ListenerError, Proc
  * - `completed`: the last processor completed (or the router ended the stack) and everything was
  *   flushed, including when it completed because the other side ended its input (sent its FIN);
  * - `remote-closed`: the connection closed under a live stack without an error (the other side
- *   closed while this side's processor was still running);
+ *   closed while this side's processor was still running); on a client, also when the server
+ *   ended its side (a graceful shutdown) while the client's processor was still running;
  * - `local-close`: `peer.close()` was called;
  * - `decode-error`: bad input under `onDecodeError: 'disconnect'`;
  * - `processor-error`: a processor threw or its stream errored;

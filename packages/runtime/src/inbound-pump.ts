@@ -12,6 +12,8 @@ export interface InboundHost<State> {
   decodeFailed(stage: ActiveStage<State>, error: DecodeError): void;
   /** A message was delivered to `stage`'s subscribers. */
   messageIn(message: unknown): void;
+  /** Everything the remote side sent before it ended its input was delivered. */
+  remoteEndDelivered(): void;
   /** Something called while taking input for `stage` threw (a codec's framer, a subscriber). */
   inputFailed(stage: ActiveStage<State>, error: unknown): void;
 }
@@ -115,6 +117,7 @@ export class InboundPump<State> {
       if (truncated !== undefined) this.host.decodeFailed(st, truncated);
     }
     st.completeSubscribers();
+    if (this.inputEnded) this.host.remoteEndDelivered();
   }
 
   /** Pause the transport while undecoded bytes exceed the bound; resume once they are consumed. */

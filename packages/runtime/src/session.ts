@@ -53,6 +53,12 @@ export interface SessionOptions<State> {
    * `queueMicrotask` by default; virtual-time tests pass their scheduler's `schedule`.
    */
   readonly soon?: (work: () => void) => void;
+  /**
+   * Called when the remote side has ended its input and the current stage has taken all of it
+   * (its input completed), or never reads it (no subscriber): the client's cue that its server is
+   * gone even when its processor outlives its input. May be called more than once.
+   */
+  readonly onRemoteEnd?: () => void;
 }
 
 /**
@@ -278,6 +284,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     this.noteRemoteEnd();
     this.inbound.inputEnded = true;
     this.inbound.pump();
+    // A stage that does not read its input never completes it: tell now.
+    if (this.stage === undefined || !this.stage.hasSubscribers()) this.options.onRemoteEnd?.();
   }
 
   /** @internal {@link ConnectionHandlers.onDrain}: the connection's write buffer drained. */
@@ -368,6 +376,11 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
       return;
     }
     this.send(st, reply);
+  }
+
+  /** @internal {@link InboundHost.remoteEndDelivered}. */
+  remoteEndDelivered(): void {
+    this.options.onRemoteEnd?.();
   }
 
   /** @internal {@link InboundHost.inputFailed}: something called while taking input threw (a codec, a framer, a subscriber). */

@@ -3,7 +3,9 @@ import { Observable } from 'rxjs';
 import {
   AcceptError,
   AddressError,
+  ConnectError,
   ListenerSocketError,
+  TimeoutError,
   TlsHandshakeError,
   TransportError,
   formatAddress,
@@ -139,8 +141,16 @@ export function streamSocketTransport(factory: SocketFactory): Transport {
         const socket = factory.connect(address);
         let handedOver = false;
         const onError = (error: Error): void => {
-          subscriber.error(new TransportError(`cannot connect to ${formatAddress(address)}: ${error.message}`, { cause: error }));
+          subscriber.error(new ConnectError(formatAddress(address), 1, { cause: error }));
         };
+        const timeoutMs = options.connectTimeoutMs ?? 0;
+        // Cleared by the teardown, which every outcome runs; the error it raises destroys the socket there.
+        const deadline =
+          timeoutMs > 0
+            ? setTimeout(() => {
+                subscriber.error(new TimeoutError(`connecting to ${formatAddress(address)} took more than ${timeoutMs} ms`));
+              }, timeoutMs)
+            : undefined;
         socket.once('error', onError);
         socket.once(factory.readyEvent, () => {
           socket.off('error', onError);
@@ -149,6 +159,7 @@ export function streamSocketTransport(factory: SocketFactory): Transport {
           subscriber.complete();
         });
         return () => {
+          clearTimeout(deadline);
           socket.off('error', onError);
           if (!handedOver) {
             socket.on('error', () => {});

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { firstValueFrom } from 'rxjs';
-import { TransportError, parseAddress, type Connection } from '@rxmsg/core';
+import { ConnectError, parseAddress, type Connection } from '@rxmsg/core';
 import { tcpTransport } from '@rxmsg/tcp';
 
 describe('tcpTransport', () => {
@@ -34,13 +34,14 @@ describe('tcpTransport', () => {
     await listener.close();
   });
 
-  it('fails to connect with a TransportError', async () => {
+  it('fails to connect to a closed port with a ConnectError (CONNECT_FAILED)', async () => {
     const t = tcpTransport();
     const listener = await t.listen(parseAddress('tcp://127.0.0.1:0'), (c) => c.destroy(), { noDelay: true });
     const address = listener.address;
     await listener.close();
     const error: unknown = await firstValueFrom(t.connect(parseAddress(address), { noDelay: true })).catch((e: unknown) => e);
-    expect(error).to.be.instanceOf(TransportError);
-    expect((error as TransportError).code).to.equal('TRANSPORT_FAILED');
+    expect(error).to.be.instanceOf(ConnectError);
+    expect(error).to.include({ code: 'CONNECT_FAILED', attempts: 1 });
+    expect((error as ConnectError).cause).to.have.property('code', 'ECONNREFUSED');
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { firstValueFrom } from 'rxjs';
-import { TransportError, parseAddress, type Connection } from '@rxmsg/core';
+import { ConnectError, parseAddress, type Connection } from '@rxmsg/core';
 import { tlsTransport } from '@rxmsg/tcp';
 import { eventually, testCertificate } from '@rxmsg/test-utils';
 
@@ -34,7 +34,8 @@ describe('tlsTransport', () => {
     const error: unknown = await firstValueFrom(tlsTransport().connect(parseAddress(listener.address), { noDelay: true })).catch(
       (e: unknown) => e,
     );
-    expect(error).to.be.instanceOf(TransportError);
+    expect(error).to.be.instanceOf(ConnectError);
+    expect(error).to.have.property('code', 'CONNECT_FAILED');
     await listener.close();
   });
 });

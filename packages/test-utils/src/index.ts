@@ -9,3 +9,5 @@ export { tempSocketPath } from './temp-socket-path';
 export { testCertificate } from './test-certificate';
 export type { TestCertificate } from './test-certificate';
 export { delay, eventually, waitFor, within } from './wait-for';
+export { stalledListener } from './stalled-listener';
+export type { StalledListener } from './stalled-listener';

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { createServer as createNetServer } from 'node:net';
-import { concat, ignoreElements, map, of, take, takeWhile, type Observable } from 'rxjs';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { concat, ignoreElements, map, of, take, takeWhile, tap, type Observable } from 'rxjs';
 import {
   ConnectError,
-  TransportError,
+  TimeoutError,
   createClient,
   createServer,
   type ClientEvent,
@@ -132,7 +132,8 @@ describe('client', () => {
     const failed = ofType(events.events, 'connect-failed');
     expect(failed.map((e) => e.attempt)).to.deep.equal(failed.map((_, i) => i + 1));
     for (const f of failed) {
-      expect(f.error).to.be.instanceOf(TransportError);
+      expect(f.error).to.be.instanceOf(ConnectError);
+      expect(f.error).to.include({ code: 'CONNECT_FAILED', attempts: 1 });
       expect(f.retryInMs).to.be.within(FAST_RETRY.initialMs, FAST_RETRY.maxMs);
     }
     // The first attempt is announced after createClient returns; each failure announces the next one.
@@ -158,12 +159,71 @@ describe('client', () => {
     const error = last?.state === 'closed' ? last.error : undefined;
     expect(error).to.be.instanceOf(ConnectError);
     expect(error).to.include({ code: 'CONNECT_FAILED', attempts: 1 });
-    expect(error?.cause).to.be.instanceOf(TransportError);
+    // The cause is the refused attempt's own ConnectError: CONNECT_FAILED, not TRANSPORT_FAILED.
+    expect(error?.cause).to.be.instanceOf(ConnectError);
+    expect(ofType(events.events, 'connect-failed')[0]?.error).to.include({ code: 'CONNECT_FAILED' });
     expect(events.events.map((e) => e.type)).to.deep.equal(['connecting', 'connect-failed', 'closed']);
     expect(ofType(events.events, 'connect-failed')[0]).to.not.have.property('retryInMs');
     expect(status.completed()).to.equal(true);
     expect(client.send({ kind: 'Ping', n: 1 })).to.equal(false);
     expect(await leakedResources(before)).to.deep.equal([]);
+  });
+
+  it('connectTimeoutMs: an attempt that gets no TLS handshake fails with a TimeoutError, and the client closes with a ConnectError', async () => {
+    // A plain TCP server that accepts and never answers: the TLS handshake waits for ever without the deadline.
+    const accepted: Socket[] = [];
+    const silent = createNetServer((socket) => accepted.push(socket.on('error', () => {})));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    cleanup.push(() => {
+      for (const socket of accepted) socket.destroy();
+      return new Promise<void>((resolve) => silent.close(() => resolve()));
+    });
+    // Listening on 127.0.0.1, so address() is an AddressInfo.
+    const port = (silent.address() as AddressInfo).port;
+    const client = createClient({ connect: `tls://127.0.0.1:${port}`, protocol: TextEcho, processor: listen, config: { connectTimeoutMs: 100 } });
+    cleanup.push(() => client.close());
+    const events = record(client.events$);
+    const status = statuses(client.status$);
+    await client.closed;
+    const failed = ofType(events.events, 'connect-failed');
+    expect(failed.map((e) => [e.attempt, e.error.constructor, e.error.code])).to.deep.equal([[1, TimeoutError, 'TIMEOUT']]);
+    const last = status.seen.at(-1);
+    const error = last?.state === 'closed' ? last.error : undefined;
+    expect(error).to.be.instanceOf(ConnectError);
+    expect(error?.cause).to.be.instanceOf(TimeoutError);
+    expect(client.config.connectTimeoutMs).to.equal(100);
+  });
+
+  it('without a processor (send-only): sends what send() queued, shows replies on messages$, stays connected until close(), which flushes', async () => {
+    const received: number[] = [];
+    const s = await createServer({
+      listen: 'tcp://127.0.0.1:0',
+      protocol: TextEcho,
+      processor: (in$) => in$.pipe(tap((m) => received.push(m.n)), map((m) => ({ kind: 'Pong', n: m.n }) as const)),
+    });
+    cleanup.push(() => s.close());
+    const client = createClient({ connect: s.addresses()[0]!, protocol: TextEcho });
+    cleanup.push(() => client.close());
+    const events = record(client.events$);
+    const got: EchoReply[] = [];
+    client.messages$.subscribe((m) => got.push(m));
+
+    // Before the connection is up: kept, then sent.
+    expect(client.send({ kind: 'Ping', n: 0 })).to.equal(true);
+    await eventually(() => got.length === 1, 2000, 'the reply to the queued message');
+    // Still connected once that was answered: a later send() goes out on the same connection.
+    expect(client.send({ kind: 'Ping', n: 1 })).to.equal(true);
+    await eventually(() => got.length === 2, 2000, 'the reply to the second message');
+    // A burst sent just before close() is flushed, not dropped.
+    for (const p of pings(2, 102)) expect(client.send(p)).to.equal(true);
+    await client.close();
+    await eventually(() => received.length === 102, 2000, 'every message at the server');
+    expect(received).to.deep.equal(pings(0, 102).map((p) => p.n));
+    expect(got.slice(0, 2)).to.deep.equal(pongs(0, 2));
+    expect(ofType(events.events, 'connected').length).to.equal(1);
+    expect(ofType(events.events, 'disconnected').map((e) => e.reason)).to.deep.equal(['shutdown']);
+    expect(ofType(events.events, 'send-dropped')).to.deep.equal([]);
+    expect(ofType(events.events, 'processor-error')).to.deep.equal([]);
   });
 
   it('closes with a ConnectError once the retry policy runs out of attempts', async () => {

@@ -103,6 +103,11 @@ const CLIENT_CASES: readonly (readonly [string, ClientInput])[] = [
   ['whileDisconnected', { whileDisconnected: 'buffer' }],
   ['disconnectedQueueLimit', { disconnectedQueueLimit: 0 }],
   ['disconnectedQueueLimit', { disconnectedQueueLimit: 2.5 }],
+  ['connectTimeoutMs', { connectTimeoutMs: -1 }],
+  ['connectTimeoutMs', { connectTimeoutMs: 1.5 }],
+  ['connectTimeoutMs', { connectTimeoutMs: 2 ** 31 }],
+  // @ts-expect-error a number of ms
+  ['connectTimeoutMs', { connectTimeoutMs: '1s' }],
 ];
 
 function startServer(config: ServerInput): Promise<unknown> {
@@ -135,7 +140,7 @@ describe('config of flow control, liveness, limits and reconnection', () => {
   });
 
   describe("one side's fields are refused on the other, at compile time and at run time", () => {
-    it('a server config has no reconnect, whileDisconnected, disconnectedQueueLimit or connectRetry', async () => {
+    it('a server config has no reconnect, whileDisconnected, disconnectedQueueLimit, connectRetry or connectTimeoutMs', async () => {
       const cases: [string, () => Promise<unknown>][] = [
         // @ts-expect-error reconnect is a client field
         ['reconnect', () => createServer({ listen: LISTEN, protocol: TextEcho, processor: echo, config: { reconnect } })],
@@ -148,6 +153,8 @@ describe('config of flow control, liveness, limits and reconnection', () => {
         ],
         // @ts-expect-error connectRetry is a client field
         ['connectRetry', () => createServer({ listen: LISTEN, protocol: TextEcho, processor: echo, config: { connectRetry: retry } })],
+        // @ts-expect-error connectTimeoutMs is a client field
+        ['connectTimeoutMs', () => createServer({ listen: LISTEN, protocol: TextEcho, processor: echo, config: { connectTimeoutMs: 100 } })],
       ];
       for (const [field, start] of cases) expectConfigError(await rejection(start()), field);
     });
@@ -177,7 +184,7 @@ describe('config of flow control, liveness, limits and reconnection', () => {
       const serverOnly: Equals<Exclude<keyof EffectiveConfig<'server', {}>, keyof EffectiveConfig<'client', {}>>, 'maxConnections' | 'handshakeTimeoutMs'> = true;
       const clientOnly: Equals<
         Exclude<keyof EffectiveConfig<'client', {}>, keyof EffectiveConfig<'server', {}>>,
-        'connectRetry' | 'reconnect' | 'whileDisconnected' | 'disconnectedQueueLimit'
+        'connectRetry' | 'reconnect' | 'whileDisconnected' | 'disconnectedQueueLimit' | 'connectTimeoutMs'
       > = true;
       const reconnectType: Equals<EffectiveConfig<'client', {}>['reconnect'], 'none' | ReconnectPolicy> = true;
       expect([serverOnly, clientOnly, reconnectType]).to.deep.equal([true, true, true]);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { EMPTY, ignoreElements, timer, type Observable } from 'rxjs';
+import { EMPTY, NEVER, ignoreElements, merge, timer, type Observable } from 'rxjs';
 import {
   ClosedError,
   createClient,
@@ -77,6 +77,47 @@ describe('client reconnection over TCP', () => {
     expect(ofType(c.events, 'disconnected').map((e) => [e.peerId, e.reason])).to.deep.equal([[1, 'completed']]);
     expect(ofType(c.events, 'connected').map((e) => e.peerId)).to.deep.equal([1, 2]);
     expect(ofType(c.events, 'send-dropped')).to.deep.equal([]);
+  });
+
+  describe('notices a graceful server shutdown whatever its processor is doing', () => {
+    const cases: [string, (in$: Observable<EchoReply>) => Observable<Ping>][] = [
+      ['a processor that outlives its input (merge of requests and replies)', (in$) => merge(NEVER, in$.pipe(ignoreElements()))],
+      ['a processor that never reads its input', () => NEVER],
+    ];
+    for (const [name, processor] of cases) {
+      it(`${name}: disconnected (remote-closed), then reconnects`, async () => {
+        const first = await echoServer();
+        const address = first.addresses()[0]!;
+        const client = createClient({ connect: address, protocol: TextEcho, processor, config: { reconnect: SLOW } });
+        cleanup.push(() => client.close());
+        const statuses: ClientStatus[] = [];
+        client.status$.subscribe((st) => statuses.push(st));
+        const events = record(client.events$);
+        await waitFor(client.status$, (st) => st.state === 'connected', 2000);
+
+        await first.close();
+        await waitFor(client.status$, (st) => st.state === 'reconnecting', 5000);
+        expect(ofType(events.events, 'disconnected').map((e) => [e.peerId, e.reason])).to.deep.equal([[1, 'remote-closed']]);
+        await echoServer(address);
+        await waitFor(client.status$, (st) => st.state === 'connected', 5000);
+        expect(brief(statuses)).to.deep.equal(['connecting 1', 'connected', 'reconnecting 1 in 200', 'connected']);
+      });
+    }
+
+    it("without reconnect, the client closes instead of staying 'connected'", async () => {
+      const s = await echoServer();
+      const client = createClient({
+        connect: s.addresses()[0]!,
+        protocol: TextEcho,
+        processor: (in$) => merge(NEVER, in$.pipe(ignoreElements())),
+      });
+      cleanup.push(() => client.close());
+      const events = record(client.events$);
+      await waitFor(client.status$, (st) => st.state === 'connected', 2000);
+      await s.close();
+      await client.closed;
+      expect(ofType(events.events, 'disconnected').map((e) => e.reason)).to.deep.equal(['remote-closed']);
+    });
   });
 
   it("'drop' refuses messages while reconnecting; 'error' throws a ClosedError", async () => {
