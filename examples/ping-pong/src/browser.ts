@@ -19,6 +19,9 @@ export type { Outcome, Phase, Ruling, Score, TurnEvent, UmpireState } from './lo
 export { GameProtocol, GoodbyeProtocol, PROTOCOL_VERSION, PreGameProtocol } from './protocols';
 export type { CancelMessage, GameMessage, TurnMessage } from './protocols';
 export { clientGoodbye, clientPreGame } from './client-processors';
+export type { ClientStageOptions } from './client-processors';
+export { DEADLINE_PASSED, DEFAULT_GOODBYE_TIMEOUT_MS, DEFAULT_PREGAME_TIMEOUT_MS, withDeadline } from './stage-deadline';
+export type { DeadlinePassed } from './stage-deadline';
 export { DEFAULT_TURN_TIMEOUT_MS, gameProcessor } from './game-processor';
 export { counted } from './counted';
 export { watched } from './watched';

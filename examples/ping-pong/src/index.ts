@@ -29,7 +29,11 @@ export type { Outcome, Phase, RuleResult, Ruling, Score, TurnEvent, UmpireState 
 export { GameProtocol, GoodbyeProtocol, PROTOCOL_VERSION, PreGameProtocol, SUPPORTED_VERSIONS } from './protocols';
 export type { CancelMessage, GameMessage, TurnMessage } from './protocols';
 export { clientGoodbye, clientPreGame } from './client-processors';
-export { serverGoodbye, serverPreGame } from './server-processors';
+export type { ClientStageOptions } from './client-processors';
+export { DEADLINE_PASSED, DEFAULT_GOODBYE_TIMEOUT_MS, DEFAULT_PREGAME_TIMEOUT_MS, withDeadline } from './stage-deadline';
+export type { DeadlinePassed } from './stage-deadline';
+export { TIMEOUT_CODE, serverGoodbye, serverPreGame } from './server-processors';
+export type { ServerGoodbyeOptions, ServerPreGameOptions } from './server-processors';
 export { DEFAULT_TURN_TIMEOUT_MS, gameProcessor } from './game-processor';
 export type { GameOutput, GameProcessor, GameProcessorOptions } from './game-processor';
 export { counted } from './counted';

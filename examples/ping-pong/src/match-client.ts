@@ -1,7 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import { ConfigError, ConnectError, type ClientProcessor, type RxmsgError, type Transport } from '@rxmsg/core';
 import { clientStage, createCompositeClient, type DisconnectReason } from '@rxmsg/runtime';
-import { clientGoodbye, clientPreGame } from './client-processors';
+import { clientGoodbye, clientPreGame, type ClientStageOptions } from './client-processors';
 import { counted } from './counted';
 import { gameProcessor } from './game-processor';
 import { DEFAULT_MATCH_CONFIG, parseMatchConfig, type MatchConfig } from './logic/match-config';
@@ -25,6 +25,10 @@ export interface PlayMatchOptions {
   readonly version?: number;
   /** How long to wait for each server message during the game; 10 s by default. */
   readonly turnTimeoutMs?: number;
+  /** How long the server may take to start the game, from `Hello` to `Start`; 10 s by default. */
+  readonly pregameTimeoutMs?: number;
+  /** How long to wait for the server's `Goodbye` after endorsing the score; 10 s by default. */
+  readonly goodbyeTimeoutMs?: number;
   /**
    * Replace the honest game processor with one derived from it, e.g. one that misreports a
    * turn (tests of the server's checks) or one that paces its turns (the web page).
@@ -57,10 +61,16 @@ export interface MatchClient {
   close(): Promise<void>;
 }
 
+/** `{ timeoutMs }` when given, `{}` otherwise (optional properties are exact). */
+function stageTimeout(timeoutMs: number | undefined): ClientStageOptions {
+  return timeoutMs === undefined ? {} : { timeoutMs };
+}
+
 /**
  * Connect to a ping-pong server and play one match, pregame → game → goodbye, with the client
  * processors of the example. Browser-safe: the transports are passed in. {@link playMatch} is
- * this with Node's transports; the web page calls it with `browserWsTransport()`.
+ * this with Node's transports; the web page calls it with `browserWsTransport()`. Every stage
+ * has a deadline (10 s each by default), so a server that stops talking does not hold the client.
  *
  * @param options - where to connect and how, the config to propose, version.
  * @returns the running match: its progress and its result.
@@ -86,9 +96,12 @@ export function startMatch(options: StartMatchOptions): MatchClient {
     connect: options.connect,
     transports: options.transports,
     stages: {
-      pregame: clientStage(PreGameProtocol, watched(counted(clientPreGame(options.version ?? PROTOCOL_VERSION, parsed.config)), report)),
+      pregame: clientStage(
+        PreGameProtocol,
+        watched(counted(clientPreGame(options.version ?? PROTOCOL_VERSION, parsed.config, stageTimeout(options.pregameTimeoutMs))), report),
+      ),
       game: clientStage(GameProtocol, watched(counted(game), report)),
-      goodbye: clientStage(GoodbyeProtocol, watched(counted(clientGoodbye), report)),
+      goodbye: clientStage(GoodbyeProtocol, watched(counted(clientGoodbye(stageTimeout(options.goodbyeTimeoutMs))), report)),
     },
     initialState: () => (state = createMatchState('client')),
     router: matchRouter,

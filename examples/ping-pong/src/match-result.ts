@@ -16,7 +16,7 @@ export interface MatchResult {
   /** Why it was cancelled, rejected or abandoned; `null` when finished. */
   readonly reason: string | null;
   readonly cancelledBy: Player | null;
-  /** Whether the final score was endorsed by both; `null` when the goodbye stage was not reached. */
+  /** Whether the final score was endorsed by both; `null` when the goodbye stage was not reached or timed out. */
   readonly endorsed: boolean | null;
   /** The match seed, when the match is replayable. */
   readonly seed: number | null;

@@ -1,7 +1,7 @@
 import type { Game } from './logic/game';
 import type { Player } from './logic/player';
 
-/** How a match ended. `rejected`: no game was started (version or config refused); `abandoned`: the connection ended mid-match. */
+/** How a match ended. `rejected`: no game was started (version refused, or the pre-game timed out); `abandoned`: the connection ended mid-match. */
 export type MatchOutcome = 'finished' | 'cancelled' | 'rejected' | 'abandoned';
 
 /**
@@ -24,7 +24,7 @@ export interface MatchState {
   reason: string | undefined;
   /** Who cancelled it. */
   cancelledBy: Player | undefined;
-  /** Whether client and server agreed on the final score in the goodbye stage. */
+  /** Whether client and server agreed on the final score in the goodbye stage; unset when the goodbye was not reached or timed out. */
   endorsed: boolean | undefined;
   /** The last decode error reported on this connection, as `CODE: message`. */
   decodeError: string | undefined;

@@ -33,6 +33,10 @@ export interface PingPongServerOptions {
   readonly versions?: readonly number[];
   /** How long to wait for each client message during the game; 10 s by default. */
   readonly turnTimeoutMs?: number;
+  /** How long the pre-game may last, from the connection to `Start`; 10 s by default. */
+  readonly pregameTimeoutMs?: number;
+  /** How long to wait for the client's `Endorse` once the game is over; 10 s by default. */
+  readonly goodbyeTimeoutMs?: number;
 }
 
 /** A running ping-pong server. */
@@ -58,12 +62,14 @@ export interface PingPongServer {
  * Start a ping-pong server: every connection runs pregame → game → goodbye with one
  * {@link MatchState} (the router ends it after a rejection or cancellation). Frames that do
  * not decode are answered with the protocol's `Error` message and ignored (`onDecodeError: 'reply'`).
+ * Every stage has a deadline (pre-game, each turn, goodbye: 10 s each by default), so no peer
+ * holds a connection open by saying nothing.
  *
  * With `web`, it also serves the web page (bundled in memory with esbuild on first use) on an HTTP
  * server, and listens for WebSocket connections at `/play` on that same server: one composite server,
  * whose matches come from TCP clients and browsers alike.
  *
- * @param options - where to listen, the web page's address, accepted versions, turn timeout.
+ * @param options - where to listen, the web page's address, accepted versions, stage deadlines.
  * @returns the server handle; its `results$` reports every match.
  * @throws `ConfigError` with neither `listen` nor `web`, `AddressError` for a bad address,
  * `TransportError` when binding fails, `WebBundleError` when the web page does not bundle (all as rejected promises).
@@ -90,6 +96,11 @@ export async function startServer(options: PingPongServerOptions): Promise<PingP
   }
 }
 
+/** `{ timeoutMs }` when given, `{}` otherwise (optional properties are exact). */
+function optionalTimeout(timeoutMs: number | undefined): { readonly timeoutMs?: number } {
+  return timeoutMs === undefined ? {} : { timeoutMs };
+}
+
 async function startMatchServer(options: PingPongServerOptions, listen: readonly string[], web: WebServer | undefined): Promise<PingPongServer> {
   const results = new Subject<MatchResult>();
   const states = new Map<number, MatchState>();
@@ -101,9 +112,12 @@ async function startMatchServer(options: PingPongServerOptions, listen: readonly
     listen: web === undefined ? listen : [...listen, web.playAddress],
     ...(transports === undefined ? {} : { transports }),
     stages: {
-      pregame: serverStage(PreGameProtocol, counted(serverPreGame(options.versions ?? SUPPORTED_VERSIONS))),
+      pregame: serverStage(
+        PreGameProtocol,
+        counted(serverPreGame({ versions: options.versions ?? SUPPORTED_VERSIONS, ...optionalTimeout(options.pregameTimeoutMs) })),
+      ),
       game: serverStage(GameProtocol, counted(game)),
-      goodbye: serverStage(GoodbyeProtocol, counted(serverGoodbye)),
+      goodbye: serverStage(GoodbyeProtocol, counted(serverGoodbye(optionalTimeout(options.goodbyeTimeoutMs)))),
     },
     initialState: (peer) => {
       const state = createMatchState('server');

@@ -1,34 +1,11 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { RawSocket, activeResources, leakedResources } from '@rxmsg/test-utils';
 import { DEFAULT_MATCH_CONFIG, playMatch, startServer } from '@rxmsg-examples/ping-pong';
-
-interface Write {
-  readonly from: 'C' | 'S';
-  readonly bytes: Buffer;
-}
-
-/** The writes of PROTOCOL.md section 5.2: text lines ending in a literal `\n`, or hex frames over several lines. */
-function transcript(): Write[] {
-  const doc = readFileSync(join(__dirname, '..', '..', 'PROTOCOL.md'), 'utf8');
-  const section = doc.slice(doc.indexOf('### 5.2'), doc.indexOf('### 5.3'));
-  const block = section.slice(section.indexOf('```\n') + 4, section.indexOf('\n```', section.indexOf('```\n') + 4));
-  const writes: { from: 'C' | 'S'; parts: Buffer[] }[] = [];
-  for (const text of block.split('\n')) {
-    const m = /^([CS]): (.*)$/.exec(text);
-    const body = m === null ? text.trim() : m[2]!;
-    if (m !== null) writes.push({ from: m[1] as 'C' | 'S', parts: [] });
-    if (body === 'FIN') continue;
-    const bytes = body.startsWith('{') ? Buffer.from(body.replace(/\\n$/, '\n')) : Buffer.from(body.replace(/ /g, ''), 'hex');
-    writes[writes.length - 1]!.parts.push(bytes);
-  }
-  return writes.filter((w) => w.parts.length > 0).map((w) => ({ from: w.from, bytes: Buffer.concat(w.parts) }));
-}
+import { matchTranscript } from './transcript';
 
 describe('PROTOCOL.md', () => {
   it('section 5.2 is exactly what a server says to a client sending the documented bytes', async () => {
-    const writes = transcript();
+    const writes = matchTranscript();
     expect(writes.map((w) => w.from).join('')).to.equal('CSCSCSCSCS');
     const server = await startServer({ listen: 'tcp://127.0.0.1:0' });
     try {
