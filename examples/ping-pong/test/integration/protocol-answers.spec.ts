@@ -134,8 +134,6 @@ const SCENARIOS: Record<string, Scenario> = {
     },
   },
   'game | a `Hello` line (text)': {
-    // Short, so that the connection closes quickly even where the framing only resumes at the turn deadline.
-    turnTimeoutMs: 150,
     async run(peer) {
       await started(peer);
       await peer.raw.write(line({ kind: 'Hello', version: 1 }));
