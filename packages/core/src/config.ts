@@ -97,6 +97,13 @@ export interface ServerConfig extends BaseConfig {
   readonly maxConnections: number;
   /** A connection must deliver its first message within this long or is closed (slowloris defence; 0: no deadline). */
   readonly handshakeTimeoutMs: number;
+  /**
+   * Bytes all connections together may hold in rxmsg's buffers (undecoded input and outbound
+   * queues). Past it, the connections holding the most are closed first (reason `memory-limit`)
+   * until the sum is under it again (0: no limit). Default 1 GiB. One connection's share is
+   * bounded on its own too: see `connectionMemoryBound`.
+   */
+  readonly maxBufferedBytes: number;
 }
 
 /** Effective client config. */
@@ -138,6 +145,7 @@ export const SERVER_CONFIG_DEFAULTS = Object.freeze({
   ...BASE_DEFAULTS,
   maxConnections: 10_000,
   handshakeTimeoutMs: 10_000,
+  maxBufferedBytes: 1_073_741_824,
 } as const satisfies ServerConfig);
 
 /** Defaults of the client config. */
@@ -228,7 +236,7 @@ const baseShape = {
   ]),
 };
 
-const serverSchema = z.object({ ...baseShape, maxConnections: ms, handshakeTimeoutMs: ms }).partial().strict();
+const serverSchema = z.object({ ...baseShape, maxConnections: ms, handshakeTimeoutMs: ms, maxBufferedBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).partial().strict();
 const clientSchema = z
   .object({
     ...baseShape,

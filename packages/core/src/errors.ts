@@ -19,6 +19,7 @@ export type RxmsgErrorCode =
   | 'CLOSED'
   | 'PROCESSOR_FAILED'
   | 'SEND_QUEUE_FULL'
+  | 'MEMORY_LIMIT'
   | 'CALLBACK_FAILED'
   | 'RECEIVE_BUFFER_FULL'
   | ListenerErrorCode;
@@ -201,6 +202,24 @@ export class ClosedError extends RxmsgError {
 /** A processor threw or its stream errored. `cause` holds what it raised. */
 export class ProcessorError extends RxmsgError {
   readonly code = 'PROCESSOR_FAILED' as const;
+}
+
+/**
+ * The connections of a server together held more than `maxBufferedBytes` in rxmsg's buffers, and
+ * this one, among those holding the most, was closed to bring the sum back under it.
+ */
+export class MemoryLimitError extends RxmsgError {
+  readonly code = 'MEMORY_LIMIT' as const;
+  /** Bytes this connection held when it was closed. */
+  readonly held: number;
+  /** The server's `maxBufferedBytes`. */
+  readonly limit: number;
+
+  constructor(held: number, limit: number) {
+    super(`closed to bring the server under maxBufferedBytes ${limit}: this connection held ${held} bytes`);
+    this.held = held;
+    this.limit = limit;
+  }
 }
 
 /** The per-peer outbound queue reached `sendQueueLimit`. */

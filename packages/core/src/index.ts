@@ -39,6 +39,7 @@ export {
   ListenerError,
   ListenerSocketError,
   MalformedMessageError,
+  MemoryLimitError,
   ProcessorError,
   ProtocolDefinitionError,
   ReceiveBufferFullError,

@@ -145,6 +145,7 @@ describe('config types', () => {
         | 'rateLimit'
         | 'maxConnections'
         | 'handshakeTimeoutMs'
+        | 'maxBufferedBytes'
       > = true;
       const server: Server = { ...resolveConfig('server', config), maxFrameBytes: 4096 };
       // @ts-expect-error servers have no connectRetry

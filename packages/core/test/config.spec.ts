@@ -21,12 +21,13 @@ describe('resolveConfig', () => {
         rateLimit: 'none',
         maxConnections: 10_000,
         handshakeTimeoutMs: 10_000,
+        maxBufferedBytes: 1_073_741_824,
       });
       expect(resolveConfig('server', {})).to.deep.equal(SERVER_CONFIG_DEFAULTS);
     });
 
     it('fills every client field', () => {
-      const { maxConnections: _m, handshakeTimeoutMs: _h, ...shared } = SERVER_CONFIG_DEFAULTS;
+      const { maxConnections: _m, handshakeTimeoutMs: _h, maxBufferedBytes: _b, ...shared } = SERVER_CONFIG_DEFAULTS;
       expect(resolveConfig('client', {})).to.deep.equal({
         ...shared,
         connectRetry: 'none',

@@ -31,6 +31,7 @@ export {
   ListenerSocketError,
   MAX_SKIP_FACTOR,
   MalformedMessageError,
+  MemoryLimitError,
   MessageSet,
   PayloadFramer,
   ProcessorError,

@@ -20,7 +20,9 @@ import type { CallbackError, DecodeError, DecodeErrorPolicy, ListenerError, Proc
  * - `handshake-timeout`: no first message within `handshakeTimeoutMs`;
  * - `rate-limit`: the peer exceeded `rateLimit` with `onExceed: 'disconnect'`;
  * - `frame-too-large`: a length prefix declared a frame too large to skip (over `MAX_SKIP_FACTOR`
- *   times `maxFrameBytes`): the stream cannot be resynchronised, whatever the decode policy.
+ *   times `maxFrameBytes`): the stream cannot be resynchronised, whatever the decode policy;
+ * - `memory-limit`: the server's connections together held more than `maxBufferedBytes`, and this
+ *   one was among those holding the most.
  */
 export type DisconnectReason =
   | 'completed'
@@ -35,7 +37,8 @@ export type DisconnectReason =
   | 'idle-timeout'
   | 'handshake-timeout'
   | 'rate-limit'
-  | 'frame-too-large';
+  | 'frame-too-large'
+  | 'memory-limit';
 
 /**
  * Why a connection's socket stopped being read: its undecoded bytes reached a frame's worth

@@ -1,6 +1,13 @@
 import { DecodeError, MalformedMessageError, type ControlKind, type FrameResult } from '@rxmsg/core';
 import type { ActiveStage } from './active-stage';
 import type { InputGate } from './input-gate';
+import type { ByteMeter } from './outbound-queue';
+
+/**
+ * Undecoded bytes a connection may hold beyond one frame before its transport stops being read:
+ * a partial frame costs at most `maxFrameBytes` plus this.
+ */
+export const FRAME_BUFFER_SLACK = 65_536;
 
 /** What an {@link InboundPump} asks of the session it feeds. */
 export interface InboundHost<State> {
@@ -32,6 +39,8 @@ export class InboundPump<State> {
   inputEnded = false;
   private pumping = false;
   private scheduled = false;
+  /** Undecoded bytes held, as last counted (and told to the meter). */
+  held = 0;
   /** `pump` bound, for `soon`; created with its first use. */
   private later: (() => void) | undefined;
 
@@ -49,6 +58,8 @@ export class InboundPump<State> {
       /** Undecoded bytes over which the transport stops being read. */
       readonly maxBufferedBytes: number;
       readonly soon: (work: () => void) => void;
+      /** Told of every change of the undecoded bytes held (a server's memory budget). */
+      readonly meter: ByteMeter | undefined;
     },
   ) {}
 
@@ -120,10 +131,25 @@ export class InboundPump<State> {
     if (this.inputEnded) this.host.remoteEndDelivered();
   }
 
-  /** Pause the transport while undecoded bytes exceed the bound; resume once they are consumed. */
+  /** Count the undecoded bytes held; pause the transport while they exceed the bound, resume once they are consumed. */
   regulate(): void {
     const st = this.host.receivingStage();
-    if (st !== undefined) this.gate.set('frame-buffer', st.framer.bufferedBytes > this.options.maxBufferedBytes);
+    if (st === undefined) return;
+    const held = st.framer.bufferedBytes;
+    this.account(held);
+    this.gate.set('frame-buffer', held > this.options.maxBufferedBytes);
+  }
+
+  /** The connection closed: what its framer held is let go. */
+  releaseHeld(): void {
+    this.account(0);
+  }
+
+  private account(held: number): void {
+    const delta = held - this.held;
+    if (delta === 0) return;
+    this.held = held;
+    this.options.meter?.add(delta);
   }
 
   private decode(st: ActiveStage<State>, frame: Exclude<FrameResult, DecodeError | undefined>): unknown {

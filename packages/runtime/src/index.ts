@@ -26,7 +26,10 @@ export type {
   ServerOptions,
   ServerSnapshot,
 } from './server';
-export { FRAME_BUFFER_SLACK, Session } from './session';
+export { Session } from './session';
+export { FRAME_BUFFER_SLACK } from './inbound-pump';
+export { MemoryBudget, connectionMemoryBound } from './memory-budget';
+export type { ByteMeter } from './outbound-queue';
 export type { SessionOptions } from './session';
 export { BACKPRESSURE_CAP } from './outbound-policy';
 export { widenRouter } from './session-info';

@@ -6,7 +6,7 @@ import {
   type Connection,
   type ControlKind,
 } from '@rxmsg/core';
-import { OutboundQueue } from './outbound-queue';
+import { OutboundQueue, type ByteMeter } from './outbound-queue';
 
 /**
  * Under `onSendQueueFull: 'backpressure'` the queue still takes what the processor emits from input
@@ -50,6 +50,7 @@ export class OutboundPolicy {
    * @param config - frame and queue limits, and the policy.
    * @param stream - `true` for byte streams (frames, coalesced writes), `false` for message transports.
    * @param soon - the end-of-tick scheduler of the queue's flush (tests pass virtual time's).
+   * @param meter - told of every change of the bytes queued (a server's memory budget).
    */
   constructor(
     private readonly host: OutboundHost,
@@ -57,11 +58,14 @@ export class OutboundPolicy {
     private readonly config: OutboundConfig,
     private readonly stream: boolean,
     soon?: (work: () => void) => void,
+    meter?: ByteMeter,
   ) {
     this.queue = new OutboundQueue(
       connection,
       // Message transports keep one message per write: only byte streams are coalesced.
-      { messages: config.sendQueueLimit, bytes: config.sendQueueBytes, coalesce: stream },
+      meter === undefined
+        ? { messages: config.sendQueueLimit, bytes: config.sendQueueBytes, coalesce: stream }
+        : { messages: config.sendQueueLimit, bytes: config.sendQueueBytes, coalesce: stream, meter },
       () => host.holdInput(false),
       soon,
     );

@@ -8,13 +8,20 @@ export interface OutboundLimits {
   readonly bytes: number;
   /** Join chunks into fewer writes (byte streams); `false` writes each chunk alone (message transports). */
   readonly coalesce?: boolean;
+  /** Told of every change of the bytes queued (a server's {@link MemoryBudget}). */
+  readonly meter?: ByteMeter;
+}
+
+/** Keeps count of bytes held: told `+n` when `n` bytes are taken in and `-n` when they are let go. */
+export interface ByteMeter {
+  add(delta: number): void;
 }
 
 /** Chunks queued while writable before they are flushed at once rather than at the end of the tick. */
 const BATCH = 256;
 
 /** Bytes joined into one write at most, so that a transport's backpressure is seen between writes. */
-const MAX_WRITE = 262_144;
+export const MAX_WRITE = 262_144;
 
 /**
  * Chunks a ring holds when first allocated, and the most it keeps once it empties (a power of two):
@@ -75,6 +82,7 @@ export class OutboundQueue {
   private readonly maxMessages: number;
   private readonly maxBytes: number;
   private readonly coalesce: boolean;
+  private readonly meter: ByteMeter | undefined;
   /** `flush` bound, for a custom `soon`; created with its first use. */
   private flushLater: (() => void) | undefined;
   /** Depth of {@link hold} calls not yet released. */
@@ -97,6 +105,7 @@ export class OutboundQueue {
     this.maxMessages = limits.messages;
     this.maxBytes = limits.bytes;
     this.coalesce = limits.coalesce !== false;
+    this.meter = limits.meter;
   }
 
   /** Chunks waiting to be written. */
@@ -156,6 +165,7 @@ export class OutboundQueue {
     this.count++;
     this.pushedCount++;
     this.queuedBytes += size;
+    this.meter?.add(size);
     if (this.blocked) return true;
     if (this.count >= BATCH || this.full) this.flush();
     else if (this.held > 0) this.heldPending = true;
@@ -214,6 +224,7 @@ export class OutboundQueue {
     this.ring = undefined;
     this.head = 0;
     this.count = 0;
+    if (this.queuedBytes !== 0) this.meter?.add(-this.queuedBytes);
     this.queuedBytes = 0;
     this.settledCount += n;
     return n;
@@ -263,6 +274,7 @@ export class OutboundQueue {
     this.count -= n;
     this.settledCount += n;
     this.queuedBytes -= size;
+    this.meter?.add(-size);
     if (this.count > 0) this.head = (this.head + n) & (mask >> 1);
     else {
       this.head = 0;

@@ -3,6 +3,7 @@ import {
   AddressError,
   CallbackError,
   ClosedError,
+  MemoryLimitError,
   type Address,
   parseAddress,
   resolveConfig,
@@ -24,6 +25,7 @@ import {
 } from '@rxmsg/core';
 import type { RefusalReason, ServerEvent } from './events';
 import type { SessionStats } from './session-stats';
+import { MemoryBudget } from './memory-budget';
 import { Session, widenRouter, type Router, type SessionInfo } from './session';
 import { serverStage, type CommonReplySides, type Stage } from './stage';
 import { stageTable, type StageMap } from './stage-table';
@@ -41,6 +43,8 @@ export interface ConnectionSnapshot extends SessionStats {
   readonly queued: number;
   /** Whether the socket is not being read now (backpressure). */
   readonly inputPaused: boolean;
+  /** Bytes it holds in rxmsg's buffers now (undecoded input, outbound queue). */
+  readonly heldBytes: number;
 }
 
 /** A server's listeners and live connections at one instant, and its failure counters since it started. */
@@ -51,6 +55,10 @@ export interface ServerSnapshot {
   readonly listenerErrors: Readonly<Record<ListenerErrorCode, number>>;
   /** `connection-refused` events so far, per reason (every reason is present). */
   readonly refused: Readonly<Record<RefusalReason, number>>;
+  /** Bytes all connections hold in rxmsg's buffers now (undecoded input, outbound queues), against `maxBufferedBytes`. */
+  readonly bufferedBytes: number;
+  /** Connections closed so far to bring the server under `maxBufferedBytes` (reason `memory-limit`). */
+  readonly shed: number;
 }
 
 /** What every server handle offers. */
@@ -174,6 +182,24 @@ async function startServer<State, C, P>(
   const listenerErrors: Record<ListenerErrorCode, number> = { ACCEPT_FAILED: 0, TLS_HANDSHAKE_FAILED: 0, UPGRADE_FAILED: 0, LISTENER_FAILED: 0 };
   const refused: Record<RefusalReason, number> = { 'max-connections': 0, stopping: 0, 'initial-state-failed': 0 };
 
+  // The server-wide memory budget: past maxBufferedBytes, the connections holding the most are closed first.
+  let shed = 0;
+  const budget =
+    config.maxBufferedBytes > 0
+      ? new MemoryBudget(config.maxBufferedBytes, (held) => {
+          const limit = config.maxBufferedBytes;
+          const greediest = [...sessions].filter((s) => !s.closing && s.heldBytes > 0).sort((a, b) => b.heldBytes - a.heldBytes);
+          let over = held - limit;
+          for (const s of greediest) {
+            if (over <= 0) break;
+            const bytes = s.heldBytes;
+            over -= bytes;
+            shed++;
+            s.close('memory-limit', new MemoryLimitError(bytes, limit));
+          }
+        })
+      : undefined;
+
   // One emitter per server and one close callback per listener, not a pair of closures per connection.
   const emit = (e: ServerEvent): void => events.next(e);
   const refuse = (connection: Connection, listener: string, reason: RefusalReason, error?: CallbackError): void => {
@@ -214,6 +240,7 @@ async function startServer<State, C, P>(
       emit,
       handshakeTimeoutMs: config.handshakeTimeoutMs,
       ...(scheduler === undefined ? {} : { scheduler }),
+      ...(budget === undefined ? {} : { meter: budget }),
       onClosed: bound.onClosed,
     });
     sessions.add(session);
@@ -292,9 +319,12 @@ async function startServer<State, C, P>(
         ...s.stats(),
         queued: s.queued,
         inputPaused: s.inputPaused,
+        heldBytes: s.heldBytes,
       })),
       listenerErrors: { ...listenerErrors },
       refused: { ...refused },
+      bufferedBytes: budget?.held ?? [...sessions].reduce((sum, s) => sum + s.heldBytes, 0),
+      shed,
     }),
     close: () => {
       stopping ??= (async () => {

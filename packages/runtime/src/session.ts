@@ -17,10 +17,11 @@ import {
 } from '@rxmsg/core';
 import { ActiveStage, type StageHost } from './active-stage';
 import type { ConnectionEvent, DisconnectReason, PauseCause } from './events';
-import { InboundPump, type InboundHost } from './inbound-pump';
+import { FRAME_BUFFER_SLACK, InboundPump, type InboundHost } from './inbound-pump';
 import { InputGate, type InputGateHost } from './input-gate';
 import { Liveness, type LivenessExpiry, type LivenessHost } from './liveness';
 import { OutboundPolicy, type OutboundHost } from './outbound-policy';
+import type { ByteMeter } from './outbound-queue';
 import type { Router, SessionInfo } from './session-info';
 import type { SessionStats } from './session-stats';
 import type { Stage } from './stage';
@@ -59,13 +60,9 @@ export interface SessionOptions<State> {
    * gone even when its processor outlives its input. May be called more than once.
    */
   readonly onRemoteEnd?: () => void;
+  /** Told of every change of the bytes this connection holds in rxmsg's buffers (a server's memory budget). */
+  readonly meter?: ByteMeter;
 }
-
-/**
- * Undecoded bytes a connection may hold beyond one frame before its transport stops being read:
- * a partial frame costs at most `maxFrameBytes` plus this.
- */
-export const FRAME_BUFFER_SLACK = 65_536;
 
 // Called unbound, so wrapped: browsers throw 'Illegal invocation' for a detached queueMicrotask.
 const microtask = (work: () => void): void => queueMicrotask(work);
@@ -116,13 +113,14 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     this.onMessage = options.onMessage;
     const stream = options.connection.framing === 'stream';
     this.gate = new InputGate(this, config.rateLimit, scheduler);
-    this.out = new OutboundPolicy(this, options.connection, config, stream, options.soon);
+    this.out = new OutboundPolicy(this, options.connection, config, stream, options.soon, options.meter);
     this.liveness = new Liveness(this, config, scheduler, options.handshakeTimeoutMs);
     this.inbound = new InboundPump<State>(this, this.gate, {
       validateFully: config.validation === 'full',
       receiveQueueLimit: config.receiveQueueLimit,
       maxBufferedBytes: config.maxFrameBytes + FRAME_BUFFER_SLACK,
       soon: options.soon ?? microtask,
+      meter: options.meter,
     });
     this.info = Object.freeze({
       id: options.id,
@@ -170,6 +168,11 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     return this.out.queue.length;
   }
 
+  /** Bytes held in rxmsg's buffers now: undecoded input and the outbound queue. */
+  get heldBytes(): number {
+    return this.inbound.held + this.out.queue.bytes;
+  }
+
   /** Timers the connection holds now, the close deadline included (bounded: see {@link Liveness}). */
   get timers(): number {
     return this.liveness.timers + this.gate.timers + (this.closeTimer === undefined || this.closeTimer.closed ? 0 : 1);
@@ -208,9 +211,10 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     this.closeError = error;
     const c = this.connection;
     this.closeTimer = this.scheduler.schedule(() => c.destroy(), deadlineMs);
-    if (reason === 'send-queue-full' || reason === 'timeout') {
-      // The peer is not reading, or gone: flushing to it would only wait for the deadline.
+    if (reason === 'send-queue-full' || reason === 'timeout' || reason === 'memory-limit') {
+      // The peer is not reading, or gone, or holds too much: flushing to it would only wait for the deadline.
       this.gate.shut();
+      if (reason === 'memory-limit') this.out.queue.clear();
       c.destroy();
       return;
     }
@@ -312,6 +316,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
       this.leave(st);
     }
     const unsent = this.out.queue.clear();
+    this.inbound.releaseHeld();
     const reason: DisconnectReason = this.closeReason ?? (error !== undefined ? 'transport-error' : 'remote-closed');
     const cause = this.closeError ?? error;
     const stats = this.stats();

@@ -181,7 +181,7 @@ describe('config of flow control, liveness, limits and reconnection', () => {
       // @ts-expect-error a server config has no disconnectedQueueLimit
       const s3: ServerInput = { disconnectedQueueLimit: 1 };
       const shared: ServerInput & ClientInput = { sendQueueBytes: 1, heartbeat: { intervalMs: 1, timeoutMs: 2 }, rateLimit: 'none' };
-      const serverOnly: Equals<Exclude<keyof EffectiveConfig<'server', {}>, keyof EffectiveConfig<'client', {}>>, 'maxConnections' | 'handshakeTimeoutMs'> = true;
+      const serverOnly: Equals<Exclude<keyof EffectiveConfig<'server', {}>, keyof EffectiveConfig<'client', {}>>, 'maxConnections' | 'handshakeTimeoutMs' | 'maxBufferedBytes'> = true;
       const clientOnly: Equals<
         Exclude<keyof EffectiveConfig<'client', {}>, keyof EffectiveConfig<'server', {}>>,
         'connectRetry' | 'reconnect' | 'whileDisconnected' | 'disconnectedQueueLimit' | 'connectTimeoutMs'

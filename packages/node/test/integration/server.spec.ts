@@ -72,6 +72,8 @@ describe('server', () => {
       connections: [],
       listenerErrors: { ACCEPT_FAILED: 0, TLS_HANDSHAKE_FAILED: 0, UPGRADE_FAILED: 0, LISTENER_FAILED: 0 },
       refused: { 'max-connections': 0, stopping: 0, 'initial-state-failed': 0 },
+      bufferedBytes: 0,
+      shed: 0,
     });
 
     const before = Date.now();
@@ -97,8 +99,11 @@ describe('server', () => {
       messagesOut: 3,
       bytesIn: Buffer.byteLength(sent.join('')),
       bytesOut: p.raw.received().length,
+      // Everything was decoded and sent: nothing is held.
+      heldBytes: 0,
     });
     expect(c.since).to.be.within(before, after);
+    expect(snap.bufferedBytes).to.equal(0);
 
     p.destroy();
     await eventually(() => s.snapshot().connections.length === 0, 1000, 'connection gone');
