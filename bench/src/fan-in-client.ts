@@ -11,7 +11,9 @@ const MAX_LATENCIES = 4_000_000;
  * `connections` connections through the adapter (at most `connectConcurrency` being set up at
  * a time), lets each make one round trip and wait idle, and on {@link go} has all of them do
  * ping-pong until the measured period is over; then reports round trips of all connections
- * per second and their latency, once.
+ * per second and their latency, once. With `settings.minSamples` the period lasts past
+ * `durationMs` until that many round trips were counted, and the rate is taken over the
+ * period's actual length.
  */
 export class FanInClient {
   private readonly latenciesUs = new Float64Array(MAX_LATENCIES);
@@ -21,6 +23,8 @@ export class FanInClient {
   private finishedConnections = 0;
   private measureFrom = Infinity;
   private endAt = Infinity;
+  /** When the last round trip counted past `endAt` was answered (the end of an extended period). */
+  private extendedTo = 0;
   private reported = false;
   private readonly connections: FanInConnection[] = [];
   private onAllEstablished: (() => void) | undefined;
@@ -80,12 +84,13 @@ export class FanInClient {
 
   /** @internal Whether a request may be issued at `now`. */
   mayIssue(now: number): boolean {
-    return now < this.endAt && !this.reported;
+    return (now < this.endAt || this.counted < (this.settings.minSamples ?? 0)) && !this.reported;
   }
 
   /** @internal A reply in the running phase, `latencyMs` after its request. */
   record(now: number, latencyMs: number): void {
-    if (now < this.measureFrom || now > this.endAt) return;
+    if (now < this.measureFrom || (now > this.endAt && this.counted >= (this.settings.minSamples ?? 0))) return;
+    if (now > this.endAt) this.extendedTo = now;
     this.counted++;
     if (this.measured < MAX_LATENCIES) this.latenciesUs[this.measured++] = latencyMs * 1000;
   }
@@ -112,7 +117,7 @@ export class FanInClient {
       return;
     }
     const sorted = this.latenciesUs.subarray(0, this.measured).sort();
-    const seconds = this.settings.durationMs / 1000;
+    const seconds = (Math.max(this.endAt, this.extendedTo) - this.measureFrom) / 1000;
     this.finish({
       ok: true,
       result: { count: this.counted, seconds, rate: this.counted / seconds, p50Us: percentile(sorted, 0.5), p99Us: percentile(sorted, 0.99) },

@@ -6,7 +6,9 @@ import type { HandoverSettings } from './workloads';
  * The client side of the handover workload, independent of how a connection goes through
  * the stack: keeps `concurrency` connections under way (a new one as each ends) until the
  * measured period is over, counts the connections that completed within it and their
- * connect-to-closed latency, and reports once every connection ended.
+ * connect-to-closed latency, and reports once every connection ended. With
+ * `settings.minSamples` the period lasts past `durationMs` until that many connections
+ * completed in it, and the rate is taken over the period's actual length.
  */
 export class HandoverDriver {
   private readonly latenciesUs: number[] = [];
@@ -14,6 +16,8 @@ export class HandoverDriver {
   private started = 0;
   private measureFrom = 0;
   private endAt = 0;
+  /** When the last connection counted past `endAt` completed (the end of an extended period). */
+  private extendedTo = 0;
   private failure: string | undefined;
 
   /**
@@ -39,7 +43,10 @@ export class HandoverDriver {
         connectOnce().then(
           () => {
             const now = performance.now();
-            if (now >= this.measureFrom && now <= this.endAt) this.latenciesUs.push((now - begun) * 1000);
+            if (now >= this.measureFrom && this.measuring(now)) {
+              this.latenciesUs.push((now - begun) * 1000);
+              if (now > this.endAt) this.extendedTo = now;
+            }
             ended();
           },
           (e: unknown) => {
@@ -50,7 +57,7 @@ export class HandoverDriver {
       };
       const ended = (): void => {
         this.inFlight--;
-        if (this.failure === undefined && performance.now() < this.endAt) startOne();
+        if (this.failure === undefined && this.measuring(performance.now())) startOne();
         else if (this.inFlight === 0) {
           this.finish();
           resolve();
@@ -58,6 +65,11 @@ export class HandoverDriver {
       };
       for (let i = 0; i < s.concurrency; i++) startOne();
     });
+  }
+
+  /** Whether the measured period (or the time before it) is still running at `now`. */
+  private measuring(now: number): boolean {
+    return now <= this.endAt || this.latenciesUs.length < (this.settings.minSamples ?? 0);
   }
 
   private finish(): void {
@@ -71,7 +83,7 @@ export class HandoverDriver {
       return;
     }
     const sorted = Float64Array.from(this.latenciesUs).sort();
-    const seconds = this.settings.durationMs / 1000;
+    const seconds = (Math.max(this.endAt, this.extendedTo) - this.measureFrom) / 1000;
     this.report({ ok: true, result: { count, seconds, rate: count / seconds, p50Us: percentile(sorted, 0.5), p99Us: percentile(sorted, 0.99) } });
   }
 }

@@ -365,17 +365,25 @@ export function noiseCheck(report: BenchReport): string | undefined {
   );
 }
 
+/** The clause saying a measured period is extended until `minSamples` were counted, or nothing. */
+function atLeast(minSamples: number | undefined, what: string): string {
+  return minSamples === undefined ? '' : ` (or longer, until ${int.format(minSamples)} ${what} were counted)`;
+}
+
 /** Settings of a workload, for the report. */
 function describeSettings(s: WorkloadSettings): string {
   if (s.kind === 'one-way') return `${int.format(s.total)} messages, the first ${int.format(s.warmup)} not timed, time limit ${s.timeLimitMs / 1000} s`;
   if (s.kind === 'fan-in') {
     return (
       `${int.format(s.connections)} connections (at most ${s.connectConcurrency} being opened at a time), ` +
-      `${s.warmupMs} ms of ping-pong not timed, then ${s.durationMs / 1000} s measured; time limit ${s.timeLimitMs / 1000} s`
+      `${s.warmupMs} ms of ping-pong not timed, then ${s.durationMs / 1000} s measured${atLeast(s.minSamples, 'round trips')}; time limit ${s.timeLimitMs / 1000} s`
     );
   }
   if (s.kind === 'handover') {
-    return `${s.concurrency} connections at a time, ${s.warmupMs} ms not timed, then ${s.durationMs / 1000} s measured; time limit ${s.timeLimitMs / 1000} s`;
+    return (
+      `${s.concurrency} connections at a time, ${s.warmupMs} ms not timed, then ${s.durationMs / 1000} s measured` +
+      `${atLeast(s.minSamples, 'connections')}; time limit ${s.timeLimitMs / 1000} s`
+    );
   }
   return (
     `up to ${int.format(s.total)} requests, ${int.format(s.window)} in flight, the first ${int.format(s.warmup)} replies not timed, ` +

@@ -30,8 +30,9 @@ export type OneWaySettings = z.infer<typeof OneWaySettingsSchema>;
  * How one fan-in run is driven: `connections` connections are opened (at most
  * `connectConcurrency` being set up at a time), each completes one round trip and waits idle
  * while the server's RSS is read; then all do ping-pong (one request in flight each). Round
- * trips are counted from `warmupMs` after the start for `durationMs`. The run fails if it has
- * not finished `timeLimitMs` after the client started.
+ * trips are counted from `warmupMs` after the start for `durationMs`, and past it until
+ * `minSamples` were counted. The run fails if it has not finished `timeLimitMs` after the
+ * client started.
  */
 export const FanInSettingsSchema = z.object({
   kind: z.literal('fan-in'),
@@ -40,6 +41,12 @@ export const FanInSettingsSchema = z.object({
   warmupMs: z.number().int().min(0),
   durationMs: z.number().int().min(1),
   timeLimitMs: z.number().int().min(1),
+  /**
+   * The measured period lasts past `durationMs` until this many round trips were counted (quick
+   * mode: a check that the harness works must not depend on a short window catching a sample
+   * on a loaded machine). Absent: exactly `durationMs`, and a period without a sample fails.
+   */
+  minSamples: z.number().int().min(1).optional(),
   /** Before each RSS reading the server forces a GC twice, waiting this long after each. */
   rssSettleMs: z.number().int().min(0),
 });
@@ -48,7 +55,8 @@ export type FanInSettings = z.infer<typeof FanInSettingsSchema>;
 /**
  * How one handover run is driven: `concurrency` connections at a time each go through the
  * text handshake and one binary round trip, then close; a new one starts as each ends.
- * Completed connections are counted from `warmupMs` after the first start for `durationMs`.
+ * Completed connections are counted from `warmupMs` after the first start for `durationMs`,
+ * and past it until `minSamples` were counted.
  */
 export const HandoverSettingsSchema = z.object({
   kind: z.literal('handover'),
@@ -56,6 +64,8 @@ export const HandoverSettingsSchema = z.object({
   warmupMs: z.number().int().min(0),
   durationMs: z.number().int().min(1),
   timeLimitMs: z.number().int().min(1),
+  /** As in {@link FanInSettingsSchema}: the period lasts until this many connections completed in it (quick mode). */
+  minSamples: z.number().int().min(1).optional(),
 });
 export type HandoverSettings = z.infer<typeof HandoverSettingsSchema>;
 
@@ -156,7 +166,7 @@ export const WORKLOADS: readonly Workload[] = Object.freeze([
       'no protocol handover: switching one connection from a text handshake to a binary protocol is an rxmsg feature ' +
       '(composite stacks); the raw baselines and peer libraries have no counterpart',
     full: { kind: 'handover', concurrency: 16, warmupMs: 300, durationMs: 2_000, timeLimitMs: 10_000 },
-    quick: { kind: 'handover', concurrency: 4, warmupMs: 50, durationMs: 250, timeLimitMs: 5_000 },
+    quick: { kind: 'handover', concurrency: 4, warmupMs: 50, durationMs: 250, timeLimitMs: 5_000, minSamples: 4 },
   },
 ]);
 
@@ -184,6 +194,7 @@ function fanIn(name: 'fan-in-200' | 'fan-in-2000', connections: number): Workloa
       warmupMs: 20,
       durationMs: 100,
       timeLimitMs: 10_000,
+      minSamples: connections === 200 ? 20 : 40,
       rssSettleMs: 5,
     },
   };

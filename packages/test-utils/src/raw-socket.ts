@@ -8,16 +8,25 @@ export interface RawSocketOptions {
   readonly tls?: ConnectionOptions;
 }
 
-/** A plain socket to a test server: write raw bytes, read what comes back. */
+/**
+ * A plain socket to a test server: write raw bytes, read what comes back. What arrives is kept
+ * incrementally (a growing buffer; complete lines split once each, when first asked for), so reading it after every
+ * chunk costs what the chunk added, not what was received before it.
+ */
 export class RawSocket {
-  private readonly chunks: Buffer[] = [];
+  private readonly chunkList: Buffer[] = [];
+  private store: Buffer = Buffer.alloc(0);
+  private storeLength = 0;
+  private readonly lineList: string[] = [];
+  /** Offset in the store where the next line starts (lines are split lazily, when asked for). */
+  private lineStart = 0;
   private waiters: (() => void)[] = [];
   /** Resolves when the connection is closed (the socket ends its side when the server ends its own). */
   readonly ended: Promise<void>;
 
   private constructor(readonly socket: Socket) {
     socket.on('data', (c: Buffer) => {
-      this.chunks.push(c);
+      this.append(c);
       this.wake();
     });
     this.ended = new Promise((resolve) => {
@@ -56,17 +65,34 @@ export class RawSocket {
     return new Promise((resolve, reject) => this.socket.write(data, (e) => (e ? reject(e) : resolve())));
   }
 
-  /** Everything received so far. */
+  /** Everything received so far (a view: later data does not change it). */
   received(): Buffer {
-    return Buffer.concat(this.chunks);
+    return this.store.subarray(0, this.storeLength);
+  }
+
+  /** The chunks received so far, in order, as the socket delivered them. */
+  chunks(): readonly Buffer[] {
+    return this.chunkList;
   }
 
   /** Received text split into complete lines. */
   lines(): string[] {
-    const text = this.received().toString('utf8');
-    const parts = text.split('\n');
-    parts.pop();
-    return parts;
+    return this.splitLines().slice();
+  }
+
+  /** How many complete lines were received. */
+  get lineTotal(): number {
+    return this.splitLines().length;
+  }
+
+  /** The complete lines, split from where the previous call stopped (UTF-8 never has 0x0a inside a character). */
+  private splitLines(): readonly string[] {
+    for (;;) {
+      const end = this.store.indexOf(0x0a, this.lineStart);
+      if (end < 0 || end >= this.storeLength) return this.lineList;
+      this.lineList.push(this.store.toString('utf8', this.lineStart, end));
+      this.lineStart = end + 1;
+    }
   }
 
   /** Wait until `predicate` holds for what was received, or reject after `timeoutMs`. */
@@ -89,7 +115,7 @@ export class RawSocket {
 
   /** Wait for at least `n` complete lines. */
   async lineCount(n: number, timeoutMs = 5000): Promise<string[]> {
-    await this.until((s) => s.lines().length >= n, timeoutMs);
+    await this.until((s) => s.lineTotal >= n, timeoutMs);
     return this.lines();
   }
 
@@ -101,6 +127,19 @@ export class RawSocket {
   /** Close at once. */
   destroy(): void {
     this.socket.destroy();
+  }
+
+  /** Keep chunk `c`: in the chunk list, and in the byte store (grown by doubling). */
+  private append(c: Buffer): void {
+    this.chunkList.push(c);
+    const needed = this.storeLength + c.length;
+    if (needed > this.store.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.store.length * 2, 4096));
+      this.store.copy(grown, 0, 0, this.storeLength);
+      this.store = grown;
+    }
+    c.copy(this.store, this.storeLength);
+    this.storeLength = needed;
   }
 
   private wake(): void {

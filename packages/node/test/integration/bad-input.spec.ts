@@ -418,9 +418,9 @@ describe('bad input over a real socket', () => {
     try {
       const t0 = Date.now();
       await attacker.write('nonsense\n');
-      await eventually(() => ofType(log.events, 'disconnected').length > 0, 1000, 'disconnected event');
-      // The server waited for the attacker's FIN for flushTimeoutMs, then destroyed its socket.
-      expect(Date.now() - t0).to.be.within(90, 1000);
+      await eventually(() => ofType(log.events, 'disconnected').length > 0, 5000, 'disconnected event');
+      // The server waited for the attacker's FIN for flushTimeoutMs (a lower bound only), then destroyed its socket.
+      expect(Date.now() - t0).to.be.at.least(90);
       expect(server.snapshot().connections).to.deep.equal([]);
       expect(ofType(log.events, 'disconnected').map((e) => e.reason)).to.deep.equal(['decode-error']);
     } finally {

@@ -211,13 +211,20 @@ for (const tc of TRANSPORT_CASES) {
         await silent.send(...pings(0, 1));
         const t0 = Date.now();
         await silent.ended;
-        expect(Date.now() - t0).to.be.within(100, 1500);
+        // Not before its timeout (a lower bound only: a loaded machine is late, never early).
+        expect(Date.now() - t0).to.be.at.least(100);
         expect(silent.controls()).to.include('ping');
-        await eventually(() => ofType(log.events, 'disconnected').length === 1, 1000, 'disconnected');
+        await eventually(() => ofType(log.events, 'disconnected').length === 1, 5000, 'disconnected');
         expect(ofType(log.events, 'disconnected')[0]).to.include({ reason: 'timeout' });
         expect(ofType(log.events, 'disconnected')[0]!.error?.code).to.equal('TIMEOUT');
-        await new Promise((r) => setTimeout(r, 300));
-        expect(server.snapshot().connections).to.have.length(1);
+        // The client stays: it answers a further 5 pings (sent 40 ms apart, so across more than
+        // the 150 ms timeout), each '#pong\n' adding 6 bytes to what the server read from it.
+        const [alive] = server.snapshot().connections;
+        expect(alive).to.not.equal(undefined);
+        const from = alive!.bytesIn;
+        await eventually(() => (server.snapshot().connections.find((c) => c.id === alive!.id)?.bytesIn ?? -1) >= from + 5 * 6, 5000, '5 more pongs');
+        expect(server.snapshot().connections.map((c) => c.id)).to.deep.equal([alive!.id]);
+        expect(ofType(log.events, 'disconnected')).to.have.length(1);
         // Heartbeats never reach processors: the client saw only its Pong.
         expect(seen).to.deep.equal(pongs(0, 1));
       });
@@ -282,7 +289,8 @@ for (const tc of TRANSPORT_CASES) {
           } else if (onExceed === 'drop') {
             await eventually(() => ofType(log.events, 'message-dropped').length + numbers(peer).length >= 50, 3000, 'all handled');
             const got = numbers(peer);
-            expect(got.length).to.be.within(10, 20);
+            // The burst passes, the rest partly refills at 200/s while a loaded machine works through them: some are dropped.
+            expect(got.length).to.be.within(10, 49);
             expect(got.slice(0, 10)).to.deep.equal([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
             expect(ofType(log.events, 'message-dropped').every((d) => d.direction === 'in' && d.cause === 'rate-limit')).to.equal(true);
           } else {

@@ -245,8 +245,9 @@ function transportSuite(tc: TransportCase): void {
 
       let closed = false;
       const closing = s.close().then(() => (closed = true));
-      await new Promise((r) => setTimeout(r, 50));
-      // Still flushing to the reader that does not read.
+      // Shutdown has reached every connection (the idle client is gone) and still waits,
+      // flushing to the reader that does not read.
+      await idle.closed;
       expect(closed).to.equal(false);
       slow.resume();
       await slow.ended;

@@ -1,4 +1,4 @@
-import { concatBytes, type Codec, type ControlKind } from '@rxmsg/node';
+import { concatBytes, type Codec, type ControlKind, type Framer } from '@rxmsg/node';
 import { RawSocket, type RawSocketOptions } from '@rxmsg/test-utils';
 import type { RawPeer } from './raw-peer';
 
@@ -8,10 +8,20 @@ import type { RawPeer } from './raw-peer';
  * the server ends its own, unless `stayOpen` is set (a peer that ignores the server's FIN).
  */
 export class WirePeer implements RawPeer {
+  /** One framer for the life of the peer, fed each received chunk once. */
+  private readonly framer: Framer;
+  /** How many of the socket's chunks the framer has been given. */
+  private fed = 0;
+  private readonly decoded: unknown[] = [];
+  private readonly controlKinds: ControlKind[] = [];
+  private framingError: Error | undefined;
+
   private constructor(
     readonly raw: RawSocket,
     private readonly codec: Codec,
-  ) {}
+  ) {
+    this.framer = codec.createFramer(0x7fffffff);
+  }
 
   /** Connect to `address`; `options.tls` (e.g. `{ ca }`) is used for a `tls://` address. */
   static async connect(address: string, codec: Codec, options: { stayOpen?: boolean } & RawSocketOptions = {}): Promise<WirePeer> {
@@ -48,15 +58,14 @@ export class WirePeer implements RawPeer {
 
   /** Every complete message received so far, decoded but not validated; control frames (heartbeats) are left out. */
   messages(): unknown[] {
-    return this.frames().flatMap((f) => (this.codec.controlOf(f) === undefined ? [this.codec.decode(f)] : []));
+    this.catchUp();
+    return this.decoded.slice();
   }
 
   /** The control frames (heartbeats) received so far. */
   controls(): ControlKind[] {
-    return this.frames().flatMap((f) => {
-      const kind = this.codec.controlOf(f);
-      return kind === undefined ? [] : [kind];
-    });
+    this.catchUp();
+    return this.controlKinds.slice();
   }
 
   /** Wait until `predicate` holds, or reject after `timeoutMs`. */
@@ -74,21 +83,38 @@ export class WirePeer implements RawPeer {
     this.raw.socket.resume();
   }
 
-  /** The complete frames received so far. */
-  private frames(): Uint8Array[] {
-    const framer = this.codec.createFramer(0x7fffffff);
-    framer.push(new Uint8Array(this.raw.received()));
-    const out: Uint8Array[] = [];
-    for (let f = framer.next(); f !== undefined; f = framer.next()) {
-      if (f instanceof Error) throw f;
-      out.push(typeof f === 'string' ? new TextEncoder().encode(f) : f);
+  /**
+   * Frame and decode the chunks that arrived since the last call: each byte is framed and each
+   * message decoded once, however often a test polls. A framing or decoding error is thrown
+   * now and on every later call.
+   */
+  private catchUp(): void {
+    if (this.framingError !== undefined) throw this.framingError;
+    const chunks = this.raw.chunks();
+    try {
+      for (; this.fed < chunks.length; this.fed++) {
+        const c = chunks[this.fed]!;
+        this.framer.push(new Uint8Array(c.buffer, c.byteOffset, c.length));
+        for (let f = this.framer.next(); f !== undefined; f = this.framer.next()) {
+          if (f instanceof Error) throw f;
+          const frame = typeof f === 'string' ? new TextEncoder().encode(f) : f;
+          const kind = this.codec.controlOf(frame);
+          if (kind === undefined) this.decoded.push(this.codec.decode(frame));
+          else this.controlKinds.push(kind);
+        }
+      }
+    } catch (e) {
+      this.framingError = e instanceof Error ? e : new Error(String(e));
+      throw this.framingError;
     }
-    return out;
   }
 
   /** Wait until at least `n` messages arrived; returns them all. */
   async receive(n: number, timeoutMs = 3000): Promise<unknown[]> {
-    await this.raw.until(() => this.messages().length >= n, timeoutMs);
+    await this.raw.until(() => {
+      this.catchUp();
+      return this.decoded.length >= n;
+    }, timeoutMs);
     return this.messages();
   }
 

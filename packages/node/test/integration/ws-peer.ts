@@ -9,6 +9,10 @@ import type { RawPeer } from './raw-peer';
  */
 export class WsPeer implements RawPeer {
   private readonly payloads: Uint8Array[] = [];
+  /** How many payloads were decoded into `decoded` / `controlKinds` (each payload is decoded once). */
+  private seen = 0;
+  private readonly decoded: unknown[] = [];
+  private readonly controlKinds: ControlKind[] = [];
   private waiters: (() => void)[] = [];
   /** Resolves when the connection is closed. */
   readonly ended: Promise<void>;
@@ -64,19 +68,31 @@ export class WsPeer implements RawPeer {
   }
 
   messages(): unknown[] {
-    return this.payloads.flatMap((p) => (this.codec.controlOf(p) === undefined ? [this.codec.decode(p)] : []));
+    this.catchUp();
+    return this.decoded.slice();
   }
 
   controls(): ControlKind[] {
-    return this.payloads.flatMap((p) => {
-      const kind = this.codec.controlOf(p);
-      return kind === undefined ? [] : [kind];
-    });
+    this.catchUp();
+    return this.controlKinds.slice();
   }
 
   async receive(n: number, timeoutMs = 3000): Promise<unknown[]> {
-    await this.until(() => this.messages().length >= n, timeoutMs);
+    await this.until(() => {
+      this.catchUp();
+      return this.decoded.length >= n;
+    }, timeoutMs);
     return this.messages();
+  }
+
+  /** Decode the payloads that arrived since the last call (a decoding error is thrown, and the payload retried next call). */
+  private catchUp(): void {
+    for (; this.seen < this.payloads.length; this.seen++) {
+      const p = this.payloads[this.seen]!;
+      const kind = this.codec.controlOf(p);
+      if (kind === undefined) this.decoded.push(this.codec.decode(p));
+      else this.controlKinds.push(kind);
+    }
   }
 
   async until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
