@@ -110,12 +110,15 @@ export type {
   WhileDisconnectedPolicy,
 } from '@rxmsg/core';
 export {
+  BACKPRESSURE_CAP,
   DisconnectedQueue,
+  FRAME_BUFFER_SLACK,
   OutboundQueue,
   Session,
   TokenBucket,
   clientStage,
   connectionLoop,
+  connectionMemoryBound,
   consume,
   serverStage,
   shouldReconnect,

@@ -107,7 +107,8 @@ describe('streamSocketTransport connect', () => {
 
     it('does not fire once connected, and leaves no timer behind', async () => {
       const t = tcpTransport();
-      const listener = await t.listen(parseAddress('tcp://127.0.0.1:0'), () => {}, { noDelay: true });
+      const accepted: Connection[] = [];
+      const listener = await t.listen(parseAddress('tcp://127.0.0.1:0'), (c) => accepted.push(c), { noDelay: true });
       try {
         const before = await activeResources();
         const c = await firstValueFrom(t.connect(parseAddress(listener.address), { noDelay: true, connectTimeoutMs: 60_000 }));
@@ -115,6 +116,8 @@ describe('streamSocketTransport connect', () => {
         expect(await leakedResources(before, ['Timeout'])).to.deep.equal([]);
         c.destroy();
       } finally {
+        // The listener's close leaves accepted connections open: they are this test's to close.
+        for (const a of accepted) a.destroy();
         await listener.close();
       }
     });
