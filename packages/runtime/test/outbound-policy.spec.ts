@@ -131,6 +131,37 @@ describe('OutboundPolicy', () => {
       });
     }
 
+    // Regression: the limit was checked with 8 bytes of slack for the framing, so a payload of up to
+    // maxFrameBytes + 7 went out and was refused as FRAME_TOO_LARGE by a peer with the same limit.
+    for (const codec of [textCodec, binaryCodec] as const) {
+      for (const stream of [true, false]) {
+        it(`refuses exactly what a peer with the same maxFrameBytes refuses (${codec.name}, ${stream ? 'stream' : 'message'})`, () => {
+          const max = 64;
+          for (let bytes = max - 2; bytes <= max + 10; bytes++) {
+            const message = exactly(codec, bytes);
+            const { policy, connection, tick } = rig({ maxFrameBytes: max }, stream);
+            let sent: boolean;
+            try {
+              sent = policy.send(codec, message);
+            } catch (error) {
+              expect(error).to.be.instanceOf(FrameTooLargeError).with.property('limit', max);
+              sent = false;
+            }
+            expect(sent, `payload of ${bytes} bytes`).to.equal(bytes <= max);
+            tick();
+            if (!sent || !stream) continue;
+            // The peer frames what was written with the same limit: it gets the message back, not an error.
+            const framer = codec.createFramer(max);
+            const chunk = connection.written[0]!;
+            framer.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk);
+            const frame = framer.next();
+            expect(frame).not.to.be.instanceOf(FrameTooLargeError);
+            expect(frame === undefined ? undefined : codec.decode(frame as string | Uint8Array)).to.deep.equal(message);
+          }
+        });
+      }
+    }
+
     it('throws what the codec throws', () => {
       const { policy } = rig({});
       const failing: Codec = {
