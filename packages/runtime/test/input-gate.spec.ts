@@ -278,6 +278,23 @@ describe('InputGate', () => {
       expect(host.calls).to.deep.equal([]);
     });
 
+    // Regression: tokenReady() after the gate was closed armed a new timer that nothing cancelled.
+    for (const close of ['shut', 'release'] as const) {
+      it(`arms no timer once closed by ${close}(), however often a token is asked for`, () => {
+        const { g, host, s } = gate(rate('pause'));
+        s.run(() => {
+          g.admit();
+          g.admit();
+          g[close]();
+          host.take();
+          for (let i = 0; i < 10; i++) expect(g.tokenReady()).to.equal(false);
+          expect(g.timers).to.equal(0);
+          expect(s.actions).to.have.length(0);
+        });
+        expect(host.calls).to.deep.equal([]);
+      });
+    }
+
     it('shut cancels the pending timer and freezes the gate without resuming', () => {
       const { g, host, s } = gate(rate('pause'));
       s.run(() => {
