@@ -89,6 +89,8 @@ export class InputGate {
     if (wait === 0) return true;
     this.rateLimited++;
     this.set('rate-limit', true);
+    // Closed: no wait is armed, since nothing would cancel it.
+    if (this.closed) return false;
     // One pending wait at most; a fired one is forgotten, so none accumulates.
     this.rateTimer ??= this.scheduler.schedule(() => {
       this.rateTimer = undefined;

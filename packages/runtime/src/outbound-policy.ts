@@ -80,8 +80,10 @@ export class OutboundPolicy {
     const chunk = this.stream ? codec.encodeFrame(message) : codec.encodePayload(message);
     const max = this.config.maxFrameBytes;
     // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: count exactly only when that bound is over the limit.
-    if ((typeof chunk === 'string' ? chunk.length * 3 : chunk.length) > max + 8 && codec.byteLength(chunk) > max + 8) {
-      throw new FrameTooLargeError(codec.byteLength(chunk), max);
+    if ((typeof chunk === 'string' ? chunk.length * 3 : chunk.length) > max) {
+      // The limit is on the payload, as the peer's framer checks it: a frame carries the framing besides.
+      const payload = codec.byteLength(chunk) - (this.stream ? framingBytes(codec) : 0);
+      if (payload > max) throw new FrameTooLargeError(payload, max);
     }
     if (!this.enqueue(chunk)) return false;
     this.messagesOut++;
@@ -135,4 +137,9 @@ export class OutboundPolicy {
         return false;
     }
   }
+}
+
+/** Bytes a codec's framing adds to a payload (a line terminator, a length prefix), measured on its own heartbeat. */
+function framingBytes(codec: Codec): number {
+  return codec.byteLength(codec.controlFrame('ping', true)) - codec.byteLength(codec.controlFrame('ping', false));
 }
