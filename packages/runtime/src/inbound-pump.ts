@@ -59,7 +59,7 @@ export class InboundPump<State> {
       readonly maxBufferedBytes: number;
       readonly soon: (work: () => void) => void;
       /** Told of every change of the undecoded bytes held (a server's memory budget). */
-      readonly meter: ByteMeter | undefined;
+      readonly meter?: ByteMeter | undefined;
     },
   ) {}
 
