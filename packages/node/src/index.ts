@@ -111,11 +111,13 @@ export type {
 } from '@rxmsg/core';
 export {
   DisconnectedQueue,
+  MemoryBudget,
   OutboundQueue,
   Session,
   TokenBucket,
   clientStage,
   connectionLoop,
+  connectionMemoryBound,
   consume,
   serverStage,
   shouldReconnect,
