@@ -8,6 +8,8 @@ import {
   parseAddress,
   type ClientEvent,
   type ClientMessage,
+  type Codec,
+  type Framer,
   type ServerMessage,
   type ServerSnapshot,
 } from '@rxmsg/node';
@@ -52,15 +54,15 @@ export function mirror(in$: Observable<MirrorPing>): Observable<MirrorReply> {
   return in$.pipe(map((m): MirrorReply => (m.pad === undefined ? { kind: 'Pong', n: m.n } : { kind: 'Pong', n: m.n, pad: m.pad })));
 }
 
-/** The `Ping` a well-behaved peer sends as its `n`th request: pads of 0 to 600 bytes, so frames differ in size. */
-export function nthPing(n: number): MirrorPing {
-  const size = (n * 37) % 601;
+/** The `Ping` a well-behaved peer sends as its `n`th request: pads of 0 to `maxPad` bytes, so frames differ in size. */
+export function nthPing(n: number, maxPad = 600): MirrorPing {
+  const size = (n * 7919) % (maxPad + 1);
   return size === 0 ? { kind: 'Ping', n } : { kind: 'Ping', n, pad: 'p'.repeat(size) };
 }
 
 /** The answer to {@link nthPing}. */
-export function nthPong(n: number): MirrorReply {
-  const { pad } = nthPing(n);
+export function nthPong(n: number, maxPad = 600): MirrorReply {
+  const { pad } = nthPing(n, maxPad);
   return pad === undefined ? { kind: 'Pong', n } : { kind: 'Pong', n, pad };
 }
 
@@ -152,6 +154,92 @@ export class HostileSocket {
 
   destroy(): void {
     this.socket.destroy();
+  }
+}
+
+/**
+ * A raw peer that decodes what it receives as it arrives (one pass over the bytes, however many
+ * megabytes a reply stream is), keeps the messages and counts the heartbeats it was sent.
+ */
+export class ReadingPeer {
+  readonly messages: unknown[] = [];
+  controls = 0;
+  /** Resolves when the socket is closed, by either side. */
+  readonly closed: Promise<void>;
+  private readonly framer: Framer;
+  private waiter: (() => void) | undefined;
+  private failure: unknown;
+
+  private constructor(
+    readonly socket: Socket,
+    private readonly codec: Codec,
+  ) {
+    this.framer = codec.createFramer(0x7fffffff);
+    socket.on('error', () => {});
+    socket.on('data', (c: Buffer) => this.take(c));
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+    socket.once('close', () => this.wake());
+  }
+
+  /** Connect to a `tcp://` address. */
+  static connect(address: string, codec: Codec): Promise<ReadingPeer> {
+    const a = parseAddress(address);
+    if (a.kind !== 'inet') throw new Error(`not a TCP address: ${address}`);
+    return new Promise((resolve, reject) => {
+      const s = createConnection({ host: a.host, port: a.port });
+      s.once('error', reject);
+      s.once('connect', () => {
+        s.off('error', reject);
+        resolve(new ReadingPeer(s, codec));
+      });
+    });
+  }
+
+  /** `true` once the socket is closed. */
+  get isClosed(): boolean {
+    return this.socket.destroyed;
+  }
+
+  /** Write without waiting for the kernel: a peer the server stopped reading must not block its caller. */
+  write(bytes: Uint8Array): void {
+    if (this.socket.writable) this.socket.write(bytes);
+  }
+
+  /** Wait until `predicate` holds, the socket closes, or `timeoutMs` passes; reject in the last two cases unless it holds. */
+  async until(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate()) {
+      if (this.failure !== undefined) throw this.failure;
+      if (this.socket.destroyed) throw new Error(`socket closed waiting for ${what} (${this.messages.length} messages received)`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what} (${this.messages.length} messages received)`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiter = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+  }
+
+  private take(chunk: Buffer): void {
+    this.framer.push(new Uint8Array(chunk));
+    for (let f = this.framer.next(); f !== undefined; f = this.framer.next()) {
+      if (f instanceof Error) {
+        this.failure = f;
+        break;
+      }
+      if (this.codec.controlOf(f) !== undefined) this.controls++;
+      else this.messages.push(this.codec.decode(f));
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
   }
 }
 
