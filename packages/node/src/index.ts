@@ -110,6 +110,7 @@ export type {
   WhileDisconnectedPolicy,
 } from '@rxmsg/core';
 export {
+  BACKPRESSURE_CAP,
   DisconnectedQueue,
   MemoryBudget,
   OutboundQueue,

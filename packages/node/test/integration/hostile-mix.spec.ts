@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { connectionMemoryBound, createServer, type Codec, type DisconnectReason } from '@rxmsg/node';
+import { BACKPRESSURE_CAP, connectionMemoryBound, createServer, type Codec, type DisconnectReason } from '@rxmsg/node';
 import { activeResources, eventually, leakedResources, settledHeapUsed, within } from '@rxmsg/test-utils';
 import { BudgetSampler, HostileSocket, MirrorBinary, MirrorText, lockstepClient, mirror, pace, watchProcess, type MirrorProtocol } from './hostile-peers';
 import { frames, lengthPrefix } from './wire-peer';
@@ -36,9 +36,10 @@ const CONFIG = {
   // Bad frames are answered and the connection kept: the hostile peers go on, and the error replies pile up too.
   onDecodeError: 'reply',
   heartbeat: { intervalMs: 200, timeoutMs: 10_000 },
-  rateLimit: { messagesPerSecond: 2000, burst: 200, onExceed: 'pause' },
-  handshakeTimeoutMs: 1000,
-  maxBufferedBytes: 1024 * 1024,
+  rateLimit: { messagesPerSecond: 20_000, burst: 500, onExceed: 'pause' },
+  // Long enough for a pinger to ping for most of the attack, short enough to close trickles that never finish a message.
+  handshakeTimeoutMs: 2000,
+  maxBufferedBytes: 2 * 1024 * 1024,
   flushTimeoutMs: 500,
 } as const;
 
@@ -76,8 +77,8 @@ async function abuseOnce(s: HostileSocket, codec: Codec, abuse: Abuse, variant: 
       s.stopReading();
       const ping = codec.controlFrame('ping', true);
       const one = typeof ping === 'string' ? encoder.encode(ping) : ping;
-      const batch = new Uint8Array(one.length * 64);
-      for (let k = 0; k < 64; k++) batch.set(one, k * one.length);
+      const batch = new Uint8Array(one.length * 256);
+      for (let k = 0; k < 256; k++) batch.set(one, k * one.length);
       for (let i = 0; going(i); i++) {
         await s.write(batch, deadline);
         await turn();
@@ -184,7 +185,8 @@ describe('hostile mix: 50 abusive connections beside well-behaved clients', () =
         counts.set(e.type, (counts.get(e.type) ?? 0) + 1);
         if (e.type === 'disconnected') reasons.set(e.reason, (reasons.get(e.reason) ?? 0) + 1);
       });
-      const sampler = new BudgetSampler(server, bound, CONFIG.maxBufferedBytes + bound);
+      // The send queue holds at most BACKPRESSURE_CAP × sendQueueLimit messages, heartbeats included.
+      const sampler = new BudgetSampler(server, { perConnection: bound, queued: BACKPRESSURE_CAP * CONFIG.sendQueueLimit, total: CONFIG.maxBufferedBytes + bound });
       cleanup.push(() => sampler.stop());
 
       const good = Array.from({ length: WELL_BEHAVED }, () => lockstepClient(address, protocol, cleanup));
@@ -219,7 +221,7 @@ describe('hostile mix: 50 abusive connections beside well-behaved clients', () =
       console.log(
         `      ${protocol.codec.name}: ${tallies.map((t, k) => `${ABUSES[k]} ${t.connections} conn (${t.closedByServer} closed by the server)`).join(', ')}\n` +
           `      disconnects ${JSON.stringify(Object.fromEntries(reasons))}, shed ${snapshot.shed}; well-behaved answers ${answers.join('/')} (${served.join('/')} during the attack)\n` +
-          `      ${figures.samples} samples: max bufferedBytes ${figures.maxBufferedBytes} (limit ${CONFIG.maxBufferedBytes} + bound ${bound}), max heldBytes ${figures.maxHeldBytes} (bound ${bound}), ${figures.maxConnections} connections at most\n` +
+          `      ${figures.samples} samples: max bufferedBytes ${figures.maxBufferedBytes} (limit ${CONFIG.maxBufferedBytes} + bound ${bound}), max heldBytes ${figures.maxHeldBytes} (bound ${bound}), max queued ${figures.maxQueued} (cap ${BACKPRESSURE_CAP * CONFIG.sendQueueLimit}), ${figures.maxConnections} connections at most\n` +
           `      heap ${mb(baseline.heapUsed)} MB -> ${mb(during.heapUsed)} MB under attack (${growth >= 0 ? '+' : ''}${mb(growth)} MB) -> ${mb(after.heapUsed)} MB after ` +
           `(limit +${mb(HOSTILE * bound + HEAP_ALLOWANCE)} MB, ${during.collected ? 'after full GC' : 'no GC available'})`,
       );

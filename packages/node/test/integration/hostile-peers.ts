@@ -253,6 +253,7 @@ export interface BudgetFigures {
   samples: number;
   maxBufferedBytes: number;
   maxHeldBytes: number;
+  maxQueued: number;
   maxConnections: number;
   /** Broken bounds, as text (the first few). */
   readonly violations: string[];
@@ -260,18 +261,17 @@ export interface BudgetFigures {
 
 /**
  * Checks a server's memory budget on every {@link check} call and every `everyMs` while running:
- * each connection holds at most `perConnection` bytes, all together at most `total`, and the
- * server's sum is the sum of its connections'. A sample can miss a peak; the bounds are upper
+ * each connection holds at most `limits.perConnection` bytes and queues at most `limits.queued`
+ * messages, all together hold at most `limits.total`, and the server's sum is the sum of its connections'. A sample can miss a peak; the bounds are upper
  * bounds, so whatever a sample sees must be within them.
  */
 export class BudgetSampler {
-  readonly figures: BudgetFigures = { samples: 0, maxBufferedBytes: 0, maxHeldBytes: 0, maxConnections: 0, violations: [] };
+  readonly figures: BudgetFigures = { samples: 0, maxBufferedBytes: 0, maxHeldBytes: 0, maxQueued: 0, maxConnections: 0, violations: [] };
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly server: { snapshot(): ServerSnapshot },
-    private readonly perConnection: number,
-    private readonly total: number,
+    private readonly limits: { readonly perConnection: number; readonly queued: number; readonly total: number },
     everyMs = 10,
   ) {
     this.timer = setInterval(() => this.check(), everyMs);
@@ -288,9 +288,12 @@ export class BudgetSampler {
     for (const c of snap.connections) {
       sum += c.heldBytes;
       f.maxHeldBytes = Math.max(f.maxHeldBytes, c.heldBytes);
-      if (c.heldBytes > this.perConnection) this.violate(`connection ${c.id} held ${c.heldBytes} > ${this.perConnection} bytes`);
+      f.maxQueued = Math.max(f.maxQueued, c.queued);
+      const { perConnection, queued } = this.limits;
+      if (c.heldBytes > perConnection) this.violate(`connection ${c.id} held ${c.heldBytes} > ${perConnection} bytes`);
+      if (c.queued > queued) this.violate(`connection ${c.id} queued ${c.queued} > ${queued} messages`);
     }
-    if (snap.bufferedBytes > this.total) this.violate(`the server held ${snap.bufferedBytes} > ${this.total} bytes`);
+    if (snap.bufferedBytes > this.limits.total) this.violate(`the server held ${snap.bufferedBytes} > ${this.limits.total} bytes`);
     if (sum !== snap.bufferedBytes) this.violate(`bufferedBytes ${snap.bufferedBytes} != ${sum}, the sum of heldBytes`);
   }
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { connectionMemoryBound, createServer, type Codec, type DecodeErrorPolicy } from '@rxmsg/node';
+import { BACKPRESSURE_CAP, connectionMemoryBound, createServer, type Codec, type DecodeErrorPolicy } from '@rxmsg/node';
 import { activeResources, leakedResources, within } from '@rxmsg/test-utils';
 import { BudgetSampler, MirrorBinary, MirrorText, ReadingPeer, mirror, nthPing, nthPong, watchProcess } from './hostile-peers';
 import { WirePeer, frames, lengthPrefix } from './wire-peer';
@@ -165,7 +165,7 @@ describe('property: the whole server under any sequence of peer actions (fast-ch
           const protocol = s.codec === 'text' ? MirrorText : MirrorBinary;
           const codec = protocol.codec;
           const server = await createServer({ listen: 'tcp://127.0.0.1:0', protocol, processor: mirror, config: { ...CONFIG, onDecodeError: s.onDecodeError } });
-          const sampler = new BudgetSampler(server, BOUND, PEERS * BOUND, 5);
+          const sampler = new BudgetSampler(server, { perConnection: BOUND, queued: BACKPRESSURE_CAP * CONFIG.sendQueueLimit, total: PEERS * BOUND }, 5);
           const address = server.addresses()[0]!;
           const slots: (GoodSlot | HostileSlot)[] = s.wellBehaved.map((good) =>
             good ? { wellBehaved: true, peer: undefined, sent: 0, halfClosed: false } : { wellBehaved: false, peer: undefined, gone: false },
