@@ -109,13 +109,15 @@ export class InboundPump<State> {
         }
         this.deliver(st, message);
       }
+      // A framer's bufferedBytes is user code too (a codec's own framer): inside the try.
+      this.regulate();
     } catch (error) {
       // Contained to this connection: never out of the transport's data handler.
-      if (st !== undefined) host.inputFailed(st, error);
+      const failed = st ?? host.receivingStage();
+      if (failed !== undefined) host.inputFailed(failed, error);
     } finally {
       this.pumping = false;
     }
-    this.regulate();
   }
 
   /** End `stage`'s input: report a frame cut off by the end of input, complete its subscribers. */
@@ -124,7 +126,13 @@ export class InboundPump<State> {
     st.inputComplete = true;
     if (this.inputEnded) {
       // The peer may still read after a half-close, so a cut-off frame gets the configured policy like any bad input.
-      const truncated = st.framer.end();
+      let truncated: DecodeError | undefined;
+      try {
+        truncated = st.framer.end();
+      } catch (error) {
+        // A codec's own framer: contained (this may run from the session's close, outside the pump).
+        this.host.inputFailed(st, error);
+      }
       if (truncated !== undefined) this.host.decodeFailed(st, truncated);
     }
     st.completeSubscribers();
@@ -140,7 +148,7 @@ export class InboundPump<State> {
     this.gate.set('frame-buffer', held > this.options.maxBufferedBytes);
   }
 
-  /** The connection closed: what its framer held is let go. */
+  /** The connection closed, or is being destroyed: what its framer held is let go. */
   releaseHeld(): void {
     this.account(0);
   }

@@ -82,7 +82,7 @@ export class OutboundQueue {
   private readonly maxMessages: number;
   private readonly maxBytes: number;
   private readonly coalesce: boolean;
-  private readonly meter: ByteMeter | undefined;
+  private meter: ByteMeter | undefined;
   /** `flush` bound, for a custom `soon`; created with its first use. */
   private flushLater: (() => void) | undefined;
   /** Depth of {@link hold} calls not yet released. */
@@ -216,6 +216,13 @@ export class OutboundQueue {
   whenIdle(callback: () => void): void {
     if (this.idle) callback();
     else (this.emptyWaiters ??= []).push(callback);
+  }
+
+  /** Stop telling the meter: what is queued is counted as let go now (the connection is being destroyed). */
+  unmeter(): void {
+    const meter = this.meter;
+    this.meter = undefined;
+    if (meter !== undefined && this.queuedBytes !== 0) meter.add(-this.queuedBytes);
   }
 
   /** Drop everything queued (and the ring with it). @returns how many chunks were dropped. */

@@ -214,7 +214,11 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     if (reason === 'send-queue-full' || reason === 'timeout' || reason === 'memory-limit') {
       // The peer is not reading, or gone, or holds too much: flushing to it would only wait for the deadline.
       this.gate.shut();
+      // What it holds is let go now, not at the transport's close event, so that the memory budget does
+      // not count it meanwhile (and close another connection for bytes that are already on their way out).
       if (reason === 'memory-limit') this.out.queue.clear();
+      else this.out.queue.unmeter();
+      this.inbound.releaseHeld();
       c.destroy();
       return;
     }
@@ -272,12 +276,15 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     this.liveness.received();
     const st = this.stage;
     if (st === undefined || this.closeReason !== undefined) return;
-    st.framer.push(chunk);
     // Replies to this chunk are written together as soon as it is decoded, not a microtask later.
     const queue = this.out.queue;
     queue.hold();
     try {
+      st.framer.push(chunk);
       this.inbound.pump();
+    } catch (error) {
+      // A codec's own framer refused the chunk: contained to this connection.
+      this.inputFailed(st, error);
     } finally {
       queue.release();
     }
@@ -308,7 +315,13 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     const st = this.stage;
     if (st !== undefined && !st.ended) {
       if (!st.inputComplete && this.closeReason === undefined) {
-        const pending = st.framer.end();
+        let pending: DecodeError | undefined;
+        try {
+          pending = st.framer.end();
+        } catch (error) {
+          // A codec's own framer, called from the transport's close handler: reported, never thrown.
+          this.report(st, error, 'input handling');
+        }
         if (pending !== undefined) {
           this.options.emit({ type: 'decode-error', peerId: this.id, protocol: st.protocol, error: pending, action: 'ignore' });
         }

@@ -150,6 +150,66 @@ describe('Session: user code that throws is contained to its connection', () => 
     expect(s.ofType('disconnected').map((e) => e.reason)).to.deep.equal(['shutdown']);
   });
 
+  describe("a codec's own framer is user code too", () => {
+    /** The text codec with a framer whose `method` throws once `when` says so. */
+    function framerThrowing(method: 'push' | 'bufferedBytes' | 'end', when: (buffered: number) => boolean = () => true): Codec {
+      return {
+        ...textCodec,
+        createFramer: (max) => {
+          const inner = textCodec.createFramer(max);
+          return {
+            push: (chunk) => {
+              if (method === 'push' && when(inner.bufferedBytes)) throw new Error('push exploded');
+              inner.push(chunk);
+            },
+            next: () => inner.next(),
+            end: () => {
+              if (method === 'end') throw new Error('end exploded');
+              return inner.end();
+            },
+            takeRemainder: () => inner.takeRemainder(),
+            get bufferedBytes() {
+              if (method === 'bufferedBytes' && when(inner.bufferedBytes)) throw new Error('bufferedBytes exploded');
+              return inner.bufferedBytes;
+            },
+          };
+        },
+      };
+    }
+
+    it('push that throws ends the connection with a processor-error', () => {
+      const s = session(withCodec(framerThrowing('push')), echo);
+      expect(() => s.connection.receive(PING)).not.to.throw();
+      expect(s.ofType('processor-error').map((e) => e.error.message)).to.deep.equal(['input handling failed: push exploded']);
+      expect(s.ofType('disconnected').map((e) => e.reason)).to.deep.equal(['processor-error']);
+    });
+
+    it('a bufferedBytes getter that throws ends the connection with a processor-error', () => {
+      const s = session(withCodec(framerThrowing('bufferedBytes', (held) => held > 3)), echo);
+      expect(() => s.connection.receive('{"kind":"Pi')).not.to.throw();
+      expect(s.ofType('processor-error').map((e) => e.error.message)).to.deep.equal(['input handling failed: bufferedBytes exploded']);
+      expect(s.ofType('disconnected').map((e) => e.reason)).to.deep.equal(['processor-error']);
+    });
+
+    it('end that throws when the transport closes under a partial frame is reported, not thrown from the close handler', () => {
+      const s = session(withCodec(framerThrowing('end')), echo);
+      s.connection.receive('{"kind":"Pi');
+      expect(() => s.connection.destroy()).not.to.throw();
+      expect(s.ofType('processor-error').map((e) => e.error.message)).to.deep.equal(['input handling failed: end exploded']);
+      expect(s.ofType('disconnected').map((e) => e.reason)).to.deep.equal(['remote-closed']);
+    });
+
+    it('end that throws while the session closes after the end of input is reported, and the close goes on', () => {
+      // A processor that never reads its input: the end of input is only taken when the session closes.
+      const s = session(withCodec(framerThrowing('end')), () => NEVER);
+      s.connection.receive('{"kind":"Pi');
+      s.session.onEnd();
+      expect(() => s.session.close('shutdown')).not.to.throw();
+      expect(s.ofType('processor-error').map((e) => e.error.message)).to.deep.equal(['input handling failed: end exploded']);
+      expect(s.ofType('disconnected').map((e) => e.reason)).to.deep.equal(['shutdown']);
+    });
+  });
+
   it('a router that throws ends the connection with a processor-error', () => {
     const s = session(withCodec(textCodec), () => EMPTY, {
       router: (_s, _p, previous) => {
