@@ -73,6 +73,34 @@ describe('maxBufferedBytes: the server-wide memory budget', () => {
     expect(ofType(log.events, 'disconnected').some((e) => e.peerId === goodId)).to.equal(false);
   });
 
+  it('closes no more connections than it takes to get under the budget', async () => {
+    const server = await createServer({
+      listen: 'tcp://127.0.0.1:0',
+      protocol: Bulk,
+      processor: (in$) => in$.pipe(map((m) => ({ kind: 'Pong', n: m.kind === 'Ping' ? m.n : 0 }) as const)),
+      // Partial lines are held whole (maxFrameBytes is larger than all of them): the budget sees exactly what was sent.
+      config: { maxFrameBytes: 200_000, maxBufferedBytes: 100_000, handshakeTimeoutMs: 0, flushTimeoutMs: 200 },
+    });
+    cleanup.push(() => server.close());
+    const log = record(server.events$);
+    const address = server.addresses()[0]!;
+    const peers: WirePeer[] = [];
+    for (let i = 0; i < 5; i++) {
+      const p = await WirePeer.connect(address, Bulk.codec);
+      cleanup.push(() => p.destroy());
+      peers.push(p);
+    }
+    for (let i = 0; i < 3; i++) await peers[i]!.write('x'.repeat(30_000));
+    await eventually(() => server.snapshot().bufferedBytes === 90_000, 2000, 'three partial lines held');
+    // 102,100 in all: closing one connection of 30,000 is enough. The second write comes while the
+    // first shed connection is still closing: its bytes must not be counted again.
+    await Promise.all([peers[3]!.write('y'.repeat(12_000)), peers[4]!.write('z'.repeat(100))]);
+    await eventually(() => ofType(log.events, 'disconnected').length >= 1, 2000, 'a connection shed');
+    await eventually(() => server.snapshot().bufferedBytes === 72_100, 2000, 'the rest still held');
+    expect(server.snapshot().shed).to.equal(1);
+    expect(ofType(log.events, 'disconnected').map((e) => e.reason)).to.deep.equal(['memory-limit']);
+  });
+
   it('counts what a connection holds, and lets it go when the connection closes', async () => {
     const server = await createServer({
       listen: 'tcp://127.0.0.1:0',
