@@ -23,7 +23,8 @@ import {
 import { connectionLoop, type ConnectionEnd, type ConnectionLoopEvent } from './connection-loop';
 import { DisconnectedQueue } from './disconnected-queue';
 import type { ClientEvent, ConnectionEvent, SendDropCause } from './events';
-import { Session, widenRouter, type Router, type SessionInfo } from './session';
+import { Session } from './session';
+import { widenRouter, type Router, type SessionInfo } from './session-info';
 import { shouldReconnect } from './should-reconnect';
 import { clientStage, type CommonReplySides, type Stage } from './stage';
 import { stageTable, type StageMap } from './stage-table';

@@ -26,7 +26,8 @@ import {
 import type { RefusalReason, ServerEvent } from './events';
 import type { SessionStats } from './session-stats';
 import { MemoryBudget } from './memory-budget';
-import { Session, widenRouter, type Router, type SessionInfo } from './session';
+import { Session } from './session';
+import { widenRouter, type Router, type SessionInfo } from './session-info';
 import { serverStage, type CommonReplySides, type Stage } from './stage';
 import { stageTable, type StageMap } from './stage-table';
 

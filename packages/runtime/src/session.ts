@@ -26,9 +26,6 @@ import type { Router, SessionInfo } from './session-info';
 import type { SessionStats } from './session-stats';
 import type { Stage } from './stage';
 
-export type { Router, SessionInfo } from './session-info';
-export { widenRouter } from './session-info';
-
 /** Everything a session needs; built by the server and client factories. */
 export interface SessionOptions<State> {
   readonly id: number;
