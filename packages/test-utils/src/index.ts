@@ -9,5 +9,7 @@ export { tempSocketPath } from './temp-socket-path';
 export { testCertificate } from './test-certificate';
 export type { TestCertificate } from './test-certificate';
 export { delay, eventually, waitFor, within } from './wait-for';
+export { watchProcess } from './watch-process';
+export type { ProcessWatch } from './watch-process';
 export { stalledListener } from './stalled-listener';
 export type { StalledListener } from './stalled-listener';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { BACKPRESSURE_CAP, connectionMemoryBound, createServer, type Codec, type DisconnectReason } from '@rxmsg/node';
-import { activeResources, eventually, leakedResources, settledHeapUsed, within } from '@rxmsg/test-utils';
-import { BudgetSampler, HostileSocket, MirrorBinary, MirrorText, lockstepClient, mirror, pace, watchProcess, type MirrorProtocol } from './hostile-peers';
+import { activeResources, eventually, leakedResources, settledHeapUsed, watchProcess, within } from '@rxmsg/test-utils';
+import { BudgetSampler, HostileSocket, MirrorBinary, MirrorText, lockstepClient, mirror, pace, type MirrorProtocol } from './hostile-peers';
 import { frames, lengthPrefix } from './wire-peer';
 
 // The per-connection memory budget under attack (issue 10): one server, 50 hostile raw connections

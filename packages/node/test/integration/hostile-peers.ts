@@ -66,21 +66,6 @@ export function nthPong(n: number, maxPad = 600): MirrorReply {
   return pad === undefined ? { kind: 'Pong', n } : { kind: 'Pong', n, pad };
 }
 
-/** Errors that escape to the process while `watchProcess` watches, and a way to stop watching. */
-export function watchProcess(): { readonly escaped: unknown[]; stop(): void } {
-  const escaped: unknown[] = [];
-  const onError = (error: unknown) => escaped.push(error);
-  process.on('uncaughtExceptionMonitor', onError);
-  process.on('unhandledRejection', onError);
-  return {
-    escaped,
-    stop: () => {
-      process.off('uncaughtExceptionMonitor', onError);
-      process.off('unhandledRejection', onError);
-    },
-  };
-}
-
 /**
  * A raw TCP socket for abuse: what it receives is only counted (never kept), and what it writes
  * waits for `drain`, so that a server that stops reading it never makes the test process buffer

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { BACKPRESSURE_CAP, connectionMemoryBound, createServer, type Codec, type DecodeErrorPolicy } from '@rxmsg/node';
-import { activeResources, leakedResources, within } from '@rxmsg/test-utils';
-import { BudgetSampler, MirrorBinary, MirrorText, ReadingPeer, mirror, nthPing, nthPong, watchProcess } from './hostile-peers';
+import { activeResources, leakedResources, watchProcess, within } from '@rxmsg/test-utils';
+import { BudgetSampler, MirrorBinary, MirrorText, ReadingPeer, mirror, nthPing, nthPong } from './hostile-peers';
 import { WirePeer, frames, lengthPrefix } from './wire-peer';
 
 // A property of the whole server (issue 10): for any sequence of actions from up to 20 peers over
