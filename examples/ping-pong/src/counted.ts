@@ -1,5 +1,6 @@
 import { tap } from 'rxjs';
 import type { Processor } from '@rxmsg/core';
+import { outputOf } from '@rxmsg/runtime';
 
 /**
  * Wrap a processor so that it counts the messages it receives and emits in the connection's
@@ -12,11 +13,14 @@ export function counted<In, Out, State extends { messagesIn: number; messagesOut
   processor: Processor<In, Out, State>,
 ): Processor<In, Out, State> {
   return (incoming$, peer) =>
-    processor(
-      incoming$.pipe(
-        tap(() => {
-          peer.state.messagesIn++;
-        }),
+    outputOf(
+      processor(
+        incoming$.pipe(
+          tap(() => {
+            peer.state.messagesIn++;
+          }),
+        ),
+        peer,
       ),
       peer,
     ).pipe(

@@ -1,4 +1,5 @@
 import { asyncScheduler, concatMap, delay, of, type SchedulerLike } from 'rxjs';
+import { outputOf } from '@rxmsg/runtime';
 import type { ClientGameProcessor } from './match-client';
 
 /**
@@ -15,5 +16,5 @@ import type { ClientGameProcessor } from './match-client';
  */
 export function pacedTurns(paceMs: number, scheduler: SchedulerLike = asyncScheduler): (honest: ClientGameProcessor) => ClientGameProcessor {
   return (honest) => (incoming$, peer) =>
-    honest(incoming$, peer).pipe(concatMap((message) => (message.kind === 'Turn' ? of(message).pipe(delay(paceMs, scheduler)) : of(message))));
+    outputOf(honest(incoming$, peer), peer).pipe(concatMap((message) => (message.kind === 'Turn' ? of(message).pipe(delay(paceMs, scheduler)) : of(message))));
 }

@@ -1,5 +1,6 @@
 import { Observable, tap } from 'rxjs';
 import type { Processor } from '@rxmsg/core';
+import { outputOf } from '@rxmsg/runtime';
 
 /**
  * Wrap a processor so that `onMessage` is called with the connection's state after each message
@@ -27,6 +28,6 @@ export function watched<In, Out, State>(processor: Processor<In, Out, State>, on
         complete: () => subscriber.complete(),
       }),
     );
-    return processor(handled$, peer).pipe(tap(() => onMessage(peer.state)));
+    return outputOf(processor(handled$, peer), peer).pipe(tap(() => onMessage(peer.state)));
   };
 }

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { EMPTY, type Observable } from 'rxjs';
+import { EMPTY, from } from 'rxjs';
+import type { ProcessorOutput } from '@rxmsg/core';
 import { TestScheduler } from 'rxjs/testing';
 import { pacedTurns, type ClientGameProcessor } from '@rxmsg-examples/ping-pong';
 
 /** What the client's game processor sends. */
-type Out = ReturnType<ClientGameProcessor> extends Observable<infer T> ? T : never;
+type Out = ReturnType<ClientGameProcessor> extends ProcessorOutput<infer T> ? T : never;
 
 const turn: Out = { kind: 'Turn', n: 1, player: 'client', draw: 0.5, event: 'service' };
 const turn2: Out = { kind: 'Turn', n: 2, player: 'client', draw: 0.5, event: 'service' };
@@ -18,7 +19,7 @@ describe('pacedTurns', () => {
     scheduler.run(({ cold, expectObservable }) => {
       const honest: ClientGameProcessor = () => cold('a b-c|', { a: turn, b: turn2, c: cancel });
       // This honest processor ignores its input and its peer: an empty object stands for the peer.
-      const paced = pacedTurns(5, scheduler)(honest)(EMPTY, {} as Parameters<ClientGameProcessor>[1]);
+      const paced = from(pacedTurns(5, scheduler)(honest)(EMPTY, {} as Parameters<ClientGameProcessor>[1]));
       expectObservable(paced).toBe('-----a----(bc|)', { a: turn, b: turn2, c: cancel });
     });
   });

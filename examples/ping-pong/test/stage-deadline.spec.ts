@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { TestScheduler } from 'rxjs/testing';
+import { from } from 'rxjs';
 import {
   DEADLINE_PASSED,
   DEFAULT_MATCH_CONFIG,
@@ -52,7 +53,7 @@ describe('server stage deadlines, in virtual time', () => {
     s.run(({ hot, expectObservable }) => {
       const incoming = hot('--h', { h: { kind: 'Hello' as const, version: 1 } });
       const out = serverPreGame({ timeoutMs: 10, scheduler: s })(incoming, peer(state));
-      expectObservable(out).toBe('--w-------(e|)', {
+      expectObservable(from(out)).toBe('--w-------(e|)', {
         w: { kind: 'Welcome', version: 1 },
         e: { kind: 'Error', code: 'TIMEOUT', message: 'timeout: the pre-game did not end within 10 ms' },
       });
@@ -66,7 +67,7 @@ describe('server stage deadlines, in virtual time', () => {
     s.run(({ hot, expectObservable }) => {
       const incoming = hot('-h-c', { h: { kind: 'Hello' as const, version: 1 }, c: { kind: 'Config' as const, ...DEFAULT_MATCH_CONFIG } });
       const out = serverPreGame({ timeoutMs: 10, scheduler: s })(incoming, peer(state));
-      expectObservable(out).toBe('-w-(s|)', { w: { kind: 'Welcome', version: 1 }, s: { kind: 'Start', match: 7 } });
+      expectObservable(from(out)).toBe('-w-(s|)', { w: { kind: 'Welcome', version: 1 }, s: { kind: 'Start', match: 7 } });
     });
     expect(state.outcome).to.equal(undefined);
   });
@@ -76,7 +77,7 @@ describe('server stage deadlines, in virtual time', () => {
     const state = createMatchState('server');
     s.run(({ hot, expectObservable }) => {
       const out = serverGoodbye({ timeoutMs: 10, scheduler: s })(hot('-'), peer(state));
-      expectObservable(out).toBe('----------(e|)', { e: { kind: 'Error', code: 'TIMEOUT', message: 'timeout: no Endorse within 10 ms' } });
+      expectObservable(from(out)).toBe('----------(e|)', { e: { kind: 'Error', code: 'TIMEOUT', message: 'timeout: no Endorse within 10 ms' } });
     });
     expect(state.endorsed).to.equal(undefined);
   });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { filter, lastValueFrom, map, of, tap, toArray } from 'rxjs';
+import { filter, from, lastValueFrom, map, of, tap, toArray } from 'rxjs';
 import type { Peer } from '@rxmsg/node';
 import { watched } from '@rxmsg-examples/ping-pong';
 
@@ -24,7 +24,7 @@ describe('watched', () => {
         ),
       (s) => seen.push(`report ${s.last}`),
     );
-    const out = await lastValueFrom(processor(of(1, 2, 3), peerWith(state)).pipe(toArray()));
+    const out = await lastValueFrom(from(processor(of(1, 2, 3), peerWith(state))).pipe(toArray()));
     expect(out).to.deep.equal([20]);
     // `report 1`, not `report 0`: the state already has the message; an output is reported once sent on.
     expect(seen).to.deep.equal(['report 1', 'out 20', 'report 2', 'report 2', 'report 3']);

@@ -1,5 +1,5 @@
 import { C1, Packr } from 'msgpackr';
-import type { Codec } from './codec';
+import { isValidCredit, type Codec } from './codec';
 import { MalformedMessageError } from './errors';
 import { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
 
@@ -12,6 +12,9 @@ const PING_PAYLOAD = Uint8Array.of(NEVER_USED, 0x01);
 const PONG_PAYLOAD = Uint8Array.of(NEVER_USED, 0x02);
 const PING_FRAME = Uint8Array.of(0, 0, 0, 2, NEVER_USED, 0x01);
 const PONG_FRAME = Uint8Array.of(0, 0, 0, 2, NEVER_USED, 0x02);
+const CREDIT = 0x03;
+/** `c1 03`, the stream id and the credits, both 4-byte big-endian. */
+const CREDIT_PAYLOAD_BYTES = 10;
 
 function pack(message: unknown): Uint8Array {
   return packr.pack(message);
@@ -21,7 +24,8 @@ function pack(message: unknown): Uint8Array {
  * The binary wire format: each frame is a 4-byte big-endian payload length followed by
  * the message encoded as standard MessagePack (encoded with msgpackr, chosen over
  * `@msgpack/msgpack` by measurement: see `bench/msgpack.md`). Framework heartbeats are the
- * 2-byte payloads `c1 01` (ping) and `c1 02` (pong): 0xc1 is never used by MessagePack.
+ * 2-byte payloads `c1 01` (ping) and `c1 02` (pong): 0xc1 is never used by MessagePack. A credit
+ * grant is the 10-byte payload `c1 03`, the stream id and the credits, each 4 bytes big-endian.
  *
  * @example
  * ```ts
@@ -61,7 +65,31 @@ export const binaryCodec: Codec = {
   byteLength: (chunk) => chunk.length,
   controlFrame: (kind, framed) => (kind === 'ping' ? (framed ? PING_FRAME : PING_PAYLOAD) : framed ? PONG_FRAME : PONG_PAYLOAD),
   controlOf(payload) {
-    if (typeof payload === 'string' || payload.length !== 2 || payload[0] !== NEVER_USED) return undefined;
+    if (typeof payload === 'string' || payload[0] !== NEVER_USED) return undefined;
+    if (payload.length === CREDIT_PAYLOAD_BYTES) return payload[1] === CREDIT ? 'credit' : undefined;
+    if (payload.length !== 2) return undefined;
     return payload[1] === 0x01 ? 'ping' : payload[1] === 0x02 ? 'pong' : undefined;
+  },
+  creditFrame(stream, n, framed) {
+    if (!isValidCredit(stream, n)) throw new RangeError(`credit out of range: stream ${stream}, n ${n}`);
+    const at = framed ? LENGTH_PREFIX_BYTES : 0;
+    const out = new Uint8Array(at + CREDIT_PAYLOAD_BYTES);
+    const view = new DataView(out.buffer);
+    if (framed) view.setUint32(0, CREDIT_PAYLOAD_BYTES);
+    out[at] = NEVER_USED;
+    out[at + 1] = CREDIT;
+    view.setUint32(at + 2, stream);
+    view.setUint32(at + 6, n);
+    return out;
+  },
+  creditOf(payload) {
+    if (typeof payload === 'string' || payload.length !== CREDIT_PAYLOAD_BYTES || payload[0] !== NEVER_USED || payload[1] !== CREDIT) {
+      throw new MalformedMessageError('not a credit frame');
+    }
+    const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+    const stream = view.getUint32(2);
+    const n = view.getUint32(6);
+    if (!isValidCredit(stream, n)) throw new MalformedMessageError(`credit frame out of range: stream ${stream}, n ${n}`);
+    return { stream, n };
   },
 };

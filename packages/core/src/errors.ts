@@ -22,6 +22,7 @@ export type RxmsgErrorCode =
   | 'MEMORY_LIMIT'
   | 'CALLBACK_FAILED'
   | 'RECEIVE_BUFFER_FULL'
+  | 'FLOW_CONTROL'
   | ListenerErrorCode;
 
 /** Base class of all rxmsg errors. */
@@ -263,6 +264,15 @@ export class ReceiveBufferFullError extends RxmsgError {
     super(`more than ${limit} bytes received while reading was paused`);
     this.limit = limit;
   }
+}
+
+/**
+ * Credit-based flow control was used wrongly or broken: a stream id or grant out of range, a
+ * stream opened twice, a codec without credit frames, or a remote producer that sent more
+ * messages on a stream than it was granted.
+ */
+export class FlowControlError extends RxmsgError {
+  readonly code = 'FLOW_CONTROL' as const;
 }
 
 /**

@@ -7,7 +7,8 @@ export { formatAddress, parseAddress } from './address';
 export type { Address, InetAddress, UnixAddress } from './address';
 export { binaryCodec } from './binary-codec';
 export { concatBytes, utf8Length } from './bytes';
-export type { Codec, ControlKind } from './codec';
+export { MAX_CREDIT, MAX_STREAM_ID, isValidCredit } from './codec';
+export type { Codec, ControlKind, Credit, HeartbeatKind } from './codec';
 export { CLIENT_CONFIG_DEFAULTS, SERVER_CONFIG_DEFAULTS, resolveConfig } from './config';
 export type {
   BaseConfig,
@@ -32,6 +33,7 @@ export {
   ConfigError,
   ConnectError,
   DecodeError,
+  FlowControlError,
   FrameTooLargeError,
   MAX_SKIP_FACTOR,
   FrameTruncatedError,
@@ -58,7 +60,7 @@ export { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer'
 export { LineFramer } from './line-framer';
 export type { LineFramerOptions } from './line-framer';
 export { PayloadFramer } from './payload-framer';
-export type { ClientProcessor, Peer, Processor, ServerProcessor } from './processor';
+export type { ClientProcessor, OutboundStream, Peer, Processor, ProcessorOutput, ServerProcessor } from './processor';
 export { MessageSet, defineProtocol } from './protocol';
 export type {
   AnyProtocol,

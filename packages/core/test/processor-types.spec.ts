@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { EMPTY, map, of, type Observable } from 'rxjs';
+import { EMPTY, from, map, of, type Observable } from 'rxjs';
 import { z } from 'zod';
 import {
   defineProtocol,
@@ -8,6 +8,7 @@ import {
   type InboundOf,
   type OutboundOf,
   type Peer,
+  type ProcessorOutput,
   type ServerMessage,
   type ServerProcessor,
 } from '@rxmsg/core';
@@ -36,6 +37,12 @@ function recordingPeer<In, Out>(sent: Out[]): Peer<In, Out, unknown> {
     state: undefined,
     messages$: EMPTY,
     send: (message) => sent.push(message) > 0,
+    writable: true,
+    whenWritable: () => Promise.resolve(true),
+    grant: () => true,
+    openStream: () => {
+      throw new Error('no streams in type tests');
+    },
     close: () => undefined,
     flushAndClose: () => Promise.resolve(0),
     cancelAndClose: () => undefined,
@@ -43,12 +50,12 @@ function recordingPeer<In, Out>(sent: Out[]): Peer<In, Out, unknown> {
 }
 
 function run<In, Out>(
-  processor: (in$: Observable<In>, peer: Peer<In, Out, unknown>) => Observable<Out>,
+  processor: (in$: Observable<In>, peer: Peer<In, Out, unknown>) => ProcessorOutput<Out>,
   inbound: In[],
 ): { emitted: Out[]; sent: Out[] } {
   const emitted: Out[] = [];
   const sent: Out[] = [];
-  processor(of(...inbound), recordingPeer<In, Out>(sent)).subscribe((m) => emitted.push(m));
+  from(processor(of(...inbound), recordingPeer<In, Out>(sent))).subscribe((m) => emitted.push(m));
   return { emitted, sent };
 }
 
@@ -94,6 +101,18 @@ describe('processor types', () => {
         return EMPTY;
       };
       expect(run(sendsHello, []).sent).to.deep.equal([{ kind: 'Hello', name: 'x' }]);
+    });
+
+    it('may be a generator of server messages, and does not compile yielding a client message', () => {
+      const rows: ServerProcessor<P> = function* () {
+        for (let i = 0; i < 3; i++) yield { kind: 'World', greeting: `row ${i}` } as const;
+      };
+      // @ts-expect-error a generator yielding client messages
+      const wrong: ServerProcessor<P> = function* () {
+        yield { kind: 'Hello', name: 'x' } as const;
+      };
+      expect(run(rows, []).emitted.map((m) => m.greeting)).to.deep.equal(['row 0', 'row 1', 'row 2']);
+      expect(run(wrong, []).emitted).to.deep.equal([{ kind: 'Hello', name: 'x' }]);
     });
 
     it('does not compile when it reads a field the inbound message lacks', () => {

@@ -1,5 +1,7 @@
 import { Subscription, type Observer, type Subscriber, type TeardownLogic } from 'rxjs';
-import type { Framer, MessageSet, Peer, Side } from '@rxmsg/core';
+import { FlowControlError, type Framer, type MessageSet, type OutboundStream, type Peer, type Side } from '@rxmsg/core';
+import { CreditLedger } from './credit-ledger';
+import type { CreditStreamHost } from './credit-stream';
 import { InboundStream, type Inlet } from './inbound-stream';
 import type { SessionInfo } from './session-info';
 import type { Stage } from './stage';
@@ -22,6 +24,18 @@ export interface StageHost<State> {
   flushAndClose(timeoutMs?: number): Promise<number>;
   /** `peer.cancelAndClose()`. */
   cancelAndClose(): void;
+  /** Whether `stage` may send now and its queue is under its limits. */
+  writable(stage: ActiveStage<State>): boolean;
+  /** Whether `stage` can still send at all. */
+  canSend(stage: ActiveStage<State>): boolean;
+  /** Someone waits for room in the queue: report its relief. */
+  awaitRoom(): void;
+  /** Queue a credit frame of `stage`. @returns whether it was queued. */
+  grantFrom(stage: ActiveStage<State>, stream: number, n: number): boolean;
+  /** A message was not sent on a credited stream for want of a credit. */
+  noCredit(stage: ActiveStage<State>): void;
+  /** Cleaning up the stage's pulled output (an iterator's `return()`) threw. */
+  cleanupFailed(stage: ActiveStage<State>, error: unknown): void;
 }
 
 const NO_SUBSCRIBERS: readonly Subscriber<unknown>[] = Object.freeze([]);
@@ -32,7 +46,7 @@ const NO_SUBSCRIBERS: readonly Subscriber<unknown>[] = Object.freeze([]);
  * object itself). A class with methods, not a record of closures: a server holds one per
  * connection, so its size is paid per connection.
  */
-export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<unknown> {
+export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<unknown>, CreditStreamHost {
   /** The messages this side receives in the stage's protocol. */
   readonly inbound: MessageSet<unknown>;
   readonly id: number;
@@ -52,6 +66,10 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
   ended = false;
   /** The subscription to the processor's output. */
   output: Subscription | undefined;
+  /** Producers waiting on `whenWritable()`; created with the first. */
+  private writeWaiters: ((ok: boolean) => void)[] | undefined;
+  /** Credits per stream (`openStream`); created with the first grant or stream. */
+  private ledger: CreditLedger | undefined;
 
   /**
    * @param host - the session running the stage.
@@ -79,6 +97,69 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
 
   send(message: unknown): boolean {
     return this.host.sendFrom(this, message);
+  }
+
+  get writable(): boolean {
+    return this.host.writable(this);
+  }
+
+  /** @internal {@link CreditStreamHost.canSend}. */
+  get canSend(): boolean {
+    return this.host.canSend(this);
+  }
+
+  whenWritable(): Promise<boolean> {
+    if (!this.host.canSend(this)) return Promise.resolve(false);
+    if (this.host.writable(this)) return Promise.resolve(true);
+    this.host.awaitRoom();
+    return new Promise((resolve) => (this.writeWaiters ??= []).push(resolve));
+  }
+
+  grant(stream: number, n: number): boolean {
+    return this.host.grantFrom(this, stream, n);
+  }
+
+  openStream(stream: number): OutboundStream<unknown> {
+    if (this.ended) throw new FlowControlError(`protocol ${this.protocol} has ended: no stream can be opened on it`);
+    return (this.ledger ??= new CreditLedger(this)).openStream(stream);
+  }
+
+  /** @internal {@link CreditStreamHost.awaitRoom}. */
+  awaitRoom(): void {
+    this.host.awaitRoom();
+  }
+
+  /** @internal {@link CreditStreamHost.noCredit}. */
+  noCredit(): void {
+    this.host.noCredit(this);
+  }
+
+  /** @internal The remote consumer granted credits. */
+  credited(stream: number, n: number): void {
+    (this.ledger ??= new CreditLedger(this)).granted(stream, n);
+  }
+
+  /** @internal The queue has room again: wake the producers waiting for it. */
+  relieved(): void {
+    const waiters = this.writeWaiters;
+    if (waiters !== undefined && this.host.writable(this)) {
+      this.writeWaiters = undefined;
+      for (const resolve of waiters) resolve(true);
+    }
+    this.ledger?.relieved();
+  }
+
+  /** @internal The stage can send no more: every waiting producer learns it, every stream closes. */
+  stopDemand(): void {
+    const waiters = this.writeWaiters;
+    this.writeWaiters = undefined;
+    if (waiters !== undefined) for (const resolve of waiters) resolve(false);
+    this.ledger?.closeAll();
+  }
+
+  /** @internal Cleaning up pulled output threw: reported by the session. */
+  cleanupFailed(error: unknown): void {
+    this.host.cleanupFailed(this, error);
   }
 
   close(): void {

@@ -1,11 +1,15 @@
 import { Observable, Subscription, from, mergeMap, type ObservableInput, type OperatorFunction } from 'rxjs';
 import { InboundStream, type AcknowledgedSubscription } from './inbound-stream';
+import { isPullable, paced } from './paced';
 
 /**
  * `mergeMap` for a processor's `incoming$` with flow control: at most `concurrency` messages
  * are worked on at once, and a message counts as unconsumed until its inner stream completes.
  * While `receiveQueueLimit` messages are unconsumed the connection stops reading its socket,
  * so TCP backpressure reaches the sender instead of messages piling up in memory.
+ * A projection that returns an iterable or async iterable (an array, a generator, a database
+ * cursor) is pulled at the peer's pace (see {@link paced}): answering one request with millions of
+ * rows is `consume(function* (req) { ... yield row; })`, and never overruns the send queue.
  * Applied to anything other than `incoming$`/`peer.messages$`, it is plain `mergeMap`.
  *
  * @example
@@ -18,9 +22,14 @@ export function consume<T, R>(project: (value: T, index: number) => ObservableIn
   return (source) => {
     if (!(source instanceof InboundStream)) return source.pipe(mergeMap(project, concurrency));
     const inbound = source as InboundStream<T>;
+    const peer = inbound.peer;
+    const inner = (value: T, index: number): ObservableInput<R> => {
+      const result = project(value, index);
+      return peer !== undefined && isPullable(result) ? paced(peer, result) : result;
+    };
     return new Observable<R>((subscriber) => {
       const waiting: T[] = [];
-      const inner = new Subscription();
+      const inners = new Subscription();
       let active = 0;
       let index = 0;
       let sourceDone = false;
@@ -36,17 +45,17 @@ export function consume<T, R>(project: (value: T, index: number) => ObservableIn
           if (done) return;
           done = true;
           active--;
-          if (sub !== undefined) inner.remove(sub);
+          if (sub !== undefined) inners.remove(sub);
           if (upstream === undefined) earlyAcks++;
           else upstream.ack();
           run();
         };
-        sub = from(project(value, index++)).subscribe({
+        sub = from(inner(value, index++)).subscribe({
           next: (r) => subscriber.next(r),
           error: (e: unknown) => subscriber.error(e),
           complete: finish,
         });
-        if (!done) inner.add(sub);
+        if (!done) inners.add(sub);
       };
       // A source that delivers synchronously on subscribe may see work finish before `upstream` is set.
       let earlyAcks = 0;
@@ -64,8 +73,12 @@ export function consume<T, R>(project: (value: T, index: number) => ObservableIn
       });
       for (; earlyAcks > 0; earlyAcks--) upstream.ack();
       return () => {
+        inners.unsubscribe();
+        // What was delivered and not finished no longer holds the connection's input back.
+        if (upstream !== undefined) for (let n = active + waiting.length; n > 0; n--) upstream.ack();
+        active = 0;
+        waiting.length = 0;
         upstream?.unsubscribe();
-        inner.unsubscribe();
       };
     });
   };

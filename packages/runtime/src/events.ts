@@ -67,8 +67,8 @@ export type ConnectionEvent =
       readonly peerId: number;
       /** `out`: a message to send was dropped; `in`: a received one. */
       readonly direction: 'in' | 'out';
-      /** The policy that dropped it. */
-      readonly cause: 'drop-newest' | 'drop-oldest' | 'rate-limit';
+      /** The policy that dropped it; `no-credit`: sent on a credited stream without a credit (see `Peer.openStream`). */
+      readonly cause: 'drop-newest' | 'drop-oldest' | 'rate-limit' | 'no-credit';
       /** Messages dropped on this connection so far. */
       readonly dropped: number;
     }

@@ -1,4 +1,4 @@
-import { DecodeError, MalformedMessageError, type ControlKind, type FrameResult } from '@rxmsg/core';
+import { DecodeError, MalformedMessageError, type Credit, type FrameResult, type HeartbeatKind } from '@rxmsg/core';
 import type { ActiveStage } from './active-stage';
 import type { InputGate } from './input-gate';
 import type { ByteMeter } from './outbound-queue';
@@ -14,7 +14,9 @@ export interface InboundHost<State> {
   /** The stage that takes input now, or `undefined` (no stage, or closing). */
   receivingStage(): ActiveStage<State> | undefined;
   /** A heartbeat frame arrived for `stage`. */
-  controlIn(stage: ActiveStage<State>, kind: ControlKind): void;
+  controlIn(stage: ActiveStage<State>, kind: HeartbeatKind): void;
+  /** A credit grant arrived for `stage`. */
+  creditIn(stage: ActiveStage<State>, credit: Credit): void;
   /** A frame of `stage` could not be turned into a message: apply the decode policy. */
   decodeFailed(stage: ActiveStage<State>, error: DecodeError): void;
   /** A message was delivered to `stage`'s subscribers. */
@@ -98,6 +100,12 @@ export class InboundPump<State> {
         const control = st.spec.protocol.codec.controlOf(frame);
         // Heartbeats count against the rate like any frame: a flood of them is a flood.
         if (!gate.admit()) continue;
+        if (control === 'credit') {
+          const credit = this.credit(st, frame);
+          if (credit instanceof DecodeError) host.decodeFailed(st, credit);
+          else host.creditIn(st, credit);
+          continue;
+        }
         if (control !== undefined) {
           host.controlIn(st, control);
           continue;
@@ -158,6 +166,18 @@ export class InboundPump<State> {
     if (delta === 0) return;
     this.held = held;
     this.options.meter?.add(delta);
+  }
+
+  /** The grant a credit frame carries, or the {@link DecodeError} it is (whatever the codec throws). */
+  private credit(st: ActiveStage<State>, frame: Exclude<FrameResult, DecodeError | undefined>): Credit | DecodeError {
+    const codec = st.spec.protocol.codec;
+    if (codec.creditOf === undefined) return new MalformedMessageError(`codec ${codec.name} called a frame a credit but cannot read one`);
+    try {
+      return codec.creditOf(frame);
+    } catch (error) {
+      if (error instanceof DecodeError) return error;
+      return new MalformedMessageError(`codec ${codec.name} failed reading a credit: ${describe(error)}`, { cause: error });
+    }
   }
 
   private decode(st: ActiveStage<State>, frame: Exclude<FrameResult, DecodeError | undefined>): unknown {

@@ -1,3 +1,4 @@
+import type { Peer } from '@rxmsg/core';
 import { Observable, type Observer, type Subscriber, type TeardownLogic, type Unsubscribable } from 'rxjs';
 
 /** A subscription whose messages count as unconsumed until acknowledged. */
@@ -25,6 +26,12 @@ export interface Inlet<T> {
 export class InboundStream<T> extends Observable<T> {
   constructor(private readonly inlet: Inlet<T>) {
     super((subscriber) => inlet.attach(subscriber, false));
+  }
+
+  /** The peer whose demand paces what `consume` pulls in answer: a stage is both inlet and peer. */
+  get peer(): Peer<unknown, unknown, unknown> | undefined {
+    const inlet = this.inlet as Inlet<T> & Partial<Peer<unknown, unknown, unknown>>;
+    return typeof inlet.whenWritable === 'function' ? (inlet as Peer<unknown, unknown, unknown>) : undefined;
   }
 
   /** Subscribe so that each message stays unconsumed (counted against `receiveQueueLimit`) until `ack()`. */

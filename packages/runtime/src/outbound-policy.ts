@@ -1,10 +1,11 @@
 import {
+  FlowControlError,
   FrameTooLargeError,
   SendQueueFullError,
   type BaseConfig,
   type Codec,
   type Connection,
-  type ControlKind,
+  type HeartbeatKind,
 } from '@rxmsg/core';
 import { OutboundQueue, type ByteMeter } from './outbound-queue';
 
@@ -17,12 +18,14 @@ export const BACKPRESSURE_CAP = 8;
 
 /** What an {@link OutboundPolicy} asks of the connection it sends on. */
 export interface OutboundHost {
-  /** Stop reading input while the queue is over its limits (`backpressure`), or read again. */
+  /** Stop reading input while the queue is over its limits (`backpressure`). */
   holdInput(on: boolean): void;
+  /** The queue, after being full (or awaited), drained to half its limits: read input again, wake waiting producers. */
+  relieved(): void;
   /** The queue is full under `disconnect`, or past the cap under `backpressure`: close the connection. */
   queueFull(error: SendQueueFullError): void;
   /** A drop policy discarded an outbound message. */
-  droppedOut(cause: 'drop-newest' | 'drop-oldest'): void;
+  droppedOut(cause: 'drop-newest' | 'drop-oldest' | 'no-credit'): void;
 }
 
 /** The limits an {@link OutboundPolicy} enforces. */
@@ -66,7 +69,7 @@ export class OutboundPolicy {
       meter === undefined
         ? { messages: config.sendQueueLimit, bytes: config.sendQueueBytes, coalesce: stream }
         : { messages: config.sendQueueLimit, bytes: config.sendQueueBytes, coalesce: stream, meter },
-      () => host.holdInput(false),
+      () => host.relieved(),
       soon,
     );
   }
@@ -95,7 +98,7 @@ export class OutboundPolicy {
    * answers for this one too). @returns whether one was queued.
    * @throws what the codec throws.
    */
-  control(codec: Codec, kind: ControlKind): boolean {
+  control(codec: Codec, kind: HeartbeatKind): boolean {
     const q = this.queue;
     const left = q.settled;
     if ((kind === 'pong' ? this.pongAt : this.pingAt) > left) return false;
@@ -103,6 +106,16 @@ export class OutboundPolicy {
     if (kind === 'pong') this.pongAt = q.pushed;
     else this.pingAt = q.pushed;
     return true;
+  }
+
+  /**
+   * Queue a credit grant under the policy (grants add up, so each one is sent).
+   * @returns whether it was queued.
+   * @throws {@link FlowControlError} when the codec has no credit frames; what the codec throws.
+   */
+  credit(codec: Codec, stream: number, n: number): boolean {
+    if (codec.creditFrame === undefined) throw new FlowControlError(`codec ${codec.name} has no credit frames`);
+    return this.enqueue(codec.creditFrame(stream, n, this.stream));
   }
 
   /** Queue one chunk under the outbound policy. @returns whether it was queued. */

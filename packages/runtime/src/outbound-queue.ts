@@ -199,6 +199,14 @@ export class OutboundQueue {
     this.flush();
   }
 
+  /**
+   * Someone waits for room: report relief (`onRelief`) once the queue has drained to half its
+   * limits, as after a push it refused.
+   */
+  expectRelief(): void {
+    this.pressured = true;
+  }
+
   /** Remove the oldest chunk not yet written, in O(1). @returns whether one was removed. */
   dropOldest(): boolean {
     if (this.count === 0) return false;

@@ -1,14 +1,17 @@
 import { Subscription, asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import {
+  FlowControlError,
   FrameTooLargeError,
   PayloadFramer,
+  isValidCredit,
   ProcessorError,
   toRxmsgError,
   type BaseConfig,
   type Connection,
   type ConnectionHandlers,
-  type ControlKind,
+  type Credit,
   type DecodeError,
+  type HeartbeatKind,
   type Peer,
   type RxmsgError,
   type SendQueueFullError,
@@ -25,6 +28,7 @@ import type { ByteMeter } from './outbound-queue';
 import type { Router, SessionInfo } from './session-info';
 import type { SessionStats } from './session-stats';
 import type { Stage } from './stage';
+import { outputOf } from './paced';
 
 /** Everything a session needs; built by the server and client factories. */
 export interface SessionOptions<State> {
@@ -362,8 +366,13 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   }
 
   /** @internal {@link InboundHost.controlIn}: a heartbeat request is answered; an answer only shows the peer is there. */
-  controlIn(st: ActiveStage<State>, kind: ControlKind): void {
+  controlIn(st: ActiveStage<State>, kind: HeartbeatKind): void {
     if (kind === 'ping') this.sendControl(st, 'pong');
+  }
+
+  /** @internal {@link InboundHost.creditIn}: the remote consumer granted credits to a stream of this side. */
+  creditIn(st: ActiveStage<State>, credit: Credit): void {
+    st.credited(credit.stream, credit.n);
   }
 
   /** @internal {@link InboundHost.decodeFailed}: apply the decode policy. */
@@ -463,7 +472,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   }
 
   /** Queue a heartbeat, outside the processor's messages but under the same policy. */
-  private sendControl(st: ActiveStage<State>, kind: ControlKind): void {
+  private sendControl(st: ActiveStage<State>, kind: HeartbeatKind): void {
     if (!this.sendable(st) || st.ended) return;
     try {
       if (this.out.control(st.spec.protocol.codec, kind)) this.liveness.controlOut();
@@ -477,6 +486,50 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     this.gate.set('send-queue', on);
   }
 
+  /** @internal {@link OutboundHost.relieved}. */
+  relieved(): void {
+    this.gate.set('send-queue', false);
+    this.stage?.relieved();
+  }
+
+  /** @internal {@link StageHost.writable}. */
+  writable(st: ActiveStage<State>): boolean {
+    return !st.ended && this.sendable(st) && !this.out.queue.full;
+  }
+
+  /** @internal {@link StageHost.canSend}. */
+  canSend(st: ActiveStage<State>): boolean {
+    return !st.ended && this.sendable(st);
+  }
+
+  /** @internal {@link StageHost.awaitRoom}. */
+  awaitRoom(): void {
+    this.out.queue.expectRelief();
+  }
+
+  /** @internal {@link StageHost.grantFrom}: queue a credit frame under the send policy. */
+  grantFrom(st: ActiveStage<State>, stream: number, n: number): boolean {
+    if (!isValidCredit(stream, n)) throw new FlowControlError(`credit out of range: stream ${stream}, n ${n}`);
+    if (!this.canSend(st)) return false;
+    try {
+      return this.out.credit(st.spec.protocol.codec, stream, n);
+    } catch (error) {
+      if (error instanceof FlowControlError) throw error;
+      this.processorFailed(st, error, 'encoding a credit');
+      return false;
+    }
+  }
+
+  /** @internal {@link StageHost.noCredit}. */
+  noCredit(_st: ActiveStage<State>): void {
+    this.droppedOut('no-credit');
+  }
+
+  /** @internal {@link StageHost.cleanupFailed}: reported; the stage has ended already. */
+  cleanupFailed(st: ActiveStage<State>, error: unknown): void {
+    this.report(st, error, 'cleaning up the processor\'s output');
+  }
+
   /** @internal {@link OutboundHost.queueFull}. */
   queueFull(error: SendQueueFullError): void {
     this.options.emit({ type: 'send-queue-full', peerId: this.id, error });
@@ -484,7 +537,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   }
 
   /** @internal {@link OutboundHost.droppedOut}. */
-  droppedOut(cause: 'drop-newest' | 'drop-oldest'): void {
+  droppedOut(cause: 'drop-newest' | 'drop-oldest' | 'no-credit'): void {
     this.messagesDropped++;
     this.options.emit({ type: 'message-dropped', peerId: this.id, direction: 'out', cause, dropped: this.messagesDropped });
   }
@@ -565,7 +618,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     if (this.inbound.inputEnded && framer.bufferedBytes === 0) st.inputComplete = true;
     let out$: Observable<unknown>;
     try {
-      out$ = spec.processor(st.messages$, st);
+      out$ = outputOf(spec.processor(st.messages$, st), st);
     } catch (error) {
       this.processorFailed(st, error);
       return;
@@ -606,6 +659,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     st.output = undefined;
     st.inputComplete = true;
     st.completeSubscribers();
+    st.stopDemand();
     this.options.emit({ type: 'protocol-left', peerId: this.id, protocol: st.protocol });
   }
 

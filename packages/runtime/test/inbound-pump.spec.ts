@@ -13,6 +13,7 @@ import {
   textCodec,
   type Codec,
   type ControlKind,
+  type Credit,
   type FrameResult,
   type Framer,
   type RateLimitPolicy,
@@ -44,6 +45,7 @@ function protocol(codec: Codec = textCodec) {
 
 type InboundCall =
   | readonly ['control', ControlKind]
+  | readonly ['credit', Credit]
   | readonly ['decode-failed', DecodeError]
   | readonly ['message', unknown]
   | readonly ['remote-end']
@@ -61,6 +63,11 @@ class RecordingInboundHost implements InboundHost<State> {
   controlIn(stage: ActiveStage<State>, kind: ControlKind): void {
     expect(stage).to.equal(this.stage);
     this.calls.push(['control', kind]);
+  }
+
+  creditIn(stage: ActiveStage<State>, credit: Credit): void {
+    expect(stage).to.equal(this.stage);
+    this.calls.push(['credit', credit]);
   }
 
   decodeFailed(stage: ActiveStage<State>, error: DecodeError): void {
@@ -145,6 +152,24 @@ class MinimalStageHost implements StageHost<State> {
   }
 
   cancelAndClose(): void {}
+
+  writable(): boolean {
+    return false;
+  }
+
+  canSend(): boolean {
+    return false;
+  }
+
+  awaitRoom(): void {}
+
+  grantFrom(): boolean {
+    return false;
+  }
+
+  noCredit(): void {}
+
+  cleanupFailed(): void {}
 }
 
 interface RigOptions {

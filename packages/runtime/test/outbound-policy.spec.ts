@@ -9,7 +9,7 @@ import {
 import { FakeConnection } from '@rxmsg/test-utils';
 import { BACKPRESSURE_CAP, OutboundPolicy, type OutboundConfig, type OutboundHost } from '../src/outbound-policy';
 
-type Call = readonly ['hold', boolean] | readonly ['full', SendQueueFullError] | readonly ['dropped', 'drop-newest' | 'drop-oldest'];
+type Call = readonly ['hold', boolean] | readonly ['full', SendQueueFullError] | readonly ['dropped', 'drop-newest' | 'drop-oldest' | 'no-credit'];
 
 /** Records every call the policy makes, in order. */
 class RecordingOutboundHost implements OutboundHost {
@@ -19,11 +19,15 @@ class RecordingOutboundHost implements OutboundHost {
     this.calls.push(['hold', on]);
   }
 
+  relieved(): void {
+    this.calls.push(['hold', false]);
+  }
+
   queueFull(error: SendQueueFullError): void {
     this.calls.push(['full', error]);
   }
 
-  droppedOut(cause: 'drop-newest' | 'drop-oldest'): void {
+  droppedOut(cause: 'drop-newest' | 'drop-oldest' | 'no-credit'): void {
     this.calls.push(['dropped', cause]);
   }
 

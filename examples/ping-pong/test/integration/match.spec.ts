@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { map } from 'rxjs';
+import { from, map } from 'rxjs';
 import { ConfigError, ConnectError, type ServerEvent } from '@rxmsg/node';
 import { RawSocket, eventually } from '@rxmsg/test-utils';
 import {
@@ -25,7 +25,7 @@ const SEEDED: MatchConfig = { ...DEFAULT_MATCH_CONFIG, scoreLimit: 5, seed: 42 }
 function cheatOnFirstTurn(rewrite: (turn: { n: number; player: 'client' | 'server'; draw: number; event: string }) => object) {
   return (honest: ClientGameProcessor): ClientGameProcessor =>
     (incoming$, peer) =>
-      honest(incoming$, peer).pipe(map((m) => (m.kind === 'Turn' && m.n === 1 ? ({ ...m, ...rewrite(m) } as typeof m) : m)));
+      from(honest(incoming$, peer)).pipe(map((m) => (m.kind === 'Turn' && m.n === 1 ? ({ ...m, ...rewrite(m) } as typeof m) : m)));
 }
 
 describe('ping-pong over loopback TCP', () => {
