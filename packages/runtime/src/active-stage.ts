@@ -36,6 +36,8 @@ export interface StageHost<State> {
   noCredit(stage: ActiveStage<State>): void;
   /** Cleaning up the stage's pulled output (an iterator's `return()`) threw. */
   cleanupFailed(stage: ActiveStage<State>, error: unknown): void;
+  /** An async producer is sending: hold the queue's flush until the end of this turn of the event loop. */
+  cork(): void;
 }
 
 const NO_SUBSCRIBERS: readonly Subscriber<unknown>[] = Object.freeze([]);
@@ -155,6 +157,14 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
     this.writeWaiters = undefined;
     if (waiters !== undefined) for (const resolve of waiters) resolve(false);
     this.ledger?.closeAll();
+  }
+
+  /**
+   * @internal An async producer emitted: its items come one microtask apart, so the queue is
+   * flushed at the end of this turn of the event loop rather than once per item.
+   */
+  corkOutput(): void {
+    this.host.cork();
   }
 
   /** @internal Cleaning up pulled output threw: reported by the session. */

@@ -168,6 +168,8 @@ class Pull<T> {
           subscriber.complete();
           return;
         }
+        // Items of an async source come a microtask apart: without the cork, each would be written alone.
+        if (this.peer instanceof ActiveStage) this.peer.corkOutput();
         this.emit(r.value);
       }
     } catch (error) {

@@ -68,6 +68,10 @@ export interface SessionOptions<State> {
 // Called unbound, so wrapped: browsers throw 'Illegal invocation' for a detached queueMicrotask.
 const microtask = (work: () => void): void => queueMicrotask(work);
 
+/** Runs `work` once the current turn of the event loop (and its microtasks) is over: Node's `setImmediate`, a timer elsewhere. */
+const immediate = (globalThis as { setImmediate?: (work: () => void) => unknown }).setImmediate;
+const nextTurn: (work: () => void) => void = immediate !== undefined ? (work) => void immediate(work) : (work) => void setTimeout(work, 0);
+
 /**
  * Drives one connection through its stack of protocols: routes it from stage to stage (handing
  * every byte not yet decoded to the next), and closes it exactly once. The work of a connection
@@ -103,6 +107,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   private closeWaiters: ((unsent: number) => void)[] | undefined;
   private remoteEndSeen = false;
   private remoteEndedFirst = false;
+  private corked = false;
   private readonly info: SessionInfo<State>;
 
   constructor(options: SessionOptions<State>) {
@@ -523,6 +528,18 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   /** @internal {@link StageHost.noCredit}. */
   noCredit(_st: ActiveStage<State>): void {
     this.droppedOut('no-credit');
+  }
+
+  /** @internal {@link StageHost.cork}. */
+  cork(): void {
+    if (this.corked || this.finished) return;
+    this.corked = true;
+    const queue = this.out.queue;
+    queue.hold();
+    nextTurn(() => {
+      this.corked = false;
+      queue.release();
+    });
   }
 
   /** @internal {@link StageHost.cleanupFailed}: reported; the stage has ended already. */

@@ -170,6 +170,8 @@ class MinimalStageHost implements StageHost<State> {
   noCredit(): void {}
 
   cleanupFailed(): void {}
+
+  cork(): void {}
 }
 
 interface RigOptions {
