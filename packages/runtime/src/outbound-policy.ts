@@ -33,9 +33,12 @@ export type OutboundConfig = Pick<BaseConfig, 'maxFrameBytes' | 'sendQueueLimit'
 
 /**
  * Everything a connection sends goes through here: encoding, the frame size limit, and the
- * bounded {@link OutboundQueue} under the `onSendQueueFull` policy. Heartbeats (control frames)
- * obey the same policy as messages, and at most one of each kind waits in the queue: a peer that
- * sends pings and never reads makes the connection hold one pong, not one per ping.
+ * bounded {@link OutboundQueue} under the `onSendQueueFull` policy. Control frames (heartbeats and
+ * credit grants) are the framework's, not the application's: no policy drops them or closes the
+ * connection for them while the queue is within {@link BACKPRESSURE_CAP} times its limits (a
+ * producer that respects demand keeps the queue at its limit, and its peer's pings must still be
+ * answered). At most one heartbeat of each kind waits in the queue: a peer that sends pings and
+ * never reads makes the connection hold one pong, not one per ping.
  */
 export class OutboundPolicy {
   /** The queue in front of the connection. */
@@ -94,28 +97,43 @@ export class OutboundPolicy {
   }
 
   /**
-   * Queue a heartbeat under the policy, unless the last one of its kind is still queued (it
-   * answers for this one too). @returns whether one was queued.
+   * Queue a heartbeat (past the limits if need be, see the class), unless the last one of its kind
+   * is still queued (it answers for this one too). @returns whether one was queued.
    * @throws what the codec throws.
    */
   control(codec: Codec, kind: HeartbeatKind): boolean {
     const q = this.queue;
     const left = q.settled;
     if ((kind === 'pong' ? this.pongAt : this.pingAt) > left) return false;
-    if (!this.enqueue(codec.controlFrame(kind, this.stream))) return false;
+    if (!this.enqueueControl(codec.controlFrame(kind, this.stream))) return false;
     if (kind === 'pong') this.pongAt = q.pushed;
     else this.pingAt = q.pushed;
     return true;
   }
 
   /**
-   * Queue a credit grant under the policy (grants add up, so each one is sent).
+   * Queue a credit grant (past the limits if need be, see the class; grants add up, so each one is sent).
    * @returns whether it was queued.
    * @throws {@link FlowControlError} when the codec has no credit frames; what the codec throws.
    */
   credit(codec: Codec, stream: number, n: number): boolean {
     if (codec.creditFrame === undefined) throw new FlowControlError(`codec ${codec.name} has no credit frames`);
-    return this.enqueue(codec.creditFrame(stream, n, this.stream));
+    return this.enqueueControl(codec.creditFrame(stream, n, this.stream));
+  }
+
+  /**
+   * Queue a control frame: past the limits if need be, up to the hard cap; past the cap the
+   * connection is closed with `send-queue-full` (the peer is not reading at all).
+   */
+  private enqueueControl(chunk: string | Uint8Array): boolean {
+    const queue = this.queue;
+    if (queue.push(chunk)) return true;
+    const config = this.config;
+    if (queue.length < BACKPRESSURE_CAP * config.sendQueueLimit && queue.bytes < BACKPRESSURE_CAP * config.sendQueueBytes) {
+      return queue.push(chunk, true);
+    }
+    this.host.queueFull(new SendQueueFullError(config.sendQueueLimit));
+    return false;
   }
 
   /** Queue one chunk under the outbound policy. @returns whether it was queued. */

@@ -70,6 +70,10 @@ class Pull<T> {
   private iterator: Iterator<T> | AsyncIterator<T> | undefined;
   private sync = true;
   private finished = false;
+  /** Inside a sync iterator's `next()`: a generator cannot be returned while it runs. */
+  private running = false;
+  /** Unsubscribed while {@link running}: return() once `next()` is back. */
+  private returnOwed = false;
 
   constructor(
     private readonly peer: Peer<unknown, unknown, unknown>,
@@ -96,6 +100,15 @@ class Pull<T> {
   /** Unsubscribed: end the iterator early (a generator's `finally` runs) unless it finished. */
   stop(): void {
     this.stream?.close();
+    if (this.running) {
+      // The generator itself closed the connection (peer.cancelAndClose() in its body): return() when it yields.
+      this.returnOwed = true;
+      return;
+    }
+    this.callReturn();
+  }
+
+  private callReturn(): void {
     const it = this.iterator;
     if (this.finished || it === undefined || typeof it.return !== 'function') return;
     this.finished = true;
@@ -134,15 +147,22 @@ class Pull<T> {
         return;
       }
       let r: IteratorResult<T>;
+      this.running = true;
       try {
         r = it.next();
       } catch (error) {
         this.fail(error);
         return;
+      } finally {
+        this.running = false;
       }
       if (r.done === true) {
         this.finished = true;
         subscriber.complete();
+        return;
+      }
+      if (this.returnOwed) {
+        this.callReturn();
         return;
       }
       this.emit(r.value);

@@ -344,45 +344,35 @@ describe('OutboundPolicy', () => {
       r.policy.send(textCodec, { n: 1 });
       r.policy.send(textCodec, { n: 2 }); // drops the pong
       expect(r.host.take()).to.deep.equal([['dropped', 'drop-oldest']]);
+      // The new pong goes past the limit rather than dropping message 1.
       expect(r.policy.control(textCodec, 'pong')).to.equal(true);
       r.drain();
-      expect(sentNumbers(r.connection)).to.deep.equal([0, 2, '#pong']);
+      expect(sentNumbers(r.connection)).to.deep.equal([0, 1, 2, '#pong']);
     });
 
-    it("obey 'disconnect' when the queue is full", () => {
-      const r = rig({ onSendQueueFull: 'disconnect', sendQueueLimit: 2 });
-      r.block();
-      r.policy.send(textCodec, { n: 1 });
-      r.policy.send(textCodec, { n: 2 });
-      expect(r.policy.control(textCodec, 'pong')).to.equal(false);
-      expect(r.host.calls.map((c) => c[0])).to.deep.equal(['full']);
-      expect(r.policy.queue.length).to.equal(2);
-    });
+    for (const policy of ['disconnect', 'drop-newest', 'drop-oldest', 'backpressure'] as const) {
+      it(`go past the limits under '${policy}' when the queue is full: never dropped, never a reason to close`, () => {
+        const r = rig({ onSendQueueFull: policy, sendQueueLimit: 2 });
+        r.block();
+        r.policy.send(textCodec, { n: 1 });
+        r.policy.send(textCodec, { n: 2 });
+        expect(r.policy.control(textCodec, 'pong')).to.equal(true);
+        expect(r.policy.control(textCodec, 'ping')).to.equal(true);
+        expect(r.policy.credit(textCodec, 7, 64)).to.equal(true);
+        expect(r.host.take()).to.deep.equal([]);
+        expect(r.policy.queue.length).to.equal(5);
+        r.drain();
+        expect(sentNumbers(r.connection)).to.deep.equal([0, 1, 2, '#pong', '#ping', '#credit 7 64']);
+      });
+    }
 
-    it("obey 'drop-newest' when the queue is full, and may be asked again", () => {
+    it('past the hard cap, close the connection (the peer is not reading at all)', () => {
       const r = rig({ onSendQueueFull: 'drop-newest', sendQueueLimit: 2 });
       r.block();
-      r.policy.send(textCodec, { n: 1 });
-      r.policy.send(textCodec, { n: 2 });
-      expect(r.policy.control(textCodec, 'ping')).to.equal(false);
-      expect(r.policy.control(textCodec, 'ping')).to.equal(false);
-      expect(r.host.take()).to.deep.equal([
-        ['dropped', 'drop-newest'],
-        ['dropped', 'drop-newest'],
-      ]);
-      r.drain();
-      expect(r.policy.control(textCodec, 'ping')).to.equal(true);
-    });
-
-    it("obey 'backpressure' when the queue is full: queued, input held", () => {
-      const r = rig({ onSendQueueFull: 'backpressure', sendQueueLimit: 2 });
-      r.block();
-      r.policy.send(textCodec, { n: 1 });
-      r.policy.send(textCodec, { n: 2 });
-      expect(r.policy.control(textCodec, 'pong')).to.equal(true);
-      expect(r.host.take()).to.deep.equal([['hold', true]]);
-      r.drain();
-      expect(r.host.take()).to.deep.equal([['hold', false]]);
+      let queued = 0;
+      while (r.policy.credit(textCodec, 1, 1)) queued++;
+      expect(queued).to.equal(BACKPRESSURE_CAP * 2);
+      expect(r.host.calls.map((c) => c[0])).to.deep.equal(['full']);
     });
 
     it('a peer that pings and never reads makes the queue hold one pong', () => {
