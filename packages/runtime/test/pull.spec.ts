@@ -53,7 +53,7 @@ describe('pull', () => {
       expect(inlet.acks).to.equal(1);
       expect(await it.next()).to.deep.equal({ done: false, value: 3 });
       expect(inlet.acks).to.equal(2);
-      await it.return();
+      await it.return?.();
       expect(inlet.acks).to.equal(3);
       expect(inlet.subscribers).to.have.length(0);
     });
@@ -64,7 +64,7 @@ describe('pull', () => {
       const first = it.next();
       for (let i = 0; i < 5; i++) inlet.next(i);
       await first;
-      await it.return();
+      await it.return?.();
       expect(inlet.delivered).to.equal(5);
       expect(inlet.acks).to.equal(5);
       expect(inlet.subscribers).to.have.length(0);
@@ -78,7 +78,7 @@ describe('pull', () => {
       for (let i = 0; i < 10; i++) inlet.next(i);
       await first;
       for (let i = 1; i < 10; i++) expect((await it.next()).value).to.equal(i);
-      await it.return();
+      await it.return?.();
     });
   });
 
@@ -145,7 +145,7 @@ describe('pull', () => {
       const it = pull(source);
       const pending = it.next();
       expect(source.observed).to.equal(true);
-      await it.return();
+      await it.return?.();
       expect(source.observed).to.equal(false);
       expect(await pending).to.deep.equal({ done: true, value: undefined });
     });
@@ -156,7 +156,7 @@ describe('pull', () => {
       let error: unknown;
       await it.next().catch((e: unknown) => (error = e));
       expect(error).to.be.instanceOf(FlowControlError);
-      await it.return();
+      await it.return?.();
     });
   });
 
