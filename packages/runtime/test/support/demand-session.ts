@@ -34,6 +34,8 @@ export interface DemandSessionOptions {
   readonly stack?: readonly Processor<Get, Row>[];
   /** Use the binary codec. */
   readonly binary?: boolean;
+  /** Whether the socket accepts writes from the start (default `true`). */
+  readonly accepting?: boolean;
 }
 
 /**
@@ -46,7 +48,7 @@ export function demandSession(processor: Processor<Get, Row>, options: DemandSes
   const scheduler = new TestScheduler((a, b) => {
     expect(a).to.deep.equal(b);
   });
-  const socket = { accepting: true };
+  const socket = { accepting: options.accepting !== false };
   const connection = new FakeConnection(() => socket.accepting, () => scheduler.now());
   const events: ConnectionEvent[] = [];
   const processors = options.stack ?? [processor];
