@@ -161,6 +161,19 @@ describe('Session demand', () => {
       });
     }
 
+    it('a consumer that grants before it asks is answered: the early grant counts when the request opens the stream', async () => {
+      const { connection, session } = demandSession((in$, peer) =>
+        in$.pipe(consume((m: Get) => paced(peer as AnyPeer, rows(5), { stream: m.n }))),
+      );
+      connection.receive('#credit 1 3\n' + getLine(1));
+      await settle();
+      expect(session.stats().messagesOut).to.equal(3);
+      connection.receive('#credit 1 2\n');
+      await settle();
+      expect(rowsWritten(connection)).to.deep.equal([0, 1, 2, 3, 4]);
+      connection.destroy();
+    });
+
     it('grant() with a stream or n out of range throws FlowControlError and writes nothing', async () => {
       let peer: AnyPeer | undefined;
       const { connection } = demandSession((_in$, p) => {
