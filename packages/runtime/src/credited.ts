@@ -104,7 +104,8 @@ class CreditedIterator<T> implements AsyncIterableIterator<T> {
       w.resolve(this.consumed(value));
       return;
     }
-    if (this.buffer.length - this.head >= this.window) {
+    // Credits the producer holds: the window, less what waits here and what was taken but not yet granted again.
+    if (this.buffer.length - this.head + this.takenSinceGrant >= this.window) {
       this.end({ error: new FlowControlError(`stream ${this.stream}: the producer sent more than the ${this.window} messages granted`) });
       this.subscription?.unsubscribe();
       return;
