@@ -13,11 +13,11 @@ export interface RowReaderOptions {
   /** For `tls://`: the certificate authority to trust. */
   readonly ca?: string;
   /**
-   * A slow reader: after every `every` rows it stops reading until `until()` holds (polled), so
+   * A slow reader: after every `every` rows it stops reading until `until(rowsRead)` holds (polled every 5 ms), so
    * that the sender meets a full socket and a full queue. Fails if `until()` does not hold within
    * `timeoutMs` (default 20 s).
    */
-  readonly stall?: { readonly every: number; readonly until: () => boolean; readonly timeoutMs?: number };
+  readonly stall?: { readonly every: number; readonly until: (rows: number) => boolean; readonly timeoutMs?: number };
 }
 
 /** What a {@link readRows} reader saw. */
@@ -95,7 +95,7 @@ export function readRows(options: RowReaderOptions): RowReader {
       const poll = (): void => {
         timer = undefined;
         if (finished) return;
-        if (stall.until()) resume();
+        if (stall.until(expected)) resume();
         else if (Date.now() > deadline) {
           failure = new Error(`stalled at row ${expected}: the sender never filled its queue`);
           finished = true;
