@@ -44,6 +44,7 @@ describe('tutorial 3: sending a large result', () => {
   it('reads two results on one connection, each on its own stream: a slow reader of one does not hold up the other', async function () {
     this.timeout(60_000);
     const { address, events } = await serve(streamsProcessor, closers);
+    // #region two-streams
     const fast: number[] = [];
     const slow: number[] = [];
     await fetchStreams(address, [
@@ -53,6 +54,7 @@ describe('tutorial 3: sending a large result', () => {
     ]);
     expect(fast.every((id, k) => id === k) && fast.length === 50_000).to.equal(true);
     expect(slow.every((id, k) => id === k) && slow.length === 2_000).to.equal(true);
+    // #endregion
     expect(events.filter((e) => SAFETY_NETS.has(e.type))).to.deep.equal([]);
   });
 });
