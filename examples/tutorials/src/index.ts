@@ -29,3 +29,16 @@ export { startStackedServer } from './protocol-stacking/stacked-server';
 export { chatStage, clientRouter, goodbyeStage, loginStage } from './protocol-stacking/client-stages';
 export type { ChatScript, ClientChatState } from './protocol-stacking/client-stages';
 export { connectStackedClient } from './protocol-stacking/stacked-client';
+
+// Tutorial 3: sending a large result.
+export { TableProtocol } from './large-result/table-protocol';
+export { readTable } from './large-result/table';
+export type { TableRow } from './large-result/table';
+export { cursorProcessor } from './large-result/cursor-processor';
+export { pacedProcessor } from './large-result/paced-processor';
+export { streamsProcessor } from './large-result/streams-processor';
+export { startTableServer } from './large-result/start-table-server';
+export { fetchRows } from './large-result/fetch-rows';
+export type { FetchResult } from './large-result/fetch-rows';
+export { fetchStreams } from './large-result/fetch-streams';
+export type { StreamQuery } from './large-result/fetch-streams';
