@@ -74,6 +74,8 @@ export class SessionLink implements ConnectionHandlers {
   private ending = false;
   private gone = false;
   private closing: Promise<void> | undefined;
+  /** `close()` was called (set before `closing`, whose executor runs first). */
+  private closeRequested = false;
   private resolveClosed: (() => void) | undefined;
   private deadline: ReturnType<typeof setTimeout> | undefined;
 
@@ -101,7 +103,7 @@ export class SessionLink implements ConnectionHandlers {
 
   /** See {@link HostedSession.handleRequest}. */
   handleRequest(bytes: Uint8Array): Promise<void> {
-    if (this.gone || this.closing !== undefined) return Promise.reject(new ClosedError(`session ${this.id} is closed`));
+    if (this.gone || this.closeRequested) return Promise.reject(new ClosedError(`session ${this.id} is closed`));
     if (!this.blocked && this.head === this.waiting.length) {
       if (this.connection.write(bytes)) return ACCEPTED;
       this.blocked = true;
@@ -112,6 +114,7 @@ export class SessionLink implements ConnectionHandlers {
 
   /** See {@link HostedSession.close}. */
   close(): Promise<void> {
+    this.closeRequested = true;
     this.closing ??= new Promise<void>((resolve) => {
       if (this.gone) {
         resolve();
@@ -192,6 +195,6 @@ export class SessionLink implements ConnectionHandlers {
 
   /** Once closing (or the server ended) and every waiting request is written, end this side. */
   private endWhenWritten(): void {
-    if ((this.closing !== undefined || this.ending) && !this.blocked && this.head === this.waiting.length) this.connection.end();
+    if ((this.closeRequested || this.ending) && !this.blocked && this.head === this.waiting.length) this.connection.end();
   }
 }
