@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { concat, firstValueFrom, ignoreElements, of, take, toArray } from 'rxjs';
 import { createClient } from '@rxmsg/node';
-import { HelloProtocol, helloClientProcessor, startHelloWorker, type HelloWorker } from '../src';
+import { HelloProtocol, helloClientProcessor, startHelloWorker, type HelloWorker } from '@rxmsg-examples/hello';
 
 describe('the hello server in a worker thread, through sessions', () => {
   // One worker for the suite: starting a thread that compiles the sources takes seconds.

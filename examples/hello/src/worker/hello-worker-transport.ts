@@ -68,9 +68,18 @@ export function startHelloWorker(): HelloWorker {
   };
 }
 
-/** The worker: the compiled script, or the TypeScript source through ts-node when running from sources (tests). */
+/**
+ * The worker: the compiled script; or, when running from the TypeScript sources (tests, under ts-node),
+ * the source file with ts-node's transpile-only hook preloaded in the thread (Node does not start a
+ * worker from a `.ts` path).
+ */
 function spawn(): Worker {
   if (__filename.endsWith('.js')) return new Worker(require.resolve('./hello-worker.js'));
   const source = require.resolve('./hello-worker.ts');
-  return new Worker(`require('ts-node/register/transpile-only'); require(${JSON.stringify(source)});`, { eval: true });
+  // Export conditions carry over (sources resolve to sources); V8 flags such as --expose-gc are refused by workers.
+  const conditions = process.execArgv.filter((a) => a.startsWith('--conditions'));
+  return new Worker(`require(${JSON.stringify(source)});`, { eval: true, execArgv: [...conditions, '--require', TS_NODE_HOOK] });
 }
+
+/** ts-node's hook, preloaded in a worker started from sources (ts-node is then what runs this file). */
+const TS_NODE_HOOK = 'ts-node/register/transpile-only';
