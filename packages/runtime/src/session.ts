@@ -69,7 +69,6 @@ export interface SessionOptions<State> {
 // Called unbound, so wrapped: browsers throw 'Illegal invocation' for a detached queueMicrotask.
 const microtask = (work: () => void): void => queueMicrotask(work);
 
-
 /**
  * Drives one connection through its stack of protocols: routes it from stage to stage (handing
  * every byte not yet decoded to the next), and closes it exactly once. The work of a connection
