@@ -29,6 +29,7 @@ import type { Router, SessionInfo } from './session-info';
 import type { SessionStats } from './session-stats';
 import type { Stage } from './stage';
 import { outputOf } from './paced';
+import { nextTurn } from './next-turn';
 
 /** Everything a session needs; built by the server and client factories. */
 export interface SessionOptions<State> {
@@ -67,10 +68,6 @@ export interface SessionOptions<State> {
 
 // Called unbound, so wrapped: browsers throw 'Illegal invocation' for a detached queueMicrotask.
 const microtask = (work: () => void): void => queueMicrotask(work);
-
-/** Runs `work` once the current turn of the event loop (and its microtasks) is over: Node's `setImmediate`, a timer elsewhere. */
-const immediate = (globalThis as { setImmediate?: (work: () => void) => unknown }).setImmediate;
-const nextTurn: (work: () => void) => void = immediate !== undefined ? (work) => void immediate(work) : (work) => void setTimeout(work, 0);
 
 /**
  * Drives one connection through its stack of protocols: routes it from stage to stage (handing
