@@ -21,8 +21,8 @@ export const BenchEcho = defineProtocol({
   server: { Pong: z.object({ n: z.number().int() }) },
 });
 
-/** The raw benchmarks' message: 32 bytes of JSON line (`{"kind":"Ping","n":…,"p":"x…"}\n`). */
+/** The raw benchmarks' message: 32 bytes of JSON line (`{"kind":"Ping","n":…,"p":"x…"}\n`), `n` taken modulo 10⁴. */
 export function benchLine(n: number): string {
-  const head = `{"kind":"Ping","n":${n},"p":"`;
+  const head = `{"kind":"Ping","n":${n % 10_000},"p":"`;
   return `${head}${'x'.repeat(Math.max(0, 32 - head.length - 3))}"}\n`;
 }
