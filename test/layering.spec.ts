@@ -13,6 +13,7 @@ const LAYERS: Record<string, number> = {
   '@rxmsg/core': 0,
   '@rxmsg/tcp': 1,
   '@rxmsg/ws': 1,
+  '@rxmsg/shm': 1,
   '@rxmsg/test-utils': 1,
   '@rxmsg/runtime': 2,
   '@rxmsg/node': 3,

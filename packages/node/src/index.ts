@@ -1,6 +1,6 @@
 /**
  * `@rxmsg/node`: rxmsg for Node.js. The runtime's factories with the TCP, Unix-socket, TLS and
- * WebSocket transports built in, and everything from `@rxmsg/core` and `@rxmsg/runtime` re-exported.
+ * WebSocket transports built in, the shared-memory transport between threads (`sharedMemoryTransport`), and everything from `@rxmsg/core` and `@rxmsg/runtime` re-exported.
  *
  * @example
  * ```ts
@@ -193,3 +193,20 @@ export { SocketConnection, streamSocketTransport, tcpTransport, tlsTransport } f
 export type { SocketFactory, TlsTransportOptions } from '@rxmsg/tcp';
 export { DEFAULT_MAX_PAYLOAD, WsConnection, wsTransport } from '@rxmsg/ws';
 export type { WsTransportOptions } from '@rxmsg/ws';
+export {
+  DEFAULT_MAX_PENDING_BYTES,
+  DEFAULT_RING_BYTES,
+  SharedMemoryConnection,
+  SharedMemoryPeerError,
+  createSharedMemoryLink,
+  isSharedMemoryEnd,
+  sharedMemoryTransport,
+} from '@rxmsg/shm';
+export type {
+  SharedMemoryConnectionOptions,
+  SharedMemoryEnd,
+  SharedMemoryLinkOptions,
+  SharedMemoryPeerLoss,
+  SharedMemoryTransport,
+  SharedMemoryTransportOptions,
+} from '@rxmsg/shm';

@@ -1,0 +1,127 @@
+import { expect } from 'chai';
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import {
+  SharedMemoryConnection,
+  SharedMemoryPeerError,
+  createServer,
+  createSharedMemoryLink,
+  sharedMemoryTransport,
+  type ConnectionHandlers,
+  type RxmsgError,
+  type ServerEvent,
+  type SharedMemoryEnd,
+} from '@rxmsg/node';
+import { eventually, waitFor, within } from '@rxmsg/test-utils';
+import { TextEcho, echo } from './echo-protocol';
+
+const FIXTURE = join(__dirname, 'fixtures', 'shm-worker.ts');
+
+/**
+ * The fixture bundled once into plain JavaScript (from the sources, as the tests use them): a
+ * worker then starts in milliseconds rather than compiling TypeScript for seconds.
+ */
+async function bundleFixture(dir: string): Promise<string> {
+  const outfile = join(dir, 'shm-worker.js');
+  await build({ entryPoints: [FIXTURE], bundle: true, platform: 'node', format: 'cjs', conditions: ['@rxmsg/source'], outfile, logLevel: 'silent' });
+  return outfile;
+}
+
+let workerScript = '';
+
+function startWorker(mode: string, end: SharedMemoryEnd, count?: number): Worker {
+  return new Worker(workerScript, { workerData: { mode, end, count }, transferList: [end.port] });
+}
+
+function nextMessage(worker: Worker): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+}
+
+function exited(worker: Worker): Promise<number> {
+  return new Promise((resolve) => worker.once('exit', resolve));
+}
+
+/** Handlers that keep what the main thread's side of a raw link saw. */
+function recorder(): { handlers: ConnectionHandlers; text: () => string; closed: Promise<RxmsgError | undefined>; closes: () => number } {
+  let text = '';
+  let closes = 0;
+  let done!: (e: RxmsgError | undefined) => void;
+  const closed = new Promise<RxmsgError | undefined>((resolve) => (done = resolve));
+  const decoder = new TextDecoder();
+  return {
+    handlers: {
+      onData: (b) => (text += decoder.decode(b)),
+      onEnd: () => {},
+      onDrain: () => {},
+      onClose: (e) => {
+        closes++;
+        done(e);
+      },
+    },
+    text: () => text,
+    closed,
+    closes: () => closes,
+  };
+}
+
+describe('shared-memory transport between threads', function () {
+  this.timeout(30_000);
+  const workers: Worker[] = [];
+  let dir = '';
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'rxmsg-shm-'));
+    workerScript = await bundleFixture(dir);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map((w) => w.terminate()));
+  });
+
+  it('serves an rxmsg client in a worker thread from a server on the main thread', async () => {
+    const shm = sharedMemoryTransport();
+    const server = await createServer({ listen: 'shm://main:0', transports: [shm], protocol: TextEcho, processor: echo });
+    try {
+      expect(server.addresses()).to.deep.equal(['shm://main:0']);
+      const [mine, theirs] = createSharedMemoryLink({ bytes: 4096 });
+      const disconnected = waitFor(server.events$, (e: ServerEvent) => e.type === 'disconnected', 20_000);
+      shm.offer(mine);
+      const worker = startWorker('client', theirs, 500);
+      workers.push(worker);
+      const result = (await within(nextMessage(worker), 20_000, 'the worker client')) as { type: string; replies: { n: number }[] };
+      expect(result.type).to.equal('done');
+      expect(result.replies.map((r) => r.n)).to.deep.equal(Array.from({ length: 500 }, (_, i) => i));
+      const gone = await disconnected;
+      expect(gone.type === 'disconnected' && gone.error).to.equal(undefined);
+      // The worker has nothing left open: it ends by itself.
+      expect(await within(exited(worker), 10_000, 'worker exit')).to.equal(0);
+    } finally {
+      await server.close();
+    }
+  });
+
+  for (const how of ['terminate', 'process.exit'] as const) {
+    it(`closes the main thread's side with SharedMemoryPeerError peer-gone when the worker thread ends (${how})`, async () => {
+      const [mine, theirs] = createSharedMemoryLink();
+      const connection = new SharedMemoryConnection(mine);
+      const seen = recorder();
+      connection.start(seen.handlers);
+      const worker = startWorker('raw', theirs);
+      workers.push(worker);
+      expect(await within(nextMessage(worker), 20_000, 'worker ready')).to.deep.equal({ type: 'ready' });
+      await eventually(() => seen.text() === 'hello\n', 10_000, 'the worker\'s bytes');
+      if (how === 'terminate') await worker.terminate();
+      else worker.postMessage('exit');
+      const error = await within(seen.closed, 10_000, 'close');
+      expect(error).to.be.instanceOf(SharedMemoryPeerError);
+      expect(error?.code).to.equal('TRANSPORT_FAILED');
+      expect((error as SharedMemoryPeerError).reason).to.equal('peer-gone');
+      expect(seen.closes()).to.equal(1);
+    });
+  }
+});
