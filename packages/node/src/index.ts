@@ -178,3 +178,10 @@ export { SocketConnection, streamSocketTransport, tcpTransport, tlsTransport } f
 export type { SocketFactory, TlsTransportOptions } from '@rxmsg/tcp';
 export { DEFAULT_MAX_PAYLOAD, WsConnection, wsTransport } from '@rxmsg/ws';
 export type { WsTransportOptions } from '@rxmsg/ws';
+export { ClientQueue, QUEUE_GC_INTERVAL_MS, QUEUE_INBOUND_LIMIT, queueClientId } from '@rxmsg/runtime';
+export type { CollectedQueue, QueueServer, QueueServerEvent, QueueServerOptions, WaitIncomingOptions } from '@rxmsg/runtime';
+export { createQueueServer } from './queue-server';
+export type { NodeQueueServer } from './queue-server';
+export { QUEUE_SYNC_TIMEOUT_MS, queueHandle } from './queue-handle';
+export type { QueueHandle, QueueHandleOptions } from './queue-handle';
+export { QueuePortHost } from './queue-port-host';

@@ -45,3 +45,8 @@ export type { SessionStats } from './session-stats';
 export { clientStage, serverStage } from './stage';
 export type { CommonReplySides, Stage } from './stage';
 export type { StageMap } from './stage-table';
+export { ClientQueue } from './client-queue';
+export type { WaitIncomingOptions } from './client-queue';
+export { queueClientId } from './queue-client-id';
+export { createQueueServer, QUEUE_GC_INTERVAL_MS, QUEUE_INBOUND_LIMIT } from './queue-server';
+export type { CollectedQueue, QueueServer, QueueServerEvent, QueueServerOptions } from './queue-server';
