@@ -93,6 +93,8 @@ export interface QueueServer<P extends AnyProtocol, C> {
   pop(clientId: string): ClientMessage<P> | undefined;
   /** Every unread message of the client, oldest first, removed. */
   popAll(clientId: string): ClientMessage<P>[];
+  /** How many messages of the client wait to be popped (0 for an unknown id); at most `inboundLimit`. */
+  queued(clientId: string): number;
   /** `true` when no message of the client waits (also for an unknown id). */
   isEmpty(clientId: string): boolean;
   /**
@@ -171,17 +173,20 @@ export async function createQueueServer<P extends AnyProtocol, const C extends C
       byPeer.set(peer.id, client);
       if (stopping) queue.release();
       const input = pull(incoming$);
-      let active = true;
       // The next message is asked for only once the queue has room: until then it counts against
-      // receiveQueueLimit, and past that the connection stops reading its socket.
+      // receiveQueueLimit, and past that the connection stops reading its socket. Once the stage is
+      // over (teardown), what the connection had already received (at most receiveQueueLimit) still
+      // goes to the queue: the input completes after it, and the loop ends there.
+      // Subscribed now, not a microtask later: the input is hot.
+      const first = input.next();
       const read = async (): Promise<void> => {
         try {
-          while (active) {
-            await queue.room();
-            if (!active) break;
-            const next = await input.next();
+          for (let pending = first; ; ) {
+            const next = await pending;
             if (next.done === true) break;
             queue.deliver(next.value);
+            await queue.room();
+            pending = input.next();
           }
         } finally {
           await input.return?.();
@@ -191,10 +196,7 @@ export async function createQueueServer<P extends AnyProtocol, const C extends C
         () => subscriber.complete(),
         (error: unknown) => subscriber.error(error),
       );
-      return () => {
-        active = false;
-        queue.release();
-      };
+      return () => queue.release();
     });
 
   const server = await createServer<P, unknown, C>({
@@ -254,6 +256,7 @@ export async function createQueueServer<P extends AnyProtocol, const C extends C
     },
     pop: (clientId) => find(clientId)?.queue.pop(),
     popAll: (clientId) => find(clientId)?.queue.popAll() ?? [],
+    queued: (clientId) => find(clientId)?.queue.length ?? 0,
     isEmpty: (clientId) => (find(clientId)?.queue.length ?? 0) === 0,
     waitIncoming: (clientId, waitOptions) => {
       const client = find(clientId);
