@@ -185,7 +185,7 @@ export async function createQueueServer<P extends AnyProtocol, const C extends C
             const next = await pending;
             if (next.done === true) break;
             queue.deliver(next.value);
-            await queue.room();
+            if (queue.full) await queue.room();
             pending = input.next();
           }
         } finally {
