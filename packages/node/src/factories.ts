@@ -9,7 +9,8 @@ import { wsTransport } from '@rxmsg/ws';
 // one HTTP server, each on its own path.
 const NODE_TRANSPORTS: readonly Transport[] = Object.freeze([tcpTransport(), tlsTransport(), wsTransport()]);
 
-function withDefaults<O extends { readonly transports?: readonly Transport[] }>(options: O): O {
+/** `options` with the Node transports when it names none (internal to this package). */
+export function withDefaults<O extends { readonly transports?: readonly Transport[] }>(options: O): O {
   return options.transports === undefined ? { ...options, transports: NODE_TRANSPORTS } : options;
 }
 

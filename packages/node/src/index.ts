@@ -210,3 +210,10 @@ export type {
   SharedMemoryTransport,
   SharedMemoryTransportOptions,
 } from '@rxmsg/shm';
+export { ClientQueue, QUEUE_GC_INTERVAL_MS, QUEUE_INBOUND_LIMIT, queueClientId } from '@rxmsg/runtime';
+export type { CollectedQueue, QueueServer, QueueServerEvent, QueueServerOptions, WaitIncomingOptions } from '@rxmsg/runtime';
+export { createQueueServer } from './queue-server';
+export type { NodeQueueServer } from './queue-server';
+export { QUEUE_SYNC_TIMEOUT_MS, queueHandle } from './queue-handle';
+export type { QueueHandle, QueueHandleOptions } from './queue-handle';
+export { QueuePortHost } from './queue-port-host';

@@ -52,3 +52,8 @@ export type { MemoryTransport, MemoryTransportOptions } from './memory-transport
 export { POLL_MAX_TURNS, createSessionHost } from './session-host';
 export type { CompositeSessionHostOptions, SessionHost, SessionHostEvent, SessionHostExtras, SessionHostOptions, SessionLogger } from './session-host';
 export type { HostedSession } from './hosted-session';
+export { ClientQueue } from './client-queue';
+export type { WaitIncomingOptions } from './client-queue';
+export { queueClientId } from './queue-client-id';
+export { createQueueServer, QUEUE_GC_INTERVAL_MS, QUEUE_INBOUND_LIMIT } from './queue-server';
+export type { CollectedQueue, QueueServer, QueueServerEvent, QueueServerOptions } from './queue-server';
