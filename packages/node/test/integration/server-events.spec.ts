@@ -131,7 +131,7 @@ describe('server.events()', () => {
 describe('listener contexts', () => {
   it('are visible on every peer of the listener, in snapshot() per listener and per connection', async () => {
     const contexts: unknown[] = [];
-    const server = await createServer({
+    const server = await createServer<typeof TextEcho, { from: unknown }>({
       listen: [{ address: 'tcp://127.0.0.1:0', context: 'public' }, 'tcp://127.0.0.1:0'],
       protocol: TextEcho,
       initialState: (peer) => ({ from: peer.listenerContext }),
