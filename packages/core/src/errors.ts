@@ -23,6 +23,7 @@ export type RxmsgErrorCode =
   | 'CALLBACK_FAILED'
   | 'RECEIVE_BUFFER_FULL'
   | 'FLOW_CONTROL'
+  | 'EVENT_BUFFER_FULL'
   | ListenerErrorCode;
 
 /** Base class of all rxmsg errors. */
@@ -273,6 +274,21 @@ export class ReceiveBufferFullError extends RxmsgError {
  */
 export class FlowControlError extends RxmsgError {
   readonly code = 'FLOW_CONTROL' as const;
+}
+
+/**
+ * A reader of a server's event stream (`server.events()`) fell `limit` events behind under the
+ * `'error'` overflow policy: the stream ends with this error after the events it buffered.
+ */
+export class EventBufferFullError extends RxmsgError {
+  readonly code = 'EVENT_BUFFER_FULL' as const;
+  /** The stream's `bufferSize`. */
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super(`event stream reader fell ${limit} events behind`);
+    this.limit = limit;
+  }
 }
 
 /**

@@ -37,6 +37,7 @@ export {
   FrameTooLargeError,
   MAX_SKIP_FACTOR,
   FrameTruncatedError,
+  EventBufferFullError,
   InvalidMessageError,
   ListenerError,
   ListenerSocketError,

@@ -20,6 +20,8 @@ export interface Peer<In, Out, State> {
   readonly protocol: string;
   /** Per-connection state, shared by every protocol of the connection. */
   readonly state: State;
+  /** The context given to the listener it came through (`addListener(address, { context })`); `undefined` on clients. */
+  readonly listenerContext: unknown;
   /** Decoded inbound messages of the current protocol. Hot: subscribe before they arrive. */
   readonly messages$: Observable<In>;
   /**

@@ -35,6 +35,7 @@ function recordingPeer<In, Out>(sent: Out[]): Peer<In, Out, unknown> {
     listener: 'tcp://127.0.0.1:0',
     protocol: 'greeting',
     state: undefined,
+    listenerContext: undefined,
     messages$: EMPTY,
     send: (message) => sent.push(message) > 0,
     writable: true,

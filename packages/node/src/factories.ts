@@ -39,7 +39,7 @@ export function createCompositeServer<
   const C extends ConfigInput<'server', runtime.CommonReplySides<S>> = {},
 >(
   options: runtime.CompositeServerOptions<S, State, C>,
-): Promise<runtime.CompositeServer<EffectiveConfig<'server', C>, State>> {
+): Promise<runtime.CompositeServer<EffectiveConfig<'server', C>, State, runtime.StageSends<S>>> {
   return runtime.createCompositeServer(withDefaults(options));
 }
 

@@ -38,6 +38,8 @@ export interface StageHost<State> {
   cleanupFailed(stage: ActiveStage<State>, error: unknown): void;
   /** An async producer is sending: hold the queue's flush until the end of this turn of the event loop. */
   cork(): void;
+  /** The connection's id, addresses, listener context and state. */
+  readonly peerInfo: SessionInfo<State>;
 }
 
 const NO_SUBSCRIBERS: readonly Subscriber<unknown>[] = Object.freeze([]);
@@ -95,6 +97,11 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
     this.listener = info.listener;
     this.state = info.state;
     this.messages$ = new InboundStream(this);
+  }
+
+  /** Read through the session, not copied: no field per connection for a value few read. */
+  get listenerContext(): unknown {
+    return this.host.peerInfo.listenerContext;
   }
 
   send(message: unknown): boolean {

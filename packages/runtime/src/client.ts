@@ -186,7 +186,7 @@ function startClient<State, C, In, Out>(
   const run = (connection: Connection): Observable<ConnectionEnd> =>
     new Observable<ConnectionEnd>((subscriber) => {
       const id = ++connections;
-      const base = { id, remoteAddress: connection.remoteAddress, listener: options.connect };
+      const base = { id, remoteAddress: connection.remoteAddress, listener: options.connect, listenerContext: undefined };
       let state: State;
       try {
         state = initialState(base);

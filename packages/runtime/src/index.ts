@@ -27,12 +27,20 @@ export type {
   CompositeServer,
   CompositeServerOptions,
   ConnectionSnapshot,
+  ListenInput,
+  ListenSpec,
   PeerHandle,
   Server,
   ServerHandle,
   ServerOptions,
   ServerSnapshot,
 } from './server';
+export { EVENT_BUFFER_SIZE } from './server-event-stream';
+export type { PeerEvent, ServerEventReader, ServerEventsOptions } from './server-event-stream';
+export { HANDLE_MAX_IN_FLIGHT, HANDLE_READY_TIMEOUT_MS, openHandle } from './open-handle';
+export type { OpenHandleOptions, RemoteServerHandle } from './open-handle';
+export type { ServerHandleData } from './handle-wire';
+export { MAX_HANDLES } from './handle-host';
 export { Session } from './session';
 export { FRAME_BUFFER_SLACK } from './inbound-pump';
 export { MemoryBudget, connectionMemoryBound } from './memory-budget';
@@ -43,7 +51,7 @@ export { widenRouter } from './session-info';
 export type { Router, SessionInfo } from './session-info';
 export type { SessionStats } from './session-stats';
 export { clientStage, serverStage } from './stage';
-export type { CommonReplySides, Stage } from './stage';
+export type { CommonReplySides, Stage, StageSends } from './stage';
 export type { StageMap } from './stage-table';
 export { MEMORY_HIGH_WATER_MARK, MemoryConnection } from './memory-connection';
 export type { MemoryConnectionOptions } from './memory-connection';

@@ -24,18 +24,34 @@ import {
   type Transport,
 } from '@rxmsg/core';
 import type { RefusalReason, ServerEvent } from './events';
+import { HandleHost } from './handle-host';
+import type { ServerHandleData } from './handle-wire';
+import { ServerEventStream, type ServerEventReader, type ServerEventsOptions } from './server-event-stream';
+import { serverSend } from './server-send';
 import type { SessionStats } from './session-stats';
 import { MemoryBudget } from './memory-budget';
 import { Session } from './session';
 import { widenRouter, type Router, type SessionInfo } from './session-info';
-import { serverStage, type CommonReplySides, type Stage } from './stage';
+import { serverStage, type CommonReplySides, type Stage, type StageSends } from './stage';
 import { stageTable, type StageMap } from './stage-table';
+
+/** A listen address with the application context of its listener (lstngrp's per-listener context). */
+export interface ListenSpec {
+  readonly address: string;
+  /** Visible as `listenerContext` on every peer that comes through this listener, and in `snapshot()`. */
+  readonly context?: unknown;
+}
+
+/** What `listen` accepts: addresses, with or without a context each. */
+export type ListenInput = string | ListenSpec | readonly (string | ListenSpec)[];
 
 /** One live connection in a {@link ServerSnapshot}: its identity, its counters, its flow state now. */
 export interface ConnectionSnapshot extends SessionStats {
   readonly id: number;
   readonly remoteAddress: string;
   readonly listener: string;
+  /** The context of that listener. */
+  readonly listenerContext: unknown;
   /** Protocol being spoken, if any. */
   readonly protocol: string | undefined;
   /** When it connected (ms since the epoch). */
@@ -50,7 +66,7 @@ export interface ConnectionSnapshot extends SessionStats {
 
 /** A server's listeners and live connections at one instant, and its failure counters since it started. */
 export interface ServerSnapshot {
-  readonly listeners: readonly { readonly address: string; readonly connections: number }[];
+  readonly listeners: readonly { readonly address: string; readonly connections: number; readonly context: unknown }[];
   readonly connections: readonly ConnectionSnapshot[];
   /** `listener-error` events so far, per `error.code` (every code is present, 0 when none happened). */
   readonly listenerErrors: Readonly<Record<ListenerErrorCode, number>>;
@@ -62,8 +78,11 @@ export interface ServerSnapshot {
   readonly shed: number;
 }
 
-/** What every server handle offers. */
-export interface ServerHandle<C, P> {
+/**
+ * What every server handle offers.
+ * @typeParam In - the messages it receives (the `data` events of {@link ServerHandle.events}).
+ */
+export interface ServerHandle<C, P, In = unknown> {
   /** The effective config, frozen. */
   readonly config: C;
   /** Each connection as it opens. Hot; completes when the server is closed. */
@@ -80,7 +99,7 @@ export interface ServerHandle<C, P> {
    * all others. Resolves with the bound address (the real port when 0 was asked).
    * @throws {@link AddressError} for a bad address or unknown scheme, `TransportError` when binding fails, {@link ClosedError} after `close()`.
    */
-  addListener(address: string): Promise<string>;
+  addListener(address: string, options?: { readonly context?: unknown }): Promise<string>;
   /**
    * Stop listening on `address` (as {@link ServerHandle.addresses} reports it). The connections that
    * came through it stay open unless `closeConnections` is set (then they close gracefully);
@@ -89,6 +108,20 @@ export interface ServerHandle<C, P> {
   removeListener(address: string, options?: { readonly closeConnections?: boolean }): Promise<void>;
   /** Listeners and live connections with their counters. */
   snapshot(): ServerSnapshot;
+  /**
+   * Read the server's `opened` / `data` / `closed` events with `for await`; `break` releases the
+   * reader. Each reader buffers at most `bufferSize` events (1024 by default) and by default throws
+   * an `EventBufferFullError` once that many are unread (or drops the oldest: see the options).
+   * Readers do not change what processors see. The loop ends when the server has stopped.
+   * @throws {@link ConfigError} for bad options.
+   */
+  events(options?: ServerEventsOptions): ServerEventReader<In>;
+  /**
+   * A plain, structured-cloneable description of this server for `openHandle()` in any thread
+   * (post it to a worker; no transfer list). The same data for every call.
+   * @throws {@link ClosedError} after `close()`.
+   */
+  handle(): ServerHandleData;
   /**
    * Stop accepting, let processors finish and queues flush up to `flushTimeoutMs`, close every
    * connection. Resolves when every socket and listener is gone. Safe to call twice.
@@ -99,7 +132,7 @@ export interface ServerHandle<C, P> {
 /** Options of {@link createCompositeServer}. */
 export interface CompositeServerOptions<S extends StageMap<'server', State>, State, C> {
   /** One address or several (`tcp://host:port`, `unix:/path`, ...); all are served alike. */
-  readonly listen: string | readonly string[];
+  readonly listen: ListenInput;
   /** Transports for the address schemes used (`@rxmsg/node` supplies TCP and Unix sockets by default). */
   readonly transports?: readonly Transport[];
   /** The protocols of the stack, each with its server processor (see {@link serverStage}), keyed by name. */
@@ -117,10 +150,19 @@ export interface CompositeServerOptions<S extends StageMap<'server', State>, Sta
   readonly scheduler?: SchedulerLike;
 }
 
-/** A connection of a composite server, as `connections$` emits it. */
-export interface PeerHandle<State> extends SessionInfo<State> {
+/**
+ * A connection of a composite server, as `connections$` emits it.
+ * @typeParam Out - the server messages of the stack's protocols.
+ */
+export interface PeerHandle<State, Out = unknown> extends SessionInfo<State> {
   /** Name of the protocol being spoken now, if any. */
   readonly protocol: string | undefined;
+  /**
+   * Send `message` in the protocol the connection speaks now, validated against it first.
+   * @returns `false` when it speaks none now, is closing or closed, or the send policy refused it.
+   * @throws `UnknownMessageError`/`InvalidMessageError` for a message that protocol rejects (not sent).
+   */
+  send(message: Out): boolean;
   /** Close gracefully (going-away message, processor finishes, queue flushes). */
   close(): void;
   /** Stop the processor, flush within `timeoutMs`, close; resolves with the messages not sent. */
@@ -135,6 +177,7 @@ function peerHandle<State>(session: Session<State>): PeerHandle<State> {
     get protocol() {
       return session.protocol;
     },
+    send: (message: unknown) => serverSend(session as Session<unknown>, message),
     close: () => session.close('local-close'),
     flushAndClose: (timeoutMs?: number) => session.flushAndClose(timeoutMs),
     cancelAndClose: () => session.cancelAndClose(),
@@ -142,11 +185,12 @@ function peerHandle<State>(session: Session<State>): PeerHandle<State> {
 }
 
 /** Handle of a composite server; `connections$` emits a {@link PeerHandle} per connection. */
-export type CompositeServer<C, State> = ServerHandle<C, PeerHandle<State>>;
+export type CompositeServer<C, State, Out = unknown> = ServerHandle<C, PeerHandle<State, Out>>;
 
 interface BoundListener<State> {
   readonly listener: Listener;
   readonly sessions: Set<Session<State>>;
+  readonly context: unknown;
   /** Forgets a session of this listener once it closed. */
   readonly onClosed: (session: Session<State>) => void;
 }
@@ -163,8 +207,8 @@ function resolveListen(text: string, transports: readonly Transport[]): { addres
  * The one server implementation: every connection runs through a stack of stages
  * chosen by a router. {@link createServer} is its single-stage case.
  */
-async function startServer<State, C, P>(
-  listen: string | readonly string[],
+async function startServer<State, C, P, In = unknown>(
+  listen: ListenInput,
   transports: readonly Transport[],
   stages: ReadonlyMap<string, Stage<Side, State>>,
   initialState: (peer: Omit<SessionInfo<State>, 'state'>) => State,
@@ -172,10 +216,10 @@ async function startServer<State, C, P>(
   config: ServerConfig,
   exposePeer: (session: Session<State>) => P,
   scheduler: SchedulerLike | undefined,
-): Promise<ServerHandle<C, P>> {
+): Promise<ServerHandle<C, P, In>> {
   const events = new Subject<ServerEvent>();
   const connections = new Subject<P>();
-  const sessions = new Set<Session<State>>();
+  const sessions = new Map<number, Session<State>>();
   let nextId = 1;
   let stopping: Promise<void> | undefined;
   let allClosed: (() => void) | undefined;
@@ -189,7 +233,7 @@ async function startServer<State, C, P>(
     config.maxBufferedBytes > 0
       ? new MemoryBudget(config.maxBufferedBytes, (held) => {
           const limit = config.maxBufferedBytes;
-          const greediest = [...sessions].filter((s) => !s.closing && s.heldBytes > 0).sort((a, b) => b.heldBytes - a.heldBytes);
+          const greediest = [...sessions.values()].filter((s) => !s.closing && s.heldBytes > 0).sort((a, b) => b.heldBytes - a.heldBytes);
           let over = held - limit;
           for (const s of greediest) {
             if (over <= 0) break;
@@ -220,7 +264,8 @@ async function startServer<State, C, P>(
     }
     const id = nextId++;
     const listener = bound.listener.address;
-    const base = { id, remoteAddress: connection.remoteAddress, listener };
+    const listenerContext = bound.context;
+    const base = { id, remoteAddress: connection.remoteAddress, listener, listenerContext };
     let state: State;
     try {
       state = initialState(base);
@@ -234,6 +279,7 @@ async function startServer<State, C, P>(
       side: 'server',
       connection,
       listener,
+      listenerContext,
       config,
       state,
       stages,
@@ -243,22 +289,24 @@ async function startServer<State, C, P>(
       ...(scheduler === undefined ? {} : { scheduler }),
       ...(budget === undefined ? {} : { meter: budget }),
       onClosed: bound.onClosed,
+      dataTap: stream,
     });
-    sessions.add(session);
+    sessions.set(id, session);
     bound.sessions.add(session);
     events.next({ type: 'connected', peerId: id, remoteAddress: connection.remoteAddress, listener });
     session.start();
-    if (sessions.has(session)) connections.next(exposePeer(session));
+    if (sessions.has(id)) connections.next(exposePeer(session));
   };
 
   const bound: BoundListener<State>[] = [];
-  const bind = async (text: string): Promise<BoundListener<State>> => {
+  const bind = async (text: string, context: unknown): Promise<BoundListener<State>> => {
     const { address, transport } = resolveListen(text, transports);
     const entrySessions = new Set<Session<State>>();
-    const entry: { listener?: Listener; sessions: Set<Session<State>>; onClosed: (s: Session<State>) => void } = {
+    const entry: { listener?: Listener; sessions: Set<Session<State>>; context: unknown; onClosed: (s: Session<State>) => void } = {
       sessions: entrySessions,
+      context,
       onClosed: (s) => {
-        sessions.delete(s);
+        sessions.delete(s.id);
         entrySessions.delete(s);
         if (sessions.size === 0) allClosed?.();
       },
@@ -271,15 +319,36 @@ async function startServer<State, C, P>(
     entry.listener = await transport.listen(address, (c) => accept(c, entry as BoundListener<State>), { noDelay: config.noDelay, onError });
     return entry as BoundListener<State>;
   };
-  const list = typeof listen === 'string' ? [listen] : [...listen];
+  const list = (typeof listen === 'string' || !isArray(listen) ? [listen] : [...listen]).map((l) => (typeof l === 'string' ? { address: l } : l));
   if (list.length === 0) throw new AddressError('', 'no listen address given');
-  for (const text of list) resolveListen(text, transports);
+  for (const l of list) resolveListen(l.address, transports);
   try {
-    for (const text of list) bound.push(await bind(text));
+    for (const l of list) bound.push(await bind(l.address, l.context));
   } catch (error) {
     await Promise.all(bound.map((b) => b.listener.close()));
     throw error;
   }
+  const stream = new ServerEventStream<In>(events, (id) => sessions.get(id)?.peerInfo);
+  let host: HandleHost | undefined;
+  const snapshot = (): ServerSnapshot => ({
+    listeners: bound.map((b) => ({ address: b.listener.address, connections: b.sessions.size, context: b.context })),
+    connections: [...sessions.values()].map((s) => ({
+      id: s.id,
+      remoteAddress: s.peerInfo.remoteAddress,
+      listener: s.peerInfo.listener,
+      listenerContext: s.peerInfo.listenerContext,
+      protocol: s.protocol,
+      since: s.since,
+      ...s.stats(),
+      queued: s.queued,
+      inputPaused: s.inputPaused,
+      heldBytes: s.heldBytes,
+    })),
+    listenerErrors: { ...listenerErrors },
+    refused: { ...refused },
+    bufferedBytes: budget?.held ?? [...sessions.values()].reduce((sum, s) => sum + s.heldBytes, 0),
+    shed,
+  });
   const listening = (): ServerEvent[] =>
     stopping === undefined ? bound.map((b): ServerEvent => ({ type: 'listening', address: b.listener.address })) : [];
 
@@ -290,9 +359,9 @@ async function startServer<State, C, P>(
     // `listening` event per listener still open, then live events.
     events$: defer(() => concat(from(listening()), events)),
     addresses: () => bound.map((b) => b.listener.address),
-    addListener: async (text) => {
+    addListener: async (text, options = {}) => {
       if (stopping !== undefined) throw new ClosedError('the server is closed');
-      const b = await bind(text);
+      const b = await bind(text, options.context);
       if (stopping !== undefined) {
         await b.listener.close();
         throw new ClosedError('the server is closed');
@@ -309,24 +378,12 @@ async function startServer<State, C, P>(
       if (options.closeConnections === true) for (const sess of [...b.sessions]) sess.close('shutdown');
       events.next({ type: 'listener-closed', address });
     },
-    snapshot: () => ({
-      listeners: bound.map((b) => ({ address: b.listener.address, connections: b.sessions.size })),
-      connections: [...sessions].map((s) => ({
-        id: s.id,
-        remoteAddress: s.peerInfo.remoteAddress,
-        listener: s.peerInfo.listener,
-        protocol: s.protocol,
-        since: s.since,
-        ...s.stats(),
-        queued: s.queued,
-        inputPaused: s.inputPaused,
-        heldBytes: s.heldBytes,
-      })),
-      listenerErrors: { ...listenerErrors },
-      refused: { ...refused },
-      bufferedBytes: budget?.held ?? [...sessions].reduce((sum, s) => sum + s.heldBytes, 0),
-      shed,
-    }),
+    snapshot,
+    events: (options) => stream.open(options),
+    handle: () => {
+      if (stopping !== undefined) throw new ClosedError('the server is closed');
+      return (host ??= new HandleHost({ session: (id) => sessions.get(id) as Session<unknown> | undefined, snapshot })).data;
+    },
     close: () => {
       stopping ??= (async () => {
         const listenersClosed = Promise.all(bound.map((b) => b.listener.close()));
@@ -334,9 +391,11 @@ async function startServer<State, C, P>(
           allClosed = resolve;
           if (sessions.size === 0) resolve();
         });
-        for (const s of [...sessions]) s.close('shutdown');
+        host?.close();
+        for (const s of [...sessions.values()]) s.close('shutdown');
         await Promise.all([listenersClosed, drained]);
         events.next({ type: 'stopped' });
+        stream.stop();
         events.complete();
         connections.complete();
       })();
@@ -368,10 +427,10 @@ export async function createCompositeServer<
   S extends StageMap<'server', State>,
   State,
   const C extends ConfigInput<'server', CommonReplySides<S>> = {},
->(options: CompositeServerOptions<S, State, C>): Promise<CompositeServer<EffectiveConfig<'server', C>, State>> {
+>(options: CompositeServerOptions<S, State, C>): Promise<CompositeServer<EffectiveConfig<'server', C>, State, StageSends<S>>> {
   const { stages, replySides } = stageTable('server', options.stages);
   const config = resolveConfig('server', options.config, replySides);
-  return startServer<State, EffectiveConfig<'server', C>, PeerHandle<State>>(
+  return startServer<State, EffectiveConfig<'server', C>, PeerHandle<State, StageSends<S>>>(
     options.listen,
     options.transports ?? [],
     stages,
@@ -385,8 +444,8 @@ export async function createCompositeServer<
 
 /** Options of {@link createServer}. */
 export interface ServerOptions<P extends AnyProtocol, State, C> {
-  /** One address or several (`tcp://host:port`, `unix:/path`); all are served alike. */
-  readonly listen: string | readonly string[];
+  /** One address or several (`tcp://host:port`, `unix:/path`), each optionally with a listener context; all are served alike. */
+  readonly listen: ListenInput;
   /** Transports for the address schemes used (`@rxmsg/node` supplies TCP and Unix sockets by default). */
   readonly transports?: readonly Transport[];
   /** The protocol spoken. */
@@ -405,7 +464,7 @@ export interface ServerOptions<P extends AnyProtocol, State, C> {
 }
 
 /** A single-protocol server: `connections$` emits each connection's peer. */
-export type Server<P extends AnyProtocol, C, State = unknown> = ServerHandle<C, Peer<ClientMessage<P>, ServerMessage<P>, State>>;
+export type Server<P extends AnyProtocol, C, State = unknown> = ServerHandle<C, Peer<ClientMessage<P>, ServerMessage<P>, State>, ClientMessage<P>>;
 
 /**
  * Start a server speaking one protocol on one or more addresses.
@@ -432,7 +491,7 @@ export async function createServer<P extends AnyProtocol, State = unknown, const
   const name = options.protocol.name;
   const stages = new Map([[name, serverStage(options.protocol, options.processor)]]);
   const initialState = options.initialState ?? (() => ({}) as State);
-  return startServer(
+  return startServer<State, EffectiveConfig<'server', C>, Peer<ClientMessage<P>, ServerMessage<P>, State>, ClientMessage<P>>(
     options.listen,
     options.transports ?? [],
     stages,
@@ -443,4 +502,9 @@ export async function createServer<P extends AnyProtocol, State = unknown, const
     (s) => s.currentPeer as unknown as Peer<ClientMessage<P>, ServerMessage<P>, State>,
     options.scheduler,
   );
+}
+
+// Array.isArray does not narrow a readonly array out of a union.
+function isArray(l: ListenInput): l is readonly (string | ListenSpec)[] {
+  return Array.isArray(l);
 }

@@ -6,6 +6,11 @@ export interface SessionInfo<State> {
   readonly remoteAddress: string;
   /** Listener it came through (server) or address dialled (client). */
   readonly listener: string;
+  /**
+   * The context given to the listener it came through (`addListener(address, { context })` or
+   * `listen: [{ address, context }]`); `undefined` when none was given, and on clients.
+   */
+  readonly listenerContext: unknown;
   /** The per-connection state object. */
   readonly state: State;
 }

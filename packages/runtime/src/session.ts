@@ -12,7 +12,6 @@ import {
   type Credit,
   type DecodeError,
   type HeartbeatKind,
-  type Peer,
   type RxmsgError,
   type SendQueueFullError,
   type Side,
@@ -25,6 +24,7 @@ import { InputGate, type InputGateHost } from './input-gate';
 import { Liveness, type LivenessExpiry, type LivenessHost } from './liveness';
 import { OutboundPolicy, type OutboundHost } from './outbound-policy';
 import type { ByteMeter } from './outbound-queue';
+import type { DataTap } from './server-event-stream';
 import type { Router, SessionInfo } from './session-info';
 import type { SessionStats } from './session-stats';
 import type { Stage } from './stage';
@@ -37,6 +37,8 @@ export interface SessionOptions<State> {
   readonly side: Side;
   readonly connection: Connection;
   readonly listener: string;
+  /** The context of the listener it came through (servers); `undefined` by default. */
+  readonly listenerContext?: unknown;
   readonly config: BaseConfig;
   readonly state: State;
   readonly stages: ReadonlyMap<string, Stage<Side, State>>;
@@ -45,6 +47,8 @@ export interface SessionOptions<State> {
   readonly emit: (event: ConnectionEvent) => void;
   /** Called with each inbound message, after the processor got it. */
   readonly onMessage?: (message: unknown) => void;
+  /** Shared by a server's sessions: told of each inbound message while it is `listening` (see `server.events()`). */
+  readonly dataTap?: DataTap;
   /** Called once, after the connection is gone and `disconnected` was emitted. */
   readonly onClosed: (session: Session<State>) => void;
   /** Deadline for the first inbound message (servers: slowloris defence); 0 or absent for none. */
@@ -129,6 +133,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
       id: options.id,
       remoteAddress: options.connection.remoteAddress,
       listener: options.listener,
+      listenerContext: options.listenerContext,
       state: options.state,
     });
   }
@@ -139,7 +144,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   }
 
   /** The peer of the current stage, if any. */
-  get currentPeer(): Peer<unknown, unknown, State> | undefined {
+  get currentPeer(): ActiveStage<State> | undefined {
     return this.stage;
   }
 
@@ -365,6 +370,9 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   messageIn(message: unknown): void {
     this.liveness.messageIn();
     this.onMessage?.(message);
+    // One property read per message while nobody reads the server's event stream.
+    const tap = this.options.dataTap;
+    if (tap !== undefined && tap.listening) tap.data(this.id, this.stage?.protocol ?? '', message);
   }
 
   /** @internal {@link InboundHost.controlIn}: a heartbeat request is answered; an answer only shows the peer is there. */

@@ -127,6 +127,8 @@ class MinimalStageHost implements StageHost<State> {
   pump: InboundPump<State> | undefined;
   gate: InputGate | undefined;
 
+  readonly peerInfo = { id: 1, remoteAddress: 'test', listener: 'test', listenerContext: undefined, state: {} as State };
+
   constructor(private readonly receiveQueueLimit: number) {}
 
   sendFrom(): boolean {
@@ -210,7 +212,7 @@ function rig(options: RigOptions = {}) {
   const codec = options.codec ?? textCodec;
   const spec: Stage<'server', State> = { side: 'server', protocol: protocol(codec), processor: () => EMPTY };
   const framer = options.framer ?? codec.createFramer(options.maxFrameBytes ?? 1024);
-  const stage = new ActiveStage<State>(stageHost, { id: 1, remoteAddress: 'fake:remote', listener: 'fake:listener', state: { name: 'x' } }, 'echo', spec, framer, 'server');
+  const stage = new ActiveStage<State>(stageHost, { id: 1, remoteAddress: 'fake:remote', listener: 'fake:listener', listenerContext: undefined, state: { name: 'x' } }, 'echo', spec, framer, 'server');
   host.stage = stage;
   const received: unknown[] = [];
   let completed = false;

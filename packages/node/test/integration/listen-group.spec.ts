@@ -63,8 +63,8 @@ describe('listen group', () => {
       await viaUnix.receive(1);
       const snap = server.snapshot();
       expect(snap.listeners).to.deep.equal([
-        { address: tcp, connections: 1 },
-        { address: unix, connections: 1 },
+        { address: tcp, connections: 1, context: undefined },
+        { address: unix, connections: 1, context: undefined },
       ]);
       expect(snap.connections.map((c) => c.listener).sort()).to.deep.equal([tcp, unix].sort());
 

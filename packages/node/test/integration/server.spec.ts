@@ -68,7 +68,7 @@ describe('server', () => {
     const log = record(s.events$);
     const address = s.addresses()[0]!;
     expect(s.snapshot()).to.deep.equal({
-      listeners: [{ address, connections: 0 }],
+      listeners: [{ address, connections: 0, context: undefined }],
       connections: [],
       listenerErrors: { ACCEPT_FAILED: 0, TLS_HANDSHAKE_FAILED: 0, UPGRADE_FAILED: 0, LISTENER_FAILED: 0 },
       refused: { 'max-connections': 0, stopping: 0, 'initial-state-failed': 0 },
@@ -86,7 +86,7 @@ describe('server', () => {
     await eventually(() => s.snapshot().connections[0]?.bytesIn === Buffer.byteLength(sent.join('')), 1000, 'bytes counted');
 
     const snap = s.snapshot();
-    expect(snap.listeners).to.deep.equal([{ address, connections: 1 }]);
+    expect(snap.listeners).to.deep.equal([{ address, connections: 1, context: undefined }]);
     expect(snap.connections).to.have.length(1);
     const c = snap.connections[0]!;
     expect(c).to.deep.include({
@@ -107,7 +107,7 @@ describe('server', () => {
 
     p.destroy();
     await eventually(() => s.snapshot().connections.length === 0, 1000, 'connection gone');
-    expect(s.snapshot().listeners).to.deep.equal([{ address, connections: 0 }]);
+    expect(s.snapshot().listeners).to.deep.equal([{ address, connections: 0, context: undefined }]);
   });
 
   it('connections$ emits each peer with id, state, messages$ and a send() usable from outside the processor', async () => {

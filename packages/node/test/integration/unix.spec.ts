@@ -40,8 +40,8 @@ describe('Unix domain sockets', () => {
 
     const snap = s.snapshot();
     expect(snap.listeners).to.deep.equal([
-      { address: tcp, connections: 1 },
-      { address: unix, connections: 1 },
+      { address: tcp, connections: 1, context: undefined },
+      { address: unix, connections: 1, context: undefined },
     ]);
     const byListener = new Map(snap.connections.map((c) => [c.listener, c]));
     expect(byListener.get(tcp!)).to.include({ remoteAddress: `tcp://127.0.0.1:${overTcp.raw.socket.localPort}`, messagesIn: 100, messagesOut: 100 });

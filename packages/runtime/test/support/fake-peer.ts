@@ -12,6 +12,7 @@ export class FakePeer implements Peer<unknown, unknown, unknown>, CreditStreamHo
   readonly id = 1;
   readonly remoteAddress = 'fake:remote';
   readonly listener = 'fake';
+  readonly listenerContext: unknown = undefined;
   readonly protocol = 'fake';
   readonly state = {};
   readonly messages$: Observable<unknown> = EMPTY;
