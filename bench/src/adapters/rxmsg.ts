@@ -21,9 +21,10 @@ interface RxmsgSystem {
 
 /**
  * rxmsg through its public API only: `createServer`/`createClient` from `@rxmsg/node` with
- * processors, default config. The one-way sender respects rxmsg's backpressure through the
- * public `events$`: it stops emitting on a `flow` event `{ cause: 'send-queue', paused: true }`
- * and goes on at `paused: false`, because a processor has no other way to see it.
+ * processors, default config. The one-way sender is written the documented way for a large
+ * result: its processor returns a generator, which the engine pulls only while the connection's
+ * outbound queue has room (`Peer.writable`), so it goes at the reader's pace and never meets the
+ * send-queue policy.
  */
 function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
   return {
@@ -34,8 +35,8 @@ function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
     ...(spec.notApplicable === undefined ? {} : { notApplicable: spec.notApplicable }),
     settings:
       'rxmsg defaults (sendQueueLimit 16,384, sendQueueBytes 8 MiB, onSendQueueFull backpressure, noDelay). The one-way sender ' +
-      'emits until client.events$ reports `flow` {cause: send-queue, paused: true} and resumes at paused: false, the only ' +
-      'backpressure signal a processor can see (a plain `range(0, N)` would overrun the queue and lose messages)',
+      'is the documented pulled output: its processor returns a generator (`function* () { for (n = 0; n < N; n++) yield ping(n) }`), ' +
+      'which the engine pulls only while the outbound queue has room (Peer.writable), resuming when it has drained to half its limits',
 
     async serve(run: ServerRun): Promise<RunningServer> {
       const { node, rxjs, protocols } = loadRxmsg();
@@ -61,33 +62,15 @@ function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
       const { node, rxjs, protocols } = loadRxmsg();
       const { Observable } = rxjs;
       const protocol: BenchProtocol = protocols[spec.codec];
-      let sendPaused = false;
-      let resume: (() => void) | undefined;
       const client = node.createClient({
         connect: run.address,
         protocol,
         processor:
           run.kind === 'one-way'
-            ? () =>
-                new Observable<Ping>((out) => {
-                  let n = 0;
-                  let scheduled = false;
-                  const pump = (): void => {
-                    scheduled = false;
-                    while (n < run.total && !sendPaused && !out.closed) out.next(ping(n++));
-                    if (n === run.total) out.complete();
-                  };
-                  // Resumed from a microtask: the flow event comes from inside the queue's flush.
-                  resume = () => {
-                    if (scheduled) return;
-                    scheduled = true;
-                    queueMicrotask(pump);
-                  };
-                  pump();
-                  return () => {
-                    resume = undefined;
-                  };
-                })
+            ? // Pulled by the engine only while the outbound queue has room: the sender goes at the reader's pace.
+              function* () {
+                for (let n = 0; n < run.total; n++) yield ping(n);
+              }
             : (incoming$) =>
                 new Observable<Ping>((out) => {
                   const d = run.driver;
@@ -112,10 +95,6 @@ function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
                 }),
       });
       const events: Subscription = client.events$.subscribe((e) => {
-        if (e.type === 'flow' && e.cause === 'send-queue') {
-          sendPaused = e.paused;
-          if (!e.paused) resume?.();
-        }
         const text = abnormal('client', e);
         if (text !== undefined) run.problem(text);
       });
