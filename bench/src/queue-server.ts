@@ -13,14 +13,15 @@
  * reply; a fresh server and client per run. After a warm-up run of each, rounds alternate which
  * server goes first; the medians and the ratio queue/plain are printed.
  * Bounded: (ROUNDS + 1) x 4 runs.
- * Arguments: rounds (default 5), pipelined messages (20,000), request/response messages (5,000).
+ * Arguments: rounds (default 5), pipelined messages (100,000: long enough runs that start-up and
+ * noise weigh little), request/response messages (5,000).
  */
 import { ignoreElements, map, merge, filter, of, from, tap, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { createClient, createQueueServer, createServer, defineProtocol, type ClientProcessor } from '@rxmsg/node';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
-const PIPELINED = Number(process.argv[3] ?? 20_000);
+const PIPELINED = Number(process.argv[3] ?? 100_000);
 const ONE_AT_A_TIME = Number(process.argv[4] ?? 5_000);
 
 const Echo = defineProtocol({
