@@ -18,7 +18,7 @@ interface Waiter {
  * The inbound queue of one client of a queue server: a FIFO of decoded messages, bounded by
  * `limit`, that its reader fills (only while {@link ClientQueue.full} is `false`, so a full queue
  * stops the socket being read) and the application empties with `pop`. Wakes the application's
- * `waitIncoming` calls and the reader waiting for room.
+ * `waitIncoming` calls, and calls the reader waiting for room ({@link ClientQueue.onRoom}).
  */
 export class ClientQueue<M> {
   private items: (M | undefined)[] = [];
@@ -110,12 +110,23 @@ export class ClientQueue<M> {
   }
 
   /**
-   * Resolves once the reader may add a message (the queue is not full) or should stop
-   * ({@link ClientQueue.release}). One reader per queue.
+   * Call `callback` once the reader may add a message (the queue is not full) or should look
+   * again (the queue was released or disconnected): at once when the queue is not full, otherwise
+   * synchronously from the `pop`, `popAll`, `release` or `disconnect` that made it so. One reader
+   * per queue: a later call replaces a callback not yet called.
    */
+  onRoom(callback: () => void): void {
+    if (!this.full) {
+      callback();
+      return;
+    }
+    this.roomWaiter = callback;
+  }
+
+  /** {@link ClientQueue.onRoom} as a promise. */
   room(): Promise<void> {
     if (!this.full) return Promise.resolve();
-    return new Promise<void>((resolve) => (this.roomWaiter = resolve));
+    return new Promise<void>((resolve) => this.onRoom(resolve));
   }
 
   /** The connection is gone: waits with nothing to read resolve `false`; what is queued stays poppable. */

@@ -1,6 +1,7 @@
-import { Observable, Subject, merge, type SchedulerLike } from 'rxjs';
+import { Subject, defer, merge, type Observable, type SchedulerLike } from 'rxjs';
 import {
   ConfigError,
+  resolveConfig,
   type AnyProtocol,
   type ClientMessage,
   type ConfigInput,
@@ -13,7 +14,7 @@ import {
 } from '@rxmsg/core';
 import { ClientQueue, type WaitIncomingOptions } from './client-queue';
 import type { ServerEvent } from './events';
-import { pull } from './pull';
+import { feedQueue } from './queue-feed';
 import { queueClientId } from './queue-client-id';
 import { createServer, type ServerSnapshot } from './server';
 
@@ -129,8 +130,8 @@ interface Client<P extends AnyProtocol> {
 /**
  * Start a queue server: rxmsg's counterpart of a server that keeps a queue per client, built on
  * `createServer` (same framing, codecs, validation, policies and events) with one internal
- * processor per connection that reads the connection with `pull()` only while the client's queue
- * has room.
+ * processor per connection that moves each message into the client's queue as it arrives, and
+ * holds the connection's input back while the queue is full (see `feedQueue`).
  *
  * A separate factory rather than a view on any server: the queues must own each connection's
  * input from its first message (a view added to a running server would race its processor for
@@ -159,44 +160,24 @@ export async function createQueueServer<P extends AnyProtocol, const C extends C
   const gcIntervalMs = options.gcIntervalMs ?? QUEUE_GC_INTERVAL_MS;
   if (!Number.isFinite(gcIntervalMs) || gcIntervalMs < 0) throw new ConfigError('gcIntervalMs', ['must be 0 or a positive number']);
 
+  // The bound of what waits for room in each connection (createServer reports an invalid config).
+  const receiveQueueLimit = resolveConfig('server', options.config, ['server']).receiveQueueLimit;
+
   const clients = new Map<string, Client<P>>();
   const byPeer = new Map<number, Client<P>>();
   const collected = new Subject<QueueServerEvent>();
   let stopping = false;
 
   const processor: ServerProcessor<P> = (incoming$, peer) =>
-    new Observable<never>((subscriber) => {
+    defer(() => {
       const clientId = queueClientId(peer.remoteAddress, peer.id, (id) => clients.has(id));
       const queue = new ClientQueue<ClientMessage<P>>(clientId, peer.id, inboundLimit);
       const client: Client<P> = { queue, peer };
       clients.set(clientId, client);
       byPeer.set(peer.id, client);
       if (stopping) queue.release();
-      const input = pull(incoming$);
-      // The next message is asked for only once the queue has room: until then it counts against
-      // receiveQueueLimit, and past that the connection stops reading its socket. Once the stage is
-      // over (teardown), what the connection had already received (at most receiveQueueLimit) still
-      // goes to the queue: the input completes after it, and the loop ends there.
-      // Subscribed now, not a microtask later: the input is hot.
-      const first = input.next();
-      const read = async (): Promise<void> => {
-        try {
-          for (let pending = first; ; ) {
-            const next = await pending;
-            if (next.done === true) break;
-            queue.deliver(next.value);
-            if (queue.full) await queue.room();
-            pending = input.next();
-          }
-        } finally {
-          await input.return?.();
-        }
-      };
-      read().then(
-        () => subscriber.complete(),
-        (error: unknown) => subscriber.error(error),
-      );
-      return () => queue.release();
+      // Unsubscribed when the connection ends: what it had received still goes to the queue.
+      return feedQueue(incoming$, queue, receiveQueueLimit);
     });
 
   const server = await createServer<P, unknown, C>({
