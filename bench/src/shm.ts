@@ -58,7 +58,7 @@ async function rawOneWay(kind: 'raw-shm' | 'raw-port' | 'raw-unix'): Promise<num
       void finish(w).then(() => resolve(rate), reject);
     };
     if (kind === 'raw-shm') {
-      const [mine, theirs] = createSharedMemoryLink({ bytes: 1 << 16 });
+      const [mine, theirs] = createSharedMemoryLink();
       const c = new SharedMemoryConnection(mine);
       let got = 0;
       let w: Worker;
@@ -171,7 +171,7 @@ async function rx(kind: 'rx-shm' | 'rx-unix', mode: 'one-way' | 'ping-pong'): Pr
     const job: ShmBenchJob = { kind, mode, n, path };
     let started: { worker: Worker; done: Promise<number | undefined> };
     if (kind === 'rx-shm') {
-      const [mine, theirs] = createSharedMemoryLink({ bytes: 1 << 16 });
+      const [mine, theirs] = createSharedMemoryLink();
       shm.offer(mine);
       started = startWorker({ ...job, end: theirs }, [theirs.port]);
     } else started = startWorker(job);
