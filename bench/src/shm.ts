@@ -4,16 +4,19 @@
  * object) and a Unix socket; raw (each transport alone) and through rxmsg (server on the main
  * thread, client in the worker; no rxmsg transport exists over a `MessagePort`). One-way:
  * messages/s from the first byte received to the last. Ping-pong: round trips/s, one message in
- * flight, after the first round trip (thread start-up and connecting are not counted). Prints a table and the ratios against the Unix socket.
+ * flight, after the first round trip (thread start-up and connecting are not counted). Prints a table and the ratios against the Unix socket
+ * measured in the same round.
  *
- * Options: `--quick` (few messages: checks the harness), `--repeat N` (best of N, default 3).
+ * Options: `--quick` (few messages: checks the harness), `--repeat N` (rounds, default 3; each round
+ * runs every system once, so the ratios compare runs made under the same load), `--only a,b` (these
+ * systems only, e.g. `--only raw-shm,raw-unix`). Progress goes to stderr, the table to stdout.
  */
 import { createServer as netServer, type Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { map } from 'rxjs';
+import { filter, map, tap } from 'rxjs';
 import { createServer, createSharedMemoryLink, SharedMemoryConnection, sharedMemoryTransport, tcpTransport } from '@rxmsg/node';
 import { BenchEcho, benchLine, type ShmBenchJob } from './shm-bench-protocol';
 
@@ -22,6 +25,8 @@ const repeatAt = process.argv.indexOf('--repeat');
 const REPEAT = repeatAt > 0 ? Number(process.argv[repeatAt + 1]) : quick ? 1 : 3;
 const N_RAW = quick ? 20_000 : 1_000_000;
 const N_RX = quick ? 5_000 : 200_000;
+const onlyAt = process.argv.indexOf('--only');
+const ONLY = onlyAt > 0 ? process.argv[onlyAt + 1]?.split(',') : undefined;
 const N_PP = quick ? 1_000 : 20_000;
 const LINE = benchLine(0).length;
 const WORKER = join(__dirname, 'shm-worker.js');
@@ -53,7 +58,7 @@ async function rawOneWay(kind: 'raw-shm' | 'raw-port' | 'raw-unix'): Promise<num
       void finish(w).then(() => resolve(rate), reject);
     };
     if (kind === 'raw-shm') {
-      const [mine, theirs] = createSharedMemoryLink({ bytes: 1 << 16 });
+      const [mine, theirs] = createSharedMemoryLink();
       const c = new SharedMemoryConnection(mine);
       let got = 0;
       let w: Worker;
@@ -150,20 +155,23 @@ async function rx(kind: 'rx-shm' | 'rx-unix', mode: 'one-way' | 'ping-pong'): Pr
     listen: kind === 'rx-shm' ? 'shm://bench:0' : `unix:${path}`,
     transports: [shm, tcpTransport()],
     protocol: BenchEcho,
+    // One-way: nothing goes back. The client never reads answers, so answering every Ping would fill
+    // its receive queue (receiveQueueLimit), backpressure would stop both directions, and the run would hang.
     processor: (in$) =>
       in$.pipe(
-        map((m) => {
+        tap(() => {
           if (++received === 1) first = performance.now();
           if (received === n) allIn();
-          return { kind: 'Pong', n: m.n } as const;
         }),
+        mode === 'one-way' ? filter(() => false) : map((m) => m),
+        map((m) => ({ kind: 'Pong', n: m.n }) as const),
       ),
   });
   try {
     const job: ShmBenchJob = { kind, mode, n, path };
     let started: { worker: Worker; done: Promise<number | undefined> };
     if (kind === 'rx-shm') {
-      const [mine, theirs] = createSharedMemoryLink({ bytes: 1 << 16 });
+      const [mine, theirs] = createSharedMemoryLink();
       shm.offer(mine);
       started = startWorker({ ...job, end: theirs }, [theirs.port]);
     } else started = startWorker(job);
@@ -182,23 +190,65 @@ async function rx(kind: 'rx-shm' | 'rx-unix', mode: 'one-way' | 'ping-pong'): Pr
   }
 }
 
-async function best(run: () => Promise<number>): Promise<number> {
-  let top = 0;
-  for (let i = 0; i < REPEAT; i++) top = Math.max(top, await run());
-  return top;
+type System = 'raw-shm' | 'raw-port' | 'raw-unix' | 'rx-shm' | 'rx-unix';
+const SYSTEMS: readonly System[] = ['raw-shm', 'raw-port', 'raw-unix', 'rx-shm', 'rx-unix'];
+
+/** A run that takes longer than this is reported and ends the benchmark (exit code 1) rather than hanging. */
+const RUN_TIMEOUT_MS = 180_000;
+
+async function measure(system: System, mode: 'one-way' | 'ping-pong'): Promise<number> {
+  const run = system.startsWith('rx') ? rx(system as 'rx-shm' | 'rx-unix', mode) : mode === 'one-way' ? rawOneWay(system as 'raw-shm') : rawPingPong(system as 'raw-shm');
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${system} ${mode}: no result after ${RUN_TIMEOUT_MS} ms`)), RUN_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([run, stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const fmt = (x: number): string => Math.round(x).toLocaleString('en');
+const range = (xs: readonly number[]): string => `${median(xs).toFixed(2)}× (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
+
 async function main(): Promise<void> {
-  const rows: [string, number, number][] = [];
-  for (const kind of ['raw-shm', 'raw-port', 'raw-unix'] as const) rows.push([kind, await best(() => rawOneWay(kind)), await best(() => rawPingPong(kind))]);
-  for (const kind of ['rx-shm', 'rx-unix'] as const) rows.push([kind, await best(() => rx(kind, 'one-way')), await best(() => rx(kind, 'ping-pong'))]);
-  const get = (k: string): [string, number, number] => rows.find((r) => r[0] === k)!;
-  console.log(`${LINE}-byte messages, best of ${REPEAT}; one-way ${N_RAW} raw / ${N_RX} rxmsg messages, ping-pong ${N_PP} round trips`);
+  const systems = ONLY === undefined ? SYSTEMS : SYSTEMS.filter((s) => ONLY.includes(s));
+  // results[system][mode][repetition]; repetitions are interleaved (every system once per round), so a
+  // ratio compares two runs made close together, under the same load.
+  const results = new Map<System, { 'one-way': number[]; 'ping-pong': number[] }>(systems.map((s) => [s, { 'one-way': [], 'ping-pong': [] }]));
+  for (let r = 0; r < REPEAT; r++) {
+    for (const mode of ['one-way', 'ping-pong'] as const) {
+      for (const system of systems) {
+        const t = performance.now();
+        const rate = await measure(system, mode);
+        results.get(system)![mode].push(rate);
+        console.error(`round ${r + 1}/${REPEAT} ${system} ${mode}: ${fmt(rate)}/s (${Math.round(performance.now() - t)} ms)`);
+      }
+    }
+  }
+  console.log(`${LINE}-byte messages, ${REPEAT} interleaved rounds; one-way ${N_RAW} raw / ${N_RX} rxmsg messages, ping-pong ${N_PP} round trips`);
+  console.log('Rates: median of the rounds. Ratios: median (min–max) of the per-round ratios against the Unix socket of the same kind (raw or rxmsg).');
+  console.log('');
   console.log('| system | one-way msg/s | vs unix | ping-pong rt/s | vs unix |');
   console.log('|---|---:|---:|---:|---:|');
-  for (const [k, ow, pp] of rows) {
-    const base = get(k.startsWith('rx') ? 'rx-unix' : 'raw-unix');
-    console.log(`| ${k} | ${Math.round(ow).toLocaleString('en')} | ${(ow / base[1]).toFixed(2)}× | ${Math.round(pp).toLocaleString('en')} | ${(pp / base[2]).toFixed(2)}× |`);
+  for (const system of systems) {
+    const own = results.get(system)!;
+    const base = results.get(system.startsWith('rx') ? 'rx-unix' : 'raw-unix');
+    const ratios = (mode: 'one-way' | 'ping-pong'): string => (base === undefined ? '–' : range(own[mode].map((x, i) => x / base[mode][i]!)));
+    console.log(`| ${system} | ${fmt(median(own['one-way']))} | ${ratios('one-way')} | ${fmt(median(own['ping-pong']))} | ${ratios('ping-pong')} |`);
+  }
+  const shm = results.get('rx-shm');
+  const raw = results.get('raw-shm');
+  if (shm !== undefined && raw !== undefined) {
+    const over = (mode: 'one-way' | 'ping-pong'): string => range(shm[mode].map((x, i) => x / raw[mode][i]!));
+    console.log('');
+    console.log(`rxmsg over shm / raw shm: one-way ${over('one-way')}, ping-pong ${over('ping-pong')}`);
   }
 }
 

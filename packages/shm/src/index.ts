@@ -16,6 +16,7 @@
 export { DEFAULT_RING_BYTES, createSharedMemoryLink } from './create-shared-memory-link';
 export type { SharedMemoryLinkOptions } from './create-shared-memory-link';
 export { DEFAULT_MAX_PENDING_BYTES, SharedMemoryConnection } from './shared-memory-connection';
+export { POLL_BACKOFF_WAITS, POLL_MS, PollWindow } from './poll-window';
 export type { SharedMemoryConnectionOptions } from './shared-memory-connection';
 export { isSharedMemoryEnd } from './shared-memory-end';
 export type { SharedMemoryEnd } from './shared-memory-end';

@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { TransportError, type Connection, type ConnectionHandlers, type RxmsgError } from '@rxmsg/core';
 import { endProblem, type SharedMemoryEnd } from './shared-memory-end';
+import { PollWindow } from './poll-window';
 import { SharedMemoryPeerError } from './shared-memory-peer-error';
 import { SharedRing, Word } from './shared-ring';
 
@@ -92,6 +93,10 @@ export class SharedMemoryConnection implements Connection {
   private writeImmediate: NodeJS.Immediate | undefined;
   private read = 0;
   private written = 0;
+  /** Whether the reader checks an empty ring again next turn or waits. */
+  private readonly readPoll = new PollWindow();
+  /** Whether the writer checks a full ring again next turn or waits. */
+  private readonly writePoll = new PollWindow();
 
   /**
    * @param end - an end of a link, not used before (in any thread).
@@ -194,6 +199,7 @@ export class SharedMemoryConnection implements Connection {
       if (Atomics.load(rx.words, Word.Destroyed) !== 0) return this.closeWith(new SharedMemoryPeerError('peer-destroyed', this.localAddress));
       const chunk = rx.take();
       if (chunk === undefined) break;
+      this.readPoll.progressed();
       this.read += chunk.length;
       if (Atomics.load(rx.words, Word.WriterWaiting) !== 0) wake(rx.words, Word.SpaceSignal);
       h.onData(chunk);
@@ -209,9 +215,16 @@ export class SharedMemoryConnection implements Connection {
     this.armRead();
   };
 
-  /** Wait for data, an end or a destroy from the other side, or read again next turn when some is there already. */
+  /**
+   * Check again next turn while the read {@link PollWindow} is open; then wait for
+   * data, an end or a destroy from the other side (or read next turn when some is there already).
+   */
   private armRead(): void {
-    if (this.readArmed) return;
+    if (this.readArmed || this.readImmediate !== undefined) return;
+    if (this.readPoll.keepPolling()) {
+      this.readImmediate = setImmediate(this.pumpRead);
+      return;
+    }
     const w = this.rx.words;
     Atomics.store(w, Word.ReaderWaiting, 1);
     const seen = Atomics.load(w, Word.DataSignal);
@@ -248,9 +261,16 @@ export class SharedMemoryConnection implements Connection {
     if (Atomics.load(this.tx.words, Word.ReaderWaiting) !== 0) wake(this.tx.words, Word.DataSignal);
   }
 
-  /** Wait for room in the ring for what is pending, or try again next turn when there is some already. */
+  /**
+   * Try again next turn while the write {@link PollWindow} is open (or when the ring has room
+   * already); then wait for the reader to free room.
+   */
   private armWrite(): void {
     if (this.writeArmed || this.writeImmediate !== undefined || this.closed) return;
+    if (this.writePoll.keepPolling()) {
+      this.writeImmediate = setImmediate(this.onWriteWake);
+      return;
+    }
     const w = this.tx.words;
     Atomics.store(w, Word.WriterWaiting, 1);
     const seen = Atomics.load(w, Word.SpaceSignal);
@@ -274,7 +294,9 @@ export class SharedMemoryConnection implements Connection {
     const w = this.tx.words;
     Atomics.store(w, Word.WriterWaiting, 0);
     if (Atomics.load(w, Word.Destroyed) !== 0) return this.closeWith(new SharedMemoryPeerError('peer-destroyed', this.localAddress));
+    const before = this.pendingBytes;
     this.flushPending();
+    if (this.pendingBytes < before) this.writePoll.progressed();
     if (this.pendingBytes > 0) return this.armWrite();
     if (this.blocked) {
       this.blocked = false;

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { build } from 'esbuild';
+import fc from 'fast-check';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,4 +125,71 @@ describe('shared-memory transport between threads', function () {
       expect(seen.closes()).to.equal(1);
     });
   }
+
+  it('carries random chunks both ways between two threads, with random pauses on both sides, intact and without a stall', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 0x7fffffff }), fc.integer({ min: 64, max: 4096 }), fc.integer({ min: 1, max: 150_000 }), async (seed, ringBytes, total) => {
+        let s = seed;
+        const random = (): number => {
+          s ^= s << 13;
+          s ^= s >>> 17;
+          s ^= s << 5;
+          return (s >>> 0) / 0x100000000;
+        };
+        const sent = new Uint8Array(total);
+        for (let i = 0; i < total; i++) sent[i] = (i * 31 + seed) & 0xff;
+        const [mine, theirs] = createSharedMemoryLink({ bytes: ringBytes });
+        const connection = new SharedMemoryConnection(mine);
+        const received = new Uint8Array(total);
+        let got = 0;
+        let overflow = false;
+        let closes = 0;
+        let drained: (() => void) | undefined;
+        let napping = false;
+        let closedWith!: (e: RxmsgError | undefined) => void;
+        const closed = new Promise<RxmsgError | undefined>((resolve) => (closedWith = resolve));
+        connection.start({
+          onData: (b) => {
+            if (got + b.length > total) overflow = true;
+            else received.set(b, got);
+            got += b.length;
+            if (!napping && random() < 0.2) {
+              napping = true;
+              connection.pause();
+              setTimeout(() => {
+                napping = false;
+                connection.resume();
+              }, Math.floor(random() * 3));
+            }
+          },
+          onEnd: () => {},
+          onDrain: () => drained?.(),
+          onClose: (e) => {
+            closes++;
+            closedWith(e);
+          },
+        });
+        const worker = startWorker('echo', theirs, seed);
+        workers.push(worker);
+        const workerClosed = nextMessage(worker);
+        for (let at = 0; at < total; ) {
+          const n = Math.min(total - at, 1 + Math.floor(random() * ringBytes * 3));
+          const accepted = connection.write(sent.subarray(at, at + n));
+          at += n;
+          if (!accepted) await within(new Promise<void>((resolve) => (drained = resolve)), 20_000, `drain after ${at} of ${total} bytes`);
+          else if (random() < 0.1) await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        connection.end();
+        const error = await within(closed, 20_000, `close (${got} of ${total} bytes back)`);
+        expect(error).to.equal(undefined);
+        expect(closes).to.equal(1);
+        expect(overflow).to.equal(false);
+        expect(got).to.equal(total);
+        expect(Buffer.compare(received, sent)).to.equal(0);
+        expect(await within(workerClosed, 20_000, 'the worker side closes')).to.deep.equal({ type: 'closed', error: undefined });
+        expect(await within(exited(worker), 20_000, 'worker exit')).to.equal(0);
+      }),
+      { numRuns: 8 },
+    );
+  });
 });
