@@ -179,6 +179,17 @@ describe('Session demand', () => {
       });
     }
 
+    it('a processor that only produces under credits reads the grants once it subscribes to its input', async () => {
+      const { connection } = demandSession((in$, peer) => merge(paced(peer as AnyPeer, rows(100), { stream: 1 }), in$.pipe(ignoreElements())));
+      connection.receive('#credit 1 10\n');
+      await until(() => rowsWritten(connection).length === 10, 'ten rows are sent');
+      connection.receive('#credit 1 5\n');
+      await until(() => rowsWritten(connection).length === 15, 'five more rows are sent');
+      await settle();
+      expect(rowsWritten(connection)).to.have.length(15);
+      connection.destroy();
+    });
+
     it('a consumer that grants before it asks is answered: the early grant counts when the request opens the stream', async () => {
       const { connection, session } = demandSession((in$, peer) =>
         in$.pipe(consume((m: Get) => paced(peer as AnyPeer, rows(5), { stream: m.n }))),
