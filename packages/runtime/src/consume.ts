@@ -50,7 +50,15 @@ export function consume<T, R>(project: (value: T, index: number) => ObservableIn
           else upstream.ack();
           run();
         };
-        sub = from(inner(value, index++)).subscribe({
+        let input: Observable<R>;
+        try {
+          input = from(inner(value, index++));
+        } catch (error) {
+          // The projection is user code: what it throws (or returns that is no ObservableInput) fails the stream, as in mergeMap.
+          subscriber.error(error);
+          return;
+        }
+        sub = input.subscribe({
           next: (r) => subscriber.next(r),
           error: (e: unknown) => subscriber.error(e),
           complete: finish,

@@ -140,23 +140,27 @@ class Pull<T> {
     const subscriber = this.subscriber;
     while (!subscriber.closed) {
       if (!this.demand()) {
-        this.waitForDemand().then(
-          (ok) => (ok ? this.pullSync() : this.noMoreDemand()),
-          (error: unknown) => this.fail(error),
-        );
+        // Settled off the call stack: whatever the loop throws from there must end here, not as an unhandled rejection.
+        this.waitForDemand()
+          .then((ok) => (ok ? this.pullSync() : this.noMoreDemand()))
+          .catch((error: unknown) => this.fail(error));
         return;
       }
-      let r: IteratorResult<T>;
+      let done: boolean;
+      let value: T | undefined;
       this.running = true;
       try {
-        r = it.next();
+        // A hand-written iterator is user code: reading its result (a non-object, a throwing getter) may throw too.
+        const r = it.next();
+        done = r.done === true;
+        if (!done) value = r.value;
       } catch (error) {
         this.fail(error);
         return;
       } finally {
         this.running = false;
       }
-      if (r.done === true) {
+      if (done) {
         this.finished = true;
         subscriber.complete();
         return;
@@ -165,7 +169,7 @@ class Pull<T> {
         this.callReturn();
         return;
       }
-      this.emit(r.value);
+      this.emit(value as T);
     }
   }
 

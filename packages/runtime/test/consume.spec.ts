@@ -138,6 +138,21 @@ describe('consume', () => {
     expect(inners.get(2)!.observed).to.equal(false);
   });
 
+  for (const [what, project] of [
+    ['throws', (): never => { throw new RangeError('bad projection'); }],
+    ['returns what is no ObservableInput', (): never => 42 as never],
+  ] as const) {
+    it(`fails, never throws out of the inlet's delivery, when the projection ${what}; acknowledges and detaches`, () => {
+      const inlet = new FakeInlet();
+      const state: { error: unknown } = { error: undefined };
+      new InboundStream(inlet).pipe(consume(project, 2)).subscribe({ error: (e: unknown) => (state.error = e) });
+      expect(() => inlet.next(1)).not.to.throw();
+      expect(state.error).to.be.instanceOf(what === 'throws' ? RangeError : TypeError);
+      expect(inlet.unacked).to.equal(0);
+      expect(inlet.subscribers).to.have.length(0);
+    });
+  }
+
   it('fails with a source error', () => {
     const { inlet, state } = setup(1);
     const boom = new Error('source');

@@ -63,6 +63,10 @@ function rig(config: Partial<OutboundConfig>, stream = true) {
       expect(connection.written).to.have.length(1);
       expect(policy.queue.length).to.equal(0);
     },
+    /** The socket is full again: it takes the next write, then keeps what is sent queued. */
+    refill(): void {
+      writable = false;
+    },
     /** The socket drained and takes everything from now on. */
     drain(): void {
       writable = true;
@@ -337,17 +341,17 @@ describe('OutboundPolicy', () => {
       expect(r.policy.control(binaryCodec, 'pong')).to.equal(true);
     });
 
-    it('allows a new one once the waiting one was dropped by drop-oldest', () => {
+    it("is not dropped by drop-oldest: with a heartbeat oldest, the new message is refused instead", () => {
       const r = rig({ onSendQueueFull: 'drop-oldest', sendQueueLimit: 2 });
       r.block();
       expect(r.policy.control(textCodec, 'pong')).to.equal(true);
       r.policy.send(textCodec, { n: 1 });
-      r.policy.send(textCodec, { n: 2 }); // drops the pong
-      expect(r.host.take()).to.deep.equal([['dropped', 'drop-oldest']]);
-      // The new pong goes past the limit rather than dropping message 1.
-      expect(r.policy.control(textCodec, 'pong')).to.equal(true);
+      expect(r.policy.send(textCodec, { n: 2 })).to.equal(false);
+      expect(r.host.take()).to.deep.equal([['dropped', 'drop-newest']]);
+      // The pong still waits: it answers for this one too.
+      expect(r.policy.control(textCodec, 'pong')).to.equal(false);
       r.drain();
-      expect(sentNumbers(r.connection)).to.deep.equal([0, 1, 2, '#pong']);
+      expect(sentNumbers(r.connection)).to.deep.equal([0, '#pong', 1]);
     });
 
     for (const policy of ['disconnect', 'drop-newest', 'drop-oldest', 'backpressure'] as const) {
@@ -365,6 +369,33 @@ describe('OutboundPolicy', () => {
         expect(sentNumbers(r.connection)).to.deep.equal([0, 1, 2, '#pong', '#ping', '#credit 7 64']);
       });
     }
+
+    it("a credit grant is never dropped by drop-oldest: messages behind it are dropped, or the new one refused while it is oldest", () => {
+      const r = rig({ onSendQueueFull: 'drop-oldest', sendQueueLimit: 3 });
+      r.block();
+      r.policy.send(textCodec, { n: 1 });
+      expect(r.policy.credit(textCodec, 7, 64)).to.equal(true);
+      r.policy.send(textCodec, { n: 2 });
+      // Full: message 1 is the oldest and goes; then the grant is the oldest and the new message is refused.
+      expect(r.policy.send(textCodec, { n: 3 })).to.equal(true);
+      expect(r.policy.send(textCodec, { n: 4 })).to.equal(false);
+      expect(r.host.take()).to.deep.equal([
+        ['dropped', 'drop-oldest'],
+        ['dropped', 'drop-newest'],
+      ]);
+      r.drain();
+      expect(sentNumbers(r.connection)).to.deep.equal([0, '#credit 7 64', 2, 3]);
+      // Once the grant has left, drop-oldest drops the oldest message again.
+      r.refill();
+      // 5 to 7 fill the socket in one write; 8 to 10 fill the queue; 11 and 12 drop 8 and 9.
+      for (let n = 5; n <= 12; n++) r.policy.send(textCodec, { n });
+      expect(r.host.take().filter((c) => c[0] === 'dropped')).to.deep.equal([
+        ['dropped', 'drop-oldest'],
+        ['dropped', 'drop-oldest'],
+      ]);
+      r.drain();
+      expect(sentNumbers(r.connection).slice(4)).to.deep.equal([5, 6, 7, 10, 11, 12]);
+    });
 
     it('past the hard cap, close the connection (the peer is not reading at all)', () => {
       const r = rig({ onSendQueueFull: 'drop-newest', sendQueueLimit: 2 });

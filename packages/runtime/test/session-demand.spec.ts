@@ -82,6 +82,24 @@ describe('Session demand', () => {
       expect(rowsWritten(connection)).to.deep.equal([1]);
     });
 
+    it('a sync iterator whose next() returns no object after a wait for room: a processor-error event, and the connection closes', async () => {
+      let calls = 0;
+      const broken: Iterable<Row> = {
+        [Symbol.iterator]: () => ({
+          // A hand-written iterator with a bug: after 8 rows it returns undefined instead of { done: true }.
+          next: () => (++calls <= 8 ? { done: false, value: row(calls) } : (undefined as unknown as IteratorResult<Row>)),
+        }),
+      };
+      const { connection, events, drain } = demandSession(() => broken, { config: { sendQueueLimit: 4 }, accepting: false });
+      await settle();
+      drain();
+      await until(() => connection.closed, 'the connection closes');
+      const failures = ofType(events, 'processor-error');
+      expect(failures).to.have.length(1);
+      expect(failures[0]!.error.cause).to.be.instanceOf(TypeError);
+      expect(ofType(events, 'disconnected')[0]).to.deep.include({ reason: 'processor-error' });
+    });
+
     for (const kind of ['sync', 'async'] as const) {
       it(`a ${kind} generator cut off by the connection's end runs its finally; what that throws is a processor-error`, async () => {
         let finalized = 0;
@@ -160,6 +178,17 @@ describe('Session demand', () => {
         expect(peer!.grant(5, 1)).to.equal(false);
       });
     }
+
+    it('a processor that only produces under credits reads the grants once it subscribes to its input', async () => {
+      const { connection } = demandSession((in$, peer) => merge(paced(peer as AnyPeer, rows(100), { stream: 1 }), in$.pipe(ignoreElements())));
+      connection.receive('#credit 1 10\n');
+      await until(() => rowsWritten(connection).length === 10, 'ten rows are sent');
+      connection.receive('#credit 1 5\n');
+      await until(() => rowsWritten(connection).length === 15, 'five more rows are sent');
+      await settle();
+      expect(rowsWritten(connection)).to.have.length(15);
+      connection.destroy();
+    });
 
     it('a consumer that grants before it asks is answered: the early grant counts when the request opens the stream', async () => {
       const { connection, session } = demandSession((in$, peer) =>
