@@ -1,5 +1,6 @@
 import { FlowControlError, MAX_CREDIT, type Peer } from '@rxmsg/core';
 import type { Observable, Subscription } from 'rxjs';
+import { BufferedIterator } from './buffered-iterator';
 
 /** Options of {@link credited}. */
 export interface CreditedOptions {
@@ -35,14 +36,9 @@ export function credited<T>(peer: Peer<unknown, unknown, unknown>, stream: numbe
   return new CreditedIterator(peer, stream, source, window);
 }
 
-class CreditedIterator<T> implements AsyncIterableIterator<T> {
-  private readonly buffer: T[] = [];
-  private head = 0;
+/** {@link credited}'s iterator: grants the window when the loop starts, then again as the loop takes messages. */
+class CreditedIterator<T> extends BufferedIterator<T> {
   private subscription: Subscription | undefined;
-  private started = false;
-  private done = false;
-  private failure: { error: unknown } | undefined;
-  private waiter: { resolve: (r: IteratorResult<T, undefined>) => void; reject: (e: unknown) => void } | undefined;
   /** Messages taken since the last grant. */
   private takenSinceGrant = 0;
   private readonly batch: number;
@@ -53,40 +49,11 @@ class CreditedIterator<T> implements AsyncIterableIterator<T> {
     private readonly source: Observable<T>,
     private readonly window: number,
   ) {
+    super('credited()');
     this.batch = Math.max(1, Math.floor(window / 2));
   }
 
-  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return this;
-  }
-
-  next(): Promise<IteratorResult<T, undefined>> {
-    if (!this.started) this.start();
-    if (this.head < this.buffer.length) return Promise.resolve(this.take());
-    if (this.failure !== undefined) {
-      const { error } = this.failure;
-      this.failure = undefined;
-      return Promise.reject(error);
-    }
-    if (this.done) return Promise.resolve({ done: true, value: undefined });
-    if (this.waiter !== undefined) return Promise.reject(new FlowControlError('credited(): next() called again before the previous call settled'));
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
-  }
-
-  return(): Promise<IteratorResult<T, undefined>> {
-    this.done = true;
-    this.failure = undefined;
-    this.buffer.length = 0;
-    this.head = 0;
-    this.subscription?.unsubscribe();
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.resolve({ done: true, value: undefined });
-    return Promise.resolve({ done: true, value: undefined });
-  }
-
-  private start(): void {
-    this.started = true;
+  protected start(): void {
     this.subscription = this.source.subscribe({
       next: (value) => this.push(value),
       error: (error: unknown) => this.end({ error }),
@@ -96,50 +63,22 @@ class CreditedIterator<T> implements AsyncIterableIterator<T> {
     else this.peer.grant(this.stream, this.window);
   }
 
-  private push(value: T): void {
-    if (this.done) return;
-    const w = this.waiter;
-    if (w !== undefined) {
-      this.waiter = undefined;
-      w.resolve(this.consumed(value));
-      return;
-    }
-    // Credits the producer holds: the window, less what waits here and what was taken but not yet granted again.
-    if (this.buffer.length - this.head + this.takenSinceGrant >= this.window) {
-      this.end({ error: new FlowControlError(`stream ${this.stream}: the producer sent more than the ${this.window} messages granted`) });
-      this.subscription?.unsubscribe();
-      return;
-    }
-    this.buffer.push(value);
-  }
-
-  private take(): IteratorResult<T, undefined> {
-    const value = this.buffer[this.head]!;
-    this.buffer[this.head++] = undefined as T;
-    if (this.head === this.buffer.length) {
-      this.buffer.length = 0;
-      this.head = 0;
-    }
-    return this.consumed(value);
-  }
-
-  /** The loop takes `value`: its credit is granted again, in batches. */
-  private consumed(value: T): IteratorResult<T, undefined> {
+  /** The loop takes a message: its credit is granted again, in batches. */
+  protected handedOver(): void {
     if (++this.takenSinceGrant >= this.batch && !this.done) {
       const n = this.takenSinceGrant;
       this.takenSinceGrant = 0;
       this.peer.grant(this.stream, n);
     }
-    return { done: false, value };
   }
 
-  private end(failure: { error: unknown } | undefined): void {
-    if (this.done) return;
-    this.done = true;
-    const w = this.waiter;
-    this.waiter = undefined;
-    if (w === undefined) this.failure = failure;
-    else if (failure !== undefined) w.reject(failure.error);
-    else w.resolve({ done: true, value: undefined });
+  protected overflow(buffered: number): FlowControlError | undefined {
+    // Credits the producer holds: the window, less what waits here and what was taken but not yet granted again.
+    if (buffered + this.takenSinceGrant < this.window) return undefined;
+    return new FlowControlError(`stream ${this.stream}: the producer sent more than the ${this.window} messages granted`);
+  }
+
+  protected release(): void {
+    this.subscription?.unsubscribe();
   }
 }

@@ -114,7 +114,8 @@ class Pull<T> {
     this.finished = true;
     try {
       const result = it.return();
-      if (!this.sync) (result as Promise<unknown>).then(undefined, (error: unknown) => this.cleanupFailed(error));
+      // An async iterator's return() gives a promise; a hand-written one may give a plain value.
+      if (!this.sync) Promise.resolve(result).then(undefined, (error: unknown) => this.cleanupFailed(error));
     } catch (error) {
       this.cleanupFailed(error);
     }

@@ -1,5 +1,6 @@
 import { FlowControlError } from '@rxmsg/core';
 import type { Observable, Unsubscribable } from 'rxjs';
+import { BufferedIterator } from './buffered-iterator';
 import { InboundStream, type AcknowledgedSubscription } from './inbound-stream';
 
 /** Options of {@link pull}. */
@@ -33,49 +34,21 @@ export function pull<T>(source: Observable<T>, options?: PullOptions): AsyncIter
   return new PullIterator(source, options?.limit ?? PULL_LIMIT);
 }
 
-type Settle<T> = { resolve: (r: IteratorResult<T, undefined>) => void; reject: (e: unknown) => void };
-
-class PullIterator<T> implements AsyncIterableIterator<T> {
-  private readonly buffer: T[] = [];
-  private head = 0;
-  private subscription: Unsubscribable | AcknowledgedSubscription | undefined;
+/** {@link pull}'s iterator: acknowledges each message of an {@link InboundStream} once the loop asks for the next. */
+class PullIterator<T> extends BufferedIterator<T> {
+  private subscription: Unsubscribable | undefined;
   private acked: AcknowledgedSubscription | undefined;
   /** Items handed to the loop and not yet acknowledged (0 or 1). */
   private taken = 0;
-  private done = false;
-  private failure: { error: unknown } | undefined;
-  private waiter: Settle<T> | undefined;
 
   constructor(
     private readonly source: Observable<T>,
     private readonly limit: number,
-  ) {}
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return this;
+  ) {
+    super('pull()');
   }
 
-  next(): Promise<IteratorResult<T, undefined>> {
-    if (this.subscription === undefined && !this.done) this.subscribe();
-    this.ackTaken();
-    if (this.head < this.buffer.length) return Promise.resolve(this.take());
-    if (this.failure !== undefined) {
-      const { error } = this.failure;
-      this.failure = undefined;
-      this.finish();
-      return Promise.reject(error);
-    }
-    if (this.done) return Promise.resolve({ done: true, value: undefined });
-    if (this.waiter !== undefined) return Promise.reject(new FlowControlError('pull(): next() called again before the previous call settled'));
-    return new Promise((resolve, reject) => (this.waiter = { resolve, reject }));
-  }
-
-  return(): Promise<IteratorResult<T, undefined>> {
-    this.finish();
-    return Promise.resolve({ done: true, value: undefined });
-  }
-
-  private subscribe(): void {
+  protected start(): void {
     const observer = {
       next: (value: T) => this.push(value),
       error: (error: unknown) => this.end({ error }),
@@ -87,75 +60,32 @@ class PullIterator<T> implements AsyncIterableIterator<T> {
       this.subscription = s;
     } else this.subscription = this.source.subscribe(observer);
     // Completed synchronously on subscribe (an empty source).
-    if (this.done && this.subscription !== undefined) this.subscription.unsubscribe();
+    if (this.done) this.subscription.unsubscribe();
   }
 
-  private push(value: T): void {
-    if (this.done) return;
-    const w = this.waiter;
-    if (w !== undefined) {
-      this.waiter = undefined;
-      this.taken = 1;
-      w.resolve({ done: false, value });
-      return;
-    }
-    if (this.acked === undefined && this.buffer.length - this.head >= this.limit) {
-      this.end({ error: new FlowControlError(`pull(): more than ${this.limit} items waiting: the source does not wait for the loop`) });
-      this.subscription?.unsubscribe();
-      return;
-    }
-    this.buffer.push(value);
-  }
-
-  private take(): IteratorResult<T, undefined> {
-    const value = this.buffer[this.head]!;
-    this.buffer[this.head++] = undefined as T;
-    if (this.head === this.buffer.length) {
-      this.buffer.length = 0;
-      this.head = 0;
-    }
-    this.taken = 1;
-    return { done: false, value };
-  }
-
-  private ackTaken(): void {
+  protected override advancing(): void {
     if (this.taken === 0) return;
     this.taken = 0;
     this.acked?.ack();
   }
 
-  private end(failure: { error: unknown } | undefined): void {
-    if (this.done) return;
-    this.done = true;
-    const w = this.waiter;
-    this.waiter = undefined;
-    if (w === undefined) {
-      this.failure = failure;
-      return;
-    }
-    if (failure !== undefined) w.reject(failure.error);
-    else w.resolve({ done: true, value: undefined });
-    this.release();
+  protected handedOver(): void {
+    this.taken = 1;
   }
 
-  /** Stop for good: unsubscribe, and acknowledge what was delivered and not consumed. */
-  private finish(): void {
-    this.done = true;
-    this.failure = undefined;
-    const w = this.waiter;
-    this.waiter = undefined;
-    w?.resolve({ done: true, value: undefined });
-    this.release();
+  protected overflow(buffered: number): FlowControlError | undefined {
+    // Over an InboundStream the connection stops delivering at receiveQueueLimit unconsumed messages.
+    if (this.acked !== undefined || buffered < this.limit) return undefined;
+    return new FlowControlError(`pull(): more than ${this.limit} items waiting: the source does not wait for the loop`);
   }
 
-  private release(): void {
+  /** Unsubscribe, and acknowledge what was delivered and not consumed. */
+  protected release(unconsumed: number): void {
     const acked = this.acked;
-    const unconsumed = this.taken + this.buffer.length - this.head;
-    this.buffer.length = 0;
-    this.head = 0;
+    const n = unconsumed + this.taken;
     this.taken = 0;
-    this.subscription?.unsubscribe();
-    if (acked !== undefined) for (let n = unconsumed; n > 0; n--) acked.ack();
     this.acked = undefined;
+    this.subscription?.unsubscribe();
+    if (acked !== undefined) for (let k = n; k > 0; k--) acked.ack();
   }
 }
