@@ -1,41 +1,8 @@
 import { expect } from 'chai';
-import { Subject, of, type Subscriber, type Subscription } from 'rxjs';
+import { Subject, of, type Subscription } from 'rxjs';
 import { consume } from '@rxmsg/runtime';
-import { InboundStream, type Inlet } from '../src/inbound-stream';
-
-/** An inlet driven by the test: counts deliveries to acknowledged subscribers and their acknowledgements. */
-class FakeInlet implements Inlet<number> {
-  readonly subscribers: { subscriber: Subscriber<number>; acknowledged: boolean }[] = [];
-  delivered = 0;
-  acks = 0;
-  detached = 0;
-  attach(subscriber: Subscriber<number>, acknowledged: boolean): () => void {
-    const entry = { subscriber, acknowledged };
-    this.subscribers.push(entry);
-    return () => {
-      this.detached++;
-      this.subscribers.splice(this.subscribers.indexOf(entry), 1);
-    };
-  }
-  acknowledge(): void {
-    this.acks++;
-  }
-  get unacked(): number {
-    return this.delivered - this.acks;
-  }
-  next(value: number): void {
-    for (const s of [...this.subscribers]) {
-      if (s.acknowledged) this.delivered++;
-      s.subscriber.next(value);
-    }
-  }
-  complete(): void {
-    for (const s of [...this.subscribers]) s.subscriber.complete();
-  }
-  error(e: unknown): void {
-    for (const s of [...this.subscribers]) s.subscriber.error(e);
-  }
-}
+import { InboundStream } from '../src/inbound-stream';
+import { FakeInlet } from './support/fake-inlet';
 
 function setup(concurrency: number): {
   inlet: FakeInlet;

@@ -1,43 +1,11 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Subject, type Subscriber, type Subscription } from 'rxjs';
+import { Subject, type Subscription } from 'rxjs';
 import { FlowControlError } from '@rxmsg/core';
 import { ClientQueue } from '@rxmsg/runtime';
-import { InboundStream, type Inlet } from '../src/inbound-stream';
+import { InboundStream } from '../src/inbound-stream';
+import { FakeInlet } from './support/fake-inlet';
 import { feedQueue } from '../src/queue-feed';
-
-/** An inlet driven by the test: counts deliveries to acknowledged subscribers and their acknowledgements. */
-class FakeInlet implements Inlet<number> {
-  private readonly subscribers: { subscriber: Subscriber<number>; acknowledged: boolean }[] = [];
-  delivered = 0;
-  acks = 0;
-  attach(subscriber: Subscriber<number>, acknowledged: boolean): () => void {
-    const entry = { subscriber, acknowledged };
-    this.subscribers.push(entry);
-    return () => this.subscribers.splice(this.subscribers.indexOf(entry), 1);
-  }
-  acknowledge(): void {
-    this.acks++;
-  }
-  get unacked(): number {
-    return this.delivered - this.acks;
-  }
-  get attached(): number {
-    return this.subscribers.length;
-  }
-  next(value: number): void {
-    for (const s of [...this.subscribers]) {
-      if (s.acknowledged) this.delivered++;
-      s.subscriber.next(value);
-    }
-  }
-  complete(): void {
-    for (const s of [...this.subscribers]) s.subscriber.complete();
-  }
-  error(e: unknown): void {
-    for (const s of [...this.subscribers]) s.subscriber.error(e);
-  }
-}
 
 function feed(inboundLimit: number, backlogLimit: number) {
   const inlet = new FakeInlet();
