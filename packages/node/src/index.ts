@@ -231,4 +231,4 @@ export { createQueueServer } from './queue-server';
 export type { NodeQueueServer } from './queue-server';
 export { QUEUE_SYNC_TIMEOUT_MS, queueHandle } from './queue-handle';
 export type { QueueHandle, QueueHandleOptions } from './queue-handle';
-export { QueuePortHost } from './queue-port-host';
+export { QUEUE_PORT_MAX_WAITS, QueuePortHost } from './queue-port-host';

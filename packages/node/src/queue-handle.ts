@@ -102,12 +102,15 @@ class PortQueueHandle<In, Out> implements QueueHandle<In, Out> {
   private sync: { readonly port: MessagePort; readonly signal: Int32Array } | undefined;
   private closed = false;
   private readonly onMessage = (data: unknown): void => this.receive(data);
+  /** The server closed its end (`stop()`): no answer will come. */
+  private readonly onClose = (): void => this.shut(new ClosedError('the queue server is stopped'));
 
   constructor(
     private readonly port: MessagePort,
     private readonly syncTimeoutMs: number,
   ) {
     port.on('message', this.onMessage);
+    port.on('close', this.onClose);
     // Only a call in progress keeps the thread alive.
     port.unref();
   }
@@ -164,15 +167,21 @@ class PortQueueHandle<In, Out> implements QueueHandle<In, Out> {
   }
 
   close(): void {
+    this.shut(new ClosedError('the queue handle is closed'));
+  }
+
+  /** Close both ports, once, and fail the calls in progress with `error`. */
+  private shut(error: ClosedError): void {
     if (this.closed) return;
     this.closed = true;
     const pending = [...this.pending.values()];
     this.pending.clear();
     this.port.off('message', this.onMessage);
+    this.port.off('close', this.onClose);
     this.port.close();
     this.sync?.port.close();
     this.sync = undefined;
-    for (const p of pending) p.reject(new ClosedError('the queue handle is closed'));
+    for (const p of pending) p.reject(error);
   }
 
   private call(op: QueueOp, fields: { clientId?: string; message?: Out; timeoutMs?: number }): Promise<unknown> {

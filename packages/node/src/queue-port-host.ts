@@ -1,9 +1,12 @@
 import type { MessagePort } from 'node:worker_threads';
-import { ClosedError, DecodeError, RxmsgError, type AnyProtocol, type ServerMessage } from '@rxmsg/core';
+import { ClosedError, DecodeError, MalformedMessageError, RxmsgError, SendQueueFullError, TransportError, type AnyProtocol, type ServerMessage } from '@rxmsg/core';
 import type { QueueServer } from '@rxmsg/runtime';
 import { QueueRequestSchema, SYNC_CLOSED, SYNC_READY, type QueueReply, type QueueRequest } from './queue-wire';
 
 type Call = Extract<QueueRequest, { type: 'call' }>;
+
+/** `waitIncoming` calls one port may have in progress at once; one more fails with `SEND_QUEUE_FULL`. */
+export const QUEUE_PORT_MAX_WAITS = 4096;
 
 /**
  * The queue server's end of a `MessagePort` given to a worker thread: answers each
@@ -98,6 +101,8 @@ export class QueuePortHost<P extends AnyProtocol> {
         return server.push(id, message as ServerMessage<P>);
       }
       case 'waitIncoming': {
+        if (this.waits.has(call.id)) throw new MalformedMessageError(`a wait with id ${call.id} is in progress`);
+        if (this.waits.size >= QUEUE_PORT_MAX_WAITS) throw new SendQueueFullError(QUEUE_PORT_MAX_WAITS);
         const abort = new AbortController();
         this.waits.set(call.id, abort);
         try {
@@ -111,6 +116,16 @@ export class QueuePortHost<P extends AnyProtocol> {
 
   private reply(call: Call, reply: QueueReply): void {
     if (this.closed) return;
+    try {
+      this.post(call, reply);
+    } catch (error) {
+      // A value the port cannot clone (a codec that decodes to functions or class instances): the call fails, typed.
+      const e = new TransportError(`the answer cannot be posted to the worker: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      this.post(call, { id: call.id, ok: false, code: e.code, message: e.message });
+    }
+  }
+
+  private post(call: Call, reply: QueueReply): void {
     const sync = this.sync;
     if (!call.sync) this.port.postMessage(reply);
     else if (sync === undefined) this.port.postMessage({ id: call.id, ok: false, code: 'CLOSED', message: 'no synchronous port attached' } satisfies QueueReply);

@@ -7,6 +7,13 @@ import { z } from 'zod';
  * application, but a port is still a boundary).
  */
 
+/** Index in the synchronous signal (an `Int32Array` over the shared buffer) that a reply sets to 1. */
+export const SYNC_READY = 0;
+/** Index in the synchronous signal set to 1 once the server side is closed for good. */
+export const SYNC_CLOSED = 1;
+/** Bytes of the shared signal buffer: two 32-bit cells. */
+export const SYNC_SIGNAL_BYTES = 8;
+
 /** Operations a handle asks of the queue server. */
 export const QueueOpSchema = z.enum(['clientIds', 'isConnected', 'push', 'pop', 'popAll', 'isEmpty', 'waitIncoming']);
 /** One operation of {@link QueueOpSchema}. */
@@ -28,7 +35,8 @@ export const QueueRequestSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('attach-sync'),
     port: z.custom<MessagePort>((v) => typeof v === 'object' && v !== null && typeof Reflect.get(v, 'postMessage') === 'function'),
-    signal: z.instanceof(SharedArrayBuffer),
+    /** Exactly {@link SYNC_SIGNAL_BYTES}: the server sets its cells with `Atomics`. */
+    signal: z.instanceof(SharedArrayBuffer).refine((b) => b.byteLength === SYNC_SIGNAL_BYTES, `a signal of ${SYNC_SIGNAL_BYTES} bytes`),
   }),
 ]);
 /** One message of {@link QueueRequestSchema}. */
@@ -42,9 +50,3 @@ export const QueueReplySchema = z.discriminatedUnion('ok', [
 /** One message of {@link QueueReplySchema}. */
 export type QueueReply = z.infer<typeof QueueReplySchema>;
 
-/** Index in the synchronous signal (an `Int32Array` over the shared buffer) that a reply sets to 1. */
-export const SYNC_READY = 0;
-/** Index in the synchronous signal set to 1 once the server side is closed for good. */
-export const SYNC_CLOSED = 1;
-/** Bytes of the shared signal buffer: two 32-bit cells. */
-export const SYNC_SIGNAL_BYTES = 8;

@@ -1,10 +1,13 @@
 /** Options of {@link ClientQueue.wait}. */
 export interface WaitIncomingOptions {
-  /** Give up after this long (resolves `false`); absent or `Infinity` waits for ever, `0` only looks. */
+  /** Give up after this long (resolves `false`); absent, `Infinity` or past a timer's range (2^31 - 1 ms) waits for ever, `0` only looks. */
   readonly timeoutMs?: number;
   /** Aborting rejects the wait with the signal's `reason`. */
   readonly signal?: AbortSignal;
 }
+
+/** The longest delay a timer takes (2^31 - 1 ms, about 24.8 days); a longer one would fire at once. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 interface Waiter {
   readonly resolve: (ready: boolean) => void;
@@ -97,7 +100,7 @@ export class ClientQueue<M> {
     if (!this.connectedNow || timeoutMs === 0) return Promise.resolve(false);
     return new Promise<boolean>((resolve, reject) => {
       const waiter: Waiter = { resolve, reject, timer: undefined, signal: undefined, onAbort: undefined };
-      if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+      if (timeoutMs !== undefined && Number.isFinite(timeoutMs) && timeoutMs <= MAX_TIMER_MS) {
         waiter.timer = setTimeout(() => this.settle(waiter, false), Math.max(0, timeoutMs));
       }
       if (signal !== undefined) {

@@ -1,5 +1,5 @@
-import { ClosedError, TransportError } from '@rxmsg/core';
-import { broadcastChannel, errorToWire, uniqueName, type Channel, type HandleHello, type HandleReply, type HandleRequest, type ServerHandleData } from './handle-wire';
+import { ClosedError, MalformedMessageError, TransportError } from '@rxmsg/core';
+import { broadcastChannel, errorToWire, isHandleRequest, requestId, uniqueName, type Channel, type HandleHello, type HandleReply, type HandleRequest, type ServerHandleData } from './handle-wire';
 import { serverSend } from './server-send';
 import type { Session } from './session';
 
@@ -45,11 +45,17 @@ export class HandleHost {
       return;
     }
     this.channels.set(data.channel, channel);
-    channel.onmessage = (e) => this.request(data.channel, channel, e.data as HandleRequest);
+    channel.onmessage = (e) => this.request(data.channel, channel, e.data);
     channel.postMessage({ op: 'ready' } satisfies HandleReply);
   }
 
-  private request(name: string, channel: Channel, r: HandleRequest): void {
+  private request(name: string, channel: Channel, r: unknown): void {
+    if (!isHandleRequest(r)) {
+      // Not from a handle of this build: answered when it names a request, otherwise dropped.
+      const id = requestId(r);
+      if (id !== undefined) channel.postMessage({ op: 'failed', id, error: errorToWire(new MalformedMessageError('not a server handle request')) } satisfies HandleReply);
+      return;
+    }
     if (r.op === 'bye') {
       this.channels.delete(name);
       channel.close();

@@ -50,6 +50,67 @@ export interface HandleHello {
   readonly channel: string;
 }
 
+/** @internal A plain object (not an array, not `null`). */
+function isRecord(data: unknown): data is Record<string, unknown> {
+  return typeof data === 'object' && data !== null && !Array.isArray(data);
+}
+
+/** @internal A request id: what a handle numbers its requests with. */
+function isId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/**
+ * @internal Whether what arrived on a handle's channel is a {@link HandleRequest}. Any thread that
+ * learnt the channel's name can post there: nothing else is applied.
+ */
+export function isHandleRequest(data: unknown): data is HandleRequest {
+  if (!isRecord(data)) return false;
+  switch (data['op']) {
+    case 'bye':
+      return true;
+    case 'snapshot':
+      return isId(data['id']);
+    case 'send':
+      return isId(data['id']) && isId(data['peerId']);
+    case 'close':
+      return isId(data['id']) && isId(data['peerId']) && (data['reason'] === undefined || typeof data['reason'] === 'string');
+    default:
+      return false;
+  }
+}
+
+/** @internal The id of a malformed request, when it has one to answer. */
+export function requestId(data: unknown): number | undefined {
+  return isRecord(data) && isId(data['id']) ? data['id'] : undefined;
+}
+
+/** @internal Whether what arrived on a handle's own channel is a {@link HandleReply} (any thread can post there). */
+export function isHandleReply(data: unknown): data is HandleReply {
+  if (!isRecord(data)) return false;
+  switch (data['op']) {
+    case 'ready':
+    case 'closed':
+      return true;
+    case 'result':
+      return isId(data['id']);
+    case 'failed':
+      return isId(data['id']) && isWireError(data['error']);
+    default:
+      return false;
+  }
+}
+
+function isWireError(data: unknown): data is WireError {
+  if (!isRecord(data) || typeof data['code'] !== 'string' || typeof data['message'] !== 'string') return false;
+  const issues = data['issues'];
+  return (
+    (data['messageName'] === undefined || typeof data['messageName'] === 'string') &&
+    (data['tag'] === undefined || typeof data['tag'] === 'string') &&
+    (issues === undefined || (Array.isArray(issues) && issues.every((i) => isRecord(i) && Array.isArray(i['path']) && typeof i['code'] === 'string' && typeof i['message'] === 'string')))
+  );
+}
+
 /** @internal An error as plain data (symbols in issue paths become strings). */
 export function errorToWire(error: unknown): WireError {
   if (error instanceof InvalidMessageError) {

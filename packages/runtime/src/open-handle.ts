@@ -1,9 +1,11 @@
 import { ClosedError, ConfigError, SendQueueFullError } from '@rxmsg/core';
-import { broadcastChannel, errorFromWire, type Channel, uniqueName, type HandleHello, type HandleReply, type HandleRequest, type ServerHandleData } from './handle-wire';
+import { broadcastChannel, errorFromWire, isHandleReply, type Channel, uniqueName, type HandleHello, type HandleReply, type HandleRequest, type ServerHandleData } from './handle-wire';
 import type { ServerSnapshot } from './server';
 
 /** Default {@link OpenHandleOptions.maxInFlight}. */
 export const HANDLE_MAX_IN_FLIGHT = 4096;
+/** The longest delay a timer takes (2^31 - 1 ms); a longer `readyTimeoutMs` waits for ever. */
+const MAX_TIMER_MS = 2_147_483_647;
 /** Default {@link OpenHandleOptions.readyTimeoutMs}. */
 export const HANDLE_READY_TIMEOUT_MS = 5000;
 
@@ -38,7 +40,11 @@ export interface RemoteServerHandle<Out = unknown> {
   close(peerId: number, reason?: string): Promise<boolean>;
   /** The server's snapshot. Rejects with `TransportError` when a listener context cannot be cloned. */
   snapshot(): Promise<ServerSnapshot>;
-  /** Release the handle's channel; pending and later requests reject with `ClosedError`. Safe to call twice. */
+  /**
+   * Release the handle's channel; pending and later requests reject with `ClosedError`. Safe to
+   * call twice. A handle the server has not answered yet keeps its channel until the answer (to
+   * release the server's side) or `readyTimeoutMs`.
+   */
   dispose(): void;
 }
 
@@ -53,6 +59,8 @@ class Handle implements RemoteServerHandle {
   private nextId = 1;
   private failure: ClosedError | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Disposed before the server answered: the channel stays open to say `bye` once it does. */
+  private leaving = false;
 
   constructor(
     data: ServerHandleData,
@@ -61,11 +69,21 @@ class Handle implements RemoteServerHandle {
   ) {
     const name = `${data.channel}/${uniqueName()}`;
     this.channel = broadcastChannel(name);
-    this.channel.onmessage = (e) => this.reply(e.data as HandleReply);
+    // Any thread that saw the announcement can post on this channel: only replies are taken.
+    this.channel.onmessage = (e) => {
+      if (isHandleReply(e.data)) this.reply(e.data);
+    };
     const rendezvous = broadcastChannel(data.channel);
     rendezvous.postMessage({ op: 'hello', channel: name } satisfies HandleHello);
     rendezvous.close();
-    this.timer = setTimeout(() => this.fail(new ClosedError(`no server answered on ${data.channel} within ${readyTimeoutMs} ms`)), readyTimeoutMs);
+    // Past a timer's range (about 24.8 days) it would fire at once: such a wait is for ever.
+    if (readyTimeoutMs <= MAX_TIMER_MS) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (this.leaving) this.leave();
+        else this.fail(new ClosedError(`no server answered on ${data.channel} within ${readyTimeoutMs} ms`));
+      }, readyTimeoutMs);
+    }
   }
 
   send(peerId: number, message: unknown): Promise<boolean> {
@@ -84,6 +102,12 @@ class Handle implements RemoteServerHandle {
   dispose(): void {
     if (this.failure !== undefined) return;
     if (this.early === undefined) this.channel.postMessage({ op: 'bye' } satisfies HandleRequest);
+    // Not answered yet: the server may open its side of the channel later, and only a `bye` on it
+    // releases that side. The channel stays open (not the requests) until the answer or the timeout.
+    else {
+      this.leaving = true;
+      this.timer ??= setTimeout(() => this.leave(), HANDLE_READY_TIMEOUT_MS);
+    }
     this.fail(new ClosedError('the handle is disposed'));
   }
 
@@ -100,7 +124,10 @@ class Handle implements RemoteServerHandle {
   }
 
   private reply(r: HandleReply): void {
-    if (r.op === 'ready') {
+    if (this.leaving) {
+      if (r.op === 'ready') this.channel.postMessage({ op: 'bye' } satisfies HandleRequest);
+      if (r.op === 'ready' || r.op === 'closed') this.leave();
+    } else if (r.op === 'ready') {
       clearTimeout(this.timer);
       this.timer = undefined;
       const early = this.early ?? [];
@@ -117,14 +144,20 @@ class Handle implements RemoteServerHandle {
     }
   }
 
-  /** Close the channel and fail every pending and later request with `error`. */
+  /** A handle disposed early is done waiting for the server's answer: release the channel. */
+  private leave(): void {
+    this.leaving = false;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.channel.close();
+  }
+
+  /** Close the channel (unless leaving) and fail every pending and later request with `error`. */
   private fail(error: ClosedError): void {
     if (this.failure !== undefined) return;
     this.failure = error;
-    clearTimeout(this.timer);
-    this.timer = undefined;
     this.early = undefined;
-    this.channel.close();
+    if (!this.leaving) this.leave();
     const pending = [...this.pending.values()];
     this.pending.clear();
     for (const p of pending) p.reject(error);
