@@ -40,7 +40,7 @@ export class HandleHost {
     if (!isHello(data) || this.closed || this.channels.has(data.channel)) return;
     const channel = broadcastChannel(data.channel);
     if (this.channels.size >= MAX_HANDLES) {
-      channel.postMessage({ op: 'closed' } satisfies HandleReply);
+      channel.postMessage({ op: 'closed', refused: `${MAX_HANDLES} handles are open (MAX_HANDLES)` } satisfies HandleReply);
       channel.close();
       return;
     }

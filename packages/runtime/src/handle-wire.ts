@@ -40,7 +40,7 @@ export interface WireError {
 /** @internal What the server answers on a handle's channel. */
 export type HandleReply =
   | { readonly op: 'ready' }
-  | { readonly op: 'closed' }
+  | { readonly op: 'closed'; /** Set when the server refused this handle while running: why. */ readonly refused?: string }
   | { readonly op: 'result'; readonly id: number; readonly value: unknown }
   | { readonly op: 'failed'; readonly id: number; readonly error: WireError };
 

@@ -134,7 +134,8 @@ class Handle implements RemoteServerHandle {
       this.early = undefined;
       for (const q of early) this.channel.postMessage(q);
     } else if (r.op === 'closed') {
-      this.fail(new ClosedError('the server is closed'));
+      const refused = typeof r.refused === 'string' ? r.refused.slice(0, 200) : undefined;
+      this.fail(new ClosedError(refused === undefined ? 'the server is closed' : `the server refused the handle: ${refused}`));
     } else {
       const p = this.pending.get(r.id);
       if (p === undefined) return;

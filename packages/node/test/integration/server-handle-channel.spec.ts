@@ -114,6 +114,27 @@ describe('server handle channels: what travels on them is checked', () => {
     }
   });
 
+  it('a handle past MAX_HANDLES is refused with a ClosedError that says why, while the server runs on', async function () {
+    this.timeout(60_000);
+    const server = await createServer({ listen: 'tcp://127.0.0.1:0', protocol: TextEcho, processor: (in$) => in$.pipe(ignoreElements()) });
+    const data = server.handle();
+    const handles: ReturnType<typeof openHandle>[] = [];
+    try {
+      for (let i = 0; i < MAX_HANDLES; i++) handles.push(openHandle(data));
+      await Promise.all(handles.map((h) => h.snapshot()));
+      const extra = openHandle(data);
+      handles.push(extra);
+      const refused = await extra.snapshot().catch((e: unknown) => e);
+      expect(refused).to.be.instanceOf(ClosedError);
+      expect((refused as ClosedError).message).to.include('refused').and.to.include('MAX_HANDLES');
+      // The handles already open are still served.
+      expect((await handles[0]!.snapshot()).connections).to.deep.equal([]);
+    } finally {
+      for (const h of handles) h.dispose();
+      await server.close();
+    }
+  });
+
   it('an infinite readyTimeoutMs waits for the server for ever instead of failing at once', async () => {
     // This test plays a slow server: it answers the announcement some time after it came.
     const data: ServerHandleData = { rxmsg: 'server-handle', channel: `rxmsg-test:${randomUUID()}` };
