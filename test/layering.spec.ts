@@ -14,6 +14,7 @@ const LAYERS: Record<string, number> = {
   '@rxmsg/tcp': 1,
   '@rxmsg/ws': 1,
   '@rxmsg/shm': 1,
+  '@rxmsg/soe': 1,
   '@rxmsg/test-utils': 1,
   '@rxmsg/runtime': 2,
   '@rxmsg/node': 3,
