@@ -1,7 +1,7 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ClosedError, RxmsgError, TimeoutError, type AnyProtocol, type ClientMessage, type RxmsgErrorCode, type ServerMessage } from '@rxmsg/core';
 import type { WaitIncomingOptions } from '@rxmsg/runtime';
-import { QueueReplySchema, SYNC_CLOSED, SYNC_READY, SYNC_SIGNAL_BYTES, type QueueOp, type QueueReply } from './queue-wire';
+import { QueueReplySchema, QueueStoppedSchema, SYNC_CLOSED, SYNC_READY, SYNC_SIGNAL_BYTES, type QueueOp, type QueueReply } from './queue-wire';
 
 /** Default {@link QueueHandleOptions.syncTimeoutMs}. */
 export const QUEUE_SYNC_TIMEOUT_MS = 30_000;
@@ -202,6 +202,10 @@ class PortQueueHandle<In, Out> implements QueueHandle<In, Out> {
   }
 
   private receive(data: unknown): void {
+    if (QueueStoppedSchema.safeParse(data).success) {
+      this.shut(new ClosedError('the queue server is stopped'));
+      return;
+    }
     const parsed = QueueReplySchema.safeParse(data);
     if (!parsed.success) return; // Not from a queue port host: nothing of ours to settle.
     const reply = parsed.data;
@@ -214,6 +218,21 @@ class PortQueueHandle<In, Out> implements QueueHandle<In, Out> {
     } catch (error) {
       p.reject(error);
     }
+  }
+
+  /**
+   * Read what waits on the main port without the event loop (a blocked thread runs none): replies
+   * are settled as usual. @returns whether the server said it stopped (the handle is then closed).
+   */
+  private drainMain(): boolean {
+    for (let got = receiveMessageOnPort(this.port); got !== undefined; got = receiveMessageOnPort(this.port)) {
+      if (QueueStoppedSchema.safeParse(got.message).success) {
+        this.shut(new ClosedError('the queue server is stopped'));
+        return true;
+      }
+      this.receive(got.message);
+    }
+    return false;
   }
 
   private attachSync(): { readonly port: MessagePort; readonly signal: Int32Array } {
@@ -241,6 +260,8 @@ class PortQueueHandle<In, Out> implements QueueHandle<In, Out> {
         continue;
       }
       if (Atomics.load(sync.signal, SYNC_CLOSED) === 1) throw new ClosedError('the queue server is stopped');
+      // A server that stopped before it learnt of this signal said so on the main port: read it without the event loop.
+      if (this.drainMain()) throw new ClosedError('the queue server is stopped');
       if (Atomics.load(sync.signal, SYNC_READY) === 1) {
         // Raised for a reply now in the port (or an older one): clear it and look again.
         Atomics.store(sync.signal, SYNC_READY, 0);

@@ -52,6 +52,8 @@ export class QueuePortHost<P extends AnyProtocol> {
       Atomics.notify(sync.signal, SYNC_READY);
       sync.port.close();
     }
+    // Read by a worker whose first blocking call comes after this: it has no signal the stop could raise.
+    this.port.postMessage({ type: 'stopped' });
     this.port.close();
   }
 

@@ -50,3 +50,9 @@ export const QueueReplySchema = z.discriminatedUnion('ok', [
 /** One message of {@link QueueReplySchema}. */
 export type QueueReply = z.infer<typeof QueueReplySchema>;
 
+/**
+ * Server → worker, the last message on the port: the server stopped. A worker that makes its
+ * first blocking call only afterwards reads it from the port before it waits.
+ */
+export const QueueStoppedSchema = z.object({ type: z.literal('stopped') });
+

@@ -93,4 +93,16 @@ describe('queue server from worker threads', function () {
     await s.stop();
     expect(await w.next()).to.deep.equal({ result: { code: 'CLOSED' } });
   });
+
+  it('a worker whose first call is a blocking one, made after the server stopped, gets a CLOSED error, not a timeout', async () => {
+    const { s, id } = await setup(0);
+    const go = new SharedArrayBuffer(4);
+    const port = s.port();
+    w.worker.postMessage({ port, clientId: id, count: 0, mode: 'late', go }, [port]);
+    expect(await w.next()).to.deep.equal({ waiting: true });
+    await s.stop();
+    Atomics.store(new Int32Array(go), 0, 1);
+    Atomics.notify(new Int32Array(go), 0);
+    expect(await w.next()).to.deep.equal({ result: { code: 'CLOSED' } });
+  });
 });
