@@ -1,5 +1,5 @@
-import { decodeDataBundle, encodeDataBundle, isDataBundle } from './data-bundle.js';
-import type { Rc4 } from './rc4.js';
+import { decodeDataBundle, encodeDataBundle, isDataBundle } from './data-bundle';
+import type { Rc4 } from './rc4';
 
 /**
  * Encrypts one application buffer (when `cipher` is given) with the leading-zero rule: an

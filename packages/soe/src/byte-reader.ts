@@ -1,4 +1,4 @@
-import { SoePacketError } from './soe-packet-error.js';
+import { SoePacketError } from './soe-packet-error';
 
 /**
  * A bounds-checked big-endian cursor over one datagram (internal to the codec). Every read past

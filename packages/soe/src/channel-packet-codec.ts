@@ -1,7 +1,7 @@
-import type { ChannelPacket } from './channel-packet.js';
-import { decodeSoeDatagram, encodeSoeDatagram, type SoeEncodeOptions } from './soe-datagram.js';
-import type { SoePacket, SoeSubPacket } from './soe-packet.js';
-import type { SoeSessionParams } from './soe-session-params.js';
+import type { ChannelPacket } from './channel-packet';
+import { decodeSoeDatagram, encodeSoeDatagram, type SoeEncodeOptions } from './soe-datagram';
+import type { SoePacket, SoeSubPacket } from './soe-packet';
+import type { SoeSessionParams } from './soe-session-params';
 
 /**
  * The wire packet of a channel packet: `data` → ReliableData (0x09), `fragment` →

@@ -1,4 +1,4 @@
-import { ByteReader, checkUint, putU16, putU32 } from './byte-reader.js';
+import { ByteReader, checkUint, putU16, putU32 } from './byte-reader';
 
 /** The bytes {@link writeDataBundleLength} uses for `length`: 1 below 255, 3 up to 65534, else 7. */
 export function dataBundleLengthSize(length: number): number {

@@ -1,6 +1,6 @@
-import { ByteReader } from './byte-reader.js';
-import { dataBundleLengthSize, readDataBundleLength, writeDataBundleLength } from './data-bundle-length.js';
-import { SoePacketError } from './soe-packet-error.js';
+import { ByteReader } from './byte-reader';
+import { dataBundleLengthSize, readDataBundleLength, writeDataBundleLength } from './data-bundle-length';
+import { SoePacketError } from './soe-packet-error';
 
 /** The two bytes a data bundle starts with. */
 export const DATA_BUNDLE_MAGIC: readonly [number, number] = [0x00, 0x19];

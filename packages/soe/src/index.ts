@@ -4,12 +4,12 @@
  * driver and the `soe://` transport build on them.
  * @packageDocumentation
  */
-export type { ChannelPacket } from './channel-packet.js';
-export { SEQUENCE_MODULO } from './channel-packet.js';
-export { SoePacketError, type SoePacketErrorCode } from './soe-packet-error.js';
-export { SoeOpCode, isSessionContextOpCode } from './soe-op-code.js';
-export { DisconnectReason, isDisconnectReason } from './disconnect-reason.js';
-export { soeCrc32 } from './soe-crc32.js';
+export type { ChannelPacket } from './channel-packet';
+export { SEQUENCE_MODULO } from './channel-packet';
+export { SoePacketError, type SoePacketErrorCode } from './soe-packet-error';
+export { SoeOpCode, isSessionContextOpCode } from './soe-op-code';
+export { DisconnectReason, isDisconnectReason } from './disconnect-reason';
+export { soeCrc32 } from './soe-crc32';
 export type {
   AcknowledgePacket,
   CrcLength,
@@ -27,10 +27,10 @@ export type {
   SoeSessionContextPacket,
   SoeSubPacket,
   UnknownSenderPacket,
-} from './soe-packet.js';
-export { multiPacketLengthSize, readMultiPacketLength, writeMultiPacketLength } from './multi-packet-length.js';
-export { dataBundleLengthSize, readDataBundleLength, writeDataBundleLength } from './data-bundle-length.js';
-export { ByteReader } from './byte-reader.js';
+} from './soe-packet';
+export { multiPacketLengthSize, readMultiPacketLength, writeMultiPacketLength } from './multi-packet-length';
+export { dataBundleLengthSize, readDataBundleLength, writeDataBundleLength } from './data-bundle-length';
+export { ByteReader } from './byte-reader';
 export {
   decodeSoePacketBody,
   decodeSoeSubPacket,
@@ -39,15 +39,15 @@ export {
   opCodeOf,
   splitFirstFragment,
   type SoeDecodeLimits,
-} from './soe-packet-codec.js';
-export { DEFAULT_MAX_INFLATED_LENGTH, PLAIN_SESSION, sessionOverhead, type SoeSessionParams } from './soe-session-params.js';
-export { decodeSoeDatagram, encodeSoeDatagram, type SoeEncodeOptions } from './soe-datagram.js';
-export { Rc4 } from './rc4.js';
-export { DATA_BUNDLE_MAGIC, dataBundleSize, decodeDataBundle, encodeDataBundle, isDataBundle } from './data-bundle.js';
+} from './soe-packet-codec';
+export { DEFAULT_MAX_INFLATED_LENGTH, PLAIN_SESSION, sessionOverhead, type SoeSessionParams } from './soe-session-params';
+export { decodeSoeDatagram, encodeSoeDatagram, type SoeEncodeOptions } from './soe-datagram';
+export { Rc4 } from './rc4';
+export { DATA_BUNDLE_MAGIC, dataBundleSize, decodeDataBundle, encodeDataBundle, isDataBundle } from './data-bundle';
 export {
   decodeApplicationData,
   decryptApplicationBuffer,
   encodeApplicationData,
   encryptApplicationBuffer,
-} from './application-data.js';
-export { channelPacketToSoePacket, decodeChannelPackets, encodeChannelPacket, soePacketToChannelPacket } from './channel-packet-codec.js';
+} from './application-data';
+export { channelPacketToSoePacket, decodeChannelPackets, encodeChannelPacket, soePacketToChannelPacket } from './channel-packet-codec';

@@ -1,5 +1,5 @@
-import { ByteReader, checkUint, putU16, putU32 } from './byte-reader.js';
-import { SoePacketError } from './soe-packet-error.js';
+import { ByteReader, checkUint, putU16, putU32 } from './byte-reader';
+import { SoePacketError } from './soe-packet-error';
 
 /**
  * The bytes {@link writeMultiPacketLength} uses for `length`: 1 up to 255, 3 up to 65534, else 7.

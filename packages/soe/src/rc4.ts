@@ -1,4 +1,4 @@
-import { SoePacketError } from './soe-packet-error.js';
+import { SoePacketError } from './soe-packet-error';
 
 /**
  * The RC4 stream cipher, keyed once per session: its state carries over from one buffer to the

@@ -1,11 +1,11 @@
 import { deflateSync, inflateSync } from 'node:zlib';
-import { ByteReader, putU16 } from './byte-reader.js';
-import { isSessionContextOpCode } from './soe-op-code.js';
-import { soeCrc32 } from './soe-crc32.js';
-import type { SoePacket } from './soe-packet.js';
-import { decodeSoePacketBody, encodeSoePacketBody, opCodeOf, type SoeDecodeLimits } from './soe-packet-codec.js';
-import { SoePacketError } from './soe-packet-error.js';
-import { DEFAULT_MAX_INFLATED_LENGTH, type SoeSessionParams } from './soe-session-params.js';
+import { ByteReader, putU16 } from './byte-reader';
+import { isSessionContextOpCode } from './soe-op-code';
+import { soeCrc32 } from './soe-crc32';
+import type { SoePacket } from './soe-packet';
+import { decodeSoePacketBody, encodeSoePacketBody, opCodeOf, type SoeDecodeLimits } from './soe-packet-codec';
+import { SoePacketError } from './soe-packet-error';
+import { DEFAULT_MAX_INFLATED_LENGTH, type SoeSessionParams } from './soe-session-params';
 
 /** Options of {@link encodeSoeDatagram}. */
 export interface SoeEncodeOptions {

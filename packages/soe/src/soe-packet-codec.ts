@@ -1,9 +1,9 @@
-import { ByteReader, checkUint, putU16, putU32 } from './byte-reader.js';
-import { isDisconnectReason } from './disconnect-reason.js';
-import { multiPacketLengthSize, readMultiPacketLength, writeMultiPacketLength } from './multi-packet-length.js';
-import { SoeOpCode } from './soe-op-code.js';
-import type { SoePacket, SoeSubPacket } from './soe-packet.js';
-import { SoePacketError } from './soe-packet-error.js';
+import { ByteReader, checkUint, putU16, putU32 } from './byte-reader';
+import { isDisconnectReason } from './disconnect-reason';
+import { multiPacketLengthSize, readMultiPacketLength, writeMultiPacketLength } from './multi-packet-length';
+import { SoeOpCode } from './soe-op-code';
+import type { SoePacket, SoeSubPacket } from './soe-packet';
+import { SoePacketError } from './soe-packet-error';
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });

@@ -1,4 +1,4 @@
-import type { DisconnectReason } from './disconnect-reason.js';
+import type { DisconnectReason } from './disconnect-reason';
 
 /** The number of bytes of the CRC-32 check value appended to session-context packets. */
 export type CrcLength = 0 | 1 | 2 | 3 | 4;

@@ -1,4 +1,4 @@
-import type { CrcLength } from './soe-packet.js';
+import type { CrcLength } from './soe-packet';
 
 /** What a session negotiated, as far as the bytes of its session-context packets go. */
 export interface SoeSessionParams {
