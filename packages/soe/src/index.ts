@@ -4,4 +4,50 @@
  * driver and the `soe://` transport build on them.
  * @packageDocumentation
  */
-export {};
+export type { ChannelPacket } from './channel-packet';
+export { SEQUENCE_MODULO } from './channel-packet';
+export { SoePacketError, type SoePacketErrorCode } from './soe-packet-error';
+export { SoeOpCode, isSessionContextOpCode } from './soe-op-code';
+export { DisconnectReason, isDisconnectReason } from './disconnect-reason';
+export { soeCrc32 } from './soe-crc32';
+export type {
+  AcknowledgePacket,
+  CrcLength,
+  DisconnectPacket,
+  HeartbeatPacket,
+  MultiPacketPacket,
+  OutOfOrderPacket,
+  ReliableDataFragmentPacket,
+  ReliableDataPacket,
+  RemapConnectionPacket,
+  SessionRequestPacket,
+  SessionResponsePacket,
+  SoeControlPacket,
+  SoePacket,
+  SoeSessionContextPacket,
+  SoeSubPacket,
+  UnknownSenderPacket,
+} from './soe-packet';
+export { multiPacketLengthSize, readMultiPacketLength, writeMultiPacketLength } from './multi-packet-length';
+export { dataBundleLengthSize, readDataBundleLength, writeDataBundleLength } from './data-bundle-length';
+export { ByteReader } from './byte-reader';
+export {
+  decodeSoePacketBody,
+  decodeSoeSubPacket,
+  encodeSoePacketBody,
+  encodeSoeSubPacket,
+  opCodeOf,
+  splitFirstFragment,
+  type SoeDecodeLimits,
+} from './soe-packet-codec';
+export { DEFAULT_MAX_INFLATED_LENGTH, PLAIN_SESSION, sessionOverhead, type SoeSessionParams } from './soe-session-params';
+export { decodeSoeDatagram, encodeSoeDatagram, type SoeEncodeOptions } from './soe-datagram';
+export { Rc4 } from './rc4';
+export { DATA_BUNDLE_MAGIC, dataBundleSize, decodeDataBundle, encodeDataBundle, isDataBundle } from './data-bundle';
+export {
+  decodeApplicationData,
+  decryptApplicationBuffer,
+  encodeApplicationData,
+  encryptApplicationBuffer,
+} from './application-data';
+export { channelPacketToSoePacket, decodeChannelPackets, encodeChannelPacket, soePacketToChannelPacket } from './channel-packet-codec';
