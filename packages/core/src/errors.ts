@@ -24,7 +24,14 @@ export type RxmsgErrorCode =
   | 'RECEIVE_BUFFER_FULL'
   | 'FLOW_CONTROL'
   | 'EVENT_BUFFER_FULL'
-  | ListenerErrorCode;
+  | ListenerErrorCode
+  | SoeErrorCode;
+
+/**
+ * Codes of the errors of the SOE reliable-UDP transport (`@rxmsg/soe`), listed here so that every
+ * rxmsg error's code is an {@link RxmsgErrorCode}; their meanings are documented with `SoePacketError`.
+ */
+export type SoeErrorCode = 'SOE_MALFORMED' | 'SOE_CRC' | 'SOE_UNKNOWN_OPCODE' | 'SOE_TOO_LARGE' | 'SOE_NO_SESSION' | 'SOE_INVALID';
 
 /** Base class of all rxmsg errors. */
 export abstract class RxmsgError extends Error {

@@ -55,7 +55,7 @@ export {
   UpgradeError,
   toRxmsgError,
 } from './errors';
-export type { DecodeErrorCode, ListenerErrorCode, MessageIssue, RxmsgErrorCode } from './errors';
+export type { DecodeErrorCode, ListenerErrorCode, MessageIssue, RxmsgErrorCode, SoeErrorCode } from './errors';
 export type { FrameResult, Framer } from './framer';
 export { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
 export { LineFramer } from './line-framer';

@@ -1,3 +1,5 @@
+import { RxmsgError, type SoeErrorCode } from '@rxmsg/core';
+
 /**
  * Stable codes of {@link SoePacketError}:
  * - `SOE_MALFORMED`: the bytes do not form the packet they claim to be (truncated, trailing bytes, bad flag);
@@ -7,19 +9,13 @@
  * - `SOE_NO_SESSION`: a session-context packet was decoded without the session's parameters;
  * - `SOE_INVALID`: an encoder was given a value the wire format cannot carry.
  */
-export type SoePacketErrorCode =
-  | 'SOE_MALFORMED'
-  | 'SOE_CRC'
-  | 'SOE_UNKNOWN_OPCODE'
-  | 'SOE_TOO_LARGE'
-  | 'SOE_NO_SESSION'
-  | 'SOE_INVALID';
+export type SoePacketErrorCode = SoeErrorCode;
 
 /**
  * The one error the SOE wire codec raises. Decoding any datagram either succeeds or throws a
  * `SoePacketError`; match on `code`, never on the message text.
  */
-export class SoePacketError extends Error {
+export class SoePacketError extends RxmsgError {
   /** Stable identifier of the failure kind. */
   readonly code: SoePacketErrorCode;
 
