@@ -51,3 +51,12 @@ export {
   encryptApplicationBuffer,
 } from './application-data';
 export { channelPacketToSoePacket, decodeChannelPackets, encodeChannelPacket, soePacketToChannelPacket } from './channel-packet-codec';
+export { ReliableChannel } from './reliable-channel';
+export type { ReliableChannelEnd, ReliableChannelStats, ReliableEndReason } from './reliable-channel';
+export { FRAGMENT_LENGTH_BYTES, RELIABLE_DEFAULTS, resolveReliableOptions } from './reliable-options';
+export type { ReliableChannelOptions, ResolvedReliableOptions } from './reliable-options';
+export { Reassembler } from './reliable-reassembler';
+export type { ReassemblyFailure, ReassemblyResult } from './reliable-reassembler';
+export { RtoEstimator } from './reliable-rto';
+export type { RtoParameters } from './reliable-rto';
+export { SEQUENCE_HALF, isSequence, sequenceAdd, sequenceDiff } from './reliable-sequence';
