@@ -10,7 +10,11 @@ export interface UdpFaults {
   readonly drop?: number;
   /** Rate of datagrams sent twice. Default 0. */
   readonly duplicate?: number;
-  /** Rate of datagrams held back and released after the next one of the same client and direction, or after {@link reorderHoldMs}. Default 0. */
+  /**
+   * Rate of datagrams held back and released after the next one of the same client and direction
+   * is sent (or scheduled, when delayed), or after {@link reorderHoldMs}. One datagram per client
+   * and direction is held at a time: a datagram to hold releases the one held before. Default 0.
+   */
   readonly reorder?: number;
   /** How long a held datagram waits at most for a next one, in ms. Default 50. */
   readonly reorderHoldMs?: number;
@@ -362,8 +366,7 @@ export async function udpFaultProxy(options: UdpFaultProxyOptions): Promise<UdpF
     const duplicated = !dropped && duplicateDraw < (f.duplicate ?? 0);
     const corrupted = !dropped && msg.length > 0 && corruptDraw < (f.corrupt ?? 0);
     const delayed = !dropped && delayDraw < (f.delay ?? 0);
-    // Only one datagram per client and direction is held at a time.
-    const reordered = !dropped && !mapping.held.has(direction) && reorderDraw < (f.reorder ?? 0);
+    const reordered = !dropped && reorderDraw < (f.reorder ?? 0);
     log.push({ direction, index, size: msg.length, dropped, oversized, duplicated, reordered, delayed, corrupted });
     if (log.length >= 2 * logLimit) log = log.slice(-logLimit);
     if (dropped) {
@@ -385,6 +388,8 @@ export async function udpFaultProxy(options: UdpFaultProxyOptions): Promise<UdpF
       c.overflowed += copies;
     };
     if (reordered) {
+      // One datagram per client and direction is held at a time: the one held before goes out now.
+      releaseHeld(mapping, direction);
       const entry = later(f.reorderHoldMs ?? DEFAULTS.reorderHoldMs, () => {
         mapping.held.delete(direction);
         forward(mapping, direction, data, copies);

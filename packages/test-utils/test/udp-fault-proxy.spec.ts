@@ -98,7 +98,7 @@ describe('udpFaultProxy', () => {
   });
 
   it('with reordering changes the order and loses nothing', async () => {
-    const p = await start({ toUpstream: { reorder: 0.5, reorderHoldMs: 2_000 } });
+    const p = await start({ toUpstream: { reorder: 0.5, reorderHoldMs: 1_000 } });
     const sent = numbered(30).map((b) => b.toString());
     sendAll(p, numbered(30));
     await eventually(() => clients[0]!.received.length >= 30, WAIT_MS, '30 echoes');
