@@ -119,6 +119,31 @@ describe('udpFaultProxy', () => {
     expect(clients[0]!.received.map((r) => r.data.length)).to.deep.equal(Array<number>(10).fill(50));
   });
 
+  it('with corrupt rate 1 flips one byte of each datagram; with delay rate 1 delivers them all later', async () => {
+    const p = await start({ toUpstream: { corrupt: 1 }, toClient: { delay: 1, delayMs: 1, jitterMs: 5 } });
+    const sent = numbered(20);
+    sendAll(p, sent);
+    await eventually(() => clients[0]!.received.length >= 20, WAIT_MS, '20 echoes');
+    const byteDiffs = server.received.map((r, i) => [...r.data].filter((b, j) => b !== sent[i]![j]).length);
+    expect(byteDiffs).to.deep.equal(Array<number>(20).fill(1));
+    expect(p.counters().toUpstream).to.include({ corrupted: 20, forwarded: 20 });
+    expect(p.counters().toClient).to.include({ delayed: 20, forwarded: 20, corrupted: 0 });
+  });
+
+  it('applies faults changed with setFaults to the next datagrams', async () => {
+    const p = await start();
+    sendAll(p, numbered(5));
+    await eventually(() => clients[0]!.received.length >= 5, WAIT_MS, '5 echoes');
+    p.setFaults({ drop: 1 }, 'toUpstream');
+    sendAll(p, numbered(5));
+    await eventually(() => p.counters().toUpstream.received === 10, WAIT_MS, '10 received');
+    expect(p.counters().toUpstream).to.include({ forwarded: 5, dropped: 5 });
+    p.setFaults({});
+    sendAll(p, numbered(5));
+    await eventually(() => clients[0]!.received.length >= 10, WAIT_MS, '10 echoes');
+    expect(p.counters().toUpstream).to.include({ received: 15, forwarded: 10, dropped: 5 });
+  });
+
   it('makes the same decisions for the same seed', async () => {
     const faults = { drop: 0.2, duplicate: 0.2, reorder: 0.2, reorderHoldMs: 5, delay: 0.2, delayMs: 1, jitterMs: 5, corrupt: 0.2 };
     const run = async (seed: number): Promise<string> => {
