@@ -593,13 +593,15 @@ export class SoeSession {
     }
   }
 
-  /** Ends the session and queues the `Disconnect` carrying `code`. */
+  /** Ends the session and queues the `Disconnect` carrying `code` (when the session id is known). */
   private end(reason: SoeSessionEndReason, code: DisconnectReason, error: RxmsgError | undefined, now: number): void {
     if (this.endValue !== undefined) return;
-    this.endValue = { reason, sentReason: code, peerReason: undefined, error, at: now };
+    // A server that never heard a request has no peer to tell.
+    const id = this.id;
+    this.endValue = { reason, sentReason: id === undefined ? undefined : code, peerReason: undefined, error, at: now };
     this.release();
     this.controlOut.length = 0;
-    this.controlOut.push(encodeSoeDatagram({ kind: 'disconnect', sessionId: this.id ?? 0, reason: code }, this.session?.params ?? PLAIN_SESSION));
+    if (id !== undefined) this.controlOut.push(encodeSoeDatagram({ kind: 'disconnect', sessionId: id, reason: code }, this.session?.params ?? PLAIN_SESSION));
     this.stateValue = 'closing';
   }
 

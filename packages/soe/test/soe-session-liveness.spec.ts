@@ -80,4 +80,13 @@ describe('SoeSession liveness', () => {
     expect(server.ended?.error?.code).to.equal('CLOSED');
     expect(server.poll(106)).to.deep.equal([]);
   });
+
+  it('a server that never hears a request ends after the inactivity timeout, telling no one', () => {
+    const [, server] = sessionPair();
+    server.start(0);
+    expect(server.nextDeadline()).to.equal(30_000);
+    expect(server.poll(30_000)).to.deep.equal([]);
+    expect(server.state).to.equal('ended');
+    expect(server.ended).to.deep.include({ reason: 'timeout', sentReason: undefined });
+  });
 });
