@@ -15,7 +15,8 @@
  *   a UDP length below {@link MIN_UDP_LENGTH} is refused with `Disconnect(ProtocolMismatch)`.
  *   A repeated request with the same session id (the response was lost) is answered again; one
  *   with another id on an open session is dropped and counted (a flood never stops the session).
- * - A client refuses a response of another version the same way.
+ * - A client refuses the same way a response of another version, or with a UDP length above the
+ *   one it asked for (the server read a corrupted request: control packets carry no CRC).
  * - Before negotiation there are no session parameters, so a refusal `Disconnect` is sent without
  *   compression flag and CRC (as {@link PLAIN_SESSION}), and a negotiating client reads it so.
  *
@@ -464,7 +465,10 @@ export class SoeSession {
       return;
     }
     this.lastReceivedAt = now;
-    if (response.protocolVersion !== SOE_PROTOCOL_VERSION || response.udpLength < MIN_UDP_LENGTH) {
+    // A server answers the smaller UDP length; a larger one means it read another request
+    // (control packets carry no CRC) and would send datagrams this end cannot take.
+    const badLength = response.udpLength < MIN_UDP_LENGTH || response.udpLength > this.options.udpLength;
+    if (response.protocolVersion !== SOE_PROTOCOL_VERSION || badLength) {
       const why = response.protocolVersion !== SOE_PROTOCOL_VERSION ? `protocol version ${response.protocolVersion}` : `UDP length ${response.udpLength}`;
       this.end('protocol-mismatch', DisconnectReason.ProtocolMismatch, new TransportError(`SOE session response refused: ${why}`), now);
       return;

@@ -106,4 +106,12 @@ describe('SoeSession negotiation', () => {
     expect(client.state).to.equal('negotiating');
     expect(client.stats().droppedUnexpected).to.equal(1);
   });
+
+  it('a client refuses a response with a UDP length above the one it asked for', () => {
+    const [client] = pair({ udpLength: 200 });
+    client.start(0);
+    client.poll(0);
+    client.receive(encodeSoeDatagram({ kind: 'session-response', sessionId: 0x0a0b0c0d, crcSeed: 1, crcLength: 2, compression: false, udpLength: 516, protocolVersion: 3 }), 3);
+    expect(client.ended).to.deep.include({ reason: 'protocol-mismatch', sentReason: DisconnectReason.ProtocolMismatch });
+  });
 });
