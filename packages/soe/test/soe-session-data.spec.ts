@@ -73,6 +73,26 @@ describe('SoeSession data path', () => {
     expect(server.stats().sequencer.stashed).to.equal(out.length - 1);
   });
 
+  it('with RC4 the wire does not show the plaintext, with compression it is deflated, and the peer reads both', () => {
+    const key = new Uint8Array([9, 8, 7, 6, 5]);
+    const [client, server] = openPair(sessionPair({ rc4Key: key }, { rc4Key: key, compression: true }));
+    const text = new TextEncoder().encode('hello hello hello hello hello hello hello hello hello hello');
+    client.send(text);
+    const wire = client.poll(1);
+    expect(wire).to.have.length(1);
+    expect(Buffer.from(wire[0]!).includes(Buffer.from('hello'))).to.equal(false);
+    expect(wire[0]![2]).to.be.oneOf([0, 1]); // the compression flag byte is there
+    expect(server.receive(wire[0]!, 2)).to.deep.equal([text]);
+    // Encrypted data does not compress: the flag says the fields went as they were.
+    expect(wire[0]![2]).to.equal(0);
+    const plainPair = openPair(sessionPair({}, { compression: true }));
+    plainPair[0].send(text);
+    const compressed = plainPair[0].poll(1);
+    expect(compressed[0]![2]).to.equal(1);
+    expect(compressed[0]!.length).to.be.lessThan(text.length);
+    expect(plainPair[1].receive(compressed[0]!, 2)).to.deep.equal([text]);
+  });
+
   it('payloads sent while negotiating wait for the session to open', () => {
     const [c2, s2] = sessionPair();
     c2.start(0);
