@@ -230,7 +230,7 @@ export class SoeSession {
   /**
    * Queues one application payload for reliable, ordered delivery. Returns `false`, queuing
    * nothing, under backpressure (see {@link writable}) or once the session is closing or ended.
-   * Payloads sent while negotiating wait (within one packet's worth) for the session to open.
+   * Payloads sent while negotiating wait (within one datagram's worth) for the session to open.
    * @throws FrameTooLargeError when `payload` is over `maxPayloadBytes`.
    */
   send(payload: Uint8Array): boolean {
@@ -239,8 +239,8 @@ export class SoeSession {
     const entry = dataBundleLengthSize(payload.length + 1) + payload.length + 1;
     const budget = this.session?.maxDataBytes ?? this.options.udpLength;
     if (this.session === undefined) {
-      // Negotiating: hold at most one packet's worth until the session opens.
-      if (this.bundleBytes + entry > budget && this.bundle.length > 0) return false;
+      // Negotiating: hold at most one datagram's worth (and one payload's) until the session opens.
+      if (this.bundleBytes + entry > Math.min(budget, this.options.maxPayloadBytes) && this.bundle.length > 0) return false;
       this.bundle.push(payload);
       this.bundleBytes += entry;
       return true;
@@ -484,11 +484,16 @@ export class SoeSession {
     this.session = { params, udpLength, channel, sequencer, maxDataBytes };
     this.stateValue = 'open';
     this.requestSentAt = undefined;
-    // Payloads sent while negotiating: re-queue them through the open path, in order.
-    const waiting = this.bundle;
-    this.bundle = [];
-    this.bundleBytes = 2;
-    for (const p of waiting) this.send(p);
+    // Payloads sent while negotiating go as one reliable payload (a bundle when several): the
+    // channel is empty, so it takes it whatever its queue bounds, and the bundle is within
+    // maxPayloadBytes (the channel fragments it if it exceeds one packet).
+    if (this.bundle.length > 0) {
+      channel.send(this.prepare(this.bundle));
+      this.counters.payloadsSent += this.bundle.length;
+      if (this.bundle.length > 1) this.counters.bundlesSent += 1;
+      this.bundle = [];
+      this.bundleBytes = 2;
+    }
   }
 
   private onSubPacket(packet: SoeSubPacket, now: number, delivered: Uint8Array[]): void {

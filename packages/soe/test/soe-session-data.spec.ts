@@ -99,6 +99,14 @@ describe('SoeSession data path', () => {
     expect(c2.send(new Uint8Array([9, 9]))).to.equal(true);
     const result = runSessions([c2, s2], [cleanLink(), cleanLink()], [[], []], { seed: 1, maxSteps: 1000 });
     expect(result.delivered[1].map((b) => Array.from(b))).to.deep.equal([[9, 9]]);
+    // Several, up to one datagram's worth, of which one larger than a packet of the negotiated length.
+    const [c3, s3] = sessionPair({ udpLength: 1400 }, { udpLength: 200 });
+    c3.start(0);
+    const held = [new Uint8Array([1]), new Uint8Array(700).fill(2), new Uint8Array([3, 3])];
+    for (const p of held) expect(c3.send(p)).to.equal(true);
+    expect(c3.send(new Uint8Array(800))).to.equal(false);
+    const r3 = runSessions([c3, s3], [cleanLink(), cleanLink()], [[], []], { seed: 2, maxSteps: 1000, maxDatagram: 200 });
+    expect(r3.delivered[1]).to.deep.equal(held);
   });
 
   for (const [name, extra] of [
