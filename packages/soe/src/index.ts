@@ -60,3 +60,11 @@ export type { ReassemblyFailure, ReassemblyResult } from './reliable-reassembler
 export { RtoEstimator } from './reliable-rto';
 export type { RtoParameters } from './reliable-rto';
 export { SEQUENCE_HALF, isSequence, sequenceAdd, sequenceDiff } from './reliable-sequence';
+export { SoeSession } from './soe-session';
+export type { SoeSessionState, SoeSessionStats } from './soe-session';
+export type { SoeSessionEnd, SoeSessionEndReason } from './soe-session-end';
+export { MAX_UDP_LENGTH, MIN_UDP_LENGTH, SOE_PROTOCOL_VERSION, resolveSoeSessionOptions } from './soe-session-options';
+export type { ResolvedSoeSessionOptions, SoeClientSessionOptions, SoeServerSessionOptions, SoeSessionCommonOptions, SoeSessionOptions } from './soe-session-options';
+export { MAX_SUB_PACKETS, packSubPackets } from './soe-session-packer';
+export { ReceiveSequencer } from './soe-session-sequencer';
+export type { ReceiveSequencerStats, SequencedPacket, SequencerResult } from './soe-session-sequencer';
