@@ -248,7 +248,9 @@ export class ReliableChannel {
   poll(now: number): ChannelPacket[] {
     this.tick(now);
     if (this.endState !== undefined) return [];
-    if (this.sentCount > 0 && now - this.waitingSince >= this.options.unacknowledgedTimeoutMs) {
+    // Compared as nextDeadline() computes it: `now - since >= ms` can be false in floating point at `now = since + ms`,
+    // and the driver would be told to poll at once, for ever.
+    if (this.sentCount > 0 && now >= this.waitingSince + this.options.unacknowledgedTimeoutMs) {
       this.end('unacknowledged-timeout', new TimeoutError(`data unacknowledged for ${now - this.waitingSince} ms`), now);
       return [];
     }

@@ -319,11 +319,11 @@ export class SoeSession {
     const out: Uint8Array[] = [];
     if (this.stateValue === 'idle' || this.stateValue === 'ended') return out;
     if (this.stateValue === 'closing') return this.finish(out);
-    if (now - this.lastReceivedAt >= this.options.inactivityMs) {
+    if (now >= this.lastReceivedAt + this.options.inactivityMs) {
       this.end('timeout', DisconnectReason.Timeout, new TimeoutError(`nothing received for ${now - this.lastReceivedAt} ms`), now);
       return this.finish(out);
     }
-    if (this.stateValue === 'negotiating' && this.role === 'client' && this.requestSentAt !== undefined && now - this.requestSentAt >= this.options.negotiationRetryMs) {
+    if (this.stateValue === 'negotiating' && this.role === 'client' && this.requestSentAt !== undefined && now >= this.requestSentAt + this.options.negotiationRetryMs) {
       this.queueRequest(now);
     }
     out.push(...this.controlOut.splice(0));
@@ -341,7 +341,7 @@ export class SoeSession {
       const notice = negotiated.sequencer.takeNotice();
       if (notice !== undefined) subs.push({ kind: 'out-of-order', sequence: notice });
       for (; this.heartbeatAnswers > 0; this.heartbeatAnswers--) subs.push({ kind: 'heartbeat' });
-      const heartbeatDue = this.options.heartbeatMs > 0 && now - this.lastSentAt >= this.options.heartbeatMs;
+      const heartbeatDue = this.options.heartbeatMs > 0 && now >= this.lastSentAt + this.options.heartbeatMs;
       if (subs.length === 0 && out.length === 0 && heartbeatDue) subs.push({ kind: 'heartbeat' });
       this.counters.heartbeatsSent += subs.filter((s) => s.kind === 'heartbeat').length;
       const compress = this.options.compressOutbound && negotiated.params.compression;

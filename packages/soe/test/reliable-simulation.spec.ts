@@ -35,6 +35,32 @@ function expectPrefix(delivered: readonly Uint8Array[], sent: readonly Uint8Arra
 }
 
 describe('ReliableChannel over a seeded lossy network', function () {
+  it('never asks to be polled at once for ever: the unacknowledged deadline is checked as it is computed (floating point)', () => {
+    // A case fast-check found: at now = waitingSince + 30000, `now - waitingSince` was just under 30000.
+    const options: ReliableChannelOptions = {
+      maxDataBytes: 153,
+      sendWindowPackets: 1,
+      receiveWindowPackets: 1,
+      ackEveryPackets: 2,
+      sendQueuePayloads: 32,
+      initialSendSequence: 65400,
+      initialReceiveSequence: 65400,
+    };
+    const a = new ReliableChannel(options);
+    const b = new ReliableChannel(options);
+    const links: [LinkFaults, LinkFaults] = [
+      { loss: 0, duplicate: 0, reorder: 0, corrupt: 0, delayMs: 23, jitterMs: 13, maxDataBytes: 153 },
+      { loss: 0.25638023903593427, duplicate: 0, reorder: 0, corrupt: 0, delayMs: 0, jitterMs: 25, maxDataBytes: 153 },
+    ];
+    const seed = 2147483634;
+    const outbox: [Uint8Array[], Uint8Array[]] = [payloads(19, 1927, seed), payloads(1, 1927, seed + 1)];
+    const result = simulate([a, b], links, outbox, seed, 200_000);
+    expect(result.finished, `unfinished after ${result.steps} steps at ${result.now} ms`).to.equal(true);
+    const ended = a.ended ?? b.ended;
+    if (ended !== undefined) expect(ended.reason).to.equal('unacknowledged-timeout');
+    expectPrefix(result.delivered[1], outbox[0], ended === undefined);
+  });
+
   it('delivers every payload exactly once and in order, or ends with the documented reason', function () {
     fc.assert(
       fc.property(
