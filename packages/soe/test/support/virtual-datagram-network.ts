@@ -47,8 +47,11 @@ export interface DatagramRunOptions {
   readonly until?: number;
   /** Stop once both sides are idle with everything offered (default true). */
   readonly stopWhenIdle?: boolean;
-  /** Largest datagram either side may send (a larger one is a test failure). */
-  readonly maxDatagram?: number;
+  /**
+   * Largest datagram a side may send (a larger one is a test failure): one number for both, or per
+   * side (e.g. the UDP length that side negotiated, which a corrupted handshake may have changed).
+   */
+  readonly maxDatagram?: number | ((from: 0 | 1) => number);
 }
 
 /**
@@ -81,7 +84,8 @@ export function runSessions(
     const to: 0 | 1 = from === 0 ? 1 : 0;
     for (const d of datagrams) {
       sent[from].push(d);
-      if (options.maxDatagram !== undefined && d.length > options.maxDatagram) throw new Error(`datagram of ${d.length} bytes over ${options.maxDatagram}`);
+      const max = typeof options.maxDatagram === 'function' ? options.maxDatagram(from) : options.maxDatagram;
+      if (max !== undefined && d.length > max) throw new Error(`datagram of ${d.length} bytes over ${max}`);
       const copies = random() < link.duplicate ? 2 : 1;
       for (let c = 0; c < copies; c++) {
         if (random() < link.loss) continue;
