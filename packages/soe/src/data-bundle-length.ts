@@ -1,8 +1,9 @@
-import { ByteReader, checkUint, putU16, putU32 } from './byte-reader';
+import { ByteReader, checkUint } from './byte-reader';
+import { readWideLength, wideLengthSize, writeWideLength } from './wide-length';
 
 /** The bytes {@link writeDataBundleLength} uses for `length`: 1 below 255, 3 up to 65534, else 7. */
 export function dataBundleLengthSize(length: number): number {
-  return length < 0xff ? 1 : length < 0xffff ? 3 : 7;
+  return length < 0xff ? 1 : wideLengthSize(length);
 }
 
 /**
@@ -15,16 +16,7 @@ export function writeDataBundleLength(out: Uint8Array, offset: number, length: n
     out[offset] = length;
     return offset + 1;
   }
-  if (length < 0xffff) {
-    out[offset] = 0xff;
-    putU16(out, offset + 1, length);
-    return offset + 3;
-  }
-  out[offset] = 0xff;
-  out[offset + 1] = 0xff;
-  out[offset + 2] = 0xff;
-  putU32(out, offset + 3, length);
-  return offset + 7;
+  return writeWideLength(out, offset, length);
 }
 
 /**
@@ -33,10 +25,5 @@ export function writeDataBundleLength(out: Uint8Array, offset: number, length: n
  */
 export function readDataBundleLength(reader: ByteReader): number {
   const first = reader.u8('data bundle length');
-  if (first < 0xff) return first;
-  if (reader.peek() === 0xff && reader.peek(1) === 0xff) {
-    reader.u16('data bundle length');
-    return reader.u32('data bundle length');
-  }
-  return reader.u16('data bundle length');
+  return first < 0xff ? first : readWideLength(reader, 'data bundle length');
 }

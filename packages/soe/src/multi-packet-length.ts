@@ -1,11 +1,12 @@
-import { ByteReader, checkUint, putU16, putU32 } from './byte-reader';
+import { ByteReader, checkUint } from './byte-reader';
 import { SoePacketError } from './soe-packet-error';
+import { readWideLength, wideLengthSize, writeWideLength } from './wide-length';
 
 /**
  * The bytes {@link writeMultiPacketLength} uses for `length`: 1 up to 255, 3 up to 65534, else 7.
  */
 export function multiPacketLengthSize(length: number): number {
-  return length <= 0xff ? 1 : length < 0xffff ? 3 : 7;
+  return length <= 0xff ? 1 : wideLengthSize(length);
 }
 
 /**
@@ -20,16 +21,7 @@ export function writeMultiPacketLength(out: Uint8Array, offset: number, length: 
     out[offset] = length;
     return offset + 1;
   }
-  if (length < 0xffff) {
-    out[offset] = 0xff;
-    putU16(out, offset + 1, length);
-    return offset + 3;
-  }
-  out[offset] = 0xff;
-  out[offset + 1] = 0xff;
-  out[offset + 2] = 0xff;
-  putU32(out, offset + 3, length);
-  return offset + 7;
+  return writeWideLength(out, offset, length);
 }
 
 /**
@@ -43,9 +35,5 @@ export function readMultiPacketLength(reader: ByteReader): number {
   const next = reader.peek();
   if (next === undefined) throw new SoePacketError('SOE_MALFORMED', 'truncated: MultiPacket length');
   if (next === 0x00) return 0xff;
-  if (next === 0xff && reader.peek(1) === 0xff) {
-    reader.u16('MultiPacket length');
-    return reader.u32('MultiPacket length');
-  }
-  return reader.u16('MultiPacket length');
+  return readWideLength(reader, 'MultiPacket length');
 }
