@@ -14,7 +14,8 @@
  *
  * Options: `--quick` (short windows, checks the harness), `--repeat N` (rounds, default 3),
  * `--clients N` (default 32), `--loaders N` (load processes, default 1), `--seconds S` (window,
- * default 4). Progress on stderr, the table on stdout. A run that counted nothing prints
+ * default 4), `--work-us U` (the server spins U µs of CPU per message, as application work would:
+ * default 0, a bare sink). Progress on stderr, the table on stdout. A run that counted nothing prints
  * "no sample" instead of a rate.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -48,16 +49,27 @@ function cpuMsNow(): number {
 }
 
 /** Child: one sink server on its own UDP port; counts the pings it receives. */
-async function serverRole(): Promise<void> {
+async function serverRole(workUs: number): Promise<void> {
   const { node, rxjs, protocols } = loadRxmsg();
   let count = 0;
+  /** Application work per message: `workUs` µs of CPU (a spin on the clock), so the server side costs more than the sender's. */
+  const work = (): void => {
+    if (workUs <= 0) return;
+    const until = performance.now() + workUs / 1000;
+    while (performance.now() < until) {
+      // spin
+    }
+  };
   let problems = 0;
   const server = await node.createServer({
     listen: 'soe://127.0.0.1:0/bench',
     protocol: protocols.binary,
     processor: (in$) =>
       in$.pipe(
-        rxjs.tap(() => (count += 1)),
+        rxjs.tap(() => {
+          work();
+          count += 1;
+        }),
         rxjs.ignoreElements(),
       ),
   });
@@ -189,16 +201,18 @@ interface RunResult {
   readonly serverCpu: readonly number[];
   /** CPU share of one core used by each load process in the window. */
   readonly loadCpu: readonly number[];
+  /** Share (0–1) of all the machine's cores busy in the window, every process counted. */
+  readonly machineBusy?: number;
   readonly problems: readonly string[];
   readonly error?: string;
 }
 
-async function runOnce(servers: number, clients: number, loaders: number, warmupMs: number, windowMs: number): Promise<RunResult> {
+async function runOnce(servers: number, clients: number, loaders: number, workUs: number, warmupMs: number, windowMs: number): Promise<RunResult> {
   const serverProcs: Child[] = [];
   const loadProcs: Child[] = [];
   const all = (): Child[] => [...serverProcs, ...loadProcs];
   try {
-    for (let i = 0; i < servers; i++) serverProcs.push(new Child(['--role', 'server'], `server ${i}`));
+    for (let i = 0; i < servers; i++) serverProcs.push(new Child(['--role', 'server', '--work-us', String(workUs)], `server ${i}`));
     const addresses = (await Promise.all(serverProcs.map((s) => s.ready(15_000)))).map((r) => r.address!);
     for (let i = 0; i < loaders; i++) {
       const share = Math.floor(clients / loaders) + (i < clients % loaders ? 1 : 0);
@@ -209,7 +223,7 @@ async function runOnce(servers: number, clients: number, loaders: number, warmup
     await Promise.all(loadProcs.map((l) => l.ready(20_000)));
     await sleep(warmupMs);
     const a = await Promise.all(all().map((c) => c.sample()));
-    await sleep(windowMs);
+    const machineBusy = await cpuBusy(windowMs);
     const b = await Promise.all(all().map((c) => c.sample()));
     const seconds = (i: number): number => (b[i]!.at - a[i]!.at) / 1000;
     let received = 0;
@@ -236,6 +250,7 @@ async function runOnce(servers: number, clients: number, loaders: number, warmup
       offered: offered > 0 ? offered : undefined,
       serverCpu,
       loadCpu,
+      machineBusy,
       problems: all().flatMap((c) => c.problems),
     };
   } catch (error) {
@@ -260,17 +275,18 @@ async function main(): Promise<void> {
   const repeat = Number(opt('--repeat') ?? (quick ? 1 : 3));
   const clients = Number(opt('--clients') ?? 32);
   const loaders = Number(opt('--loaders') ?? 1);
+  const workUs = Number(opt('--work-us') ?? 0);
   const windowMs = quick ? 1000 : Number(opt('--seconds') ?? 4) * 1000;
   const warmupMs = quick ? 500 : 1500;
   const cores = Math.min(cpus().length, availableParallelism());
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
   console.log(`# SOE across cores: one-way Ping over soe:// into 1 vs 2 server processes`);
   console.log(`date ${new Date().toISOString()}, node ${process.version}, ${cores} cores (${cpus()[0]?.model.trim() ?? 'unknown'})`);
-  console.log(`clients ${clients} over ${loaders} load process(es), warm-up ${warmupMs} ms, window ${windowMs} ms, ${repeat} round(s)`);
+  console.log(`server work per message ${workUs} µs; clients ${clients} over ${loaders} load process(es), warm-up ${warmupMs} ms, window ${windowMs} ms, ${repeat} round(s)`);
   console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}; other work on all cores (1 s sample): ${Math.round((await cpuBusy(1000)) * 100)}%`);
   console.log('');
-  console.log('| round | servers | received msg/s | offered msg/s | server CPU | load CPU | 2/1 |');
-  console.log('|---:|---:|---:|---:|---|---|---:|');
+  console.log('| round | servers | received msg/s | offered msg/s | server CPU | load CPU | all cores busy | 2/1 |');
+  console.log('|---:|---:|---:|---:|---|---|---:|---:|');
   const ratios: number[] = [];
   const rates: Record<1 | 2, number[]> = { 1: [], 2: [] };
   for (let round = 1; round <= repeat; round++) {
@@ -278,7 +294,7 @@ async function main(): Promise<void> {
     const results = new Map<number, RunResult>();
     for (const servers of order) {
       log(`round ${round}: ${servers} server(s)...`);
-      const r = await runOnce(servers, clients, loaders, warmupMs, windowMs);
+      const r = await runOnce(servers, clients, loaders, workUs, warmupMs, windowMs);
       results.set(servers, r);
       if (r.rate !== undefined) rates[servers].push(r.rate);
       if (r.error !== undefined) log(`  failed: ${r.error}`);
@@ -290,7 +306,7 @@ async function main(): Promise<void> {
     if (ratio !== undefined) ratios.push(ratio);
     for (const servers of [1, 2] as const) {
       const r = results.get(servers)!;
-      console.log(`| ${round} | ${servers} | ${fmt(r.rate)} | ${fmt(r.offered)} | ${pct(r.serverCpu)} | ${pct(r.loadCpu)} | ${servers === 2 ? (ratio === undefined ? 'no sample' : `${ratio.toFixed(2)}×`) : ''} |`);
+      console.log(`| ${round} | ${servers} | ${fmt(r.rate)} | ${fmt(r.offered)} | ${pct(r.serverCpu)} | ${pct(r.loadCpu)} | ${r.machineBusy === undefined ? '-' : `${Math.round(r.machineBusy * 100)}%`} | ${servers === 2 ? (ratio === undefined ? 'no sample' : `${ratio.toFixed(2)}×`) : ''} |`);
     }
   }
   console.log('');
@@ -304,7 +320,7 @@ async function main(): Promise<void> {
 const role = opt('--role');
 // A child whose parent went away ends too.
 if (role !== undefined) process.on('disconnect', () => process.exit(0));
-if (role === 'server') void serverRole();
+if (role === 'server') void serverRole(Number(opt('--work-us') ?? 0));
 else if (role === 'load') void loadRole((opt('--addresses') ?? '').split(','), Number(opt('--clients') ?? 1));
 else
   void main().then(
