@@ -14,8 +14,10 @@
  *
  * Options: `--quick` (short windows, checks the harness), `--repeat N` (rounds, default 3),
  * `--clients N` (default 32), `--loaders N` (load processes, default 1), `--seconds S` (window,
- * default 4), `--work-us U` (the server spins U µs of CPU per message, as application work would:
- * default 0, a bare sink). Progress on stderr, the table on stdout. A run that counted nothing prints
+ * default 4), `--work N` (the server runs N xorshift steps per message, as application work
+ * would; default 0, a bare sink; the header prints what N costs on an idle core). Before each
+ * configuration it waits up to 5 s for the other work on the machine to fall to 50% of all cores,
+ * and prints the share it saw. Progress on stderr, the table on stdout. A run that counted nothing prints
  * "no sample" instead of a rate.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -23,7 +25,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import type { Subscription } from 'rxjs';
 import { loadRxmsg } from './adapters/bench-protocols';
 import { abnormal } from './adapters/rxmsg-common';
-import { cpuBusy } from './machine';
+import { cpuBusy, waitForQuiet } from './machine';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -48,26 +50,46 @@ function cpuMsNow(): number {
   return (u.user + u.system) / 1000;
 }
 
+/**
+ * Application work per message: a fixed number of xorshift steps, so the server side costs more
+ * CPU than the sender's (a fixed amount of CPU, unlike a spin on the clock, which a descheduled
+ * process would end early).
+ */
+function work(seed: number, iterations: number): number {
+  let x = seed | 1;
+  for (let i = 0; i < iterations; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+  }
+  return x;
+}
+
+/** Best-of-5 µs of {@link work} with `iterations`, measured in this process: its cost on an idle core. */
+function workMicros(iterations: number): number {
+  let best = Infinity;
+  let sink = 0;
+  for (let round = 0; round < 5; round++) {
+    const t0 = performance.now();
+    for (let k = 0; k < 1000; k++) sink ^= work(k, iterations);
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return best * 1000 + (sink & 0);
+}
+
 /** Child: one sink server on its own UDP port; counts the pings it receives. */
-async function serverRole(workUs: number): Promise<void> {
+async function serverRole(workIterations: number): Promise<void> {
   const { node, rxjs, protocols } = loadRxmsg();
   let count = 0;
-  /** Application work per message: `workUs` µs of CPU (a spin on the clock), so the server side costs more than the sender's. */
-  const work = (): void => {
-    if (workUs <= 0) return;
-    const until = performance.now() + workUs / 1000;
-    while (performance.now() < until) {
-      // spin
-    }
-  };
+  let sink = 0;
   let problems = 0;
   const server = await node.createServer({
     listen: 'soe://127.0.0.1:0/bench',
     protocol: protocols.binary,
     processor: (in$) =>
       in$.pipe(
-        rxjs.tap(() => {
-          work();
+        rxjs.tap((m) => {
+          if (workIterations > 0) sink ^= work(m.n, workIterations);
           count += 1;
         }),
         rxjs.ignoreElements(),
@@ -78,7 +100,7 @@ async function serverRole(workUs: number): Promise<void> {
     if (text !== undefined && problems++ < 5) send({ type: 'problem', text });
   });
   process.on('message', (m: ToChild) => {
-    if (m.type === 'sample') send({ type: 'sample', id: m.id, count, cpuMs: cpuMsNow(), at: performance.now() });
+    if (m.type === 'sample') send({ type: 'sample', id: m.id, count: count + (sink & 0), cpuMs: cpuMsNow(), at: performance.now() });
     else void stop();
   });
   let stopping = false;
@@ -207,12 +229,12 @@ interface RunResult {
   readonly error?: string;
 }
 
-async function runOnce(servers: number, clients: number, loaders: number, workUs: number, warmupMs: number, windowMs: number): Promise<RunResult> {
+async function runOnce(servers: number, clients: number, loaders: number, workIterations: number, warmupMs: number, windowMs: number): Promise<RunResult> {
   const serverProcs: Child[] = [];
   const loadProcs: Child[] = [];
   const all = (): Child[] => [...serverProcs, ...loadProcs];
   try {
-    for (let i = 0; i < servers; i++) serverProcs.push(new Child(['--role', 'server', '--work-us', String(workUs)], `server ${i}`));
+    for (let i = 0; i < servers; i++) serverProcs.push(new Child(['--role', 'server', '--work', String(workIterations)], `server ${i}`));
     const addresses = (await Promise.all(serverProcs.map((s) => s.ready(15_000)))).map((r) => r.address!);
     for (let i = 0; i < loaders; i++) {
       const share = Math.floor(clients / loaders) + (i < clients % loaders ? 1 : 0);
@@ -275,26 +297,30 @@ async function main(): Promise<void> {
   const repeat = Number(opt('--repeat') ?? (quick ? 1 : 3));
   const clients = Number(opt('--clients') ?? 32);
   const loaders = Number(opt('--loaders') ?? 1);
-  const workUs = Number(opt('--work-us') ?? 0);
+  const workIterations = Number(opt('--work') ?? 0);
   const windowMs = quick ? 1000 : Number(opt('--seconds') ?? 4) * 1000;
   const warmupMs = quick ? 500 : 1500;
   const cores = Math.min(cpus().length, availableParallelism());
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
   console.log(`# SOE across cores: one-way Ping over soe:// into 1 vs 2 server processes`);
   console.log(`date ${new Date().toISOString()}, node ${process.version}, ${cores} cores (${cpus()[0]?.model.trim() ?? 'unknown'})`);
-  console.log(`server work per message ${workUs} µs; clients ${clients} over ${loaders} load process(es), warm-up ${warmupMs} ms, window ${windowMs} ms, ${repeat} round(s)`);
+  const workText = workIterations > 0 ? `${workIterations} xorshift steps (${workMicros(workIterations).toFixed(1)} µs on an idle core, best of 5 here)` : 'none (bare sink)';
+  console.log(`server work per message: ${workText}; clients ${clients} over ${loaders} load process(es), warm-up ${warmupMs} ms, window ${windowMs} ms, ${repeat} round(s)`);
   console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}; other work on all cores (1 s sample): ${Math.round((await cpuBusy(1000)) * 100)}%`);
   console.log('');
-  console.log('| round | servers | received msg/s | offered msg/s | server CPU | load CPU | all cores busy | 2/1 |');
-  console.log('|---:|---:|---:|---:|---|---|---:|---:|');
+  console.log('| round | servers | other work before | received msg/s | offered msg/s | server CPU | load CPU | all cores busy | 2/1 |');
+  console.log('|---:|---:|---:|---:|---:|---|---|---:|---:|');
   const ratios: number[] = [];
   const rates: Record<1 | 2, number[]> = { 1: [], 2: [] };
   for (let round = 1; round <= repeat; round++) {
     const order: (1 | 2)[] = round % 2 === 1 ? [1, 2] : [2, 1];
     const results = new Map<number, RunResult>();
+    const others = new Map<number, number>();
     for (const servers of order) {
       log(`round ${round}: ${servers} server(s)...`);
-      const r = await runOnce(servers, clients, loaders, workUs, warmupMs, windowMs);
+      const otherWork = await waitForQuiet(0.5, 1000, quick ? 1 : 5);
+      const r = await runOnce(servers, clients, loaders, workIterations, warmupMs, windowMs);
+      others.set(servers, otherWork);
       results.set(servers, r);
       if (r.rate !== undefined) rates[servers].push(r.rate);
       if (r.error !== undefined) log(`  failed: ${r.error}`);
@@ -306,7 +332,8 @@ async function main(): Promise<void> {
     if (ratio !== undefined) ratios.push(ratio);
     for (const servers of [1, 2] as const) {
       const r = results.get(servers)!;
-      console.log(`| ${round} | ${servers} | ${fmt(r.rate)} | ${fmt(r.offered)} | ${pct(r.serverCpu)} | ${pct(r.loadCpu)} | ${r.machineBusy === undefined ? '-' : `${Math.round(r.machineBusy * 100)}%`} | ${servers === 2 ? (ratio === undefined ? 'no sample' : `${ratio.toFixed(2)}×`) : ''} |`);
+      const other = others.get(servers);
+      console.log(`| ${round} | ${servers} | ${other === undefined ? '-' : `${Math.round(other * 100)}%`} | ${fmt(r.rate)} | ${fmt(r.offered)} | ${pct(r.serverCpu)} | ${pct(r.loadCpu)} | ${r.machineBusy === undefined ? '-' : `${Math.round(r.machineBusy * 100)}%`} | ${servers === 2 ? (ratio === undefined ? 'no sample' : `${ratio.toFixed(2)}×`) : ''} |`);
     }
   }
   console.log('');
@@ -320,7 +347,7 @@ async function main(): Promise<void> {
 const role = opt('--role');
 // A child whose parent went away ends too.
 if (role !== undefined) process.on('disconnect', () => process.exit(0));
-if (role === 'server') void serverRole(Number(opt('--work-us') ?? 0));
+if (role === 'server') void serverRole(Number(opt('--work') ?? 0));
 else if (role === 'load') void loadRole((opt('--addresses') ?? '').split(','), Number(opt('--clients') ?? 1));
 else
   void main().then(
