@@ -8,8 +8,11 @@
  * documented pulled output (a generator the engine pulls while the outbound queue has room), so
  * it goes at the pace the SOE send window allows.
  *
- * Measured: messages counted by the servers in a window after a warm-up, per second, and each
- * process's CPU time in that window. Each round runs both configurations (1 server first in odd
+ * Measured: messages counted by the servers in a window after a warm-up, per second ("received");
+ * messages the clients' generators produced into rxmsg's outbound queues in the window
+ * ("offered": the queues hold up to 16,384 per client, so it may differ); each process's CPU time
+ * in that window, and from it the CPU µs per message on each side, which waiting for a core on a
+ * busy machine does not skew. Each round runs both configurations (1 server first in odd
  * rounds, 2 servers first in even ones) and prints the ratio 2/1 of that round.
  *
  * Options: `--quick` (short windows, checks the harness), `--repeat N` (rounds, default 3),
@@ -38,7 +41,7 @@ const quick = argv.includes('--quick');
 type ToChild = { readonly type: 'sample'; readonly id: number } | { readonly type: 'stop' };
 type FromChild =
   | { readonly type: 'ready'; readonly address?: string; readonly clients?: number }
-  | { readonly type: 'sample'; readonly id: number; readonly count: number; readonly cpuMs: number; readonly at: number }
+  | { readonly type: 'sample'; readonly id: number; readonly count: number; readonly cpuMs: number; readonly at: number; readonly droppedWhilePaused?: number; readonly datagrams?: number }
   | { readonly type: 'problem'; readonly text: string };
 
 const send = (m: FromChild): void => {
@@ -83,8 +86,11 @@ async function serverRole(workIterations: number): Promise<void> {
   let count = 0;
   let sink = 0;
   let problems = 0;
+  // Its own instance, so the socket's counters can be read.
+  const soe = node.soeTransport();
   const server = await node.createServer({
     listen: 'soe://127.0.0.1:0/bench',
+    transports: [soe],
     protocol: protocols.binary,
     processor: (in$) =>
       in$.pipe(
@@ -100,7 +106,19 @@ async function serverRole(workIterations: number): Promise<void> {
     if (text !== undefined && problems++ < 5) send({ type: 'problem', text });
   });
   process.on('message', (m: ToChild) => {
-    if (m.type === 'sample') send({ type: 'sample', id: m.id, count: count + (sink & 0), cpuMs: cpuMsNow(), at: performance.now() });
+    if (m.type === 'sample') {
+      const port = Number(new URL(server.addresses()[0]!).port);
+      const stats = soe.endpointStats('127.0.0.1', port);
+      send({
+        type: 'sample',
+        id: m.id,
+        count: count + (sink & 0),
+        cpuMs: cpuMsNow(),
+        at: performance.now(),
+        droppedWhilePaused: stats?.droppedWhilePaused ?? 0,
+        datagrams: stats?.datagramsReceived ?? 0,
+      });
+    }
     else void stop();
   });
   let stopping = false;
@@ -223,6 +241,9 @@ interface RunResult {
   readonly serverCpu: readonly number[];
   /** CPU share of one core used by each load process in the window. */
   readonly loadCpu: readonly number[];
+  /** Datagrams the servers received in the window, and of those dropped unread because a paused connection held `maxHeldBytes`. */
+  readonly datagrams?: number;
+  readonly droppedWhilePaused?: number;
   /** Share (0–1) of all the machine's cores busy in the window, every process counted. */
   readonly machineBusy?: number;
   readonly problems: readonly string[];
@@ -253,12 +274,16 @@ async function runOnce(servers: number, clients: number, loaders: number, workIt
     const serverCpu: number[] = [];
     const loadCpu: number[] = [];
     let offered = 0;
+    let datagrams = 0;
+    let droppedWhilePaused = 0;
     all().forEach((c, i) => {
       const s = seconds(i);
       const share = (b[i]!.cpuMs - a[i]!.cpuMs) / 1000 / s;
       const delta = b[i]!.count - a[i]!.count;
       if (i < servers) {
         received += delta;
+        datagrams += (b[i]!.datagrams ?? 0) - (a[i]!.datagrams ?? 0);
+        droppedWhilePaused += (b[i]!.droppedWhilePaused ?? 0) - (a[i]!.droppedWhilePaused ?? 0);
         rateSum += delta / s;
         serverCpu.push(share);
       } else {
@@ -273,6 +298,8 @@ async function runOnce(servers: number, clients: number, loaders: number, workIt
       serverCpu,
       loadCpu,
       machineBusy,
+      datagrams,
+      droppedWhilePaused,
       problems: all().flatMap((c) => c.problems),
     };
   } catch (error) {
@@ -286,6 +313,9 @@ async function runOnce(servers: number, clients: number, loaders: number, workIt
 
 const fmt = (n: number | undefined): string => (n === undefined ? 'no sample' : Math.round(n).toLocaleString('en-US'));
 const pct = (xs: readonly number[]): string => (xs.length === 0 ? '-' : xs.map((x) => `${Math.round(x * 100)}%`).join(' + '));
+/** CPU µs per message: the processes' summed CPU share over the message rate (not skewed by waiting for a core). */
+const perMessage = (shares: readonly number[], rate: number | undefined): string =>
+  rate === undefined || shares.length === 0 ? '-' : ((shares.reduce((a, b) => a + b, 0) / rate) * 1e6).toFixed(2);
 const median = (xs: readonly number[]): number | undefined => {
   if (xs.length === 0) return undefined;
   const s = [...xs].sort((p, q) => p - q);
@@ -308,8 +338,8 @@ async function main(): Promise<void> {
   console.log(`server work per message: ${workText}; clients ${clients} over ${loaders} load process(es), warm-up ${warmupMs} ms, window ${windowMs} ms, ${repeat} round(s)`);
   console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}; other work on all cores (1 s sample): ${Math.round((await cpuBusy(1000)) * 100)}%`);
   console.log('');
-  console.log('| round | servers | other work before | received msg/s | offered msg/s | server CPU | load CPU | all cores busy | 2/1 |');
-  console.log('|---:|---:|---:|---:|---:|---|---|---:|---:|');
+  console.log('| round | servers | other work before | received msg/s | offered msg/s | server CPU | load CPU | all cores busy | server µs/msg | load µs/msg | datagrams in (dropped while paused) | 2/1 |');
+  console.log('|---:|---:|---:|---:|---:|---|---|---:|---:|---:|---:|---:|');
   const ratios: number[] = [];
   const rates: Record<1 | 2, number[]> = { 1: [], 2: [] };
   for (let round = 1; round <= repeat; round++) {
@@ -333,7 +363,7 @@ async function main(): Promise<void> {
     for (const servers of [1, 2] as const) {
       const r = results.get(servers)!;
       const other = others.get(servers);
-      console.log(`| ${round} | ${servers} | ${other === undefined ? '-' : `${Math.round(other * 100)}%`} | ${fmt(r.rate)} | ${fmt(r.offered)} | ${pct(r.serverCpu)} | ${pct(r.loadCpu)} | ${r.machineBusy === undefined ? '-' : `${Math.round(r.machineBusy * 100)}%`} | ${servers === 2 ? (ratio === undefined ? 'no sample' : `${ratio.toFixed(2)}×`) : ''} |`);
+      console.log(`| ${round} | ${servers} | ${other === undefined ? '-' : `${Math.round(other * 100)}%`} | ${fmt(r.rate)} | ${fmt(r.offered)} | ${pct(r.serverCpu)} | ${pct(r.loadCpu)} | ${r.machineBusy === undefined ? '-' : `${Math.round(r.machineBusy * 100)}%`} | ${perMessage(r.serverCpu, r.rate)} | ${perMessage(r.loadCpu, r.offered)} | ${r.datagrams === undefined ? '-' : `${fmt(r.datagrams)} (${fmt(r.droppedWhilePaused ?? 0)})`} | ${servers === 2 ? (ratio === undefined ? 'no sample' : `${ratio.toFixed(2)}×`) : ''} |`);
     }
   }
   console.log('');
