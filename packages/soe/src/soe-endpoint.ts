@@ -37,7 +37,7 @@ export interface SoeEndpointStats {
   /** Unconfirmed sessions dropped to make room (`maxUnconfirmedSessions`). */
   readonly evicted: number;
   readonly unknownSenderSent: number;
-  /** Datagrams from addresses without a session that got no answer (not session traffic, or over the `UnknownSender` rate). */
+  /** Datagrams from addresses without a session that got no answer (not session traffic, a malformed `SessionRequest`, or over the `UnknownSender` rate). */
   readonly droppedUnknown: number;
   readonly remapped: number;
   /** `RemapConnection`s that named no session, the wrong CRC seed, or an address in use. */
@@ -183,7 +183,9 @@ export class SoeEndpoint {
   };
 
   private openSession(key: string, remote: RemoteInfo, request: Uint8Array): void {
-    if (this.hosts.size === 0 || this.closed) {
+    // Only a well-formed request makes a session: a session fed a malformed one would stay
+    // negotiating, unseen by any listener, until its inactivity timeout (and keep the socket open after close).
+    if (this.hosts.size === 0 || this.closed || !isSessionRequest(request)) {
       this.counters.droppedUnknown += 1;
       return;
     }
@@ -341,6 +343,15 @@ export class SoeEndpoint {
     this.onClosed(this);
     if (this.bound && this.socket !== undefined) this.socket.close();
     else this.resolveClosed();
+  }
+}
+
+/** Whether `bytes` decode as a `SessionRequest` (any field values: the session judges those). */
+function isSessionRequest(bytes: Uint8Array): boolean {
+  try {
+    return decodeSoeDatagram(bytes).kind === 'session-request';
+  } catch {
+    return false;
   }
 }
 
