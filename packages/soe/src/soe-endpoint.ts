@@ -7,6 +7,7 @@ import { isIPv6 } from 'node:net';
 import { AcceptError, ListenerSocketError, TransportError, type Connection, type ListenerError } from '@rxmsg/core';
 import { formatSoeAddress } from './soe-address';
 import { SoeConnection } from './soe-connection';
+import { soeCrc32 } from './soe-crc32';
 import { encodeSoeDatagram, decodeSoeDatagram } from './soe-datagram';
 import { SoeOpCode, isSessionContextOpCode } from './soe-op-code';
 import { SoeSession } from './soe-session';
@@ -25,7 +26,7 @@ export interface SoeEndpointHost {
 export interface SoeEndpointStats {
   /** Sessions open (or negotiating) now. */
   readonly sessions: number;
-  /** Of those, sessions that received nothing since their `SessionRequest`. */
+  /** Of those, sessions that received no session packet with their CRC since their `SessionRequest` (the sender may not exist). */
   readonly unconfirmed: number;
   readonly datagramsReceived: number;
   /** Sessions negotiated and handed to a listener. */
@@ -162,7 +163,7 @@ export class SoeEndpoint {
     const route = this.routes.get(key);
     const bytes = new Uint8Array(message.buffer, message.byteOffset, message.length);
     if (route !== undefined) {
-      if (!route.confirmed) {
+      if (!route.confirmed && provesSession(bytes, route.driver.session.crcSeed, this.options.crcLength)) {
         route.confirmed = true;
         this.unconfirmed.delete(route);
       }
@@ -344,6 +345,21 @@ export class SoeEndpoint {
     if (this.bound && this.socket !== undefined) this.socket.close();
     else this.resolveClosed();
   }
+}
+
+/**
+ * Whether `bytes` show that their sender read the session's `SessionResponse`: a session-context
+ * packet whose CRC matches the session's seed (any one when the session has no CRC). A forged
+ * source address can send anything else, a repeated request included.
+ */
+function provesSession(bytes: Uint8Array, crcSeed: number | undefined, crcLength: number): boolean {
+  if (bytes.length < 2 || !isSessionContextOpCode((bytes[0] as number) * 256 + (bytes[1] as number))) return false;
+  if (crcLength === 0) return true;
+  const end = bytes.length - crcLength;
+  if (crcSeed === undefined || end < 2) return false;
+  const crc = soeCrc32(bytes, crcSeed, 0, end);
+  for (let i = 0; i < crcLength; i++) if (bytes[end + i] !== ((crc >>> (8 * (crcLength - 1 - i))) & 0xff)) return false;
+  return true;
 }
 
 /** Whether `bytes` decode as a `SessionRequest` (any field values: the session judges those). */

@@ -1,7 +1,8 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { expect } from 'chai';
+import { firstValueFrom } from 'rxjs';
 import { parseAddress, type Connection, type Listener } from '@rxmsg/core';
-import { SoeOpCode, encodeSoeDatagram, soeTransport, type SoeTransport } from '@rxmsg/soe';
+import { SoeOpCode, encodeSoeDatagram, soeTransport, type SoeTransport, type SoeTransportOptions } from '@rxmsg/soe';
 import { HANDLE_KINDS, activeResources, eventually, leakedResources } from '@rxmsg/test-utils';
 
 const LOOPBACK = '127.0.0.1';
@@ -25,11 +26,12 @@ describe('SOE endpoint against hostile datagrams', () => {
   let port: number;
   const connections: Connection[] = [];
 
-  beforeEach(async () => {
-    transport = soeTransport();
+  /** Listen on a fresh transport with `options`. */
+  async function listen(options: SoeTransportOptions = {}): Promise<void> {
+    transport = soeTransport(options);
     listener = await transport.listen(parseAddress(`soe://${LOOPBACK}:0`), (c) => connections.push(c), { noDelay: true });
     port = Number(new URL(listener.address).port);
-  });
+  }
 
   afterEach(async () => {
     for (const c of connections.splice(0)) c.destroy();
@@ -38,6 +40,7 @@ describe('SOE endpoint against hostile datagrams', () => {
 
   it('opens no session for a datagram with the SessionRequest op code that is not a valid request, so the socket closes with its listener', async () => {
     const before = await activeResources();
+    await listen();
     const attacker = await rawSocket();
     try {
       const junk = [
@@ -61,5 +64,35 @@ describe('SOE endpoint against hostile datagrams', () => {
       await closeSocket(attacker);
     }
     expect(await leakedResources(before, KINDS)).to.deep.equal([]);
+  });
+
+  it('keeps sessions whose address sent only junk after its request unconfirmed (evictable), so forged requests cannot fill maxSessions and a real client still gets in', async () => {
+    await listen({ maxSessions: 8, maxUnconfirmedSessions: 4 });
+    const attackers = await Promise.all(Array.from({ length: 12 }, () => rawSocket()));
+    try {
+      // Each forged peer: a valid request, then what it can send without having read the
+      // response: a Heartbeat without the right CRC, bytes, a repeated request.
+      attackers.forEach((a, i) => {
+        a.send(encodeSoeDatagram({ kind: 'session-request', protocolVersion: 3, sessionId: 1000 + i, udpLength: 512, applicationProtocol: 'rxmsg' }), port, LOOPBACK);
+        a.send(new Uint8Array([0, SoeOpCode.Heartbeat, 0x12, 0x34]), port, LOOPBACK);
+        a.send(new Uint8Array([0xde, 0xad]), port, LOOPBACK);
+        a.send(encodeSoeDatagram({ kind: 'session-request', protocolVersion: 3, sessionId: 1000 + i, udpLength: 512, applicationProtocol: 'rxmsg' }), port, LOOPBACK);
+      });
+      await eventually(() => (transport.endpointStats(LOOPBACK, port)?.datagramsReceived ?? 0) >= 4 * attackers.length, 5000, 'the forged traffic to arrive');
+      const stats = transport.endpointStats(LOOPBACK, port);
+      expect(stats).to.deep.include({ sessions: 4, unconfirmed: 4, evicted: 8, overCapacity: 0 });
+      // A real client proves it read the response (its packets carry the CRC seed), and gets in.
+      const client = await firstValueFrom(soeTransport().connect(parseAddress(`soe://${LOOPBACK}:${port}`), { noDelay: true, connectTimeoutMs: 10_000 }));
+      try {
+        client.start({ onData: () => undefined, onEnd: () => undefined, onDrain: () => undefined, onClose: () => undefined });
+        expect(client.write(new Uint8Array([1, 2, 3]))).to.equal(true);
+        await eventually(() => connections.some((c) => c.bytesRead === 3), 5000, 'the real client to be heard');
+        await eventually(() => transport.endpointStats(LOOPBACK, port)?.unconfirmed === 3, 5000, 'the real client to be confirmed');
+      } finally {
+        client.destroy();
+      }
+    } finally {
+      await Promise.all(attackers.map(closeSocket));
+    }
   });
 });
