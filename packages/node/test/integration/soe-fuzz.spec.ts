@@ -1,7 +1,8 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { deflateSync } from 'node:zlib';
 import { expect } from 'chai';
 import { filter, map, startWith, takeWhile, tap } from 'rxjs';
-import { createClient, createServer, soeTransport, type ServerEvent } from '@rxmsg/node';
+import { createClient, createServer, soeTransport, type ServerEvent, type SoeTransportOptions } from '@rxmsg/node';
 import { DATA_BUNDLE_MAGIC, SoeOpCode, decodeSoeDatagram, encodeSoeDatagram, soeCrc32, type SoeSessionParams } from '@rxmsg/soe';
 import { HANDLE_KINDS, activeResources, eventually, leakedResources, settledHeapUsed } from '@rxmsg/test-utils';
 import { BinaryEcho, echo, type Ping } from './echo-protocol';
@@ -12,7 +13,11 @@ import { BinaryEcho, echo, type Ping } from './echo-protocol';
  * printed; `SOE_FUZZ_SEED=n` replays a run's choices, the interleaving with the good client aside).
  */
 const SEED = Number(process.env['SOE_FUZZ_SEED'] ?? 0x50e_f022);
-const DATAGRAMS = 20_000;
+/** The server's SOE settings under test, and how many hostile datagrams each gets. */
+const CASES: readonly { readonly name: string; readonly options: SoeTransportOptions; readonly datagrams: number }[] = [
+  { name: 'CRC-16, no compression (the defaults)', options: {}, datagrams: 20_000 },
+  { name: 'CRC-32 and compression: deflated bodies, zlib bombs, bytes that are not zlib, bad flags', options: { crcLength: 4, compression: true }, datagrams: 10_000 },
+];
 /** Hostile sockets: each is one address, so at most one server session each. */
 const ATTACKERS = 16;
 /** Datagrams sent between two turns of the event loop. */
@@ -82,15 +87,31 @@ const concat = (...parts: readonly Uint8Array[]): Uint8Array => {
   return out;
 };
 
-/** Op code + fields, made a session-context datagram of `params`: flag byte when negotiated, CRC. */
-function seal(opAndBody: Uint8Array, params: SoeSessionParams, flag = 0): Uint8Array {
-  const head = params.compression ? concat(opAndBody.subarray(0, 2), new Uint8Array([flag]), opAndBody.subarray(2)) : opAndBody;
+/**
+ * Op code + fields, made a session-context datagram of `params`: flag byte when negotiated, CRC.
+ * With compression, `d` picks the body: plain, deflated, a zlib bomb, bytes that are not zlib, or a bad flag.
+ */
+function seal(opAndBody: Uint8Array, params: SoeSessionParams, d?: Draw): Uint8Array {
+  let head = opAndBody;
+  if (params.compression) {
+    const op = opAndBody.subarray(0, 2);
+    const body = opAndBody.subarray(2);
+    const r = d?.int(20) ?? 0;
+    if (r < 10 || d === undefined) head = concat(op, new Uint8Array([0]), body);
+    else if (r < 16) head = concat(op, new Uint8Array([1]), deflateSync(body));
+    else if (r < 17) head = concat(op, new Uint8Array([1]), BOMB);
+    else if (r < 19) head = concat(op, new Uint8Array([1]), d.bytes(d.int(200)));
+    else head = concat(op, new Uint8Array([2 + d.int(254)]), body);
+  }
   const out = new Uint8Array(head.length + params.crcLength);
   out.set(head);
   const crc = soeCrc32(head, params.crcSeed);
   for (let i = 0; i < params.crcLength; i++) out[head.length + i] = (crc >>> (8 * (params.crcLength - 1 - i))) & 0xff;
   return out;
 }
+
+/** A zlib stream that inflates to 4 MiB of zeros (beyond any bound on inflated packets). */
+const BOMB: Uint8Array = deflateSync(new Uint8Array(4 * 1024 * 1024));
 
 /** The op code + fields of a session-context datagram of `params` (flag byte and CRC taken off). */
 function unseal(datagram: Uint8Array, params: SoeSessionParams): Uint8Array | undefined {
@@ -178,143 +199,172 @@ interface Attacker {
 describe('SOE datagram fuzz against a live server', function () {
   this.timeout(60_000);
 
-  it(`keeps the process up and a good client's echo exchange complete and in order through ${DATAGRAMS} hostile datagrams (seed ${SEED}), counts the junk, bounds sessions and memory, and leaks no handle after close`, async () => {
-    console.log(`      SOE fuzz seed ${SEED} (SOE_FUZZ_SEED=${SEED} to replay)`);
-    const before = await activeResources();
-    const heapBefore = await settledHeapUsed();
-    const transport = soeTransport();
-    const server = await createServer({
-      listen: `soe://${LOOPBACK}:0`,
-      transports: [transport],
-      protocol: BinaryEcho,
-      processor: echo,
-      config: { onDecodeError: 'reply' } as const,
-    });
-    const events: ServerEvent[] = [];
-    server.events$.subscribe((e) => events.push(e));
-    const serverPort = Number(new URL(server.addresses()[0]!).port);
-    const stats = () => transport.endpointStats(LOOPBACK, serverPort)!;
-
-    // A recording relay in front of the server for the good client: the datagrams a real session sends, for mutation.
-    const captured = { toServer: [] as Uint8Array[], toClient: [] as Uint8Array[] };
-    const keep = (list: Uint8Array[], msg: Buffer): void => {
-      if (list.length < 200) list.push(Uint8Array.from(msg));
-    };
-    const front = createSocket('udp4');
-    const back = createSocket('udp4');
-    let clientAt: RemoteInfo | undefined;
-    front.on('message', (msg, from) => {
-      clientAt = from;
-      keep(captured.toServer, msg);
-      back.send(msg, serverPort, LOOPBACK);
-    });
-    back.on('message', (msg) => {
-      keep(captured.toClient, msg);
-      if (clientAt !== undefined) front.send(msg, clientAt.port, clientAt.address);
-    });
-    await Promise.all([front, back].map((s) => new Promise<void>((resolve) => s.bind(0, LOOPBACK, resolve))));
-
-    const attackers: Attacker[] = [];
-    const closeAll = async (sockets: readonly Socket[]): Promise<void> => {
-      await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    };
-    let closeClient: (() => Promise<void>) | undefined;
-    try {
-      // The good client: Ping n+1 on Pong n, until the fuzz is over and some more rounds went by.
-      const got: number[] = [];
-      let stopAfter = Infinity;
-      const client = createClient({
-        connect: `soe://${LOOPBACK}:${front.address().port}`,
-        transports: [soeTransport()],
+  for (const { name, options, datagrams: DATAGRAMS } of CASES) {
+    it(`keeps the process up and a good client's echo exchange complete and in order through ${DATAGRAMS} hostile datagrams (${name}; seed ${SEED}), counts the junk, bounds sessions and memory, and leaks no handle after close`, async () => {
+      console.log(`      SOE fuzz seed ${SEED} (SOE_FUZZ_SEED=${SEED} to replay)`);
+      const before = await activeResources();
+      const heapBefore = await settledHeapUsed();
+      let heapDuring = 0;
+      const transport = soeTransport(options);
+      const server = await createServer({
+        listen: `soe://${LOOPBACK}:0`,
+        transports: [transport],
         protocol: BinaryEcho,
-        processor: (in$) =>
-          in$.pipe(
-            filter((m) => m.kind === 'Pong'),
-            tap((m) => got.push(m.n)),
-            takeWhile((m) => m.n < stopAfter),
-            map((m): Ping => ({ kind: 'Ping', n: m.n + 1 })),
-            startWith<Ping>({ kind: 'Ping', n: 0 }),
-          ),
+        processor: echo,
+        config: { onDecodeError: 'reply' } as const,
       });
-      closeClient = () => client.close();
-      await eventually(() => got.length >= 5, 10_000, 'the good client to get its first echoes');
-      const goodConnected = events.find((e) => e.type === 'connected');
-      expect(goodConnected).to.not.equal(undefined);
-      const goodPeer = goodConnected?.type === 'connected' ? goodConnected.peerId : -1;
-      const goodSession = captured.toClient.map((b) => decodeSoeDatagramOrUndefined(b)).find((p) => p?.kind === 'session-response');
-      expect(goodSession?.kind).to.equal('session-response');
-      const goodParams: SoeSessionParams & { sessionId: number } =
-        goodSession?.kind === 'session-response' ? { ...goodSession } : { crcSeed: 0, crcLength: 0, compression: false, sessionId: 0 };
+      const events: ServerEvent[] = [];
+      server.events$.subscribe((e) => events.push(e));
+      const serverPort = Number(new URL(server.addresses()[0]!).port);
+      const stats = () => transport.endpointStats(LOOPBACK, serverPort)!;
 
-      for (let i = 0; i < ATTACKERS; i++) {
-        const socket = createSocket('udp4');
-        const attacker: Attacker = { socket, params: undefined, sequence: 0 };
-        socket.on('message', (msg) => {
-          const op = msg.length >= 2 ? (msg[0] as number) * 256 + (msg[1] as number) : -1;
-          if (op === SoeOpCode.SessionResponse) {
-            const p = decodeSoeDatagramOrUndefined(Uint8Array.from(msg));
-            if (p?.kind === 'session-response') attacker.params = { ...p };
-            attacker.sequence = 0;
-          } else if (op === SoeOpCode.Disconnect || op === SoeOpCode.UnknownSender) attacker.params = undefined;
+      // A recording relay in front of the server for the good client: the datagrams a real session sends, for mutation.
+      const captured = { toServer: [] as Uint8Array[], toClient: [] as Uint8Array[] };
+      const keep = (list: Uint8Array[], msg: Buffer): void => {
+        if (list.length < 200) list.push(Uint8Array.from(msg));
+      };
+      const front = createSocket('udp4');
+      const back = createSocket('udp4');
+      let clientAt: RemoteInfo | undefined;
+      front.on('message', (msg, from) => {
+        clientAt = from;
+        keep(captured.toServer, msg);
+        back.send(msg, serverPort, LOOPBACK);
+      });
+      back.on('message', (msg) => {
+        keep(captured.toClient, msg);
+        if (clientAt !== undefined) front.send(msg, clientAt.port, clientAt.address);
+      });
+      await Promise.all([front, back].map((s) => new Promise<void>((resolve) => s.bind(0, LOOPBACK, resolve))));
+
+      const attackers: Attacker[] = [];
+      /** Other hostile sockets, closed at the end. */
+      const sockets: Socket[] = [];
+      const closeAll = async (sockets: readonly Socket[]): Promise<void> => {
+        await Promise.all(sockets.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      };
+      let closeClient: (() => Promise<void>) | undefined;
+      try {
+        // The good client: Ping n+1 on Pong n, until the fuzz is over and some more rounds went by.
+        const got: number[] = [];
+        let stopAfter = Infinity;
+        const client = createClient({
+          connect: `soe://${LOOPBACK}:${front.address().port}`,
+          transports: [soeTransport()],
+          protocol: BinaryEcho,
+          processor: (in$) =>
+            in$.pipe(
+              filter((m) => m.kind === 'Pong'),
+              tap((m) => got.push(m.n)),
+              takeWhile((m) => m.n < stopAfter),
+              map((m): Ping => ({ kind: 'Ping', n: m.n + 1 })),
+              startWith<Ping>({ kind: 'Ping', n: 0 }),
+            ),
         });
-        socket.on('error', () => undefined);
-        await new Promise<void>((resolve) => socket.bind(0, LOOPBACK, resolve));
-        attackers.push(attacker);
-      }
+        closeClient = () => client.close();
+        await eventually(() => got.length >= 5, 10_000, 'the good client to get its first echoes');
+        const goodConnected = events.find((e) => e.type === 'connected');
+        expect(goodConnected).to.not.equal(undefined);
+        const goodPeer = goodConnected?.type === 'connected' ? goodConnected.peerId : -1;
+        const goodSession = captured.toClient.map((b) => decodeSoeDatagramOrUndefined(b)).find((p) => p?.kind === 'session-response');
+        expect(goodSession?.kind).to.equal('session-response');
+        const goodParams: SoeSessionParams & { sessionId: number } =
+          goodSession?.kind === 'session-response' ? { ...goodSession } : { crcSeed: 0, crcLength: 0, compression: false, sessionId: 0 };
 
-      const d = new Draw(SEED);
-      const kinds = new Map<string, number>();
-      const gotAtStart = got.length;
-      let maxSessions = 0;
-      for (let sent = 0; sent < DATAGRAMS; ) {
-        for (let b = 0; b < BATCH && sent < DATAGRAMS; b++, sent++) {
-          const a = d.pick(attackers);
-          const [kind, datagram] = hostile(d, a, captured, goodParams);
-          kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-          a.socket.send(datagram, serverPort, LOOPBACK);
+        for (let i = 0; i < ATTACKERS; i++) {
+          const socket = createSocket('udp4');
+          const attacker: Attacker = { socket, params: undefined, sequence: 0 };
+          socket.on('message', (msg) => {
+            const op = msg.length >= 2 ? (msg[0] as number) * 256 + (msg[1] as number) : -1;
+            if (op === SoeOpCode.SessionResponse) {
+              const p = decodeSoeDatagramOrUndefined(Uint8Array.from(msg));
+              if (p?.kind === 'session-response') attacker.params = { ...p };
+              attacker.sequence = 0;
+            } else if (op === SoeOpCode.Disconnect || op === SoeOpCode.UnknownSender) attacker.params = undefined;
+          });
+          socket.on('error', () => undefined);
+          await new Promise<void>((resolve) => socket.bind(0, LOOPBACK, resolve));
+          attackers.push(attacker);
         }
-        await new Promise((resolve) => setImmediate(resolve));
-        maxSessions = Math.max(maxSessions, stats().sessions);
-      }
-      const gotAtEnd = got.length;
-      stopAfter = got[got.length - 1]! + 20;
-      await client.closed;
 
-      const s = stats();
-      console.log(`      sent ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
-      console.log(`      good client: ${got.length} echoes (${gotAtEnd - gotAtStart} during the fuzz); endpoint ${JSON.stringify(s)}; most sessions at once ${maxSessions}`);
-      // The good client: every echo, in order, some while the fuzz ran, and a clean end.
-      expect(got).to.deep.equal(Array.from({ length: got.length }, (_, n) => n));
-      expect(got[got.length - 1]).to.equal(stopAfter);
-      expect(gotAtEnd).to.be.greaterThan(gotAtStart);
-      const goodEvents = () => events.filter((e) => 'peerId' in e && e.peerId === goodPeer);
-      await eventually(() => goodEvents().some((e) => e.type === 'disconnected'), 10_000, 'the good peer to disconnect on the server');
-      expect(goodEvents().map((e) => (e.type === 'disconnected' ? `${e.type} ${e.reason}` : e.type))).to.deep.equal([
-        'connected',
-        'protocol-entered',
-        'protocol-left',
-        'disconnected completed',
-      ]);
-      expect(events.filter((e) => e.type === 'listener-error' && e.error.code !== 'ACCEPT_FAILED').map((e) => e.type === 'listener-error' && e.error.message)).to.deep.equal([]);
-      // The junk was seen and counted; one session per address at most.
-      expect(s.datagramsReceived).to.be.greaterThan(DATAGRAMS / 4);
-      expect(s.droppedUnknown + s.unknownSenderSent).to.be.greaterThan(0);
-      expect(s.remapRejected).to.be.greaterThan(0);
-      expect(s.refused).to.be.greaterThan(0);
-      expect(s.opened).to.be.greaterThan(1);
-      expect(maxSessions).to.be.at.most(ATTACKERS + 1);
-    } finally {
-      await closeClient?.();
-      await closeAll(attackers.map((a) => a.socket));
-      await closeAll([front, back]);
-      await server.close();
-    }
-    expect(transport.endpointStats(LOOPBACK, serverPort)).to.equal(undefined);
-    expect(await leakedResources(before, KINDS, 5000)).to.deep.equal([]);
-    const heapAfter = await settledHeapUsed();
-    // Generous: what stays after close is caches and compiled code, not per-datagram state.
-    expect(heapAfter.heapUsed - heapBefore.heapUsed).to.be.below(64 * 1024 * 1024);
-  });
+        // Sockets that take over attackers' sessions with a correct RemapConnection (a NAT rebinding).
+        const spares = await Promise.all([0, 1].map(async () => {
+          const socket = createSocket('udp4');
+          socket.on('error', () => undefined);
+          await new Promise<void>((resolve) => socket.bind(0, LOOPBACK, resolve));
+          return socket;
+        }));
+        sockets.push(...spares);
+        const d = new Draw(SEED);
+        const kinds = new Map<string, number>();
+        const gotAtStart = got.length;
+        let maxSessions = 0;
+        for (let sent = 0; sent < DATAGRAMS; ) {
+          for (let b = 0; b < BATCH && sent < DATAGRAMS; b++, sent++) {
+            const a = d.pick(attackers);
+            if (d.chance(0.01) && a.params !== undefined) {
+              kinds.set('remap-move', (kinds.get('remap-move') ?? 0) + 1);
+              d.pick(spares).send(encodeSoeDatagram({ kind: 'remap-connection', sessionId: a.params.sessionId, crcSeed: a.params.crcSeed }), serverPort, LOOPBACK);
+              // The attacker learns it lost its session from the UnknownSender answers (when the remap succeeded).
+              continue;
+            }
+            const [kind, datagram] = hostile(d, a, captured, goodParams);
+            kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+            a.socket.send(datagram, serverPort, LOOPBACK);
+          }
+          await new Promise((resolve) => setImmediate(resolve));
+          maxSessions = Math.max(maxSessions, stats().sessions);
+        }
+        const gotAtEnd = got.length;
+        stopAfter = got[got.length - 1]! + 20;
+        await client.closed;
+
+        const s = stats();
+        console.log(`      sent ${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+        const tally = new Map<string, number>();
+        for (const e of events) {
+          const k = e.type === 'disconnected' ? `disconnected ${e.reason}` : e.type;
+          tally.set(k, (tally.get(k) ?? 0) + 1);
+        }
+        console.log(`      server events: ${[...tally].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+        console.log(`      good client: ${got.length} echoes (${gotAtEnd - gotAtStart} during the fuzz); endpoint ${JSON.stringify(s)}; most sessions at once ${maxSessions}`);
+        // The good client: every echo, in order, some while the fuzz ran, and a clean end.
+        expect(got).to.deep.equal(Array.from({ length: got.length }, (_, n) => n));
+        expect(got[got.length - 1]).to.equal(stopAfter);
+        expect(gotAtEnd).to.be.greaterThan(gotAtStart);
+        const goodEvents = () => events.filter((e) => 'peerId' in e && e.peerId === goodPeer);
+        await eventually(() => goodEvents().some((e) => e.type === 'disconnected'), 10_000, 'the good peer to disconnect on the server');
+        expect(goodEvents().map((e) => (e.type === 'disconnected' ? `${e.type} ${e.reason}` : e.type))).to.deep.equal([
+          'connected',
+          'protocol-entered',
+          'protocol-left',
+          'disconnected completed',
+        ]);
+        expect(events.filter((e) => e.type === 'listener-error' && e.error.code !== 'ACCEPT_FAILED').map((e) => e.type === 'listener-error' && e.error.message)).to.deep.equal([]);
+        // The junk was seen and counted; one session per address at most.
+        expect(s.datagramsReceived).to.be.greaterThan(DATAGRAMS / 4);
+        expect(s.droppedUnknown + s.unknownSenderSent).to.be.greaterThan(0);
+        expect(s.remapRejected).to.be.greaterThan(0);
+        expect(s.remapped).to.be.greaterThan(0);
+        expect(s.refused).to.be.greaterThan(0);
+        expect(s.opened).to.be.greaterThan(1);
+        expect(maxSessions).to.be.at.most(ATTACKERS + 3);
+        heapDuring = (await settledHeapUsed()).heapUsed;
+      } finally {
+        await closeClient?.();
+        await closeAll([...attackers.map((a) => a.socket), ...sockets]);
+        await closeAll([front, back]);
+        await server.close();
+      }
+      expect(transport.endpointStats(LOOPBACK, serverPort)).to.equal(undefined);
+      expect(await leakedResources(before, KINDS, 5000)).to.deep.equal([]);
+      const heapAfter = await settledHeapUsed();
+      const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
+      console.log(`      heap: ${mib(heapBefore.heapUsed)} before, ${mib(heapDuring)} after the fuzz (server up), ${mib(heapAfter.heapUsed)} after close`);
+      // Generous: what stays after close is caches and compiled code, not per-datagram state.
+      expect(heapAfter.heapUsed - heapBefore.heapUsed).to.be.below(64 * 1024 * 1024);
+    });
+  }
 });
 
 function decodeSoeDatagramOrUndefined(bytes: Uint8Array): ReturnType<typeof decodeSoeDatagram> | undefined {
@@ -368,7 +418,7 @@ function hostile(
       // A real datagram of the good session, re-sealed under this session's seed after a mutation.
       const source = captured.toServer.filter((b) => b.length >= 2 && b[0] === 0 && [3, 5, 6, 9, 0x0d, 0x11, 0x15].includes(b[1] as number));
       const body = source.length === 0 ? concat(u16(SoeOpCode.Heartbeat)) : unseal(d.pick(source), good);
-      return ['captured-resealed', seal(body === undefined ? concat(u16(SoeOpCode.Heartbeat)) : d.chance(0.8) ? mutate(d, body) : body, p)];
+      return ['captured-resealed', seal(body === undefined ? concat(u16(SoeOpCode.Heartbeat)) : d.chance(0.8) ? mutate(d, body) : body, p, d)];
     }
     case 7: {
       // Reliable data: random bytes, a data bundle with lying lengths, or an rxmsg frame with a huge length prefix.
@@ -377,24 +427,24 @@ function hostile(
         concat(Uint8Array.from(DATA_BUNDLE_MAGIC), new Uint8Array([d.int(256)]), d.bytes(d.int(40)), new Uint8Array([0xff, 0xff, 0xff]), u32(d.edgyU32()), d.bytes(d.int(20))),
         concat(u32(d.edgyU32()), d.bytes(d.int(50))),
       ]);
-      return ['reliable-data', seal(concat(u16(SoeOpCode.ReliableData), u16(seq()), data), p)];
+      return ['reliable-data', seal(concat(u16(SoeOpCode.ReliableData), u16(seq()), data), p, d)];
     }
     case 8:
       // A first fragment declaring a huge (or any) complete length, or a later fragment.
-      return ['fragment', seal(concat(u16(SoeOpCode.ReliableDataFragment), u16(seq()), u32(d.edgyU32()), d.bytes(d.int(400))), p)];
+      return ['fragment', seal(concat(u16(SoeOpCode.ReliableDataFragment), u16(seq()), u32(d.edgyU32()), d.bytes(d.int(400))), p, d)];
     case 9:
-      return ['multi-packet', seal(multiPacketBody(d, seq), p)];
+      return ['multi-packet', seal(multiPacketBody(d, seq), p, d)];
     case 10:
-      return ['ack', seal(concat(u16(d.pick([SoeOpCode.Acknowledge, SoeOpCode.OutOfOrder])), u16(d.int(0x10000)), d.chance(0.1) ? d.bytes(2) : new Uint8Array(0)), p)];
+      return ['ack', seal(concat(u16(d.pick([SoeOpCode.Acknowledge, SoeOpCode.OutOfOrder])), u16(d.int(0x10000)), d.chance(0.1) ? d.bytes(2) : new Uint8Array(0)), p, d)];
     case 11: {
       // Disconnect with another session id (the good one among them), rarely its own (then it re-opens).
       const id = d.chance(0.05) ? p.sessionId : d.chance(0.5) ? good.sessionId : d.u32();
-      return ['disconnect', seal(concat(u16(SoeOpCode.Disconnect), u32(id), u16(d.int(16))), p)];
+      return ['disconnect', seal(concat(u16(SoeOpCode.Disconnect), u32(id), u16(d.int(16))), p, d)];
     }
     case 12:
-      return ['heartbeat', seal(concat(u16(SoeOpCode.Heartbeat), d.chance(0.2) ? d.bytes(d.int(4)) : new Uint8Array(0)), p)];
+      return ['heartbeat', seal(concat(u16(SoeOpCode.Heartbeat), d.chance(0.2) ? d.bytes(d.int(4)) : new Uint8Array(0)), p, d)];
     default:
       // A sealed datagram with a stale CRC.
-      return ['bad-crc', mutate(d, seal(concat(u16(SoeOpCode.ReliableData), u16(seq()), d.bytes(d.int(100))), p))];
+      return ['bad-crc', mutate(d, seal(concat(u16(SoeOpCode.ReliableData), u16(seq()), d.bytes(d.int(100))), p, d))];
   }
 }
