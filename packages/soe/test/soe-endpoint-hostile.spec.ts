@@ -2,8 +2,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { expect } from 'chai';
 import { firstValueFrom } from 'rxjs';
 import { parseAddress, type Connection, type Listener } from '@rxmsg/core';
-import { SoeOpCode, encodeSoeDatagram, soeTransport, type SoeTransport, type SoeTransportOptions } from '@rxmsg/soe';
-import { HANDLE_KINDS, activeResources, eventually, leakedResources } from '@rxmsg/test-utils';
+import { SoeOpCode, decodeSoeDatagram, encodeSoeDatagram, soeTransport, type SoeTransport, type SoeTransportOptions } from '@rxmsg/soe';
+import { HANDLE_KINDS, activeResources, eventually, leakedResources, settledHeapUsed, within } from '@rxmsg/test-utils';
 
 const LOOPBACK = '127.0.0.1';
 const KINDS: readonly string[] = [...HANDLE_KINDS, 'UDPWrap'];
@@ -91,6 +91,36 @@ describe('SOE endpoint against hostile datagrams', () => {
       } finally {
         client.destroy();
       }
+    } finally {
+      await Promise.all(attackers.map(closeSocket));
+    }
+  });
+
+  it('holds memory in proportion to what a session received: 32 sessions that each sent a 10-byte first fragment declaring 1 MiB hold far less than 32 MiB', async () => {
+    await listen();
+    const attackers = await Promise.all(Array.from({ length: 32 }, () => rawSocket()));
+    try {
+      await settledHeapUsed();
+      const before = process.memoryUsage().arrayBuffers;
+      const sessions = await Promise.all(
+        attackers.map(async (a, i) => {
+          const response = new Promise<Buffer>((resolve) => a.once('message', resolve));
+          a.send(encodeSoeDatagram({ kind: 'session-request', protocolVersion: 3, sessionId: 5000 + i, udpLength: 512, applicationProtocol: 'rxmsg' }), port, LOOPBACK);
+          const packet = decodeSoeDatagram(new Uint8Array(await within(response, 5000, 'a SessionResponse')));
+          if (packet.kind !== 'session-response') throw new Error(`expected a SessionResponse, got ${packet.kind}`);
+          return packet;
+        }),
+      );
+      sessions.forEach((p, i) => {
+        const fragment = encodeSoeDatagram({ kind: 'reliable-data-fragment', sequence: 0, totalLength: 1024 * 1024, data: new Uint8Array(10) }, p);
+        attackers[i]!.send(fragment, port, LOOPBACK);
+      });
+      await eventually(() => (transport.endpointStats(LOOPBACK, port)?.datagramsReceived ?? 0) >= 64, 5000, 'the fragments to arrive');
+      await settledHeapUsed();
+      const grown = process.memoryUsage().arrayBuffers - before;
+      expect(transport.endpointStats(LOOPBACK, port)).to.deep.include({ sessions: 32, opened: 32 });
+      // Before the fix each session allocated the declared 1 MiB at once: 32 MiB for 32 datagrams of 20 bytes.
+      expect(grown).to.be.below(8 * 1024 * 1024);
     } finally {
       await Promise.all(attackers.map(closeSocket));
     }
