@@ -8,7 +8,7 @@ import { parseWebAddress } from './web-server';
 export type CliCommand =
   | {
       readonly command: 'server';
-      /** The TCP/Unix address to listen on; absent when only `web` is given. */
+      /** The TCP/Unix/SOE address to listen on; absent when only `web` is given. */
       readonly listen?: string;
       /** `http://host:port` to serve the web page on (and its WebSocket endpoint at `/play`). */
       readonly web?: string;
@@ -32,7 +32,7 @@ export const USAGE = `usage:
   ping-pong server --web http://host:port
   ping-pong client --connect <addr> [--matches N] [--concurrency C] [--seed S] [--score-limit L]
 
-  <addr>            tcp://host:port or unix:/path
+  <addr>            tcp://host:port, unix:/path or soe://host:port (reliable UDP)
   --web URL         also serve the web page on http://host:port (port 0: any free port) and
                     accept its WebSocket connections at /play on the same port
   --matches N       matches to play (default 1)

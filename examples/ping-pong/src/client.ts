@@ -1,11 +1,11 @@
-import { tcpTransport, tlsTransport, wsTransport, type Transport } from '@rxmsg/node';
+import { soeTransport, tcpTransport, tlsTransport, wsTransport, type Transport } from '@rxmsg/node';
 import type { MatchResult } from './match-result';
 import { startMatch, type PlayMatchOptions } from './match-client';
 
 export type { ClientGameProcessor, PlayMatchOptions } from './match-client';
 
-/** What a Node client can dial: `tcp://`, `unix:`, `tls://`, `ws://` and `wss://`. */
-const NODE_TRANSPORTS: readonly Transport[] = Object.freeze([tcpTransport(), tlsTransport(), wsTransport()]);
+/** What a Node client can dial: `tcp://`, `unix:`, `tls://`, `ws://`, `wss://` and `soe://` (reliable UDP). */
+const NODE_TRANSPORTS: readonly Transport[] = Object.freeze([tcpTransport(), tlsTransport(), wsTransport(), soeTransport()]);
 
 /**
  * Connect to a ping-pong server and play one match: pregame → game → goodbye ({@link startMatch}

@@ -3,6 +3,7 @@ import {
   ConfigError,
   createCompositeServer,
   serverStage,
+  soeTransport,
   tcpTransport,
   tlsTransport,
   wsTransport,
@@ -107,7 +108,7 @@ async function startMatchServer(options: PingPongServerOptions, listen: readonly
   const game = options.turnTimeoutMs === undefined ? gameProcessor() : gameProcessor({ turnTimeoutMs: options.turnTimeoutMs });
   // The web page's WebSocket listener shares the page's HTTP server (same origin, same port).
   const transports: readonly Transport[] | undefined =
-    web === undefined ? undefined : [tcpTransport(), tlsTransport(), wsTransport({ httpServer: web.httpServer })];
+    web === undefined ? undefined : [tcpTransport(), tlsTransport(), wsTransport({ httpServer: web.httpServer }), soeTransport()];
   const server = await createCompositeServer({
     listen: web === undefined ? listen : [...listen, web.playAddress],
     ...(transports === undefined ? {} : { transports }),

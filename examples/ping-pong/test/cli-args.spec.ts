@@ -30,6 +30,11 @@ describe('parseCliArgs', () => {
     });
   });
 
+  it('takes soe:// addresses (reliable UDP) for the server and the client', () => {
+    expect(parseCliArgs(['server', '--listen', 'soe://127.0.0.1:4000'])).to.deep.equal({ ok: true, value: { command: 'server', listen: 'soe://127.0.0.1:4000' } });
+    expect(parseCliArgs(['client', '--connect', 'soe://127.0.0.1:4000/PingPong'])).to.deep.include({ ok: true });
+  });
+
   it('recognises --help', () => expect(parseCliArgs(['--help'])).to.deep.equal({ ok: true, value: { command: 'help' } }));
 
   const errors: [string, string[], RegExp][] = [

@@ -1,7 +1,10 @@
 /**
  * Reassembly of fragmented payloads, fed with in-order packets. The first fragment of a payload
- * declares its complete length; the buffer is allocated only once that length is known to be
- * within `maxPayloadBytes`, and every later piece must fit in what remains.
+ * declares its complete length, which must be within `maxPayloadBytes`, and every later piece must
+ * fit in what remains. The buffer grows with the bytes that arrive (doubling, from
+ * {@link MIN_REASSEMBLY_CAPACITY}, up to the complete length), so it holds at most twice what
+ * arrived: allocating the declared length up front let one datagram of a few bytes make a session
+ * hold `maxPayloadBytes`.
  */
 import { FrameTooLargeError, TransportError, type RxmsgError } from '@rxmsg/core';
 import type { ChannelPacket } from './channel-packet';
@@ -17,15 +20,21 @@ export type ReassemblyResult =
 
 const PENDING: ReassemblyResult = { kind: 'pending' };
 
+/** The first buffer of a fragmented payload holds this many bytes (or its complete length, if less). */
+export const MIN_REASSEMBLY_CAPACITY = 4096;
+
 /** Turns in-order `data` and `fragment` packets into whole payloads. */
 export class Reassembler {
+  /** The complete length of the payload being reassembled; undefined between payloads. */
+  private total: number | undefined;
+  /** Its bytes so far, in a buffer of at most `total` bytes that grows as they arrive. */
   private buffer: Uint8Array | undefined;
   private filled = 0;
 
   /** @param maxPayloadBytes the largest complete length accepted. */
   constructor(private readonly maxPayloadBytes: number) {}
 
-  /** Bytes held by an unfinished payload (its declared length), 0 when none. */
+  /** Bytes held by an unfinished payload (its buffer: at most twice what arrived, or {@link MIN_REASSEMBLY_CAPACITY}), 0 when none. */
   get heldBytes(): number {
     return this.buffer?.length ?? 0;
   }
@@ -33,28 +42,37 @@ export class Reassembler {
   /** Feeds the next packet in sequence order. */
   push(packet: Extract<ChannelPacket, { kind: 'data' | 'fragment' }>): ReassemblyResult {
     if (packet.kind === 'data') {
-      if (this.buffer !== undefined) return malformed('a whole payload arrived inside a fragmented one');
+      if (this.total !== undefined) return malformed('a whole payload arrived inside a fragmented one');
       if (packet.payload.length > this.maxPayloadBytes) return tooLarge(packet.payload.length, this.maxPayloadBytes);
       return { kind: 'payload', payload: packet.payload };
     }
-    if (this.buffer === undefined) {
+    if (this.total === undefined) {
       const total = packet.totalLength;
       if (total === undefined) return malformed('a fragment arrived without a first fragment');
       if (!Number.isInteger(total) || total < 0) return malformed(`invalid complete length ${total}`);
       if (total > this.maxPayloadBytes) return tooLarge(total, this.maxPayloadBytes);
       if (packet.payload.length > total) return malformed(`first fragment of ${packet.payload.length} bytes exceeds its complete length ${total}`);
-      this.buffer = new Uint8Array(total);
+      this.total = total;
+      this.buffer = undefined;
       this.filled = 0;
     } else if (packet.totalLength !== undefined) {
       return malformed('a first fragment arrived inside a fragmented payload');
     }
-    const buffer = this.buffer;
-    if (this.filled + packet.payload.length > buffer.length) {
-      return malformed(`fragments exceed the complete length ${buffer.length}`);
+    const total = this.total;
+    const need = this.filled + packet.payload.length;
+    if (need > total) return malformed(`fragments exceed the complete length ${total}`);
+    let buffer = this.buffer;
+    if (buffer === undefined || need > buffer.length) {
+      const grown = new Uint8Array(Math.min(total, Math.max(need, 2 * (buffer?.length ?? 0), MIN_REASSEMBLY_CAPACITY)));
+      if (buffer !== undefined) grown.set(buffer.subarray(0, this.filled));
+      buffer = grown;
+      this.buffer = grown;
     }
     buffer.set(packet.payload, this.filled);
-    this.filled += packet.payload.length;
-    if (this.filled < buffer.length) return PENDING;
+    this.filled = need;
+    if (need < total) return PENDING;
+    // Full: the buffer is exactly `total` bytes (it never grows past it).
+    this.total = undefined;
     this.buffer = undefined;
     this.filled = 0;
     return { kind: 'payload', payload: buffer };

@@ -7,6 +7,7 @@ import { isIPv6 } from 'node:net';
 import { AcceptError, ListenerSocketError, TransportError, type Connection, type ListenerError } from '@rxmsg/core';
 import { formatSoeAddress } from './soe-address';
 import { SoeConnection } from './soe-connection';
+import { soeCrc32 } from './soe-crc32';
 import { encodeSoeDatagram, decodeSoeDatagram } from './soe-datagram';
 import { SoeOpCode, isSessionContextOpCode } from './soe-op-code';
 import { SoeSession } from './soe-session';
@@ -25,7 +26,7 @@ export interface SoeEndpointHost {
 export interface SoeEndpointStats {
   /** Sessions open (or negotiating) now. */
   readonly sessions: number;
-  /** Of those, sessions that received nothing since their `SessionRequest`. */
+  /** Of those, sessions that received no session packet with their CRC since their `SessionRequest` (the sender may not exist). */
   readonly unconfirmed: number;
   readonly datagramsReceived: number;
   /** Sessions negotiated and handed to a listener. */
@@ -37,7 +38,7 @@ export interface SoeEndpointStats {
   /** Unconfirmed sessions dropped to make room (`maxUnconfirmedSessions`). */
   readonly evicted: number;
   readonly unknownSenderSent: number;
-  /** Datagrams from addresses without a session that got no answer (not session traffic, or over the `UnknownSender` rate). */
+  /** Datagrams from addresses without a session that got no answer (not session traffic, a malformed `SessionRequest`, or over the `UnknownSender` rate). */
   readonly droppedUnknown: number;
   readonly remapped: number;
   /** `RemapConnection`s that named no session, the wrong CRC seed, or an address in use. */
@@ -164,7 +165,7 @@ export class SoeEndpoint {
     const route = this.routes.get(key);
     const bytes = new Uint8Array(message.buffer, message.byteOffset, message.length);
     if (route !== undefined) {
-      if (!route.confirmed) {
+      if (!route.confirmed && provesSession(bytes, route.driver.session.crcSeed, this.options.crcLength)) {
         route.confirmed = true;
         this.unconfirmed.delete(route);
       }
@@ -185,7 +186,9 @@ export class SoeEndpoint {
   };
 
   private openSession(key: string, remote: RemoteInfo, request: Uint8Array): void {
-    if (this.hosts.size === 0 || this.closed) {
+    // Only a well-formed request makes a session: a session fed a malformed one would stay
+    // negotiating, unseen by any listener, until its inactivity timeout (and keep the socket open after close).
+    if (this.hosts.size === 0 || this.closed || !isSessionRequest(request)) {
       this.counters.droppedUnknown += 1;
       return;
     }
@@ -353,6 +356,30 @@ export class SoeEndpoint {
       this.socket = undefined;
       socket.close();
     } else this.resolveClosed();
+  }
+}
+
+/**
+ * Whether `bytes` show that their sender read the session's `SessionResponse`: a session-context
+ * packet whose CRC matches the session's seed (any one when the session has no CRC). A forged
+ * source address can send anything else, a repeated request included.
+ */
+function provesSession(bytes: Uint8Array, crcSeed: number | undefined, crcLength: number): boolean {
+  if (bytes.length < 2 || !isSessionContextOpCode((bytes[0] as number) * 256 + (bytes[1] as number))) return false;
+  if (crcLength === 0) return true;
+  const end = bytes.length - crcLength;
+  if (crcSeed === undefined || end < 2) return false;
+  const crc = soeCrc32(bytes, crcSeed, 0, end);
+  for (let i = 0; i < crcLength; i++) if (bytes[end + i] !== ((crc >>> (8 * (crcLength - 1 - i))) & 0xff)) return false;
+  return true;
+}
+
+/** Whether `bytes` decode as a `SessionRequest` (any field values: the session judges those). */
+function isSessionRequest(bytes: Uint8Array): boolean {
+  try {
+    return decodeSoeDatagram(bytes).kind === 'session-request';
+  } catch {
+    return false;
   }
 }
 

@@ -19,9 +19,10 @@ export interface SoeTransportOptions extends SoeSessionCommonOptions {
    */
   readonly maxSessions?: number;
   /**
-   * Most server sessions that received nothing since their `SessionRequest` (the client may not
-   * exist: UDP source addresses can be forged). Beyond it, the oldest such session is dropped
-   * without a word. Default 1024.
+   * Most server sessions that received no session packet with their CRC since their
+   * `SessionRequest` (the client may not exist: UDP source addresses can be forged, and a forger
+   * does not read the `SessionResponse` with the CRC seed). Beyond it, the oldest such session is
+   * dropped without a word. Default 1024.
    */
   readonly maxUnconfirmedSessions?: number;
   /**
