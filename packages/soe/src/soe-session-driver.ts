@@ -73,7 +73,15 @@ export class SoeSessionDriver {
   /** Feeds one datagram from the peer. */
   receive(datagram: Uint8Array): void {
     if (this.finished) return;
-    const payloads = this.session.receive(datagram, this.clock());
+    let payloads: Uint8Array[];
+    try {
+      payloads = this.session.receive(datagram, this.clock());
+    } catch (error) {
+      // The session core does not throw on any bytes; a throw is a defect, kept to this session
+      // (it must not reach the socket's message handler, which serves every session).
+      this.abandon(new TransportError(`SOE session failed on a datagram: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      return;
+    }
     this.afterChange(payloads);
   }
 
