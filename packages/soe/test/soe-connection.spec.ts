@@ -1,0 +1,159 @@
+import { expect } from 'chai';
+import { ClosedError, TransportError } from '@rxmsg/core';
+import { eventually } from '@rxmsg/test-utils';
+import { soeTransport, type SoeTransport } from '../src/soe-transport';
+import { Cleanup, Recorder, asSoe, closeServer, connectSoe, listenSoe, type TestServer } from './support/soe-loopback';
+
+const encoder = new TextEncoder();
+
+describe('soe:// connection over loopback UDP', () => {
+  let cleanup: Cleanup;
+  let transport: SoeTransport;
+  let server: TestServer;
+
+  beforeEach(async () => {
+    cleanup = new Cleanup();
+    transport = soeTransport();
+    server = await listenSoe(transport, 'conn');
+    cleanup.add(() => closeServer(transport, server));
+  });
+
+  afterEach(() => cleanup.run());
+
+  async function pair(): Promise<{ client: Recorder; serverSide: Recorder }> {
+    const index = server.connections.length;
+    const c = cleanup.connection(await connectSoe(transport, server.address));
+    const s = cleanup.connection(await server.connection(index));
+    return { client: new Recorder(c), serverSide: new Recorder(s) };
+  }
+
+  it('delivers payloads both ways whole and in order, small and fragmented', async () => {
+    const { client, serverSide } = await pair();
+    const large = new Uint8Array(20_000).map((_, i) => i % 251);
+    const toServer = Array.from({ length: 100 }, (_, i) => `c${i}`);
+    for (const t of toServer) client.connection.write(t);
+    client.connection.write(large);
+    for (let i = 0; i < 100; i++) serverSide.connection.write(`s${i}`);
+    await eventually(() => serverSide.payloads.length === 101 && client.payloads.length === 100, 10_000, 'all payloads');
+    expect(serverSide.texts().slice(0, 100)).to.deep.equal(toServer);
+    expect(serverSide.payloads[100]).to.deep.equal(large);
+    expect(client.texts()).to.deep.equal(Array.from({ length: 100 }, (_, i) => `s${i}`));
+    expect(serverSide.connection.framing).to.equal('message');
+    expect(serverSide.connection.bytesRead).to.equal(client.connection.bytesWritten);
+  });
+
+  it('half-close: the server gets onEnd after all data, can still write, then both close without error once', async () => {
+    const { client, serverSide } = await pair();
+    for (let i = 0; i < 20; i++) client.connection.write(`m${i}`);
+    client.connection.end();
+    await eventually(() => serverSide.ended, 10_000, 'the server to see the end');
+    expect(serverSide.events.filter((e) => e === 'data')).to.have.length(20);
+    expect(serverSide.events.indexOf('end')).to.equal(20);
+    expect(serverSide.isClosed).to.equal(false);
+    // The server still writes after the client's end, and the client reads it.
+    expect(serverSide.connection.write('after-end-1')).to.equal(true);
+    expect(serverSide.connection.write('after-end-2')).to.equal(true);
+    await eventually(() => client.payloads.length === 2, 10_000, 'the answers after end');
+    expect(client.isClosed).to.equal(false);
+    serverSide.connection.end();
+    const [ce, se] = await Promise.all([client.closed, serverSide.closed]);
+    expect(ce).to.equal(undefined);
+    expect(se).to.equal(undefined);
+    expect(client.texts()).to.deep.equal(['after-end-1', 'after-end-2']);
+    expect(client.events.slice(-2)).to.deep.equal(['end', 'close']);
+    expect(serverSide.events.at(-1)).to.equal('close');
+    // Nothing more after close, even when the application calls again.
+    client.connection.end();
+    client.connection.destroy();
+    serverSide.connection.destroy();
+    expect(client.connection.write('late')).to.equal(false);
+    expect(client.closeCount).to.equal(1);
+    expect(serverSide.closeCount).to.equal(1);
+  });
+
+  it('destroy() on the client: the server sees a clean end (Disconnect(Application)), both close once without error', async () => {
+    const { client, serverSide } = await pair();
+    client.connection.write('last');
+    await eventually(() => serverSide.payloads.length === 1, 10_000, 'the payload');
+    client.connection.destroy();
+    client.connection.destroy();
+    const [ce, se] = await Promise.all([client.closed, serverSide.closed]);
+    expect(ce).to.equal(undefined);
+    expect(se).to.equal(undefined);
+    expect(serverSide.events).to.deep.equal(['data', 'end', 'close']);
+    expect(client.events).to.deep.equal(['close']);
+    expect(client.closeCount).to.equal(1);
+    expect(serverSide.closeCount).to.equal(1);
+    await eventually(() => transport.endpointStats('127.0.0.1', server.port)?.sessions === 0, 10_000, 'the server session to go');
+  });
+
+  it('destroy() on the server: the client sees a clean end and its socket closes', async () => {
+    const { client, serverSide } = await pair();
+    serverSide.connection.destroy();
+    const [ce, se] = await Promise.all([client.closed, serverSide.closed]);
+    expect(ce).to.equal(undefined);
+    expect(se).to.equal(undefined);
+    expect(client.events).to.deep.equal(['end', 'close']);
+  });
+
+  it('a connection started late gets the payloads that arrived before start, in order', async () => {
+    const c = cleanup.connection(await connectSoe(transport, server.address));
+    const s = cleanup.connection(await server.connection(0));
+    const client = new Recorder(c);
+    for (let i = 0; i < 10; i++) client.connection.write(`early${i}`);
+    await eventually(() => s.bytesRead === 60, 10_000, 'the early payloads to arrive');
+    const serverSide = new Recorder(s);
+    await eventually(() => serverSide.payloads.length === 10, 10_000, 'the early payloads to be delivered');
+    expect(serverSide.texts()).to.deep.equal(Array.from({ length: 10 }, (_, i) => `early${i}`));
+  });
+
+  it('a payload over maxPayloadBytes closes the writer with a typed error; the peer sees the session end', async () => {
+    const small = soeTransport({ maxPayloadBytes: 1000 });
+    const smallServer = await listenSoe(small, 'small');
+    cleanup.add(() => closeServer(small, smallServer));
+    const client = new Recorder(cleanup.connection(await connectSoe(small, smallServer.address)));
+    const serverSide = new Recorder(cleanup.connection(await smallServer.connection(0)));
+    expect(client.connection.write(new Uint8Array(1001))).to.equal(false);
+    const error = await client.closed;
+    expect(error).to.have.property('code', 'FRAME_TOO_LARGE');
+    await serverSide.closed;
+    expect(serverSide.closeCount).to.equal(1);
+  });
+
+  it('exposes the session id and application protocol, the same on both ends', async () => {
+    const { client, serverSide } = await pair();
+    const c = asSoe(client.connection);
+    const s = asSoe(serverSide.connection);
+    expect(c.sessionId).to.be.a('number');
+    expect(c.sessionId).to.equal(s.sessionId);
+    expect(c.applicationProtocol).to.equal('conn');
+    expect(s.applicationProtocol).to.equal('conn');
+    expect(s.localAddress).to.equal(server.address);
+    expect(c.remoteAddress).to.equal(server.address);
+  });
+
+  it('the session ends with a typed error when the peer goes silent past inactivityMs', async () => {
+    const quick = soeTransport({ inactivityMs: 300, heartbeatMs: 0 });
+    const quickServer = await listenSoe(quick, 'quiet');
+    cleanup.add(() => closeServer(quick, quickServer));
+    const client = new Recorder(cleanup.connection(await connectSoe(quick, quickServer.address)));
+    const serverSide = new Recorder(cleanup.connection(await quickServer.connection(0)));
+    // Without heartbeats neither side sends anything: both time out.
+    const [ce, se] = await Promise.all([client.closed, serverSide.closed]);
+    for (const e of [ce, se]) {
+      expect(e === undefined).to.equal(false);
+      expect(e instanceof TransportError || e instanceof ClosedError || e?.code === 'TIMEOUT').to.equal(true, String(e));
+    }
+    expect(client.closeCount + serverSide.closeCount).to.equal(2);
+  });
+
+  it('write() after close returns false and never throws', async () => {
+    const { client } = await pair();
+    client.connection.destroy();
+    await client.closed;
+    expect(client.connection.write(encoder.encode('x'))).to.equal(false);
+    expect(() => client.connection.end()).to.not.throw();
+    expect(() => client.connection.pause()).to.not.throw();
+    expect(() => client.connection.resume()).to.not.throw();
+  });
+});
