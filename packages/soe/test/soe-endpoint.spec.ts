@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { AcceptError, ConnectError, TimeoutError, parseAddress } from '@rxmsg/core';
 import { activeResources, eventually, leakedResources, udpFaultProxy } from '@rxmsg/test-utils';
-import { encodeSoeDatagram } from '../src/soe-datagram';
+import { decodeSoeDatagram, encodeSoeDatagram } from '../src/soe-datagram';
+import type { SoePacket } from '../src/soe-packet';
+import type { SoeSessionParams } from '../src/soe-session-params';
 import { soeTransport, type SoeTransport } from '../src/soe-transport';
 import type { SoeEndpointStats } from '../src/soe-endpoint';
 import { Cleanup, RawUdp, Recorder, asSoe, closeServer, connectSoe, listenSoe } from './support/soe-loopback';
@@ -17,6 +19,47 @@ function statsOf(transport: SoeTransport, port: number): SoeEndpointStats {
 
 function sessionRequest(sessionId: number, applicationProtocol: string): Uint8Array {
   return encodeSoeDatagram({ kind: 'session-request', protocolVersion: 3, sessionId, udpLength: 512, applicationProtocol });
+}
+
+/** A mulberry32 stream of numbers in [0, 1). */
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Hostile session datagrams: random bytes behind session op codes, and well-formed packets (right CRC) with random fields. */
+function hostileDatagrams(seed: number, count: number, params: SoeSessionParams, sessionId: number): Uint8Array[] {
+  const r = prng(seed);
+  const int = (n: number): number => Math.floor(r() * n);
+  const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => int(256));
+  const opCodes = [0x03, 0x05, 0x06, 0x09, 0x0d, 0x11, 0x15, 0x01, 0x1e];
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const kind = int(8);
+    let packet: SoePacket | undefined;
+    if (kind === 0) packet = { kind: 'reliable-data', sequence: int(65536), data: bytes(int(600)) };
+    else if (kind === 1) packet = { kind: 'reliable-data-fragment', sequence: int(4), totalLength: int(2) === 0 ? 0xffff_ffff : int(5_000_000), data: bytes(int(600)) };
+    else if (kind === 2) packet = { kind: 'reliable-data-fragment', sequence: int(65536), data: bytes(int(600)) };
+    else if (kind === 3) packet = { kind: 'acknowledge', sequence: int(65536) };
+    else if (kind === 4) packet = { kind: 'out-of-order', sequence: int(65536) };
+    else if (kind === 5) packet = { kind: 'multi-packet', packets: Array.from({ length: 1 + int(20) }, () => ({ kind: 'reliable-data' as const, sequence: int(8), data: bytes(int(40)) })) };
+    else if (kind === 6) packet = { kind: 'reliable-data', sequence: int(8), data: Uint8Array.of(0x00, 0x19, ...bytes(int(100))) };
+    if (packet !== undefined) {
+      out.push(encodeSoeDatagram(packet, params));
+      continue;
+    }
+    const op = opCodes[int(opCodes.length)] as number;
+    out.push(Uint8Array.of(0, op, ...bytes(int(700))));
+  }
+  // Last, a Disconnect of another session id: ignored.
+  out.push(encodeSoeDatagram({ kind: 'disconnect', sessionId: (sessionId + 1) >>> 0, reason: 6 }, params));
+  return out;
 }
 
 function portOf(address: string): number {
@@ -253,6 +296,78 @@ describe('soe:// endpoint over loopback UDP', () => {
       expect(serverSide.isClosed).to.equal(false);
       client.connection.write('alive');
       await eventually(() => serverSide.payloads.length === 1, 10_000, 'the payload after the flood');
+    });
+  });
+
+  describe('hostile peers', () => {
+    for (const seed of [1, 2, 3]) {
+      it(`a raw peer with a session sending hostile datagrams (seed ${seed}) crashes nothing and leaves the endpoint serving`, async () => {
+        const transport = soeTransport({ maxPayloadBytes: 65_536 });
+        const server = await listenSoe(transport, 'hostile');
+        cleanup.add(() => closeServer(transport, server));
+        const raw = await RawUdp.open();
+        cleanup.add(() => raw.close());
+        const sessionId = 0x1234_0000 + seed;
+        await raw.send(sessionRequest(sessionId, 'hostile'), server.port);
+        await eventually(() => raw.received.length >= 1, 10_000, 'the SessionResponse');
+        const response = decodeSoeDatagram(new Uint8Array(raw.received[0]?.data ?? []));
+        if (response.kind !== 'session-response') throw new Error(`expected a SessionResponse, got ${response.kind}`);
+        const params: SoeSessionParams = { crcSeed: response.crcSeed, crcLength: response.crcLength, compression: response.compression };
+        for (const c of server.connections) cleanup.connection(c);
+        const datagrams = hostileDatagrams(seed, 300, params, sessionId);
+        // In batches, each read before the next is sent: sender and server share one event loop, and
+        // a burst beyond the socket's receive buffer would be dropped by the kernel unread.
+        for (let at = 0; at < datagrams.length; at += 20) {
+          for (const d of datagrams.slice(at, at + 20)) await raw.send(d, server.port);
+          const sent = Math.min(at + 20, datagrams.length) + 1;
+          await eventually(() => statsOf(transport, server.port).datagramsReceived === sent, 10_000, `hostile datagrams up to ${sent}`);
+        }
+        for (const c of server.connections) cleanup.connection(c);
+        expect(statsOf(transport, server.port).sessions).to.be.at.most(1);
+        // A real client is still served.
+        const client = new Recorder(cleanup.connection(await connectSoe(transport, server.address)));
+        const serverSide = new Recorder(cleanup.connection(await server.connection(server.connections.length === 1 ? 1 : server.connections.length - 1)));
+        client.connection.write('after the storm');
+        await eventually(() => serverSide.payloads.length === 1, 10_000, 'the real client payload');
+        expect(serverSide.texts()).to.deep.equal(['after the storm']);
+      });
+    }
+
+    it('a malformed SessionRequest opens no session, even when its sender goes on sending; the socket closes with the listener', async () => {
+      const transport = soeTransport();
+      const server = await listenSoe(transport, 'malformed');
+      cleanup.add(() => closeServer(transport, server));
+      const raw = await RawUdp.open();
+      cleanup.add(() => raw.close());
+      const junk = [[0x00, 0x01], [0x00, 0x01, 0xff, 0xff], [0x00, 0x01, 0, 0, 0, 3, 0, 0, 0, 1, 0, 0, 2, 0], [0x00, 0x09, 1, 2, 3]];
+      for (const [i, j] of junk.entries()) {
+        await raw.send(new Uint8Array(j), server.port);
+        await eventually(() => statsOf(transport, server.port).datagramsReceived === i + 1, 10_000, `datagram ${i}`);
+      }
+      const stats = statsOf(transport, server.port);
+      expect(stats.sessions).to.equal(0);
+      expect(stats.opened).to.equal(0);
+      expect(stats.droppedUnknown).to.equal(3);
+      expect(stats.unknownSenderSent).to.equal(1);
+      await server.listener.close();
+      expect(transport.endpointStats('127.0.0.1', server.port)).to.equal(undefined);
+    });
+
+    it('a raw peer\'s Disconnect ends its session on the listener side without error', async () => {
+      const transport = soeTransport();
+      const server = await listenSoe(transport, 'bye');
+      cleanup.add(() => closeServer(transport, server));
+      const raw = await RawUdp.open();
+      cleanup.add(() => raw.close());
+      await raw.send(sessionRequest(77, 'bye'), server.port);
+      await eventually(() => raw.received.length >= 1, 10_000, 'the SessionResponse');
+      const response = decodeSoeDatagram(new Uint8Array(raw.received[0]?.data ?? []));
+      if (response.kind !== 'session-response') throw new Error(`expected a SessionResponse, got ${response.kind}`);
+      const serverSide = new Recorder(cleanup.connection(await server.connection(0)));
+      await raw.send(encodeSoeDatagram({ kind: 'disconnect', sessionId: 77, reason: 6 }, { crcSeed: response.crcSeed, crcLength: response.crcLength, compression: response.compression }), server.port);
+      expect(await serverSide.closed).to.equal(undefined);
+      expect(serverSide.events).to.deep.equal(['end', 'close']);
+      await eventually(() => statsOf(transport, server.port).sessions === 0, 10_000, 'the session to go');
     });
   });
 
