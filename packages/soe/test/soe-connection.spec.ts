@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { ClosedError } from '@rxmsg/core';
-import { eventually } from '@rxmsg/test-utils';
+import { activeResources, eventually, leakedResources } from '@rxmsg/test-utils';
 import { soeTransport, type SoeTransport } from '../src/soe-transport';
 import { Cleanup, Recorder, asSoe, closeServer, connectSoe, listenSoe, type TestServer } from './support/soe-loopback';
 
@@ -146,6 +146,52 @@ describe('soe:// connection over loopback UDP', () => {
       expect(e?.code === 'TIMEOUT' || e instanceof ClosedError).to.equal(true, String(e));
     }
     expect(client.closeCount + serverSide.closeCount).to.equal(2);
+  });
+
+  it('without halfClose, end() disconnects once everything written was acknowledged: the peer gets the data, then onEnd and onClose', async () => {
+    const plain = soeTransport({ halfClose: false });
+    const plainServer = await listenSoe(plain, 'plain');
+    cleanup.add(() => closeServer(plain, plainServer));
+    const client = new Recorder(cleanup.connection(await connectSoe(plain, plainServer.address)));
+    const serverSide = new Recorder(cleanup.connection(await plainServer.connection(0)));
+    const big = new Uint8Array(50_000).fill(7);
+    client.connection.write('a');
+    client.connection.write(big);
+    client.connection.write('b');
+    client.connection.end();
+    expect(client.connection.write('too late')).to.equal(false);
+    const [ce, se] = await Promise.all([client.closed, serverSide.closed]);
+    expect(ce).to.equal(undefined);
+    expect(se).to.equal(undefined);
+    expect(serverSide.payloads).to.have.length(3);
+    expect(serverSide.payloads[1]).to.deep.equal(big);
+    expect(serverSide.events.slice(-2)).to.deep.equal(['end', 'close']);
+    expect(serverSide.closeCount).to.equal(1);
+  });
+
+  it('many sessions opened, used and closed leave no session, timer or socket behind', async () => {
+    const before = await activeResources();
+    const many = soeTransport();
+    const manyServer = await listenSoe(many, 'many');
+    const pairs: { client: Recorder; serverSide: Recorder }[] = [];
+    for (let i = 0; i < 20; i++) {
+      const c = new Recorder(await connectSoe(many, manyServer.address));
+      pairs.push({ client: c, serverSide: new Recorder(await manyServer.connection(i)) });
+    }
+    for (const [i, p] of pairs.entries()) p.client.connection.write(`hello ${i}`);
+    await eventually(() => pairs.every((p) => p.serverSide.payloads.length === 1), 10_000, 'every hello');
+    expect(many.endpointStats('127.0.0.1', manyServer.port)?.sessions).to.equal(20);
+    for (const [i, p] of pairs.entries()) {
+      if (i % 2 === 0) p.client.connection.end();
+      else p.client.connection.destroy();
+    }
+    for (const p of pairs) p.serverSide.connection.end();
+    await Promise.all(pairs.flatMap((p) => [p.client.closed, p.serverSide.closed]));
+    expect(pairs.every((p) => p.client.closeCount === 1 && p.serverSide.closeCount === 1)).to.equal(true);
+    expect(many.endpointStats('127.0.0.1', manyServer.port)?.sessions).to.equal(0);
+    await manyServer.listener.close();
+    expect(many.endpointStats('127.0.0.1', manyServer.port)).to.equal(undefined);
+    expect(await leakedResources(before, ['UDPWrap', 'Timeout', 'Immediate'], 5000)).to.deep.equal([]);
   });
 
   it('write() after close returns false and never throws', async () => {

@@ -172,6 +172,27 @@ describe('soe:// transport over loopback UDP', () => {
       expect(await leakedResources(before, UDP_KINDS, 5000)).to.deep.equal([]);
     });
 
+    it('the server\'s port going away mid-session ends the client connection with a TransportError (ICMP), not a hang', async () => {
+      const transport = soeTransport();
+      const server = await listenSoe(transport, 'gone');
+      cleanup.add(() => closeServer(transport, server));
+      const proxy = await udpFaultProxy({ upstream: { port: server.port } });
+      let proxyClosed = false;
+      cleanup.add(() => (proxyClosed ? undefined : proxy.close()));
+      const client = new Recorder(cleanup.connection(await connectSoe(transport, `soe://127.0.0.1:${proxy.address.port}/gone`)));
+      cleanup.connection(await server.connection(0));
+      await proxy.close();
+      proxyClosed = true;
+      // Each write sends a datagram to the closed port; the first ICMP answer ends the session.
+      for (let i = 0; i < 50 && !client.isClosed; i++) {
+        client.connection.write(`into the void ${i}`);
+        await Promise.race([client.closed, new Promise((resolve) => setTimeout(resolve, 20))]);
+      }
+      const error = await client.closed;
+      expect(error).to.be.instanceOf(TransportError);
+      expect(client.closeCount).to.equal(1);
+    });
+
     it('bad addresses fail with an AddressError: port 0, another scheme, a bad application protocol', async () => {
       const transport = soeTransport();
       for (const text of ['soe://127.0.0.1:0/x', 'tcp://127.0.0.1:4000', 'soe://127.0.0.1:4000/a%2Fb']) {
