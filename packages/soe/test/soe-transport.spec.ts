@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AddressError, ConfigError, ConnectError, TimeoutError, TransportError, parseAddress } from '@rxmsg/core';
+import { AddressError, ConfigError, ConnectError, TimeoutError, TransportError, parseAddress, type Connection, type Listener } from '@rxmsg/core';
 import { activeResources, eventually, leakedResources, udpFaultProxy } from '@rxmsg/test-utils';
 import { soeTransport, type SoeTransport } from '../src/soe-transport';
 import type { SoeTransportOptions } from '../src/soe-transport-options';
@@ -212,6 +212,39 @@ describe('soe:// transport over loopback UDP', () => {
       await soeTransport().listen(parseAddress(`soe://127.0.0.1:${raw.port}/x`), () => undefined, { noDelay: true }).catch((e: unknown) => (failure = e));
       expect(failure).to.be.instanceOf(TransportError);
       expect(String(failure)).to.contain('cannot listen');
+    });
+  });
+
+  describe('IPv6', () => {
+    const accepted: Connection[] = [];
+    afterEach(() => {
+      accepted.length = 0;
+    });
+
+    it('listens and connects on [::1], with the address formatted in brackets', async function () {
+      const transport = soeTransport();
+      let bound: Listener;
+      try {
+        bound = await transport.listen(parseAddress('soe://[::1]:0/v6'), (c) => accepted.push(c), { noDelay: true });
+      } catch {
+        return this.skip(); // No IPv6 loopback on this machine.
+      }
+      cleanup.add(async () => {
+        for (const c of accepted) c.destroy();
+        await bound.close();
+        await eventually(() => transport.endpointStats('::1', port) === undefined, 10_000, 'the v6 endpoint to close');
+      });
+      const address = parseAddress(bound.address);
+      if (address.kind !== 'inet') throw new Error('not inet');
+      const port = address.port;
+      expect(bound.address).to.equal(`soe://[::1]:${port}/v6`);
+      const client = new Recorder(cleanup.connection(await connectSoe(transport, bound.address)));
+      await eventually(() => accepted.length === 1, 10_000, 'the v6 session');
+      const serverSide = new Recorder(accepted[0] as Connection);
+      client.connection.write('over v6');
+      await eventually(() => serverSide.payloads.length === 1, 10_000, 'the v6 payload');
+      expect(serverSide.texts()).to.deep.equal(['over v6']);
+      expect(serverSide.connection.remoteAddress).to.match(/^soe:\/\/\[::1\]:\d+$/);
     });
   });
 
