@@ -104,6 +104,22 @@ describe('soe:// endpoint over loopback UDP', () => {
       expect(b.connections).to.have.length(1);
     });
 
+    it('two listens on one port started together share one socket (neither fails to bind)', async () => {
+      const probe = await RawUdp.open();
+      const port = probe.port;
+      await probe.close();
+      const transport = soeTransport();
+      const results = await Promise.allSettled([listenSoe(transport, 'A', port), listenSoe(transport, 'B', port)]);
+      cleanup.add(async () => {
+        for (const r of results) if (r.status === 'fulfilled') await r.value.listener.close();
+        await eventually(() => transport.endpointStats('127.0.0.1', port) === undefined, 10_000, 'the shared socket to close');
+      });
+      expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'fulfilled']);
+      const toB = new Recorder(cleanup.connection(await connectSoe(transport, `soe://127.0.0.1:${port}/B`)));
+      expect(toB.isClosed).to.equal(false);
+      expect(statsOf(transport, port).opened).to.equal(1);
+    });
+
     it('listening twice on one protocol and port fails with a TransportError', async () => {
       const transport = soeTransport();
       const a = await listenSoe(transport, 'A');
