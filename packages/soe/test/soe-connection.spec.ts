@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ClosedError } from '@rxmsg/core';
-import { activeResources, eventually, leakedResources } from '@rxmsg/test-utils';
+import { activeResources, eventually, leakedResources, udpFaultProxy } from '@rxmsg/test-utils';
+import type { SoeTransportOptions } from '../src/soe-transport-options';
 import { soeTransport, type SoeTransport } from '../src/soe-transport';
 import { Cleanup, Recorder, asSoe, closeServer, connectSoe, listenSoe, type TestServer } from './support/soe-loopback';
 
@@ -192,6 +193,52 @@ describe('soe:// connection over loopback UDP', () => {
     await manyServer.listener.close();
     expect(many.endpointStats('127.0.0.1', manyServer.port)).to.equal(undefined);
     expect(await leakedResources(before, ['UDPWrap', 'Timeout', 'Immediate'], 5000)).to.deep.equal([]);
+  });
+
+  const variants: readonly [string, SoeTransportOptions][] = [
+    ['compression', { compression: true }],
+    ['no CRC', { crcLength: 0 }],
+    ['a 4-byte CRC', { crcLength: 4 }],
+    ['RC4', { rc4Key: new TextEncoder().encode('a shared key') }],
+    ['a 512-byte UDP length', { udpLength: 512 }],
+  ];
+  for (const [name, options] of variants) {
+    it(`exchanges small and fragmented payloads both ways with ${name}`, async () => {
+      const t = soeTransport(options);
+      const s = await listenSoe(t, 'variant');
+      cleanup.add(() => closeServer(t, s));
+      const client = new Recorder(cleanup.connection(await connectSoe(t, s.address)));
+      const serverSide = new Recorder(cleanup.connection(await s.connection(0)));
+      const large = new Uint8Array(30_000).map((_, i) => (i * 7) % 256);
+      const texts = Array.from({ length: 30 }, (_, i) => `payload ${i} `.repeat(i + 1));
+      for (const text of texts) client.connection.write(text);
+      client.connection.write(large);
+      serverSide.connection.write(large);
+      for (const text of texts) serverSide.connection.write(text);
+      await eventually(() => serverSide.payloads.length === 31 && client.payloads.length === 31, 15_000, 'every payload');
+      expect(serverSide.texts().slice(0, 30)).to.deep.equal(texts);
+      expect(serverSide.payloads[30]).to.deep.equal(large);
+      expect(client.payloads[0]).to.deep.equal(large);
+      expect(client.texts().slice(1)).to.deep.equal(texts);
+    });
+  }
+
+  it('through a lossy network (seeded drop, duplication, reordering, delay) every payload arrives once, in order, and half-close completes', async function () {
+    this.timeout(60_000);
+    const proxy = await udpFaultProxy({ upstream: { port: server.port }, seed: 11, faults: { drop: 0.1, duplicate: 0.05, reorder: 0.1, delay: 0.1, delayMs: 5, jitterMs: 20 } });
+    cleanup.add(() => proxy.close());
+    const client = new Recorder(cleanup.connection(await connectSoe(transport, `soe://127.0.0.1:${proxy.address.port}/conn`, 15_000)));
+    const serverSide = new Recorder(cleanup.connection(await server.connection(0)), { onEnd: (r) => r.connection.end() });
+    const payloads = Array.from({ length: 150 }, (_, i) => (i % 10 === 0 ? `big ${i} `.repeat(400) : `msg ${i}`));
+    for (const p of payloads) client.connection.write(p);
+    client.connection.end();
+    const [ce, se] = await Promise.all([client.closed, serverSide.closed]);
+    expect(ce).to.equal(undefined);
+    expect(se).to.equal(undefined);
+    expect(serverSide.texts()).to.deep.equal(payloads);
+    expect(serverSide.events.slice(-2)).to.deep.equal(['end', 'close']);
+    expect(client.closeCount + serverSide.closeCount).to.equal(2);
+    expect(proxy.decisions().some((d) => d.dropped || d.duplicated || d.reordered || d.delayed)).to.equal(true);
   });
 
   it('write() after close returns false and never throws', async () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { AddressError, ConfigError, ConnectError, TimeoutError, TransportError, parseAddress, type Connection, type Listener } from '@rxmsg/core';
 import { activeResources, eventually, leakedResources, udpFaultProxy } from '@rxmsg/test-utils';
+import { decodeSoeDatagram, encodeSoeDatagram } from '../src/soe-datagram';
 import { soeTransport, type SoeTransport } from '../src/soe-transport';
 import type { SoeTransportOptions } from '../src/soe-transport-options';
 import type { SoeEndpointStats } from '../src/soe-endpoint';
@@ -212,6 +213,30 @@ describe('soe:// transport over loopback UDP', () => {
       await soeTransport().listen(parseAddress(`soe://127.0.0.1:${raw.port}/x`), () => undefined, { noDelay: true }).catch((e: unknown) => (failure = e));
       expect(failure).to.be.instanceOf(TransportError);
       expect(String(failure)).to.contain('cannot listen');
+    });
+  });
+
+  describe('closing', () => {
+    it('a client\'s destroy() sends its Disconnect more than once (nothing acknowledges it; a lost one left the peer to time out)', async () => {
+      const raw = await RawUdp.open();
+      cleanup.add(() => raw.close());
+      const dialing = connectSoe(soeTransport(), `soe://127.0.0.1:${raw.port}/raw-server`, 10_000);
+      await eventually(() => raw.received.length >= 1, 10_000, 'the SessionRequest');
+      const first = raw.received[0];
+      if (first === undefined) throw new Error('no request');
+      const request = decodeSoeDatagram(new Uint8Array(first.data));
+      if (request.kind !== 'session-request') throw new Error(`expected a SessionRequest, got ${request.kind}`);
+      await raw.send(encodeSoeDatagram({ kind: 'session-response', sessionId: request.sessionId, crcSeed: 42, crcLength: 2, compression: false, udpLength: 512, protocolVersion: 3 }), first.from.port);
+      const client = new Recorder(await dialing);
+      const before = raw.received.length;
+      client.connection.destroy();
+      expect(await client.closed).to.equal(undefined);
+      const disconnects = (): number => raw.received.slice(before).filter((m) => m.data[0] === 0 && m.data[1] === 0x05).length;
+      await eventually(() => disconnects() >= 2, 10_000, 'copies of the Disconnect');
+      for (const m of raw.received.slice(before)) {
+        const packet = decodeSoeDatagram(new Uint8Array(m.data), { crcSeed: 42, crcLength: 2, compression: false });
+        if (packet.kind === 'disconnect') expect(packet.sessionId).to.equal(request.sessionId);
+      }
     });
   });
 
