@@ -14,10 +14,13 @@ const decoder = new TextDecoder();
 
 /** The events of one connection, in order, as a test reads them. */
 export class Recorder {
+  /** The payloads delivered, in order. */
   readonly payloads: Uint8Array[] = [];
   /** `data`, `end`, `drain`, `close` in the order they came. */
   readonly events: string[] = [];
+  /** How many times `onClose` was called (must end at 1). */
   closeCount = 0;
+  /** The error `onClose` was called with. */
   closeError: RxmsgError | undefined;
   /** Resolves with `onClose`'s error. */
   readonly closed: Promise<RxmsgError | undefined>;
@@ -55,10 +58,12 @@ export class Recorder {
     return this.payloads.map((p) => decoder.decode(p));
   }
 
+  /** Whether `onEnd` was called. */
   get ended(): boolean {
     return this.events.includes('end');
   }
 
+  /** Whether `onClose` was called. */
   get isClosed(): boolean {
     return this.closeCount > 0;
   }
@@ -67,9 +72,12 @@ export class Recorder {
 /** A listener and what it received. */
 export interface TestServer {
   readonly listener: Listener;
+  /** The bound address, `soe://127.0.0.1:port/name`. */
   readonly address: string;
   readonly port: number;
+  /** Connections accepted, in order (none started). */
   readonly connections: Connection[];
+  /** Failures reported to the listener's `onError`. */
   readonly errors: ListenerError[];
   /** The `index`-th connection accepted, once it is. */
   connection(index: number): Promise<Connection>;
@@ -128,14 +136,17 @@ export class RawUdp {
     return raw;
   }
 
+  /** The bound port. */
   get port(): number {
     return this.socket.address().port;
   }
 
+  /** Sends one datagram to `127.0.0.1:port`; resolves once handed to the kernel. */
   send(bytes: Uint8Array, port: number): Promise<void> {
     return new Promise((resolve, reject) => this.socket.send(bytes, port, '127.0.0.1', (error) => (error === null ? resolve() : reject(error))));
   }
 
+  /** Closes the socket (idempotent). */
   close(): Promise<void> {
     return (this.closing ??= new Promise((resolve) => this.socket.close(() => resolve())));
   }
