@@ -59,13 +59,13 @@ export function soeTransport(options: SoeTransportOptions = {}): SoeTransport {
         const fresh = new SoeEndpoint(resolved, (closed) => {
           for (const [k, e] of endpoints) if (e === closed) endpoints.delete(k);
         });
-        const bound = fresh.bind(target.host, target.port).then(() => {
+        const binds = fresh.bind(target.host, target.port).then(() => {
           endpoints.set(keyOf(target.host, fresh.port), fresh);
         });
-        const settled = bound.catch(() => undefined);
+        const settled = binds.catch(() => undefined);
         if (target.port !== 0) binding.set(key, settled);
         try {
-          await bound;
+          await binds;
         } catch (error) {
           throw new TransportError(`cannot listen on ${formatAddress(address)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
         } finally {
