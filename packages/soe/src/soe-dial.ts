@@ -60,6 +60,11 @@ export function dialSoe(target: SoeAddress, options: ResolvedSoeTransportOptions
         sendDatagram: send,
         onOpen() {
           clearTimeout(deadline);
+          // Confirm the session to the server at once: until it hears from this address after the
+          // request, the server holds the session as unconfirmed (its source may be forged), and a
+          // flood of forged requests evicts the oldest unconfirmed one, an idle real client included.
+          const params = session.params;
+          if (params !== undefined) send(encodeSoeDatagram({ kind: 'heartbeat' }, params));
           connection = new SoeConnection(driver, {
             localAddress: formatSoeAddress(socket.address().address, socket.address().port),
             remoteAddress: text,
@@ -83,7 +88,11 @@ export function dialSoe(target: SoeAddress, options: ResolvedSoeTransportOptions
           clearTimeout(deadline);
           closeSocket();
           if (connection !== undefined) connection.onEnded(end);
-          else subscriber.error(new ConnectError(text, 1, { cause: end.error ?? new TransportError(`SOE session ended: ${end.reason}`) }));
+          else if (end.reason === 'protocol-mismatch' && end.peerReason !== undefined) {
+            // The server's Disconnect(ProtocolMismatch) carries no text: say what it can mean.
+            const why = `the SOE server refused the session (ProtocolMismatch): application protocol "${target.applicationProtocol}" not hosted, or protocol version or UDP length refused`;
+            subscriber.error(new ConnectError(text, 1, { cause: new TransportError(why, { cause: end.error }) }));
+          } else subscriber.error(new ConnectError(text, 1, { cause: end.error ?? new TransportError(`SOE session ended: ${end.reason}`) }));
         },
       },
       clock,

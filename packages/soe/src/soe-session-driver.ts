@@ -29,6 +29,9 @@ export interface SoeSessionDriverHooks {
 /** The clock a driver reads: milliseconds, non-decreasing. */
 export type SoeClock = () => number;
 
+/** How many times the final `Disconnect` is sent (a duplicate is ignored by the peer, whose session ended). */
+const DISCONNECT_COPIES = 3;
+
 /** `performance.now()`, the default clock. */
 export const monotonicClock: SoeClock = () => performance.now();
 
@@ -155,6 +158,12 @@ export class SoeSessionDriver {
       return;
     }
     for (const d of datagrams) this.hooks.sendDatagram(d);
+    const last = datagrams.at(-1);
+    if (last !== undefined && this.session.state === 'ended' && this.session.ended?.sentReason !== undefined) {
+      // The session's last datagram is its Disconnect, which nothing acknowledges: one lost leaves
+      // the peer waiting for its timeouts (and a clean close reported as one). Send copies.
+      for (let i = 1; i < DISCONNECT_COPIES; i++) this.hooks.sendDatagram(last);
+    }
     this.afterChange(undefined);
   };
 

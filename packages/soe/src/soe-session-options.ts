@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '@rxmsg/core';
 import type { CrcLength } from './soe-packet';
-import type { ReliableChannelOptions } from './reliable-options';
+import { FRAGMENT_LENGTH_BYTES, resolveReliableOptions, type ReliableChannelOptions } from './reliable-options';
 
 /** The SOE protocol version rxmsg speaks. */
 export const SOE_PROTOCOL_VERSION = 3;
@@ -106,6 +106,14 @@ export function resolveSoeSessionOptions(options: SoeSessionOptions): ResolvedSo
   if (o.inactivityMs <= 0) throw new ConfigError('inactivityMs', ['must be > 0']);
   if (o.negotiationRetryMs <= 0) throw new ConfigError('negotiationRetryMs', ['must be > 0']);
   if (o.rc4Key !== undefined && (o.rc4Key.length < 1 || o.rc4Key.length > 256)) throw new ConfigError('rc4Key', [`must be 1–256 bytes, got ${o.rc4Key.length}`]);
+  if (typeof o.random !== 'function') throw new ConfigError('random', ['must be a function']);
+  // Checked now, not when a peer's request opens the channel (a throw there would escape a socket handler).
+  try {
+    resolveReliableOptions({ ...o.reliable, maxDataBytes: FRAGMENT_LENGTH_BYTES * 2 });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(`reliable.${error.field}`, error.problems);
+    throw error;
+  }
   if (options.role === 'client' && (options.applicationProtocol.length === 0 || options.applicationProtocol.includes('\0'))) {
     throw new ConfigError('applicationProtocol', ['must be a non-empty string without NUL']);
   }

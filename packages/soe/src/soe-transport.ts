@@ -42,24 +42,36 @@ export function soeTransport(options: SoeTransportOptions = {}): SoeTransport {
   /** Bound sockets by `host port`, under the asked and the bound port. */
   const endpoints = new Map<string, SoeEndpoint>();
   const keyOf = (host: string, port: number): string => `${host} ${port}`;
+  /** Binds in progress, by the asked `host port`: settled (never rejected) when done. */
+  const binding = new Map<string, Promise<void>>();
 
   return {
     schemes: ['soe'],
 
     async listen(address, onConnection, listenOptions): Promise<Listener> {
       const target = soeAddressOf(address);
-      let endpoint = target.port === 0 ? undefined : endpoints.get(keyOf(target.host, target.port));
+      const key = keyOf(target.host, target.port);
+      // Another listen() binding this port right now: share its socket rather than fail to bind a second one.
+      const inProgress = target.port === 0 ? undefined : binding.get(key);
+      if (inProgress !== undefined) await inProgress;
+      let endpoint = target.port === 0 ? undefined : endpoints.get(key);
       if (endpoint === undefined) {
         const fresh = new SoeEndpoint(resolved, (closed) => {
           for (const [k, e] of endpoints) if (e === closed) endpoints.delete(k);
         });
+        const binds = fresh.bind(target.host, target.port).then(() => {
+          endpoints.set(keyOf(target.host, fresh.port), fresh);
+        });
+        const settled = binds.catch(() => undefined);
+        if (target.port !== 0) binding.set(key, settled);
         try {
-          await fresh.bind(target.host, target.port);
+          await binds;
         } catch (error) {
           throw new TransportError(`cannot listen on ${formatAddress(address)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+        } finally {
+          if (binding.get(key) === settled) binding.delete(key);
         }
         endpoint = fresh;
-        endpoints.set(keyOf(target.host, fresh.port), fresh);
       }
       const bound = endpoint;
       bound.addHost(target.applicationProtocol, {
