@@ -242,12 +242,6 @@ export class SoeEndpoint {
     this.unconfirmed.add(route);
     route.driver.start();
     route.driver.receive(request);
-    if (!route.driver.ended && session.sessionId === undefined) {
-      // Not a SessionRequest the session could read: no route for it (a route would wait
-      // for a request until inactivityMs, kept alive by whatever else the sender sends).
-      this.counters.droppedUnknown += 1;
-      route.driver.abandon(new TransportError('malformed SessionRequest'));
-    }
   }
 
   private onOpen(route: Route): void {
