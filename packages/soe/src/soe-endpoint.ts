@@ -150,6 +150,12 @@ export class SoeEndpoint {
   /** Stops hosting `name` (its open sessions go on); the socket closes once nothing is left. */
   removeHost(name: string): Promise<void> {
     this.hosts.delete(name);
+    // Sessions not yet handed over belong to no one now: they end without a word.
+    for (const route of [...this.routes.values()]) {
+      if (route.connection === undefined && route.driver.session.applicationProtocol === name) {
+        route.driver.abandon(new TransportError(`application protocol "${name}" is no longer hosted`));
+      }
+    }
     this.closeIfUnused();
     return this.hosts.size === 0 && this.routes.size === 0 ? this.closedPromise : Promise.resolve();
   }
@@ -168,6 +174,8 @@ export class SoeEndpoint {
       if (!route.confirmed && provesSession(bytes, route.driver.session.crcSeed, this.options.crcLength)) {
         route.confirmed = true;
         this.unconfirmed.delete(route);
+        // Handed over before this datagram is read: it may carry the first payloads.
+        if (route.connection === undefined && route.driver.session.state === 'open') this.handOver(route);
       }
       if (route.connection !== undefined && !route.connection.admits()) {
         this.counters.droppedWhilePaused += 1;
@@ -256,6 +264,21 @@ export class SoeEndpoint {
       return;
     }
     this.byId.set(id, route);
+    if (route.confirmed) this.handOver(route);
+  }
+
+  /**
+   * Gives an open session to its listener, once the client proved it read the `SessionResponse`
+   * (see {@link provesSession}): a forged source address never becomes a connection.
+   */
+  private handOver(route: Route): void {
+    const session = route.driver.session;
+    const name = session.applicationProtocol ?? '';
+    const host = this.hosts.get(name);
+    if (host === undefined) {
+      route.driver.abandon(new TransportError(`application protocol "${name}" is no longer hosted`));
+      return;
+    }
     const connection = new SoeConnection(route.driver, {
       localAddress: formatSoeAddress(this.localHost, this.localPort, name),
       remoteAddress: formatSoeAddress(route.address, route.port),

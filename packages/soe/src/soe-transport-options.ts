@@ -19,10 +19,9 @@ export interface SoeTransportOptions extends SoeSessionCommonOptions {
    */
   readonly maxSessions?: number;
   /**
-   * Most server sessions that received no session packet with their CRC since their
-   * `SessionRequest` (the client may not exist: UDP source addresses can be forged, and a forger
-   * does not read the `SessionResponse` with the CRC seed). Beyond it, the oldest such session is
-   * dropped without a word. Default 1024.
+   * Most server sessions whose client has not yet proved it read the `SessionResponse` (a session
+   * packet with the session's CRC): UDP source addresses can be forged. Such sessions are not
+   * handed to the listener yet; beyond this bound the oldest is dropped without a word. Default 1024.
    */
   readonly maxUnconfirmedSessions?: number;
   /**
