@@ -1,4 +1,5 @@
 import { rawTcpJson, rawTcpJsonBatch64 } from './adapters/raw-net';
+import { rawUdpJson } from './adapters/raw-udp';
 import { rsocketTcp } from './adapters/rsocket-tcp';
 import { rxmsgTcpBinary, rxmsgTcpText, rxmsgUnixText, rxmsgWsBinary, rxmsgWsText } from './adapters/rxmsg';
 import { socketIo } from './adapters/socket-io';
@@ -17,6 +18,7 @@ export const SYSTEMS: readonly SystemAdapter[] = Object.freeze([
   rxmsgWsBinary,
   rawTcpJson,
   rawTcpJsonBatch64,
+  rawUdpJson,
   wsJson,
   socketIo,
   rsocketTcp,
