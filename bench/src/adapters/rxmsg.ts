@@ -3,12 +3,14 @@ import type { ClientRun, RunningServer, ServerRun, SystemAdapter } from '../syst
 import type { WorkloadName } from '../workloads';
 import { loadRxmsg, type BenchProtocol } from './bench-protocols';
 import { rxmsgHandover } from './rxmsg-handover';
+import { behindFaultProxy } from './fault-proxied';
 import { abnormal, listenAddress, watchedServer, type RxmsgListen } from './rxmsg-common';
 
 type Ping = { readonly kind: 'Ping'; readonly n: number };
 const ping = (n: number): Ping => ({ kind: 'Ping', n });
 
-interface RxmsgSystem {
+/** What distinguishes one rxmsg system from another. */
+export interface RxmsgSystem {
   readonly name: string;
   /** The bench protocol's codec. */
   readonly codec: 'text' | 'binary';
@@ -17,6 +19,11 @@ interface RxmsgSystem {
   /** Runs the handover workload (text handshake, then binary) over its transport; systems that would repeat another's stack leave it out. */
   readonly handover: boolean;
   readonly notApplicable?: Readonly<Partial<Record<WorkloadName, string>>>;
+  /**
+   * Datagram transports only: put a fault proxy (`udpFaultProxy` of `@rxmsg/test-utils`) between
+   * client and server that drops each datagram with this probability, in each direction.
+   */
+  readonly drop?: number;
 }
 
 /**
@@ -26,7 +33,7 @@ interface RxmsgSystem {
  * outbound queue has room (`Peer.writable`), so it goes at the reader's pace and never meets the
  * send-queue policy.
  */
-function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
+export function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
   return {
     name: spec.name,
     family: 'rxmsg',
@@ -55,7 +62,8 @@ function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
                 )
             : (incoming$) => incoming$.pipe(map((m) => ({ kind: 'Pong', n: m.n }) as const)),
       });
-      return watchedServer(server, run.problem);
+      const running = watchedServer(server, run.problem);
+      return spec.drop === undefined ? running : behindFaultProxy(running, spec.drop);
     },
 
     async runClient(run: ClientRun): Promise<void> {
