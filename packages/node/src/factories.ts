@@ -2,12 +2,13 @@ import * as runtime from '@rxmsg/runtime';
 import type { AnyProtocol, ConfigInput, EffectiveConfig, ReplySides, Transport } from '@rxmsg/core';
 import { tcpTransport, tlsTransport } from '@rxmsg/tcp';
 import { wsTransport } from '@rxmsg/ws';
+import { soeTransport } from '@rxmsg/soe';
 
 // tls:// and wss:// with Node's defaults: a client verifies servers against the system CAs. A TLS server
 // needs its certificate: pass `transports: [tcpTransport(), tlsTransport({ server: { key, cert } })]`
 // (or `wsTransport({ server: { key, cert } })` for wss://). ws:// listeners on one host and port share
 // one HTTP server, each on its own path.
-const NODE_TRANSPORTS: readonly Transport[] = Object.freeze([tcpTransport(), tlsTransport(), wsTransport()]);
+const NODE_TRANSPORTS: readonly Transport[] = Object.freeze([tcpTransport(), tlsTransport(), wsTransport(), soeTransport()]);
 
 /** `options` with the Node transports when it names none (internal to this package). */
 export function withDefaults<O extends { readonly transports?: readonly Transport[] }>(options: O): O {

@@ -1,6 +1,6 @@
 /**
  * `@rxmsg/node`: rxmsg for Node.js. The runtime's factories with the TCP, Unix-socket, TLS and
- * WebSocket transports built in, the shared-memory transport between threads (`sharedMemoryTransport`), and everything from `@rxmsg/core` and `@rxmsg/runtime` re-exported.
+ * WebSocket transports and the SOE reliable-UDP transport (`soe://`) built in, the shared-memory transport between threads (`sharedMemoryTransport`), and everything from `@rxmsg/core` and `@rxmsg/runtime` re-exported.
  *
  * @example
  * ```ts
@@ -225,6 +225,8 @@ export type {
   SharedMemoryTransport,
   SharedMemoryTransportOptions,
 } from '@rxmsg/shm';
+export { soeTransport } from '@rxmsg/soe';
+export type { SoeTransport, SoeTransportOptions } from '@rxmsg/soe';
 export { ClientQueue, QUEUE_GC_INTERVAL_MS, QUEUE_INBOUND_LIMIT, queueClientId } from '@rxmsg/runtime';
 export type { CollectedQueue, QueueServer, QueueServerEvent, QueueServerOptions, WaitIncomingOptions } from '@rxmsg/runtime';
 export { createQueueServer } from './queue-server';

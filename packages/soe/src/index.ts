@@ -68,3 +68,15 @@ export type { ResolvedSoeSessionOptions, SoeClientSessionOptions, SoeServerSessi
 export { MAX_SUB_PACKETS, packSubPackets } from './soe-session-packer';
 export { ReceiveSequencer } from './soe-session-sequencer';
 export type { ReceiveSequencerStats, SequencedPacket, SequencerResult } from './soe-session-sequencer';
+export { SoeSessionDriver, monotonicClock } from './soe-session-driver';
+export type { SoeClock, SoeSessionDriverHooks } from './soe-session-driver';
+export { SoeConnection } from './soe-connection';
+export type { SoeConnectionOptions } from './soe-connection';
+export { SoeEndpoint } from './soe-endpoint';
+export type { SoeEndpointHost, SoeEndpointStats } from './soe-endpoint';
+export { DEFAULT_SOE_APPLICATION_PROTOCOL, formatSoeAddress, soeAddressOf } from './soe-address';
+export type { SoeAddress } from './soe-address';
+export { DEFAULT_SOE_UDP_LENGTH, resolveSoeTransportOptions } from './soe-transport-options';
+export type { ResolvedSoeTransportOptions, SoeTransportOptions } from './soe-transport-options';
+export { soeTransport } from './soe-transport';
+export type { SoeTransport } from './soe-transport';

@@ -35,6 +35,13 @@
  *   packets in flight before S are resent at once, each at most once per smoothed RTT (the RTO
  *   before the first sample), so a burst of notices does not multiply the traffic. The packet S
  *   itself is not resent: the notice shows it arrived.
+ * - Probe on a repeated ack: an `ack` for the sequence just before the first one in flight (it
+ *   acknowledges nothing new) while packets are in flight means the receiver is there but lacks
+ *   them; every packet in flight for over a smoothed RTT is resent at once (go-back-N, bounded by
+ *   the send window), each at most once per smoothed RTT. A receiver that stopped
+ *   taking data for a while (its application paused reading) sends such an ack with
+ *   {@link ReliableChannel.acknowledgeNow} when it reads again, so the sender does not sit out a
+ *   backed-off timeout.
  *
  * ## Receiving
  * - The next expected sequence is delivered at once (reassembled into whole payloads when
@@ -197,6 +204,23 @@ export class ReliableChannel {
   /** Whether the send queue has room for another payload (of up to the bytes still free). */
   get writable(): boolean {
     return this.endState === undefined && this.queue.length < this.options.sendQueuePayloads && this.queuedBytes < this.options.sendQueueBytes;
+  }
+
+  /**
+   * Acknowledges the last in-order sequence at the next poll, even when nothing new arrived: a
+   * receiver that dropped data while it could not take it tells the sender to go on (see the
+   * probe in the module documentation).
+   */
+  acknowledgeNow(now: number): void {
+    this.tick(now);
+    if (this.endState !== undefined) return;
+    this.ackDueAt = now;
+  }
+
+  /** Whether {@link send} would take a payload of `bytes` now. */
+  accepts(bytes: number): boolean {
+    const queued = this.queue.length;
+    return this.endState === undefined && queued < this.options.sendQueuePayloads && (queued === 0 || this.queuedBytes + bytes <= this.options.sendQueueBytes);
   }
 
   /** Whether everything sent was acknowledged and nothing waits to be sent. */
@@ -377,6 +401,7 @@ export class ReliableChannel {
     const d = first === undefined ? -1 : sequenceDiff(sequence, first.packet.sequence);
     if (d < 0 || d >= this.sentCount) {
       this.counters.staleAcks += 1;
+      if (d === -1 && first !== undefined) this.probe(now);
       return;
     }
     this.counters.acksReceived += 1;
@@ -392,6 +417,19 @@ export class ReliableChannel {
     this.waitingSince = now;
     this.rtoDeadline = this.sentCount > 0 ? now + this.rto.rto : undefined;
     this.fill();
+  }
+
+  /** A repeated ack: resend what has been in flight for over a smoothed RTT (see the module documentation). */
+  private probe(now: number): void {
+    const guard = Math.max(this.rto.srtt ?? this.rto.rto, this.options.clockGranularityMs);
+    for (let i = 0; i < this.sentCount; i++) {
+      const entry = this.inFlight.at(i) as InFlight;
+      if (entry.due || now - entry.lastSentAt < guard) continue;
+      entry.due = true;
+      entry.retransmitted = true;
+      this.anyDue = true;
+      this.counters.fastResends += 1;
+    }
   }
 
   private onOutOfOrder(sequence: number, now: number): void {

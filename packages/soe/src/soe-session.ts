@@ -202,7 +202,8 @@ export class SoeSession {
   /** Whether {@link send} would accept a payload now (open or negotiating, and the channel has room). */
   get writable(): boolean {
     if (this.stateValue === 'negotiating' || this.stateValue === 'idle') return this.bundleBytes < this.options.udpLength;
-    return this.stateValue === 'open' && this.session !== undefined && this.session.channel.writable;
+    // A full bundle that the channel cannot take yet blocks the next payload too.
+    return this.stateValue === 'open' && this.session !== undefined && this.session.channel.writable && (this.bundle.length === 0 || this.channelAccepts(this.bundleBytes + this.bundle.length));
   }
 
   /** Whether nothing waits to be sent or acknowledged (the channel is idle, no bundle or control datagram waits). */
@@ -363,7 +364,8 @@ export class SoeSession {
     if (this.stateValue === 'negotiating' && this.requestSentAt !== undefined) deadline = Math.min(deadline, this.requestSentAt + this.options.negotiationRetryMs);
     const s = this.session;
     if (s !== undefined && this.stateValue === 'open') {
-      if (this.bundle.length > 0 || s.sequencer.hasNotice) return this.lastNow;
+      // A bundle waits for the next poll, unless the channel has no room for it: then for an ack.
+      if ((this.bundle.length > 0 && this.channelAccepts(this.bundleBytes + this.bundle.length)) || s.sequencer.hasNotice) return this.lastNow;
       const channel = s.channel.nextDeadline();
       if (channel !== undefined) deadline = Math.min(deadline, channel);
       if (this.options.heartbeatMs > 0) deadline = Math.min(deadline, this.lastSentAt + this.options.heartbeatMs);
@@ -384,6 +386,16 @@ export class SoeSession {
       return;
     }
     this.end('closed', DisconnectReason.Application, undefined, now);
+  }
+
+  /**
+   * Acknowledges what arrived in order at the next poll, even if it was acknowledged before: the
+   * driver calls it when the application reads again after datagrams were dropped unread, so the
+   * peer resends at once rather than after its backed-off timeout.
+   */
+  acknowledgeNow(now: number): void {
+    this.tick(now);
+    if (this.stateValue === 'open') this.session?.channel.acknowledgeNow(now);
   }
 
   /** A snapshot of the counters. */
@@ -566,9 +578,7 @@ export class SoeSession {
   /** Whether the channel will accept `bytes` more (so a payload is encrypted only when it will be sent). */
   private channelAccepts(bytes: number): boolean {
     const s = this.session;
-    if (s === undefined || !s.channel.writable) return false;
-    const st = s.channel.stats();
-    return st.queuedPayloads === 0 || st.queuedBytes + bytes <= s.channel.options.sendQueueBytes;
+    return s !== undefined && s.channel.writable && s.channel.accepts(bytes);
   }
 
   /** Hands the payloads waiting to be bundled to the channel. Returns false when the channel has no room. */
@@ -609,7 +619,10 @@ export class SoeSession {
     const id = this.id;
     this.endValue = { reason, sentReason: id === undefined ? undefined : code, peerReason: undefined, error, at: now };
     this.release();
-    this.controlOut.length = 0;
+    // A server closed right after it opened still sends its SessionResponse first, so that the
+    // client opens and reads the Disconnect with the session's parameters (as a TCP server may
+    // accept and close at once). A client's pending request is dropped.
+    if (this.role === 'client') this.controlOut.length = 0;
     if (id !== undefined) this.controlOut.push(encodeSoeDatagram({ kind: 'disconnect', sessionId: id, reason: code }, this.session?.params ?? PLAIN_SESSION));
     this.stateValue = 'closing';
   }

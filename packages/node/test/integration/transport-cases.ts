@@ -1,9 +1,10 @@
 import { concat, ignoreElements, map, of, startWith, takeWhile, type Observable } from 'rxjs';
-import { tcpTransport, tlsTransport, wsTransport, type Codec, type Transport } from '@rxmsg/node';
+import { soeTransport, tcpTransport, tlsTransport, wsTransport, type Codec, type Transport } from '@rxmsg/node';
 import { tempSocketPath, testCertificate } from '@rxmsg/test-utils';
 import type { EchoReply, Ping } from './echo-protocol';
 import type { RawPeer } from './raw-peer';
 import { WirePeer } from './wire-peer';
+import { SoePeer } from './soe-peer';
 import { WsPeer } from './ws-peer';
 
 /** What a suite over one transport needs once it is set up. */
@@ -76,6 +77,16 @@ export const TRANSPORT_CASES: readonly TransportCase[] = [
     setup: async () => ({
       transports: [wsTransport()],
       connectRaw: (address, codec, options = {}) => WsPeer.connect(address, codec, options),
+    }),
+  },
+  {
+    name: 'SOE',
+    framing: 'message',
+    // A path: the application protocol named in SessionRequest.
+    listenAddress: () => 'soe://127.0.0.1:0/rxmsg-test',
+    setup: async () => ({
+      transports: [soeTransport()],
+      connectRaw: (address, codec, options = {}) => SoePeer.connect(address, codec, options),
     }),
   },
 ];

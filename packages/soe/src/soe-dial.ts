@@ -1,0 +1,130 @@
+/**
+ * The client side of `soe://`: one UDP socket per session, connected to the server, a
+ * `SessionRequest` resent until the server answers, and a `RemapConnection` when the server says
+ * it does not know this address any more (the client's NAT mapping changed).
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { Observable } from 'rxjs';
+import { ConnectError, TimeoutError, TransportError, type Connection } from '@rxmsg/core';
+import { formatSoeAddress, type SoeAddress } from './soe-address';
+import { SoeConnection } from './soe-connection';
+import { encodeSoeDatagram } from './soe-datagram';
+import { SoeOpCode } from './soe-op-code';
+import { SoeSession } from './soe-session';
+import { monotonicClock, SoeSessionDriver } from './soe-session-driver';
+import type { ResolvedSoeTransportOptions } from './soe-transport-options';
+
+/** The least time between two `RemapConnection`s of one session, in ms. */
+const REMAP_INTERVAL_MS = 250;
+
+/**
+ * Dials `target` once: emits the connection when the session opened, then completes. Errors with
+ * a `ConnectError` when the server refused (its `Disconnect`, or an ICMP error on the socket) or
+ * did not answer within the session's `inactivityMs`; with a `TimeoutError` after
+ * `connectTimeoutMs`. Unsubscribing before it emits abandons the session and closes the socket.
+ */
+export function dialSoe(target: SoeAddress, options: ResolvedSoeTransportOptions, connectTimeoutMs: number): Observable<Connection> {
+  return new Observable<Connection>((subscriber) => {
+    const text = formatSoeAddress(target.host, target.port, target.applicationProtocol);
+    const clock = options.clock ?? monotonicClock;
+    const socket: Socket = createSocket(isIPv6(target.host) ? 'udp6' : 'udp4');
+    let socketClosed = false;
+    let connection: SoeConnection | undefined;
+    let lastRemapAt = -Infinity;
+    let deadline: NodeJS.Timeout | undefined;
+
+    const closeSocket = (): void => {
+      if (socketClosed) return;
+      socketClosed = true;
+      socket.close();
+    };
+    const send = (datagram: Uint8Array): void => {
+      if (socketClosed) return;
+      socket.send(datagram, (error) => {
+        // A send failure is a lost datagram; the reliable channel resends, the session's timeouts bound it.
+        if (error !== null && error !== undefined) onSocketError(error);
+      });
+    };
+    const session = new SoeSession({ ...options.session, role: 'client', applicationProtocol: target.applicationProtocol });
+    const driver = new SoeSessionDriver(
+      session,
+      {
+        sendDatagram: send,
+        onOpen() {
+          clearTimeout(deadline);
+          connection = new SoeConnection(driver, {
+            localAddress: formatSoeAddress(socket.address().address, socket.address().port),
+            remoteAddress: text,
+            maxHeldBytes: options.maxHeldBytes,
+            maxPendingBytes: options.maxPendingBytes,
+            halfClose: options.halfClose,
+          });
+          subscriber.next(connection);
+          subscriber.complete();
+        },
+        onPayloads(payloads) {
+          connection?.onPayloads(payloads);
+        },
+        onWritable() {
+          connection?.onWritable();
+        },
+        onIdle() {
+          connection?.onIdle();
+        },
+        onEnded(end) {
+          clearTimeout(deadline);
+          closeSocket();
+          if (connection !== undefined) connection.onEnded(end);
+          else subscriber.error(new ConnectError(text, 1, { cause: end.error ?? new TransportError(`SOE session ended: ${end.reason}`) }));
+        },
+      },
+      clock,
+    );
+
+    function onSocketError(error: Error): void {
+      // ECONNREFUSED and the like: ICMP said nobody listens there. Before the session opened, the
+      // dial fails; after, the connection ends (the server is gone).
+      driver.abandon(new TransportError(`SOE socket to ${text}: ${error.message}`, { cause: error }));
+    }
+
+    socket.on('error', onSocketError);
+    socket.on('message', (message: Buffer) => {
+      const bytes = new Uint8Array(message.buffer, message.byteOffset, message.length);
+      if (bytes.length === 2 && bytes[0] === 0 && bytes[1] === SoeOpCode.UnknownSender) {
+        const id = session.sessionId;
+        const seed = session.crcSeed;
+        const now = clock();
+        if (id !== undefined && seed !== undefined && session.state === 'open' && now - lastRemapAt >= REMAP_INTERVAL_MS) {
+          lastRemapAt = now;
+          send(encodeSoeDatagram({ kind: 'remap-connection', sessionId: id, crcSeed: seed }));
+        }
+        return;
+      }
+      if (connection !== undefined && !connection.admits()) return;
+      driver.receive(bytes);
+    });
+    socket.connect(target.port, target.host, () => {
+      if (socketClosed) return;
+      if (options.socketBufferBytes !== undefined) {
+        socket.setRecvBufferSize(options.socketBufferBytes);
+        socket.setSendBufferSize(options.socketBufferBytes);
+      }
+      driver.start();
+    });
+    if (connectTimeoutMs > 0) {
+      deadline = setTimeout(() => {
+        subscriber.error(new TimeoutError(`connecting to ${text} took more than ${connectTimeoutMs} ms`));
+        driver.abandon(new TimeoutError('connect timed out'));
+        closeSocket();
+      }, connectTimeoutMs);
+    }
+    return () => {
+      clearTimeout(deadline);
+      if (connection === undefined) {
+        driver.abandon(new TransportError('connect abandoned'));
+        closeSocket();
+      }
+    };
+  });
+}
