@@ -24,6 +24,8 @@ export interface RxmsgSystem {
    * client and server that drops each datagram with this probability, in each direction.
    */
   readonly drop?: number;
+  /** Full-mode settings of its own (see {@link SystemAdapter.fullSettings}), and why, appended to the system's settings. */
+  readonly fullSettings?: { readonly settings: NonNullable<SystemAdapter['fullSettings']>; readonly why: string };
 }
 
 /**
@@ -40,10 +42,12 @@ export function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
     description: spec.description,
     ...(spec.handover ? { handover: rxmsgHandover(spec.listen) } : {}),
     ...(spec.notApplicable === undefined ? {} : { notApplicable: spec.notApplicable }),
+    ...(spec.fullSettings === undefined ? {} : { fullSettings: spec.fullSettings.settings }),
     settings:
       'rxmsg defaults (sendQueueLimit 16,384, sendQueueBytes 8 MiB, onSendQueueFull backpressure, noDelay). The one-way sender ' +
       'is the documented pulled output: its processor returns a generator (`function* () { for (n = 0; n < N; n++) yield ping(n) }`), ' +
-      'which the engine pulls only while the outbound queue has room (Peer.writable), resuming when it has drained to half its limits',
+      'which the engine pulls only while the outbound queue has room (Peer.writable), resuming when it has drained to half its limits' +
+      (spec.fullSettings === undefined ? '' : `. ${spec.fullSettings.why}`),
 
     async serve(run: ServerRun): Promise<RunningServer> {
       const { node, rxjs, protocols } = loadRxmsg();
