@@ -31,18 +31,18 @@ export const rxmsgSoeText: SystemAdapter = rxmsgSystem({
 
 /**
  * The full-mode counts of the loss systems. A lost datagram waits for a retransmission timeout, so
- * ping-pong at 1–5 % loss makes a few hundred round trips a second, far short of the workload's
+ * ping-pong at 5 % loss makes some 50 round trips a second, far short of the workload's
  * 10,000 warm-up round trips in its 5 s; and one-way at 5 % loss takes more than the workload's
  * 30 s for its 1,000,000 messages.
  */
 const LOSS_SETTINGS = {
   settings: {
-    'ping-pong': { kind: 'requests', total: 110_000, window: 1, warmup: 1_000, timeLimitMs: 10_000 },
+    'ping-pong': { kind: 'requests', total: 110_000, window: 1, warmup: 100, timeLimitMs: 10_000 },
     'one-way': { kind: 'one-way', total: 300_000, warmup: 30_000, timeLimitMs: 30_000 },
   },
   why:
-    'Full mode, loss systems (the lossless reference through the proxy included): ping-pong with 1,000 warm-up round trips and ' +
-    'a 10 s limit (a lost datagram waits for a retransmission timeout: a few hundred round trips a second at 1-5 % loss), ' +
+    'Full mode, loss systems (the lossless reference through the proxy included): ping-pong with 100 warm-up round trips and ' +
+    'a 10 s limit (a lost datagram waits for a retransmission timeout: some 50 round trips a second at 5 % loss), ' +
     'one-way with 300,000 messages of which 30,000 warm-up (1,000,000 take longer than 30 s at 5 % loss)',
 } as const;
 
