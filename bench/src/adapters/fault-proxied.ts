@@ -31,7 +31,7 @@ export function portOf(address: string): number {
 /**
  * A UDP server behind `udpFaultProxy` from `@rxmsg/test-utils` on loopback, dropping each datagram
  * with probability `drop` in each direction (seeded with {@link FAULT_PROXY_SEED}): the client is
- * given the proxy's address, and closing closes the proxy, then the server. The proxy runs in the
+ * given the proxy's address, and closing closes the server, then the proxy. The proxy runs in the
  * server's process, so its relaying (one more receive and send per datagram) shares that CPU.
  */
 export async function behindFaultProxy(server: RunningServer, drop: number): Promise<RunningServer> {
@@ -44,9 +44,13 @@ export async function behindFaultProxy(server: RunningServer, drop: number): Pro
   }
   return {
     address: withPort(server.address, proxy.address.port),
+    // The server first: its goodbyes to the clients go through the proxy.
     close: async () => {
-      await proxy.close();
-      await server.close();
+      try {
+        await server.close();
+      } finally {
+        await proxy.close();
+      }
     },
   };
 }
