@@ -80,3 +80,5 @@ export { DEFAULT_SOE_UDP_LENGTH, resolveSoeTransportOptions } from './soe-transp
 export type { ResolvedSoeTransportOptions, SoeTransportOptions } from './soe-transport-options';
 export { soeTransport } from './soe-transport';
 export type { SoeTransport } from './soe-transport';
+export { createSoeServer } from './soe-server';
+export type { SoeServer, SoeServerEvent, SoeServerOptions, SoeServerSessionInfo } from './soe-server';

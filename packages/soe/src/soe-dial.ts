@@ -34,16 +34,23 @@ export function dialSoe(target: SoeAddress, options: ResolvedSoeTransportOptions
     let lastRemapAt = -Infinity;
     let deadline: NodeJS.Timeout | undefined;
 
+    /** Sends not yet done: the socket closes after them, so a final Disconnect goes out. */
+    let sending = 0;
+    let closeRequested = false;
     const closeSocket = (): void => {
-      if (socketClosed) return;
+      closeRequested = true;
+      if (socketClosed || sending > 0) return;
       socketClosed = true;
       socket.close();
     };
     const send = (datagram: Uint8Array): void => {
       if (socketClosed) return;
+      sending += 1;
       socket.send(datagram, (error) => {
+        sending -= 1;
+        if (closeRequested) closeSocket();
         // A send failure is a lost datagram; the reliable channel resends, the session's timeouts bound it.
-        if (error !== null && error !== undefined) onSocketError(error);
+        else if (error !== null && error !== undefined) onSocketError(error);
       });
     };
     const session = new SoeSession({ ...options.session, role: 'client', applicationProtocol: target.applicationProtocol });

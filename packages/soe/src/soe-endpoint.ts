@@ -81,6 +81,8 @@ export class SoeEndpoint {
   };
   private bound = false;
   private closed = false;
+  /** Sends handed to the socket and not yet done: closing waits for them (a send may still wait for its address lookup). */
+  private sending = 0;
   private localHost = '';
   private localPort = 0;
   private readonly closedPromise: Promise<void>;
@@ -307,9 +309,9 @@ export class SoeEndpoint {
   }
 
   private sendTo(datagram: Uint8Array, address: string, port: number): void {
-    if (this.closed) return;
     const socket = this.socket;
     if (socket === undefined) return;
+    this.sending += 1;
     try {
       socket.send(datagram, port, address, this.onSent);
     } catch (error) {
@@ -318,6 +320,8 @@ export class SoeEndpoint {
   }
 
   private readonly onSent = (error: Error | null): void => {
+    this.sending -= 1;
+    if (this.sending === 0 && this.closed) this.closeSocket();
     if (error === null) return;
     this.counters.sendErrors += 1;
     this.report((note) => new ListenerSocketError(`SOE datagram not sent: ${error.message}${note}`, { cause: error }));
@@ -339,8 +343,16 @@ export class SoeEndpoint {
     if (this.closed || this.hosts.size > 0 || this.routes.size > 0) return;
     this.closed = true;
     this.onClosed(this);
-    if (this.bound && this.socket !== undefined) this.socket.close();
-    else this.resolveClosed();
+    // The last datagrams (a session's final Disconnect) go out before the socket closes.
+    if (this.sending === 0) this.closeSocket();
+  }
+
+  private closeSocket(): void {
+    if (this.bound && this.socket !== undefined) {
+      const socket = this.socket;
+      this.socket = undefined;
+      socket.close();
+    } else this.resolveClosed();
   }
 }
 

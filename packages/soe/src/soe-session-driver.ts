@@ -34,14 +34,17 @@ export const monotonicClock: SoeClock = () => performance.now();
 
 /**
  * One session, one timer. Every call that changes the session reschedules: a deadline at or
- * before now runs on the next `setImmediate` (so the payloads sent within one turn of the event
- * loop are bundled together), a later one on a `setTimeout`. A timer already armed for an earlier
+ * before now runs in a microtask (so the payloads sent by the code running now are bundled
+ * together, and go out before the event loop turns; if that run leaves something due, it runs on
+ * the next `setImmediate`), a later one on a `setTimeout`. A timer already armed for an earlier
  * time is kept (polling early is harmless); one armed later is replaced.
  */
 export class SoeSessionDriver {
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
   private immediate: NodeJS.Immediate | undefined;
+  private microtaskQueued = false;
+  private inMicrotask = false;
   private opened = false;
   private finished = false;
   private blocked = false;
@@ -120,6 +123,17 @@ export class SoeSessionDriver {
     this.finish({ reason: 'closed', sentReason: undefined, peerReason: undefined, error, at: this.clock() });
   }
 
+  private readonly runMicrotask = (): void => {
+    this.microtaskQueued = false;
+    if (this.immediate !== undefined) return;
+    this.inMicrotask = true;
+    try {
+      this.run();
+    } finally {
+      this.inMicrotask = false;
+    }
+  };
+
   private readonly run = (): void => {
     this.immediate = undefined;
     if (this.finished) return;
@@ -167,7 +181,12 @@ export class SoeSessionDriver {
     if (deadline === undefined) return;
     const now = this.clock();
     if (deadline <= now) {
-      this.immediate ??= setImmediate(this.run);
+      // Due now: after the code running now (so what it sends in one go is bundled), before the
+      // event loop turns; from within that run itself, on the next turn (never a microtask loop).
+      if (!this.microtaskQueued && !this.inMicrotask) {
+        this.microtaskQueued = true;
+        queueMicrotask(this.runMicrotask);
+      } else if (!this.microtaskQueued) this.immediate ??= setImmediate(this.run);
       return;
     }
     if (this.timer !== undefined && this.timerAt <= deadline) return;
