@@ -1,8 +1,15 @@
 import type * as TestUtils from '@rxmsg/test-utils';
 import type { RunningServer } from '../system-adapter';
 
-/** Seed of the loss systems' proxy: every run drops the same datagrams for the same traffic. */
-export const FAULT_PROXY_SEED = 12;
+/**
+ * Seed of the loss systems' proxy: every run drops the same datagrams for the same traffic. The
+ * proxy's default, 1, whose drop draws are typical: at 5 % its two streams have no more than 3
+ * drops in a row in their first 5,000 datagrams, like 64 % of the seeds 1–200 (2: 30 %, 4 or more:
+ * 6 %). Seed 12, used at first, has 4 in a row at datagram 173–176 back to the client: each
+ * ping-pong run met them on one retransmitted datagram and waited 12.4 s for the backed-off
+ * timeouts, a 1-in-80 event made part of every repetition.
+ */
+export const FAULT_PROXY_SEED = 1;
 
 let loaded: typeof TestUtils | undefined;
 
