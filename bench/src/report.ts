@@ -91,7 +91,14 @@ export interface BenchReport {
   readonly machine: MachineFacts;
   readonly repetitions: number;
   readonly workloads: readonly WorkloadEntry[];
-  readonly systems: readonly { name: string; family: SystemFamily; description: string; settings: string }[];
+  readonly systems: readonly {
+    name: string;
+    family: SystemFamily;
+    description: string;
+    settings: string;
+    /** Workloads this system ran with its own settings (full mode), see `SystemAdapter.fullSettings`. */
+    fullSettings?: Readonly<Partial<Record<string, WorkloadSettings>>>;
+  }[];
   readonly baselines: { readonly perMessage: string; readonly batched: string };
   /** The peer libraries every rxmsg system is also compared with. */
   readonly peers: readonly string[];

@@ -24,6 +24,7 @@ import {
   type RunRecord,
 } from './report';
 import type { RecordedResult, ServerRss } from './run-result';
+import { runSettings } from './run-settings';
 import type { SystemAdapter } from './system-adapter';
 import { BASELINE_BATCHED, BASELINE_PER_MESSAGE, SYSTEMS } from './systems';
 import { WORKLOADS, type Workload, type WorkloadSettings } from './workloads';
@@ -246,7 +247,7 @@ async function main(options: BenchOptions): Promise<number> {
   const records: RunRecord[] = [];
   let done = 0;
   await inParallel(tasks, options.quick ? QUICK_PARALLEL_RUNS : 1, async ({ rep, w, s }, i) => {
-    const record = await runOnce(w, options.quick ? w.quick : w.full, s, rep, ctx);
+    const record = await runOnce(w, runSettings(w, s, options.quick), s, rep, ctx);
     records[i] = record;
     const problems = record.problems.length > 0 ? ` [${record.problems.length} problem(s): ${record.problems[0]}]` : '';
     console.log(`[${++done}/${total}] rep ${rep} ${w.name} ${s.name}: ${describeRun(record, w.unit)}${problems}`);
@@ -268,7 +269,13 @@ async function main(options: BenchOptions): Promise<number> {
     machine,
     repetitions: options.repetitions,
     workloads: workloadEntries(workloads, options.quick, options.repetitions),
-    systems: systems.map((s) => ({ name: s.name, family: s.family, description: s.description, settings: s.settings })),
+    systems: systems.map((s) => ({
+      name: s.name,
+      family: s.family,
+      description: s.description,
+      settings: s.settings,
+      ...(options.quick || s.fullSettings === undefined ? {} : { fullSettings: s.fullSettings }),
+    })),
     baselines: { perMessage: BASELINE_PER_MESSAGE, batched: BASELINE_BATCHED },
     peers: systems.filter((s) => s.family === 'peer').map((s) => s.name),
     notApplicable: notRun,

@@ -1,5 +1,5 @@
 import type { OneWayReceiver } from './one-way-receiver';
-import type { WorkloadName } from './workloads';
+import type { WorkloadName, WorkloadSettings } from './workloads';
 
 /** Who a system is measured against: rxmsg itself, a raw baseline, or a peer library. */
 export type SystemFamily = 'rxmsg' | 'baseline' | 'peer';
@@ -104,4 +104,10 @@ export interface SystemAdapter {
   readonly handover?: HandoverAdapter;
   /** Workloads this system does not run, each with the reason the report gives (n/a). */
   readonly notApplicable?: Readonly<Partial<Record<WorkloadName, string>>>;
+  /**
+   * Full-mode settings of workloads this system runs with other counts or limits than the
+   * workload's (e.g. a lossy link, far too slow for the workload's counts); {@link settings} says
+   * why. Absent for a workload: the workload's own. Quick mode always uses the workload's.
+   */
+  readonly fullSettings?: Readonly<Partial<Record<WorkloadName, WorkloadSettings>>>;
 }

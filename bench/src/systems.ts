@@ -1,6 +1,8 @@
 import { rawTcpJson, rawTcpJsonBatch64 } from './adapters/raw-net';
+import { rawUdpJson } from './adapters/raw-udp';
 import { rsocketTcp } from './adapters/rsocket-tcp';
 import { rxmsgTcpBinary, rxmsgTcpText, rxmsgUnixText, rxmsgWsBinary, rxmsgWsText } from './adapters/rxmsg';
+import { rxmsgSoeText, rxmsgSoeTextLoss0, rxmsgSoeTextLoss1, rxmsgSoeTextLoss5 } from './adapters/rxmsg-soe';
 import { socketIo } from './adapters/socket-io';
 import { wsJson } from './adapters/ws-json';
 import type { SystemAdapter } from './system-adapter';
@@ -15,8 +17,13 @@ export const SYSTEMS: readonly SystemAdapter[] = Object.freeze([
   rxmsgUnixText,
   rxmsgWsText,
   rxmsgWsBinary,
+  rxmsgSoeText,
+  rxmsgSoeTextLoss0,
+  rxmsgSoeTextLoss1,
+  rxmsgSoeTextLoss5,
   rawTcpJson,
   rawTcpJsonBatch64,
+  rawUdpJson,
   wsJson,
   socketIo,
   rsocketTcp,

@@ -56,8 +56,14 @@ export class LineWriter {
   }
 }
 
+/**
+ * The kinds of numbered message the raw baselines exchange: the bench protocol's `Ping` and `Pong`,
+ * and `Ack`, the raw UDP one-way receiver's flow-control acknowledgement (`n` = messages received).
+ */
+export type NumberedKind = 'Ping' | 'Pong' | 'Ack';
+
 /** The `n` of a `{"kind":<kind>,"n":<integer>}` line, or `undefined` when the line is not one. */
-export function parseNumbered(line: string, kind: 'Ping' | 'Pong'): number | undefined {
+export function parseNumbered(line: string, kind: NumberedKind): number | undefined {
   let value: unknown;
   try {
     value = JSON.parse(line);
@@ -68,7 +74,7 @@ export function parseNumbered(line: string, kind: 'Ping' | 'Pong'): number | und
 }
 
 /** The `n` of a decoded `{ kind: <kind>, n: <integer> }` value, or `undefined` when it is not one: the hand-written type check. */
-export function asNumbered(value: unknown, kind: 'Ping' | 'Pong'): number | undefined {
+export function asNumbered(value: unknown, kind: NumberedKind): number | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const m = value as { readonly kind?: unknown; readonly n?: unknown };
   return m.kind === kind && typeof m.n === 'number' && Number.isInteger(m.n) && m.n >= 0 ? m.n : undefined;
@@ -80,6 +86,6 @@ export function jsonLine(kind: 'Ping' | 'Pong', n: number): string {
 }
 
 /** One message as JSON without a line end, for transports that keep message boundaries (one per WebSocket frame). */
-export function jsonMessage(kind: 'Ping' | 'Pong', n: number): string {
+export function jsonMessage(kind: NumberedKind, n: number): string {
   return JSON.stringify({ kind, n });
 }

@@ -29,8 +29,8 @@ export function abnormal(side: string, e: ServerEvent | ClientEvent): string | u
   }
 }
 
-/** Where an rxmsg system listens: TCP on 127.0.0.1, a Unix socket, or WebSocket on 127.0.0.1. */
-export type RxmsgListen = 'tcp' | 'unix' | 'ws';
+/** Where an rxmsg system listens: TCP on 127.0.0.1, a Unix socket, WebSocket or SOE (reliable UDP) on 127.0.0.1. */
+export type RxmsgListen = 'tcp' | 'unix' | 'ws' | 'soe';
 
 /** The listen address of an rxmsg server with a port chosen by the OS (Unix: in `socketDir`). */
 export function listenAddress(listen: RxmsgListen, socketDir: string): string {
@@ -41,6 +41,8 @@ export function listenAddress(listen: RxmsgListen, socketDir: string): string {
       return `unix:${join(socketDir, 'rxmsg.sock')}`;
     case 'ws':
       return 'ws://127.0.0.1:0/bench';
+    case 'soe':
+      return 'soe://127.0.0.1:0';
   }
 }
 

@@ -3,12 +3,14 @@ import type { ClientRun, RunningServer, ServerRun, SystemAdapter } from '../syst
 import type { WorkloadName } from '../workloads';
 import { loadRxmsg, type BenchProtocol } from './bench-protocols';
 import { rxmsgHandover } from './rxmsg-handover';
+import { behindFaultProxy } from './fault-proxied';
 import { abnormal, listenAddress, watchedServer, type RxmsgListen } from './rxmsg-common';
 
 type Ping = { readonly kind: 'Ping'; readonly n: number };
 const ping = (n: number): Ping => ({ kind: 'Ping', n });
 
-interface RxmsgSystem {
+/** What distinguishes one rxmsg system from another. */
+export interface RxmsgSystem {
   readonly name: string;
   /** The bench protocol's codec. */
   readonly codec: 'text' | 'binary';
@@ -17,6 +19,13 @@ interface RxmsgSystem {
   /** Runs the handover workload (text handshake, then binary) over its transport; systems that would repeat another's stack leave it out. */
   readonly handover: boolean;
   readonly notApplicable?: Readonly<Partial<Record<WorkloadName, string>>>;
+  /**
+   * Datagram transports only: put a fault proxy (`udpFaultProxy` of `@rxmsg/test-utils`) between
+   * client and server that drops each datagram with this probability, in each direction.
+   */
+  readonly drop?: number;
+  /** Full-mode settings of its own (see {@link SystemAdapter.fullSettings}), and why, appended to the system's settings. */
+  readonly fullSettings?: { readonly settings: NonNullable<SystemAdapter['fullSettings']>; readonly why: string };
 }
 
 /**
@@ -26,17 +35,19 @@ interface RxmsgSystem {
  * outbound queue has room (`Peer.writable`), so it goes at the reader's pace and never meets the
  * send-queue policy.
  */
-function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
+export function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
   return {
     name: spec.name,
     family: 'rxmsg',
     description: spec.description,
     ...(spec.handover ? { handover: rxmsgHandover(spec.listen) } : {}),
     ...(spec.notApplicable === undefined ? {} : { notApplicable: spec.notApplicable }),
+    ...(spec.fullSettings === undefined ? {} : { fullSettings: spec.fullSettings.settings }),
     settings:
       'rxmsg defaults (sendQueueLimit 16,384, sendQueueBytes 8 MiB, onSendQueueFull backpressure, noDelay). The one-way sender ' +
       'is the documented pulled output: its processor returns a generator (`function* () { for (n = 0; n < N; n++) yield ping(n) }`), ' +
-      'which the engine pulls only while the outbound queue has room (Peer.writable), resuming when it has drained to half its limits',
+      'which the engine pulls only while the outbound queue has room (Peer.writable), resuming when it has drained to half its limits' +
+      (spec.fullSettings === undefined ? '' : `. ${spec.fullSettings.why}`),
 
     async serve(run: ServerRun): Promise<RunningServer> {
       const { node, rxjs, protocols } = loadRxmsg();
@@ -55,7 +66,8 @@ function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
                 )
             : (incoming$) => incoming$.pipe(map((m) => ({ kind: 'Pong', n: m.n }) as const)),
       });
-      return watchedServer(server, run.problem);
+      const running = watchedServer(server, run.problem);
+      return spec.drop === undefined ? running : behindFaultProxy(running, spec.drop);
     },
 
     async runClient(run: ClientRun): Promise<void> {

@@ -1,0 +1,32 @@
+import { expect } from 'chai';
+import { runSettings } from '../src/run-settings';
+import { WORKLOADS, type Workload, type WorkloadSettings } from '../src/workloads';
+
+function workload(name: string): Workload {
+  const w = WORKLOADS.find((x) => x.name === name);
+  if (w === undefined) throw new Error(`no workload ${name}`);
+  return w;
+}
+
+describe('bench: settings of a run', () => {
+  const own: WorkloadSettings = { kind: 'one-way', total: 300, warmup: 30, timeLimitMs: 1_000 };
+
+  it("uses the system's own full settings for a workload it has them for", () => {
+    expect(runSettings(workload('one-way'), { name: 's', fullSettings: { 'one-way': own } }, false)).to.equal(own);
+  });
+
+  it("uses the workload's full settings otherwise", () => {
+    const w = workload('ping-pong');
+    expect(runSettings(w, { name: 's', fullSettings: { 'one-way': own } }, false)).to.equal(w.full);
+    expect(runSettings(w, { name: 's' }, false)).to.equal(w.full);
+  });
+
+  it("uses the workload's quick settings in quick mode, whatever the system's", () => {
+    const w = workload('one-way');
+    expect(runSettings(w, { name: 's', fullSettings: { 'one-way': own } }, true)).to.equal(w.quick);
+  });
+
+  it('refuses settings of another kind than the workload', () => {
+    expect(() => runSettings(workload('ping-pong'), { name: 's', fullSettings: { 'ping-pong': own } }, false)).to.throw(/kind one-way/);
+  });
+});
