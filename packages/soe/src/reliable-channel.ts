@@ -35,6 +35,12 @@
  *   packets in flight before S are resent at once, each at most once per smoothed RTT (the RTO
  *   before the first sample), so a burst of notices does not multiply the traffic. The packet S
  *   itself is not resent: the notice shows it arrived.
+ * - Tail-loss probe (RFC 8985): when no ack came for two smoothed RTTs (plus the ack delay when
+ *   one packet is in flight), the last packet in flight is resent once, without backing off the
+ *   timer: a loss at the end of a burst, or of a lone request, is recovered in about an RTT
+ *   instead of a retransmission timeout (at least `minRtoMs`). Armed once an RTT was measured,
+ *   again after each ack that makes progress.
+ * - Acks ride along: an ack that is pending goes out with any data sent before its delay ends.
  * - Probe on a repeated ack: an `ack` for the sequence just before the first one in flight (it
  *   acknowledges nothing new) while packets are in flight means the receiver is there but lacks
  *   them; every packet in flight for over a smoothed RTT is resent at once (go-back-N, bounded by
@@ -98,8 +104,10 @@ export interface ReliableChannelStats {
   readonly sent: number;
   /** Data and fragment packets sent again (on timeout or fast resend). */
   readonly resent: number;
-  /** Packets marked for fast resend on an `out-of-order` notice. */
+  /** Packets marked for fast resend on an `out-of-order` notice or a repeated ack. */
   readonly fastResends: number;
+  /** Tail-loss probes: the last packet in flight resent after the probe timeout. */
+  readonly probes: number;
   /** Expiries of the retransmission timer. */
   readonly timeouts: number;
   /** Acks sent. */
@@ -171,6 +179,9 @@ export class ReliableChannel {
   private rtoDeadline: number | undefined;
   private waitingSince = 0;
   private consecutiveTimeouts = 0;
+  /** When to resend the last packet in flight if no ack came (tail-loss probe); once per flight. */
+  private probeDeadline: number | undefined;
+  private probedSinceAck = false;
 
   // Receiver.
   private nextReceiveSequence: number;
@@ -181,7 +192,7 @@ export class ReliableChannel {
   private outOfOrderNotice: number | undefined;
 
   private readonly counters: MutableStats = {
-    sent: 0, resent: 0, fastResends: 0, timeouts: 0, acksSent: 0, acksReceived: 0, staleAcks: 0,
+    sent: 0, resent: 0, fastResends: 0, probes: 0, timeouts: 0, acksSent: 0, acksReceived: 0, staleAcks: 0,
     outOfOrderSent: 0, outOfOrderReceived: 0, duplicates: 0, outOfOrder: 0, droppedBeyondWindow: 0,
     delivered: 0, deliveredBytes: 0, srttMs: undefined, rttvarMs: 0, rtoMs: 0, inFlight: 0,
     queuedPayloads: 0, queuedBytes: 0, stashed: 0,
@@ -293,10 +304,27 @@ export class ReliableChannel {
       }
       this.anyDue = this.sentCount > 0;
       this.rtoDeadline = now + this.rto.rto;
+      this.probeDeadline = undefined;
+    }
+    if (this.sentCount > 0 && this.probeDeadline !== undefined && now >= this.probeDeadline) {
+      // Tail-loss probe: no ack for a while, perhaps because the last packets were lost and
+      // nothing follows them to cause an out-of-order notice. Resend the last one; its ack (or
+      // the notice it causes) recovers the rest well before the retransmission timeout.
+      this.probeDeadline = undefined;
+      this.probedSinceAck = true;
+      const last = this.inFlight.at(this.sentCount - 1) as InFlight;
+      if (!last.due) {
+        last.due = true;
+        last.retransmitted = true;
+        this.anyDue = true;
+        this.counters.probes += 1;
+      }
     }
     this.fill();
     const out: ChannelPacket[] = [];
-    if (this.ackDueAt !== undefined && now >= this.ackDueAt) {
+    // A pending ack rides along with data sent now (no separate datagram later, and the peer's
+    // RTT samples are not inflated by the ack delay).
+    if (this.ackDueAt !== undefined && (now >= this.ackDueAt || this.anyDue)) {
       out.push({ kind: 'ack', sequence: sequenceAdd(this.nextReceiveSequence, -1) });
       this.counters.acksSent += 1;
       this.ackDueAt = undefined;
@@ -328,6 +356,7 @@ export class ReliableChannel {
         this.rtoDeadline = now + this.rto.rto;
         this.waitingSince = now;
       }
+      if (this.sentCount > 0 && this.probeDeadline === undefined && !this.probedSinceAck) this.armProbe(now);
     }
     return out;
   }
@@ -342,6 +371,7 @@ export class ReliableChannel {
     let deadline = this.ackDueAt ?? Infinity;
     if (this.sentCount > 0) {
       if (this.rtoDeadline !== undefined) deadline = Math.min(deadline, this.rtoDeadline);
+      if (this.probeDeadline !== undefined) deadline = Math.min(deadline, this.probeDeadline);
       deadline = Math.min(deadline, this.waitingSince + this.options.unacknowledgedTimeoutMs);
     }
     return deadline === Infinity ? undefined : deadline;
@@ -416,7 +446,23 @@ export class ReliableChannel {
     this.consecutiveTimeouts = 0;
     this.waitingSince = now;
     this.rtoDeadline = this.sentCount > 0 ? now + this.rto.rto : undefined;
+    this.probedSinceAck = false;
+    this.probeDeadline = undefined;
+    if (this.sentCount > 0) this.armProbe(now);
     this.fill();
+  }
+
+  /**
+   * Arms the tail-loss probe (RFC 8985's PTO): two smoothed RTTs, plus the peer's ack delay when a
+   * single packet is in flight (its ack may wait for that delay); only once an RTT was measured,
+   * and only when it comes before the retransmission timeout.
+   */
+  private armProbe(now: number): void {
+    const srtt = this.rto.srtt;
+    if (srtt === undefined) return;
+    const pto = Math.max(2 * srtt + (this.sentCount === 1 ? this.options.ackDelayMs : 0), 2 * this.options.clockGranularityMs);
+    if (this.rtoDeadline !== undefined && now + pto >= this.rtoDeadline) return;
+    this.probeDeadline = now + pto;
   }
 
   /** A repeated ack: resend what has been in flight for over a smoothed RTT (see the module documentation). */
