@@ -120,8 +120,14 @@ export function dialSoe(target: SoeAddress, options: ResolvedSoeTransportOptions
       if (connection !== undefined && !connection.admits()) return;
       driver.receive(bytes);
     });
-    socket.connect(target.port, target.host, () => {
+    // Node passes the connect callback the lookup or connect error (its typings say nothing of it):
+    // a host that does not resolve must fail the dial, not send from an unconnected socket.
+    socket.connect(target.port, target.host, (error?: Error) => {
       if (socketClosed) return;
+      if (error !== undefined && error !== null) {
+        onSocketError(error);
+        return;
+      }
       if (options.socketBufferBytes !== undefined) {
         socket.setRecvBufferSize(options.socketBufferBytes);
         socket.setSendBufferSize(options.socketBufferBytes);
