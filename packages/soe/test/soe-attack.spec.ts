@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import { ConnectError } from '@rxmsg/core';
+import { createSocket } from 'node:dgram';
+import { ConnectError, TransportError } from '@rxmsg/core';
 import { activeResources, eventually, leakedResources } from '@rxmsg/test-utils';
 import { SoeOpCode } from '../src/soe-op-code';
 import { decodeSoeDatagram, encodeSoeDatagram } from '../src/soe-datagram';
 import { soeTransport, type SoeTransport } from '../src/soe-transport';
 import type { SoeTransportOptions } from '../src/soe-transport-options';
-import { Cleanup, RawUdp, closeServer, connectSoe, listenSoe, type TestServer } from './support/soe-loopback';
+import { Cleanup, RawUdp, Recorder, closeServer, connectSoe, listenSoe, type TestServer } from './support/soe-loopback';
 
 const UDP_KINDS = ['UDPWrap', 'Timeout', 'Immediate'];
 
@@ -103,5 +104,27 @@ describe('soe:// against an attacker and a careless user', () => {
     const connection = await s.connection(0);
     cleanup.connection(connection);
     expect(transport.endpointStats('127.0.0.1', s.port)).to.deep.include({ sessions: 1, unconfirmed: 0, opened: 1 });
+  });
+
+  it('a client whose server restarted and forgot the session ends it once its RemapConnections go unanswered, instead of waiting out inactivityMs', async () => {
+    // A server that answered the request, then lost its state: every later datagram gets UnknownSender.
+    const forgetful = createSocket('udp4');
+    cleanup.add(() => new Promise<void>((resolve) => forgetful.close(() => resolve())));
+    forgetful.on('message', (data, from) => {
+      const bytes = new Uint8Array(data);
+      const packet = bytes[1] === SoeOpCode.SessionRequest ? decodeSoeDatagram(bytes) : undefined;
+      const answer = packet?.kind === 'session-request'
+        ? encodeSoeDatagram({ kind: 'session-response', sessionId: packet.sessionId, crcSeed: 0x1234, crcLength: 2, compression: false, udpLength: packet.udpLength, protocolVersion: 3 })
+        : new Uint8Array([0, SoeOpCode.UnknownSender]);
+      forgetful.send(answer, from.port, from.address);
+    });
+    await new Promise<void>((resolve) => forgetful.bind(0, '127.0.0.1', resolve));
+    const client = new Recorder(cleanup.connection(await connectSoe(soeTransport(), `soe://127.0.0.1:${forgetful.address().port}/Echo`, 5000)));
+    // What the client writes is retransmitted (each answered UnknownSender) until the client gives up.
+    client.connection.write('hello?');
+    // Before the fix: nothing ended it before inactivityMs (30 s), the reliable channel's 12 timeouts, or 30 s unacknowledged.
+    await eventually(() => client.isClosed, 10_000, 'the client to give up on the forgotten session');
+    expect(client.closeError).to.be.instanceOf(TransportError);
+    expect(client.closeError?.message).to.match(/does not know this session/);
   });
 });
