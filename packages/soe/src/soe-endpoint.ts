@@ -279,7 +279,8 @@ export class SoeEndpoint {
 
   /**
    * Gives an open session to its listener, once the client proved it read the `SessionResponse`
-   * (see {@link provesSession}): a forged source address never becomes a connection.
+   * (see {@link provesSession}): a forged source address becomes a connection only by guessing
+   * the CRC (2^16 tries with the default `crcLength` 2, 2^32 with 4).
    */
   private handOver(route: Route): void {
     const session = route.driver.session;
