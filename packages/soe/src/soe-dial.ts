@@ -124,7 +124,7 @@ export function dialSoe(target: SoeAddress, options: ResolvedSoeTransportOptions
         if (id === undefined || seed === undefined || session.state !== 'open') return;
         if (remapsUnanswered >= REMAP_GIVE_UP_ATTEMPTS && now - firstRemapAt >= REMAP_GIVE_UP_MS) {
           // The server drops a RemapConnection it cannot match: it does not know this session.
-          driver.abandon(new TransportError(`the SOE server at ${text} does not know this session (it restarted, or forgot it): ${remapsUnanswered} RemapConnection left unanswered`));
+          driver.abandon(new TransportError(`the SOE server at ${text} does not know this session (it restarted, or forgot it): ${remapsUnanswered} RemapConnections went unanswered`));
           return;
         }
         if (now - lastRemapAt >= REMAP_INTERVAL_MS) {
