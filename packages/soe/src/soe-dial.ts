@@ -127,11 +127,16 @@ export function dialSoe(target: SoeAddress, options: ResolvedSoeTransportOptions
           driver.abandon(new TransportError(`the SOE server at ${text} does not know this session (it restarted, or forgot it): ${remapsUnanswered} RemapConnections went unanswered`));
           return;
         }
-        if (now - lastRemapAt >= REMAP_INTERVAL_MS) {
+        const params = session.params;
+        if (now - lastRemapAt >= REMAP_INTERVAL_MS && params !== undefined) {
           if (remapsUnanswered === 0) firstRemapAt = now;
           remapsUnanswered += 1;
           lastRemapAt = now;
           send(encodeSoeDatagram({ kind: 'remap-connection', sessionId: id, crcSeed: seed }));
+          // A Heartbeat after it, which a server that knows the session answers (from the new
+          // address, or the old one when the UnknownSender was not the server's): an UnknownSender
+          // costs a blind sender two bytes, and alone it must not end a session the server holds.
+          send(encodeSoeDatagram({ kind: 'heartbeat' }, params));
         }
         return;
       }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket } from 'node:dgram';
 import { ConnectError, TransportError } from '@rxmsg/core';
 import { activeResources, eventually, leakedResources } from '@rxmsg/test-utils';
 import { SoeOpCode } from '../src/soe-op-code';
@@ -126,5 +126,72 @@ describe('soe:// against an attacker and a careless user', () => {
     await eventually(() => client.isClosed, 10_000, 'the client to give up on the forgotten session');
     expect(client.closeError).to.be.instanceOf(TransportError);
     expect(client.closeError?.message).to.match(/does not know this session/);
+  });
+});
+
+/** A relay between one client and a server that can also send the client datagrams of its own, from the address the client sees as the server's. */
+class SpoofingRelay {
+  readonly fromClient: Buffer[] = [];
+  private client: { address: string; port: number } | undefined;
+
+  private constructor(
+    private readonly front: Socket,
+    private readonly back: Socket,
+  ) {}
+
+  static async open(serverPort: number): Promise<SpoofingRelay> {
+    const front = createSocket('udp4');
+    const back = createSocket('udp4');
+    const relay = new SpoofingRelay(front, back);
+    front.on('message', (data, from) => {
+      relay.client = { address: from.address, port: from.port };
+      relay.fromClient.push(data);
+      back.send(data, serverPort, '127.0.0.1');
+    });
+    back.on('message', (data) => relay.toClient(data));
+    await Promise.all([front, back].map((s) => new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve))));
+    return relay;
+  }
+
+  get port(): number {
+    return this.front.address().port;
+  }
+
+  /** Sends `data` to the client as if the server had. */
+  toClient(data: Uint8Array): void {
+    if (this.client !== undefined) this.front.send(data, this.client.port, this.client.address);
+  }
+
+  close(): Promise<void> {
+    return Promise.all([this.front, this.back].map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined);
+  }
+}
+
+describe('soe:// client against a blind sender of UnknownSender', () => {
+  it('UnknownSenders spoofed from the server\'s address do not end a session the server still holds', async () => {
+    const cleanup = new Cleanup();
+    try {
+      const transport = soeTransport();
+      const s = await listenSoe(transport, 'Echo');
+      cleanup.add(() => closeServer(transport, s));
+      const relay = await SpoofingRelay.open(s.port);
+      cleanup.add(() => relay.close());
+      const client = new Recorder(cleanup.connection(await connectSoe(transport, `soe://127.0.0.1:${relay.port}/Echo`, 5000)));
+      const server = new Recorder(cleanup.connection(await s.connection(0)));
+      const remaps = (): number => relay.fromClient.filter((d) => d.readUInt16BE(0) === SoeOpCode.RemapConnection).length;
+      // Past the client's give-up rule (two RemapConnections unanswered over a second), one UnknownSender at a time.
+      for (let i = 1; i <= 6 && !client.isClosed; i++) {
+        // The client sends at most one RemapConnection every 250 ms.
+        if (i > 1) await new Promise((resolve) => setTimeout(resolve, 300));
+        relay.toClient(new Uint8Array([0, SoeOpCode.UnknownSender]));
+        await eventually(() => remaps() >= i || client.isClosed, 5000, `RemapConnection ${i}`);
+      }
+      expect(client.closeError).to.equal(undefined);
+      expect(client.isClosed).to.equal(false);
+      client.connection.write('still here');
+      await eventually(() => server.payloads.length === 1, 5000, 'the payload after the spoofed UnknownSenders');
+    } finally {
+      await cleanup.run();
+    }
   });
 });
