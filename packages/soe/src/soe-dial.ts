@@ -17,6 +17,13 @@ import type { ResolvedSoeTransportOptions } from './soe-transport-options';
 
 /** The least time between two `RemapConnection`s of one session, in ms. */
 const REMAP_INTERVAL_MS = 250;
+/**
+ * `RemapConnection`s left unanswered (`UnknownSender` again, no session datagram since the first
+ * of them), over at least {@link REMAP_GIVE_UP_MS}, after which the server is taken not to know
+ * the session (it restarted, or forgot it): the session ends instead of waiting out `inactivityMs`.
+ */
+const REMAP_GIVE_UP_ATTEMPTS = 2;
+const REMAP_GIVE_UP_MS = 1000;
 
 /**
  * Dials `target` once: emits the connection when the session opened, then completes. Errors with
@@ -32,6 +39,9 @@ export function dialSoe(target: SoeAddress, options: ResolvedSoeTransportOptions
     let socketClosed = false;
     let connection: SoeConnection | undefined;
     let lastRemapAt = -Infinity;
+    /** RemapConnections sent since the last session datagram from the server, and when the first of them went. */
+    let remapsUnanswered = 0;
+    let firstRemapAt = 0;
     let deadline: NodeJS.Timeout | undefined;
 
     /** Sends not yet done: the socket closes after them, so a final Disconnect goes out. */
@@ -111,17 +121,37 @@ export function dialSoe(target: SoeAddress, options: ResolvedSoeTransportOptions
         const id = session.sessionId;
         const seed = session.crcSeed;
         const now = clock();
-        if (id !== undefined && seed !== undefined && session.state === 'open' && now - lastRemapAt >= REMAP_INTERVAL_MS) {
+        if (id === undefined || seed === undefined || session.state !== 'open') return;
+        if (remapsUnanswered >= REMAP_GIVE_UP_ATTEMPTS && now - firstRemapAt >= REMAP_GIVE_UP_MS) {
+          // The server drops a RemapConnection it cannot match: it does not know this session.
+          driver.abandon(new TransportError(`the SOE server at ${text} does not know this session (it restarted, or forgot it): ${remapsUnanswered} RemapConnections went unanswered`));
+          return;
+        }
+        const params = session.params;
+        if (now - lastRemapAt >= REMAP_INTERVAL_MS && params !== undefined) {
+          if (remapsUnanswered === 0) firstRemapAt = now;
+          remapsUnanswered += 1;
           lastRemapAt = now;
           send(encodeSoeDatagram({ kind: 'remap-connection', sessionId: id, crcSeed: seed }));
+          // A Heartbeat after it, which a server that knows the session answers (from the new
+          // address, or the old one when the UnknownSender was not the server's): an UnknownSender
+          // costs a blind sender two bytes, and alone it must not end a session the server holds.
+          send(encodeSoeDatagram({ kind: 'heartbeat' }, params));
         }
         return;
       }
+      remapsUnanswered = 0;
       if (connection !== undefined && !connection.admits()) return;
       driver.receive(bytes);
     });
-    socket.connect(target.port, target.host, () => {
+    // Node passes the connect callback the lookup or connect error (its typings say nothing of it):
+    // a host that does not resolve must fail the dial, not send from an unconnected socket.
+    socket.connect(target.port, target.host, (error?: Error) => {
       if (socketClosed) return;
+      if (error !== undefined && error !== null) {
+        onSocketError(error);
+        return;
+      }
       if (options.socketBufferBytes !== undefined) {
         socket.setRecvBufferSize(options.socketBufferBytes);
         socket.setSendBufferSize(options.socketBufferBytes);

@@ -170,7 +170,13 @@ export class SoeEndpoint {
     const key = keyOf(remote.address, remote.port);
     const route = this.routes.get(key);
     const bytes = new Uint8Array(message.buffer, message.byteOffset, message.length);
-    if (route !== undefined) {
+    if (route !== undefined && !route.confirmed && isSessionRequest(bytes, route.driver.session.sessionId)) {
+      // A new request from an address whose session never proved itself: the first request was
+      // forged from this address (or its client restarted). The new one replaces it; otherwise a
+      // forged request, repeated within the inactivity timeout, would keep the address's real
+      // client out for good.
+      route.driver.abandon(new TransportError('SOE session replaced: its address sent another SessionRequest before proving it read the response'));
+    } else if (route !== undefined) {
       if (!route.confirmed && provesSession(bytes, route.driver.session.crcSeed, this.options.crcLength)) {
         route.confirmed = true;
         this.unconfirmed.delete(route);
@@ -184,7 +190,7 @@ export class SoeEndpoint {
       route.driver.receive(bytes);
       return;
     }
-    const opCode = bytes.length >= 2 ? (bytes[0] as number) * 256 + (bytes[1] as number) : -1;
+    const opCode = opCodeOf(bytes);
     if (opCode === SoeOpCode.SessionRequest) this.openSession(key, remote, bytes);
     else if (opCode === SoeOpCode.RemapConnection) this.remap(key, remote, bytes);
     else if (isSessionContextOpCode(opCode) && this.unknownSenderLimit.take() !== undefined) {
@@ -225,6 +231,10 @@ export class SoeEndpoint {
       session,
       {
         sendDatagram(datagram) {
+          // An address that has not proved it read the SessionResponse may be forged: it gets the
+          // answers to its requests (a SessionResponse, a refusal) and nothing else, so a forged
+          // request is not answered later by a Heartbeat and Disconnect copies at its victim.
+          if (!route.confirmed && session.params !== undefined && opCodeOf(datagram) !== SoeOpCode.SessionResponse) return;
           endpoint.sendTo(datagram, route.address, route.port);
         },
         onOpen() {
@@ -269,7 +279,8 @@ export class SoeEndpoint {
 
   /**
    * Gives an open session to its listener, once the client proved it read the `SessionResponse`
-   * (see {@link provesSession}): a forged source address never becomes a connection.
+   * (see {@link provesSession}): a forged source address becomes a connection only by guessing
+   * the CRC (2^16 tries with the default `crcLength` 2, 2^32 with 4).
    */
   private handOver(route: Route): void {
     const session = route.driver.session;
@@ -397,10 +408,20 @@ function provesSession(bytes: Uint8Array, crcSeed: number | undefined, crcLength
   return true;
 }
 
-/** Whether `bytes` decode as a `SessionRequest` (any field values: the session judges those). */
-function isSessionRequest(bytes: Uint8Array): boolean {
+/** The op code of a datagram, -1 when it is shorter than one. */
+function opCodeOf(bytes: Uint8Array): number {
+  return bytes.length >= 2 ? (bytes[0] as number) * 256 + (bytes[1] as number) : -1;
+}
+
+/**
+ * Whether `bytes` decode as a `SessionRequest` (any field values: the session judges those),
+ * with a session id other than `otherThan` when given.
+ */
+function isSessionRequest(bytes: Uint8Array, otherThan?: number): boolean {
+  if (opCodeOf(bytes) !== SoeOpCode.SessionRequest) return false;
   try {
-    return decodeSoeDatagram(bytes).kind === 'session-request';
+    const packet = decodeSoeDatagram(bytes);
+    return packet.kind === 'session-request' && (otherThan === undefined || packet.sessionId !== otherThan);
   } catch {
     return false;
   }

@@ -70,7 +70,7 @@ export interface SoeServer {
  *   if (e.type === 'data') server.send(e.session, e.payload); // echo
  * });
  * ```
- * @throws ConfigError (synchronously, from the options) or a `TransportError` (rejected) when it cannot bind.
+ * @throws nothing synchronously: the promise rejects with a `ConfigError` (an option out of range), an `AddressError` (a bad `listen`) or a `TransportError` (it cannot bind).
  */
 export async function createSoeServer(options: SoeServerOptions): Promise<SoeServer> {
   const { listen, ...transportOptions } = options;

@@ -159,9 +159,11 @@ export class SoeSessionDriver {
     }
     for (const d of datagrams) this.hooks.sendDatagram(d);
     const last = datagrams.at(-1);
-    if (last !== undefined && this.session.state === 'ended' && this.session.ended?.sentReason !== undefined) {
+    if (last !== undefined && this.opened && this.session.state === 'ended' && this.session.ended?.sentReason !== undefined) {
       // The session's last datagram is its Disconnect, which nothing acknowledges: one lost leaves
-      // the peer waiting for its timeouts (and a clean close reported as one). Send copies.
+      // the peer waiting for its timeouts (and a clean close reported as one). Send copies; not
+      // for a refusal before the session opened (the client resends its request and is refused
+      // again, and three copies would answer a forged request with more bytes than it had).
       for (let i = 1; i < DISCONNECT_COPIES; i++) this.hooks.sendDatagram(last);
     }
     this.afterChange(undefined);
