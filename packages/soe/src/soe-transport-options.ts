@@ -9,7 +9,11 @@ import { resolveSoeSessionOptions, type SoeSessionCommonOptions } from './soe-se
  * the server's session parameters, and the bounds of a listening socket.
  */
 export interface SoeTransportOptions extends SoeSessionCommonOptions {
-  /** Server: CRC bytes per packet, 0–4. Default 2. */
+  /**
+   * Server: CRC bytes per packet, 0–4. Default 4: the CRC of the session's seed is what tells a
+   * client that read the `SessionResponse` from a blind sender forging its address (2 bytes fall
+   * to some 32,768 guesses). The session core and the SOE documentation use 2.
+   */
   readonly crcLength?: CrcLength;
   /** Server: whether packets carry the compression flag (zlib). Default false. */
   readonly compression?: boolean;
@@ -71,7 +75,7 @@ export const DEFAULT_SOE_UDP_LENGTH = 1400;
 /** Fills in defaults and validates every field once; throws a `ConfigError` naming the first bad one. */
 export function resolveSoeTransportOptions(options: SoeTransportOptions = {}): ResolvedSoeTransportOptions {
   const {
-    crcLength = 2,
+    crcLength = 4,
     compression = false,
     maxSessions = 10_000,
     maxUnconfirmedSessions = 1024,

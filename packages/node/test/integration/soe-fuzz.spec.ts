@@ -15,7 +15,7 @@ import { BinaryEcho, echo, type Ping } from './echo-protocol';
 const SEED = Number(process.env['SOE_FUZZ_SEED'] ?? 0x50e_f022);
 /** The server's SOE settings under test, and how many hostile datagrams each gets. */
 const CASES: readonly { readonly name: string; readonly options: SoeTransportOptions; readonly datagrams: number }[] = [
-  { name: 'CRC-16, no compression (the defaults)', options: {}, datagrams: 20_000 },
+  { name: 'CRC-16, no compression (the SOE documentation\'s usual parameters)', options: { crcLength: 2 }, datagrams: 20_000 },
   { name: 'CRC-32 and compression: deflated bodies, zlib bombs, bytes that are not zlib, bad flags', options: { crcLength: 4, compression: true }, datagrams: 10_000 },
 ];
 /** Hostile sockets: each is one address, so at most one server session each. */
