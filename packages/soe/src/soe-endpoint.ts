@@ -332,7 +332,7 @@ export class SoeEndpoint {
       return;
     }
     const route = this.byId.get(sessionId);
-    if (route === undefined || route.driver.session.crcSeed !== crcSeed || this.routes.has(key)) {
+    if (!this.options.remap || route === undefined || route.driver.session.crcSeed !== crcSeed || this.routes.has(key)) {
       this.counters.remapRejected += 1;
       return;
     }

@@ -42,6 +42,13 @@ export interface SoeTransportOptions extends SoeSessionCommonOptions {
    * peers that are not rxmsg. Default true.
    */
   readonly halfClose?: boolean;
+  /**
+   * Server: follow a client's `RemapConnection` to its new address (NAT rebinding). A session's
+   * owner can also use it to point the session's traffic at someone else's address (SOE has no
+   * proof that the new address belongs to the owner); turn it off where clients do not roam.
+   * Default true.
+   */
+  readonly remap?: boolean;
   /** `UnknownSender` answers a listening socket sends per second at most. Default 100. */
   readonly unknownSenderPerSecond?: number;
   /** Kernel receive and send buffer sizes of each UDP socket, in bytes. Default: the system's. */
@@ -60,6 +67,7 @@ export interface ResolvedSoeTransportOptions {
   readonly maxHeldBytes: number;
   readonly maxPendingBytes: number;
   readonly halfClose: boolean;
+  readonly remap: boolean;
   readonly unknownSenderPerSecond: number;
   readonly socketBufferBytes: number | undefined;
   readonly clock: SoeClock | undefined;
@@ -82,6 +90,7 @@ export function resolveSoeTransportOptions(options: SoeTransportOptions = {}): R
     maxHeldBytes = 1_048_576,
     maxPendingBytes = 1_048_576,
     halfClose = true,
+    remap = true,
     unknownSenderPerSecond = 100,
     socketBufferBytes,
     clock,
@@ -101,5 +110,6 @@ export function resolveSoeTransportOptions(options: SoeTransportOptions = {}): R
   if (socketBufferBytes !== undefined) int('socketBufferBytes', socketBufferBytes, 1024, 0x7fff_ffff);
   if (clock !== undefined && typeof clock !== 'function') throw new ConfigError('clock', ['must be a function']);
   if (typeof halfClose !== 'boolean') throw new ConfigError('halfClose', ['must be a boolean']);
-  return { session, crcLength, compression, maxSessions, maxUnconfirmedSessions, maxHeldBytes, maxPendingBytes, halfClose, unknownSenderPerSecond, socketBufferBytes, clock };
+  if (typeof remap !== 'boolean') throw new ConfigError('remap', ['must be a boolean']);
+  return { session, crcLength, compression, maxSessions, maxUnconfirmedSessions, maxHeldBytes, maxPendingBytes, halfClose, remap, unknownSenderPerSecond, socketBufferBytes, clock };
 }

@@ -249,6 +249,27 @@ describe('soe:// endpoint over loopback UDP', () => {
       await eventually(() => serverSide.payloads.length === 1 && client.payloads.length === 1, 10_000, 'the exchange after the forgeries');
       expect(raw.received).to.have.length(0);
     });
+
+    it('with remap: false, even a correct RemapConnection is rejected and the session stays at its address', async () => {
+      const seed = 0x0badcafe;
+      const serverTransport = soeTransport({ random: () => seed, remap: false });
+      const server = await listenSoe(serverTransport, 'fixed');
+      cleanup.add(() => closeServer(serverTransport, server));
+      const client = new Recorder(cleanup.connection(await connectSoe(soeTransport(), server.address)));
+      const serverSide = new Recorder(cleanup.connection(await server.connection(0)));
+      const sessionId = asSoe(client.connection).sessionId;
+      if (sessionId === undefined) throw new Error('no session id');
+      const remoteBefore = serverSide.connection.remoteAddress;
+      const raw = await RawUdp.open();
+      cleanup.add(() => raw.close());
+      await raw.send(encodeSoeDatagram({ kind: 'remap-connection', sessionId, crcSeed: seed }), server.port);
+      await eventually(() => statsOf(serverTransport, server.port).remapRejected === 1, 10_000, 'the remap to be rejected');
+      expect(statsOf(serverTransport, server.port).remapped).to.equal(0);
+      expect(serverSide.connection.remoteAddress).to.equal(remoteBefore);
+      serverSide.connection.write('still at the old address');
+      await eventually(() => client.payloads.length === 1, 10_000, 'the payload at the old address');
+      expect(raw.received).to.have.length(0);
+    });
   });
 
   describe('caps', () => {
