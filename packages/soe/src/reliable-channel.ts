@@ -31,10 +31,12 @@
  *   ambiguous and would inflate the estimate.
  * - When the timer expires, every packet in flight is resent, from the first unacknowledged one
  *   (as the SOE documentation asks), the RTO doubles (up to `maxRtoMs`) and the timer restarts.
- * - Fast resend: an `out-of-order` notice for sequence S means S arrived ahead of a gap; the
- *   packets in flight before S are resent at once, each at most once per smoothed RTT (the RTO
- *   before the first sample), so a burst of notices does not multiply the traffic. The packet S
- *   itself is not resent: the notice shows it arrived.
+ * - Fast resend: an `out-of-order` notice for sequence S means S arrived ahead of a gap (the
+ *   receiver sends one for every packet it stashes). S is marked arrived and is never resent
+ *   again, not even on a timeout. A packet before S that did not arrive is taken as lost once S
+ *   was transmitted at least three transmissions after it (TCP's duplicate-ack threshold, counted
+ *   in transmissions as RACK counts in time): it is resent at once, and a packet resent since is
+ *   sent after S, so further notices of S do not resend it again.
  * - Tail-loss probe (RFC 8985): when no ack came for two smoothed RTTs (plus the ack delay when
  *   one packet is in flight), the last packet in flight is resent once, without backing off the
  *   timer: a loss at the end of a burst, or of a lone request, is recovered in about an RTT
@@ -152,9 +154,19 @@ interface InFlight {
   readonly packet: DataPacket;
   firstSentAt: number | undefined;
   lastSentAt: number;
+  /** Order of its last transmission among all of this channel's transmissions. */
+  xmit: number;
   retransmitted: boolean;
   due: boolean;
+  /** An `out-of-order` notice said it arrived (it waits in the receiver's stash): never resent. */
+  arrived: boolean;
 }
+
+/**
+ * Transmissions after a packet's own whose arrival, reported by `out-of-order` notices, make it
+ * count as lost (as TCP's duplicate-ack threshold): a little reordering costs no resend.
+ */
+const REORDER_THRESHOLD = 3;
 
 type MutableStats = {
   -readonly [K in keyof ReliableChannelStats]: ReliableChannelStats[K];
@@ -179,6 +191,7 @@ export class ReliableChannel {
   private rtoDeadline: number | undefined;
   private waitingSince = 0;
   private consecutiveTimeouts = 0;
+  private transmissions = 0;
   /** When to resend the last packet in flight if no ack came (tail-loss probe); once per flight. */
   private probeDeadline: number | undefined;
   private probedSinceAck = false;
@@ -226,6 +239,16 @@ export class ReliableChannel {
     this.tick(now);
     if (this.endState !== undefined) return;
     this.ackDueAt = now;
+  }
+
+  /**
+   * Takes an RTT measured outside the channel (the session handshake) as a sample, as RFC 6298
+   * allows for the SYN exchange: the first data lost then waits about the measured RTO, not the
+   * 1 s initial one. Ignored once the channel has a sample of its own.
+   */
+  sampleRtt(rttMs: number): void {
+    if (this.rto.srtt !== undefined || !Number.isFinite(rttMs) || rttMs < 0) return;
+    this.rto.sample(rttMs);
   }
 
   /** Whether {@link send} would take a payload of `bytes` now. */
@@ -299,10 +322,11 @@ export class ReliableChannel {
       this.rto.backoff();
       for (let i = 0; i < this.sentCount; i++) {
         const entry = this.inFlight.at(i) as InFlight;
+        if (entry.arrived) continue;
         entry.due = true;
         entry.retransmitted = true;
+        this.anyDue = true;
       }
-      this.anyDue = this.sentCount > 0;
       this.rtoDeadline = now + this.rto.rto;
       this.probeDeadline = undefined;
     }
@@ -312,8 +336,9 @@ export class ReliableChannel {
       // the notice it causes) recovers the rest well before the retransmission timeout.
       this.probeDeadline = undefined;
       this.probedSinceAck = true;
-      const last = this.inFlight.at(this.sentCount - 1) as InFlight;
-      if (!last.due) {
+      let last = this.inFlight.at(this.sentCount - 1) as InFlight;
+      for (let i = this.sentCount - 2; i >= 0 && last.arrived; i--) last = this.inFlight.at(i) as InFlight;
+      if (!last.due && !last.arrived) {
         last.due = true;
         last.retransmitted = true;
         this.anyDue = true;
@@ -342,6 +367,7 @@ export class ReliableChannel {
         if (!entry.due) continue;
         entry.due = false;
         entry.lastSentAt = now;
+        entry.xmit = ++this.transmissions;
         if (entry.firstSentAt === undefined) {
           entry.firstSentAt = now;
           this.sentCount += 1;
@@ -421,7 +447,7 @@ export class ReliableChannel {
   }
 
   private enqueue(packet: DataPacket): void {
-    this.inFlight.push({ packet, firstSentAt: undefined, lastSentAt: 0, retransmitted: false, due: true });
+    this.inFlight.push({ packet, firstSentAt: undefined, lastSentAt: 0, xmit: 0, retransmitted: false, due: true, arrived: false });
     this.anyDue = true;
     this.nextSendSequence = sequenceAdd(this.nextSendSequence, 1);
   }
@@ -470,7 +496,7 @@ export class ReliableChannel {
     const guard = Math.max(this.rto.srtt ?? this.rto.rto, this.options.clockGranularityMs);
     for (let i = 0; i < this.sentCount; i++) {
       const entry = this.inFlight.at(i) as InFlight;
-      if (entry.due || now - entry.lastSentAt < guard) continue;
+      if (entry.due || entry.arrived || now - entry.lastSentAt < guard) continue;
       entry.due = true;
       entry.retransmitted = true;
       this.anyDue = true;
@@ -478,16 +504,19 @@ export class ReliableChannel {
     }
   }
 
-  private onOutOfOrder(sequence: number, now: number): void {
+  private onOutOfOrder(sequence: number, _now: number): void {
     this.counters.outOfOrderReceived += 1;
     const first = this.inFlight.peek();
     if (first === undefined) return;
     const d = sequenceDiff(sequence, first.packet.sequence);
     if (d <= 0 || d >= this.sentCount) return;
-    const guard = Math.max(this.rto.srtt ?? this.rto.rto, this.options.clockGranularityMs);
+    const reported = this.inFlight.at(d) as InFlight;
+    reported.arrived = true;
+    // Lost: what was last sent well before a packet that arrived, and did not arrive itself. A
+    // packet resent since is sent after the reported one: it waits for a later report.
     for (let i = 0; i < d; i++) {
       const entry = this.inFlight.at(i) as InFlight;
-      if (entry.due || now - entry.lastSentAt < guard) continue;
+      if (entry.due || entry.arrived || entry.xmit + REORDER_THRESHOLD > reported.xmit) continue;
       entry.due = true;
       entry.retransmitted = true;
       this.anyDue = true;

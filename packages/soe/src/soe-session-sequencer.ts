@@ -11,7 +11,8 @@
  * therefore stashed here (bounded by the receive window, as the channel would) and released in
  * order; each in-order fragment that starts a message is split with `splitFirstFragment`. The
  * channel thus only ever sees in-order packets or duplicates behind its window, and this stage
- * takes over the `OutOfOrder` notice the channel would have sent for a stashed packet.
+ * takes over the `OutOfOrder` notices the channel would have sent: one for each packet stashed,
+ * so that the sender learns which packets arrived beyond a gap and resends only the missing ones.
  */
 import type { ChannelPacket } from './channel-packet';
 import { sequenceAdd, sequenceDiff } from './reliable-sequence';
@@ -44,7 +45,8 @@ export class ReceiveSequencer {
   /** Bytes still expected of the fragmented message under way; 0 at a message boundary. */
   private remaining = 0;
   private readonly stash = new Map<number, SequencedPacket>();
-  private notice: number | undefined;
+  /** Sequences stashed since the last poll, each owed an `OutOfOrder` notice; at most the window. */
+  private notices: number[] = [];
   private readonly counters = { stashed: 0, droppedBeyondWindow: 0, duplicates: 0 };
 
   /**
@@ -61,16 +63,16 @@ export class ReceiveSequencer {
     return this.stash.size;
   }
 
-  /** Takes the `OutOfOrder` notice due (the highest sequence stashed since the last one), if any. */
-  takeNotice(): number | undefined {
-    const n = this.notice;
-    this.notice = undefined;
+  /** Takes the `OutOfOrder` notices due: one per packet stashed since the last call, in arrival order. */
+  takeNotices(): number[] {
+    const n = this.notices;
+    if (n.length > 0) this.notices = [];
     return n;
   }
 
   /** Whether an `OutOfOrder` notice waits to be sent. */
   get hasNotice(): boolean {
-    return this.notice !== undefined;
+    return this.notices.length > 0;
   }
 
   /** Feeds one packet as decoded from the wire (fragments without `totalLength`). */
@@ -83,7 +85,8 @@ export class ReceiveSequencer {
       else {
         this.stash.set(packet.sequence, packet);
         this.counters.stashed += 1;
-        if (this.notice === undefined || sequenceDiff(packet.sequence, this.notice) > 0) this.notice = packet.sequence;
+        // Bounded: a sequence is stashed once, the stash holds at most the window, and the notices are taken every poll.
+        if (this.notices.length < this.windowPackets) this.notices.push(packet.sequence);
       }
       return NONE;
     }
@@ -103,7 +106,7 @@ export class ReceiveSequencer {
   /** Releases everything held. */
   clear(): void {
     this.stash.clear();
-    this.notice = undefined;
+    this.notices = [];
   }
 
   /** Counters. */

@@ -136,6 +136,8 @@ export class SoeSession {
   private lastSentAt = 0;
   private lastReceivedAt = 0;
   private requestSentAt: number | undefined;
+  /** `SessionRequest`s sent: an answer to the only one is an RTT sample (Karn's rule otherwise). */
+  private requestsSent = 0;
   /** Control datagrams (request, response, refusal, final disconnect) waiting for `poll`. */
   private readonly controlOut: Uint8Array[] = [];
   private heartbeatAnswers = 0;
@@ -339,8 +341,7 @@ export class SoeSession {
         else this.end('corrupt-data', DisconnectReason.CorruptPacket, ended.error, now);
         return this.finish(out);
       }
-      const notice = negotiated.sequencer.takeNotice();
-      if (notice !== undefined) subs.push({ kind: 'out-of-order', sequence: notice });
+      for (const sequence of negotiated.sequencer.takeNotices()) subs.push({ kind: 'out-of-order', sequence });
       for (; this.heartbeatAnswers > 0; this.heartbeatAnswers--) subs.push({ kind: 'heartbeat' });
       const heartbeatDue = this.options.heartbeatMs > 0 && now >= this.lastSentAt + this.options.heartbeatMs;
       if (subs.length === 0 && out.length === 0 && heartbeatDue) subs.push({ kind: 'heartbeat' });
@@ -421,6 +422,7 @@ export class SoeSession {
     };
     this.controlOut.push(encodeSoeDatagram(request));
     this.requestSentAt = now;
+    this.requestsSent += 1;
   }
 
   private onRequest(request: SessionRequestPacket, now: number): void {
@@ -486,7 +488,11 @@ export class SoeSession {
       return;
     }
     this.seed = response.crcSeed;
+    const sentAt = this.requestSentAt;
+    const onlyRequest = this.requestsSent === 1;
     this.open({ crcSeed: response.crcSeed, crcLength: response.crcLength, compression: response.compression }, Math.min(this.options.udpLength, response.udpLength));
+    // The handshake's round trip is the channel's first RTT sample (not after a resent request: ambiguous).
+    if (onlyRequest && sentAt !== undefined) this.session?.channel.sampleRtt(now - sentAt);
   }
 
   private open(params: SoeSessionParams, udpLength: number): void {

@@ -198,20 +198,62 @@ describe('ReliableChannel', function () {
       expect(tx.stats().rtoMs).to.equal(150); // 50 + 4 × 25
     });
 
-    it('fast-resends what precedes an out-of-order notice, at most once per smoothed RTT', function () {
+    it('fast-resends a packet once a packet sent three transmissions after it is reported arrived, and never resends what was reported arrived', function () {
       const tx = new ReliableChannel({ maxDataBytes: 10, initialRtoMs: 1000 });
       tx.send(bytes(1));
       tx.poll(0);
       tx.receive({ kind: 'ack', sequence: 0 }, 40);
-      for (let i = 0; i < 4; i++) tx.send(bytes(1));
-      expect(kinds(tx.poll(40))).to.deep.equal(['data:1', 'data:2', 'data:3', 'data:4']);
-      tx.receive({ kind: 'out-of-order', sequence: 3 }, 50);
-      expect(tx.poll(50)).to.deep.equal([]);
-      tx.receive({ kind: 'out-of-order', sequence: 3 }, 80);
-      expect(kinds(tx.poll(80))).to.deep.equal(['data:1', 'data:2']);
-      tx.receive({ kind: 'out-of-order', sequence: 4 }, 90);
-      expect(kinds(tx.poll(90))).to.deep.equal(['data:3']);
-      expect(tx.stats().fastResends).to.equal(3);
+      for (let i = 0; i < 8; i++) tx.send(bytes(1));
+      expect(kinds(tx.poll(40))).to.deep.equal(['data:1', 'data:2', 'data:3', 'data:4', 'data:5', 'data:6', 'data:7', 'data:8']);
+      // 5 arrived ahead of a gap: 1 and 2 were sent three or more transmissions before it.
+      tx.receive({ kind: 'out-of-order', sequence: 5 }, 50);
+      expect(kinds(tx.poll(50))).to.deep.equal(['data:1', 'data:2']);
+      // The same report again: 1 and 2 were resent after 5, so they wait for a later report.
+      tx.receive({ kind: 'out-of-order', sequence: 5 }, 51);
+      expect(tx.poll(51)).to.deep.equal([]);
+      tx.receive({ kind: 'out-of-order', sequence: 6 }, 52);
+      expect(kinds(tx.poll(52))).to.deep.equal(['data:3']);
+      tx.receive({ kind: 'out-of-order', sequence: 7 }, 53);
+      expect(kinds(tx.poll(53))).to.deep.equal(['data:4']);
+      expect(tx.stats().fastResends).to.equal(4);
+      // No ack: first the tail-loss probe resends the last packet not reported arrived...
+      expect(kinds(tx.poll(tx.nextDeadline() as number))).to.deep.equal(['data:8']);
+      expect(tx.stats().probes).to.equal(1);
+      // ...then the timeout resends what is in flight, except what the receiver reported it holds.
+      expect(kinds(tx.poll(tx.nextDeadline() as number))).to.deep.equal(['data:1', 'data:2', 'data:3', 'data:4', 'data:8']);
+      expect(tx.stats().timeouts).to.equal(1);
+    });
+
+    it('probes a lone unacknowledged packet after two smoothed RTTs plus the ack delay, without backing off the timer', function () {
+      const tx = new ReliableChannel({ maxDataBytes: 10 });
+      tx.send(bytes(1));
+      tx.poll(0);
+      tx.receive({ kind: 'ack', sequence: 0 }, 4); // SRTT 4 ms, RTO at its 100 ms floor
+      tx.send(bytes(1));
+      expect(kinds(tx.poll(10))).to.deep.equal(['data:1']);
+      // PTO = 2 × 4 + 10 (ack delay, one packet in flight) = 18 ms after sending.
+      expect(tx.nextDeadline()).to.equal(28);
+      expect(kinds(tx.poll(28))).to.deep.equal(['data:1']);
+      expect(tx.stats()).to.include({ probes: 1, timeouts: 0, rtoMs: 100 });
+      // One probe per flight: the next deadline is the timeout.
+      expect(tx.nextDeadline()).to.equal(110);
+    });
+
+    it('sends a pending ack along with data sent before the ack delay ends', function () {
+      const ch = new ReliableChannel({ maxDataBytes: 10 });
+      ch.receive({ kind: 'data', sequence: 0, payload: bytes(1) }, 0);
+      expect(ch.poll(1)).to.deep.equal([]); // one arrival: the ack waits for ackDelayMs
+      ch.send(bytes(1));
+      expect(kinds(ch.poll(2))).to.deep.equal(['ack:0', 'data:0']);
+      expect(ch.stats().acksSent).to.equal(1);
+    });
+
+    it('takes an RTT measured outside (the handshake) as its first sample, and only before it has one', function () {
+      const ch = new ReliableChannel({ maxDataBytes: 10 });
+      ch.sampleRtt(2);
+      expect(ch.stats()).to.include({ srttMs: 2, rtoMs: 100 });
+      ch.sampleRtt(50);
+      expect(ch.stats().srttMs).to.equal(2);
     });
 
     it('ends with unacknowledged-timeout after maxRetransmissions expiries', function () {

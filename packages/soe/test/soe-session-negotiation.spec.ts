@@ -26,6 +26,25 @@ describe('SoeSession negotiation', () => {
     expect(server.applicationProtocol).to.equal('hello');
   });
 
+  it('the client takes the handshake round trip as its reliable channel\'s first RTT sample, unless it had to resend its request', () => {
+    const [client, server] = pair();
+    client.start(0);
+    server.start(0);
+    for (const d of client.poll(0)) server.receive(d, 3);
+    for (const d of server.poll(3)) client.receive(d, 6);
+    expect(client.stats().reliable?.srttMs).to.equal(6);
+
+    const [late, other] = pair();
+    late.start(0);
+    other.start(0);
+    late.poll(0); // lost
+    const resent = late.poll(1000);
+    for (const d of resent) other.receive(d, 1001);
+    for (const d of other.poll(1001)) late.receive(d, 1002);
+    expect(late.state).to.equal('open');
+    expect(late.stats().reliable?.srttMs).to.equal(undefined);
+  });
+
   it('negotiates the smaller UDP length and the server\'s CRC length and compression', () => {
     const [client, server] = pair({ udpLength: 1400 }, { udpLength: 900, crcLength: 4, compression: true });
     client.start(0);

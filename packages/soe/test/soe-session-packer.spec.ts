@@ -49,7 +49,7 @@ describe('ReceiveSequencer', () => {
     const s = new ReceiveSequencer(0, 8, 1000);
     expect(s.accept({ kind: 'fragment', sequence: 2, payload: new Uint8Array([5]) })).to.deep.equal({ kind: 'packets', packets: [] });
     expect(s.accept(first(3, 2, [6, 7]))).to.deep.equal({ kind: 'packets', packets: [] });
-    expect(s.takeNotice()).to.equal(3);
+    expect(s.takeNotices()).to.deep.equal([2, 3]);
     const r = s.accept({ kind: 'data', sequence: 0, payload: new Uint8Array([1]) });
     expect(r.kind === 'packets' ? r.packets.map((p) => p.sequence) : r).to.deep.equal([0]);
     const r2 = s.accept(first(1, 3, [2, 3]));
