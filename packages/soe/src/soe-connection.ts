@@ -42,7 +42,14 @@ export interface SoeConnectionOptions {
 /** The end-of-stream marker of half-close: an empty application payload. */
 const END_OF_STREAM = new Uint8Array(0);
 
-const encoder = new TextEncoder();
+/**
+ * UTF-8 of a string chunk. `Buffer.from` writes short strings into Node's shared pool (no
+ * ArrayBuffer of its own per chunk): about ten times cheaper than `TextEncoder.encode` for the
+ * small messages this carries one by one. Same bytes (both replace lone surrogates by U+FFFD).
+ */
+function utf8(chunk: string): Uint8Array {
+  return Buffer.from(chunk, 'utf8');
+}
 
 /**
  * One SOE session as a {@link Connection}.
@@ -160,7 +167,7 @@ export class SoeConnection implements Connection {
 
   write(chunk: string | Uint8Array): boolean {
     if (this.closed || this.ending) return false;
-    const payload = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
+    const payload = typeof chunk === 'string' ? utf8(chunk) : chunk;
     this.written += payload.length;
     if (this.pending.length > 0) return this.hold(payload);
     let accepted: boolean;
