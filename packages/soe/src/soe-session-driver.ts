@@ -193,7 +193,9 @@ export class SoeSessionDriver {
   }
 
   private schedule(): void {
-    if (this.finished) return;
+    // A run already queued reschedules when it is done (afterChange): nothing to compute now.
+    // This keeps `send`, called once per payload, free of `nextDeadline()` and a clock read.
+    if (this.finished || this.microtaskQueued || this.immediate !== undefined) return;
     const deadline = this.session.nextDeadline();
     if (deadline === undefined) return;
     const now = this.clock();
