@@ -93,9 +93,9 @@ export class SoeSessionDriver {
    * after `onWritable`.
    * @throws FrameTooLargeError as `SoeSession.send` does.
    */
-  send(payload: Uint8Array): boolean {
+  send(payload: Uint8Array | string, byteLength?: number): boolean {
     if (this.finished) return false;
-    const accepted = this.session.send(payload);
+    const accepted = this.session.send(payload, byteLength);
     if (!accepted) this.blocked = true;
     this.schedule();
     return accepted;
