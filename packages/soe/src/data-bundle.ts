@@ -32,6 +32,32 @@ export function encodeDataBundle(buffers: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
+ * {@link encodeDataBundle} of buffers and strings (written as UTF-8, straight into the bundle),
+ * given the UTF-8 length of each. Same bytes as `encodeDataBundle` of their UTF-8 encodings.
+ */
+export function encodeTextDataBundle(items: readonly (Uint8Array | string)[], lengths: readonly number[]): Uint8Array {
+  let size = 2;
+  for (let i = 0; i < items.length; i++) {
+    const length = lengths[i] as number;
+    size += dataBundleLengthSize(length) + length;
+  }
+  const out = Buffer.allocUnsafe(size);
+  out[0] = 0x00;
+  out[1] = 0x19;
+  let o = 2;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as Uint8Array | string;
+    const length = lengths[i] as number;
+    o = writeDataBundleLength(out, o, length);
+    if (typeof item === 'string') {
+      if (out.write(item, o, length, 'utf8') !== length) throw new Error('data bundle: a string changed length');
+    } else out.set(item, o);
+    o += length;
+  }
+  return out;
+}
+
+/**
  * Splits a data bundle (which must start with `00 19`) into views of its buffers. Throws
  * `SOE_MALFORMED` on a missing magic, a truncated length or a length beyond the bytes left,
  * `SOE_TOO_LARGE` past `maxBuffers` (default 4096).

@@ -42,7 +42,14 @@ export interface SoeConnectionOptions {
 /** The end-of-stream marker of half-close: an empty application payload. */
 const END_OF_STREAM = new Uint8Array(0);
 
-const encoder = new TextEncoder();
+/**
+ * UTF-8 of a string chunk (for the rare chunk held under backpressure; the session writes the
+ * others straight into their bundle). `Buffer.from` writes short strings into Node's shared pool:
+ * about ten times cheaper than `TextEncoder.encode`, same bytes.
+ */
+function utf8(chunk: string | Uint8Array): Uint8Array {
+  return typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+}
 
 /**
  * One SOE session as a {@link Connection}.
@@ -160,12 +167,12 @@ export class SoeConnection implements Connection {
 
   write(chunk: string | Uint8Array): boolean {
     if (this.closed || this.ending) return false;
-    const payload = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
-    this.written += payload.length;
-    if (this.pending.length > 0) return this.hold(payload);
+    const length = typeof chunk === 'string' ? Buffer.byteLength(chunk, 'utf8') : chunk.length;
+    this.written += length;
+    if (this.pending.length > 0) return this.hold(utf8(chunk));
     let accepted: boolean;
     try {
-      accepted = this.driver.send(payload);
+      accepted = this.driver.send(chunk, length);
     } catch (error) {
       if (error instanceof FrameTooLargeError) {
         this.fail(error);
@@ -174,7 +181,7 @@ export class SoeConnection implements Connection {
       throw error;
     }
     if (accepted) return true;
-    return this.hold(payload);
+    return this.hold(utf8(chunk));
   }
 
   pause(): void {

@@ -93,9 +93,9 @@ export class SoeSessionDriver {
    * after `onWritable`.
    * @throws FrameTooLargeError as `SoeSession.send` does.
    */
-  send(payload: Uint8Array): boolean {
+  send(payload: Uint8Array | string, byteLength?: number): boolean {
     if (this.finished) return false;
-    const accepted = this.session.send(payload);
+    const accepted = this.session.send(payload, byteLength);
     if (!accepted) this.blocked = true;
     this.schedule();
     return accepted;
@@ -195,7 +195,9 @@ export class SoeSessionDriver {
   }
 
   private schedule(): void {
-    if (this.finished) return;
+    // A run already queued reschedules when it is done (afterChange): nothing to compute now.
+    // This keeps `send`, called once per payload, free of `nextDeadline()` and a clock read.
+    if (this.finished || this.microtaskQueued || this.immediate !== undefined) return;
     const deadline = this.session.nextDeadline();
     if (deadline === undefined) return;
     const now = this.clock();

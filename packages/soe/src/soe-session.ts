@@ -61,7 +61,7 @@ import { TimeoutError, TransportError, ClosedError, FrameTooLargeError, type Rxm
 import { decodeApplicationData, encryptApplicationBuffer } from './application-data';
 import { channelPacketToSoePacket, soePacketToChannelPacket } from './channel-packet-codec';
 import { dataBundleLengthSize } from './data-bundle-length';
-import { encodeDataBundle, isDataBundle } from './data-bundle';
+import { encodeDataBundle, encodeTextDataBundle, isDataBundle } from './data-bundle';
 import { DisconnectReason } from './disconnect-reason';
 import { Rc4 } from './rc4';
 import { ReliableChannel, type ReliableChannelStats } from './reliable-channel';
@@ -141,7 +141,10 @@ export class SoeSession {
   /** Control datagrams (request, response, refusal, final disconnect) waiting for `poll`. */
   private readonly controlOut: Uint8Array[] = [];
   private heartbeatAnswers = 0;
-  private bundle: Uint8Array[] = [];
+  /** Payloads waiting to be bundled: bytes, or strings to be written as UTF-8 straight into the bundle. */
+  private bundle: (Uint8Array | string)[] = [];
+  /** The UTF-8 length of each entry of {@link bundle}. */
+  private bundleLengths: number[] = [];
   private bundleBytes = 2;
   private readonly counters: MutableCounters = {
     datagramsReceived: 0, datagramsSent: 0, droppedMalformed: 0, droppedCrc: 0, droppedUnknownOpCode: 0, droppedTooLarge: 0,
@@ -236,15 +239,19 @@ export class SoeSession {
    * Payloads sent while negotiating wait (within one datagram's worth) for the session to open.
    * @throws FrameTooLargeError when `payload` is over `maxPayloadBytes`.
    */
-  send(payload: Uint8Array): boolean {
-    if (payload.length > this.options.maxPayloadBytes) throw new FrameTooLargeError(payload.length, this.options.maxPayloadBytes);
+  send(payload: Uint8Array | string, byteLength?: number): boolean {
+    // A string is sent as its UTF-8 bytes (`byteLength` of them, when the caller knows); a small
+    // one is written straight into its bundle.
+    const length = byteLength ?? (typeof payload === 'string' ? Buffer.byteLength(payload, 'utf8') : payload.length);
+    if (length > this.options.maxPayloadBytes) throw new FrameTooLargeError(length, this.options.maxPayloadBytes);
     if (this.stateValue === 'closing' || this.stateValue === 'ended') return false;
-    const entry = dataBundleLengthSize(payload.length + 1) + payload.length + 1;
+    const entry = dataBundleLengthSize(length + 1) + length + 1;
     const budget = this.session?.maxDataBytes ?? this.options.udpLength;
     if (this.session === undefined) {
       // Negotiating: hold at most one datagram's worth (and one payload's) until the session opens.
       if (this.bundleBytes + entry > Math.min(budget, this.options.maxPayloadBytes) && this.bundle.length > 0) return false;
       this.bundle.push(payload);
+      this.bundleLengths.push(length);
       this.bundleBytes += entry;
       return true;
     }
@@ -254,12 +261,13 @@ export class SoeSession {
     }
     if (small) {
       this.bundle.push(payload);
+      this.bundleLengths.push(length);
       this.bundleBytes += entry;
       this.counters.payloadsSent += 1;
       return true;
     }
-    if (!this.channelAccepts(payload.length + PAYLOAD_GROWTH)) return false;
-    this.session.channel.send(this.prepare([payload]));
+    if (!this.channelAccepts(length + PAYLOAD_GROWTH)) return false;
+    this.session.channel.send(this.prepare([payload], [length]));
     this.counters.payloadsSent += 1;
     return true;
   }
@@ -506,10 +514,11 @@ export class SoeSession {
     // channel is empty, so it takes it whatever its queue bounds, and the bundle is within
     // maxPayloadBytes (the channel fragments it if it exceeds one packet).
     if (this.bundle.length > 0) {
-      channel.send(this.prepare(this.bundle));
+      channel.send(this.prepare(this.bundle, this.bundleLengths));
       this.counters.payloadsSent += this.bundle.length;
       if (this.bundle.length > 1) this.counters.bundlesSent += 1;
       this.bundle = [];
+      this.bundleLengths = [];
       this.bundleBytes = 2;
     }
   }
@@ -592,16 +601,22 @@ export class SoeSession {
     const s = this.session;
     if (s === undefined || this.bundle.length === 0) return true;
     if (!this.channelAccepts(this.bundleBytes + this.bundle.length)) return false;
-    s.channel.send(this.prepare(this.bundle));
+    s.channel.send(this.prepare(this.bundle, this.bundleLengths));
     if (this.bundle.length > 1) this.counters.bundlesSent += 1;
     this.bundle = [];
+    this.bundleLengths = [];
     this.bundleBytes = 2;
     return true;
   }
 
-  /** Encrypts (in send order) and bundles application payloads into one reliable payload. */
-  private prepare(buffers: readonly Uint8Array[]): Uint8Array {
+  /**
+   * Encrypts (in send order) and bundles application payloads into one reliable payload.
+   * `lengths` are their UTF-8 lengths (strings are written as UTF-8).
+   */
+  private prepare(items: readonly (Uint8Array | string)[], lengths: readonly number[]): Uint8Array {
     const cipher = this.encryptor;
+    if (cipher === undefined && items.length > 1) return encodeTextDataBundle(items, lengths);
+    const buffers = items.map(toBytes);
     const prepared = cipher === undefined ? buffers : buffers.map((b) => encryptApplicationBuffer(b, cipher));
     const only = prepared.length === 1 ? prepared[0] : undefined;
     if (only !== undefined && !isDataBundle(only)) return only;
@@ -635,6 +650,7 @@ export class SoeSession {
 
   private release(): void {
     this.bundle = [];
+    this.bundleLengths = [];
     this.bundleBytes = 2;
     this.heartbeatAnswers = 0;
     this.session?.sequencer.clear();
@@ -646,4 +662,9 @@ export class SoeSession {
     this.counters.datagramsSent += out.length;
     return out;
   }
+}
+
+/** The UTF-8 bytes of a payload. */
+function toBytes(payload: Uint8Array | string): Uint8Array {
+  return typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
 }
