@@ -45,8 +45,8 @@
  * - Acks ride along: an ack that is pending goes out with any data sent before its delay ends.
  * - Probe on a repeated ack: an `ack` for the sequence just before the first one in flight (it
  *   acknowledges nothing new) while packets are in flight means the receiver is there but lacks
- *   them; every packet in flight for over a smoothed RTT is resent at once (go-back-N, bounded by
- *   the send window), each at most once per smoothed RTT. A receiver that stopped
+ *   them; the first packet in flight is resent at once if it was sent over a smoothed RTT ago
+ *   (its ack then arms the tail-loss probe, which recovers the rest). A receiver that stopped
  *   taking data for a while (its application paused reading) sends such an ack with
  *   {@link ReliableChannel.acknowledgeNow} when it reads again, so the sender does not sit out a
  *   backed-off timeout.
@@ -491,17 +491,18 @@ export class ReliableChannel {
     this.probeDeadline = now + pto;
   }
 
-  /** A repeated ack: resend what has been in flight for over a smoothed RTT (see the module documentation). */
+  /** A repeated ack: resend the first packet in flight if it was sent over a smoothed RTT ago (see the module documentation). */
   private probe(now: number): void {
+    // Only the first: a repeated ack also comes with every out-of-order notice, where the rest is
+    // the notices' business. After a receiver dropped everything, the first's ack arms the
+    // tail-loss probe, whose notice then recovers the rest.
     const guard = Math.max(this.rto.srtt ?? this.rto.rto, this.options.clockGranularityMs);
-    for (let i = 0; i < this.sentCount; i++) {
-      const entry = this.inFlight.at(i) as InFlight;
-      if (entry.due || entry.arrived || now - entry.lastSentAt < guard) continue;
-      entry.due = true;
-      entry.retransmitted = true;
-      this.anyDue = true;
-      this.counters.fastResends += 1;
-    }
+    const first = this.inFlight.at(0) as InFlight;
+    if (first.due || first.arrived || now - first.lastSentAt < guard) return;
+    first.due = true;
+    first.retransmitted = true;
+    this.anyDue = true;
+    this.counters.fastResends += 1;
   }
 
   private onOutOfOrder(sequence: number, _now: number): void {

@@ -342,6 +342,9 @@ export class SoeSession {
     if (negotiated !== undefined && this.stateValue === 'open') {
       this.flushBundle();
       const subs: SoeSubPacket[] = [];
+      // Out-of-order notices go with an up-to-date ack (as TCP acks at once on out-of-order data):
+      // a sender that reads them with a stale ack would take packets that did arrive for lost.
+      if (negotiated.sequencer.hasNotice) negotiated.channel.acknowledgeNow(now);
       for (const p of negotiated.channel.poll(now)) subs.push(channelPacketToSoePacket(p));
       const ended = negotiated.channel.ended;
       if (ended !== undefined) {
