@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { AcceptError, ConnectError, TimeoutError, parseAddress } from '@rxmsg/core';
-import { activeResources, eventually, leakedResources, udpFaultProxy } from '@rxmsg/test-utils';
+import { activeResources, eventually, leakedResources, seededRandom, udpFaultProxy } from '@rxmsg/test-utils';
 import { decodeSoeDatagram, encodeSoeDatagram } from '../src/soe-datagram';
 import type { SoePacket } from '../src/soe-packet';
 import type { SoeSessionParams } from '../src/soe-session-params';
@@ -21,21 +21,10 @@ function sessionRequest(sessionId: number, applicationProtocol: string): Uint8Ar
   return encodeSoeDatagram({ kind: 'session-request', protocolVersion: 3, sessionId, udpLength: 512, applicationProtocol });
 }
 
-/** A mulberry32 stream of numbers in [0, 1). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Hostile session datagrams: random bytes behind session op codes, and well-formed packets (right CRC) with random fields. */
 function hostileDatagrams(seed: number, count: number, params: SoeSessionParams, sessionId: number): Uint8Array[] {
-  const r = prng(seed);
+  const r = seededRandom(seed);
   const int = (n: number): number => Math.floor(r() * n);
   const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => int(256));
   const opCodes = [0x03, 0x05, 0x06, 0x09, 0x0d, 0x11, 0x15, 0x01, 0x1e];

@@ -13,5 +13,6 @@ export { watchProcess } from './watch-process';
 export type { ProcessWatch } from './watch-process';
 export { stalledListener } from './stalled-listener';
 export type { StalledListener } from './stalled-listener';
+export { seededRandom } from './seeded-random';
 export { udpFaultProxy } from './udp-fault-proxy';
 export type { UdpClientAddress, UdpDirection, UdpFaultCounters, UdpFaultDecision, UdpFaultProxy, UdpFaultProxyOptions, UdpFaults } from './udp-fault-proxy';

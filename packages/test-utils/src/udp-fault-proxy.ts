@@ -1,5 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { ConfigError } from '@rxmsg/core';
+import { seededRandom } from './seeded-random';
 
 /** The direction of a datagram through the proxy: from a client to upstream, or from upstream back to a client. */
 export type UdpDirection = 'toUpstream' | 'toClient';
@@ -122,17 +123,6 @@ const DEFAULTS = { reorderHoldMs: 50, delayMs: 20, maxClients: 64, maxHeld: 1024
 const DIRECTIONS: readonly UdpDirection[] = ['toUpstream', 'toClient'];
 const LOOPBACK = '127.0.0.1';
 
-/** A mulberry32 stream: uniform numbers in [0, 1). */
-function randomStream(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function validateFaults(faults: UdpFaults, field: string): UdpFaults {
   const problems: string[] = [];
@@ -227,7 +217,7 @@ export async function udpFaultProxy(options: UdpFaultProxyOptions): Promise<UdpF
     toClient: options.toClient === undefined ? both : validateFaults(options.toClient, 'toClient'),
   };
   // One stream per direction, so that the interleaving of the two directions does not change the decisions.
-  const random: Record<UdpDirection, () => number> = { toUpstream: randomStream(seed), toClient: randomStream(seed ^ 0x5bd1e995) };
+  const random: Record<UdpDirection, () => number> = { toUpstream: seededRandom(seed), toClient: seededRandom(seed ^ 0x5bd1e995) };
   const counters: Record<UdpDirection, UdpFaultCounters> = { toUpstream: zeroCounters(), toClient: zeroCounters() };
   let log: UdpFaultDecision[] = [];
   /** Mappings by client key, least recently active first. */

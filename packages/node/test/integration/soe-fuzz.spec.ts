@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { filter, map, startWith, takeWhile, tap } from 'rxjs';
 import { createClient, createServer, soeTransport, type ServerEvent, type SoeTransportOptions } from '@rxmsg/node';
 import { DATA_BUNDLE_MAGIC, SoeOpCode, decodeSoeDatagram, encodeSoeDatagram, soeCrc32, type SoeSessionParams } from '@rxmsg/soe';
-import { HANDLE_KINDS, activeResources, eventually, leakedResources, settledHeapUsed } from '@rxmsg/test-utils';
+import { HANDLE_KINDS, activeResources, eventually, leakedResources, seededRandom, settledHeapUsed } from '@rxmsg/test-utils';
 import { BinaryEcho, echo, type Ping } from './echo-protocol';
 
 /**
@@ -25,23 +25,12 @@ const BATCH = 40;
 const KINDS: readonly string[] = [...HANDLE_KINDS, 'UDPWrap'];
 const LOOPBACK = '127.0.0.1';
 
-/** mulberry32: uniform numbers in [0, 1). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Draws from one seeded stream. */
 class Draw {
   private readonly next: () => number;
   constructor(seed: number) {
-    this.next = prng(seed);
+    this.next = seededRandom(seed);
   }
   /** An integer in [0, n). */
   int(n: number): number {
