@@ -1,5 +1,6 @@
 import { firstValueFrom } from 'rxjs';
 import { parseAddress, soeTransport, type Codec, type Connection, type ControlKind } from '@rxmsg/node';
+import { PayloadInbox } from './payload-inbox';
 import type { RawPeer } from './raw-peer';
 
 /**
@@ -8,13 +9,8 @@ import type { RawPeer } from './raw-peer';
  * received decoded with the protocol's codec. The counterpart of {@link WirePeer} for `soe://`.
  */
 export class SoePeer implements RawPeer {
-  private readonly payloads: Uint8Array[] = [];
-  private seen = 0;
-  private readonly decoded: unknown[] = [];
-  private readonly controlKinds: ControlKind[] = [];
-  private waiters: (() => void)[] = [];
+  private readonly inbox: PayloadInbox;
   private isClosed = false;
-  private wakeScheduled = false;
   private writable = true;
   private drainWaiters: (() => void)[] = [];
   /** Resolves when the session ended. */
@@ -24,12 +20,10 @@ export class SoePeer implements RawPeer {
     private readonly connection: Connection,
     private readonly codec: Codec,
   ) {
+    this.inbox = new PayloadInbox(codec, () => this.isClosed);
     this.ended = new Promise((resolve) =>
       connection.start({
-        onData: (chunk) => {
-          this.payloads.push(chunk);
-          this.wake();
-        },
+        onData: (chunk) => this.inbox.push(chunk),
         // Like a socket with allowHalfOpen off: the peer's end is answered with this side's.
         onEnd: () => connection.end(),
         onDrain: () => {
@@ -40,7 +34,7 @@ export class SoePeer implements RawPeer {
         },
         onClose: () => {
           this.isClosed = true;
-          this.wake();
+          this.inbox.wake();
           for (const f of this.drainWaiters) f();
           resolve();
         },
@@ -75,36 +69,19 @@ export class SoePeer implements RawPeer {
   }
 
   messages(): unknown[] {
-    this.catchUp();
-    return this.decoded.slice();
+    return this.inbox.messages();
   }
 
   controls(): ControlKind[] {
-    this.catchUp();
-    return this.controlKinds.slice();
+    return this.inbox.controls();
   }
 
-  async receive(n: number, timeoutMs = 3000): Promise<unknown[]> {
-    await this.until(() => {
-      this.catchUp();
-      return this.decoded.length >= n;
-    }, timeoutMs);
-    return this.messages();
+  receive(n: number, timeoutMs?: number): Promise<unknown[]> {
+    return this.inbox.receive(n, timeoutMs);
   }
 
-  async until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out; received ${this.payloads.length} messages`);
-      if (this.isClosed && !predicate()) throw new Error(`connection closed; received ${this.payloads.length} messages`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 20);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+  until(predicate: () => boolean, timeoutMs?: number): Promise<void> {
+    return this.inbox.until(predicate, timeoutMs);
   }
 
   pause(): void {
@@ -117,29 +94,5 @@ export class SoePeer implements RawPeer {
 
   destroy(): void {
     this.connection.destroy();
-  }
-
-  private catchUp(): void {
-    for (; this.seen < this.payloads.length; this.seen++) {
-      const p = this.payloads[this.seen]!;
-      const kind = this.codec.controlOf(p);
-      if (kind === undefined) this.decoded.push(this.codec.decode(p));
-      else this.controlKinds.push(kind);
-    }
-  }
-
-  /**
-   * Wakes the waiters once per turn of the event loop: each datagram is its own callback, and a
-   * predicate run per payload (over every message so far) would make a long test quadratic.
-   */
-  private wake(): void {
-    if (this.wakeScheduled) return;
-    this.wakeScheduled = true;
-    setImmediate(() => {
-      this.wakeScheduled = false;
-      const w = this.waiters;
-      this.waiters = [];
-      for (const f of w) f();
-    });
   }
 }

@@ -1,5 +1,6 @@
 import { WebSocket, type RawData } from 'ws';
 import type { Codec, ControlKind } from '@rxmsg/node';
+import { PayloadInbox } from './payload-inbox';
 import type { RawPeer } from './raw-peer';
 
 /**
@@ -8,12 +9,7 @@ import type { RawPeer } from './raw-peer';
  * with the protocol's codec. The counterpart of {@link WirePeer} for the WebSocket transport.
  */
 export class WsPeer implements RawPeer {
-  private readonly payloads: Uint8Array[] = [];
-  /** How many payloads were decoded into `decoded` / `controlKinds` (each payload is decoded once). */
-  private seen = 0;
-  private readonly decoded: unknown[] = [];
-  private readonly controlKinds: ControlKind[] = [];
-  private waiters: (() => void)[] = [];
+  private readonly inbox: PayloadInbox;
   /** Resolves when the connection is closed. */
   readonly ended: Promise<void>;
 
@@ -21,15 +17,15 @@ export class WsPeer implements RawPeer {
     readonly ws: WebSocket,
     private readonly codec: Codec,
   ) {
+    this.inbox = new PayloadInbox(codec, () => this.closed);
     ws.on('message', (data: RawData) => {
       // binaryType is the default 'nodebuffer': one Buffer per message.
-      this.payloads.push(new Uint8Array(data as Buffer));
-      this.wake();
+      this.inbox.push(new Uint8Array(data as Buffer));
     });
     ws.on('error', () => {});
     this.ended = new Promise((resolve) =>
       ws.once('close', () => {
-        this.wake();
+        this.inbox.wake();
         resolve();
       }),
     );
@@ -68,46 +64,19 @@ export class WsPeer implements RawPeer {
   }
 
   messages(): unknown[] {
-    this.catchUp();
-    return this.decoded.slice();
+    return this.inbox.messages();
   }
 
   controls(): ControlKind[] {
-    this.catchUp();
-    return this.controlKinds.slice();
+    return this.inbox.controls();
   }
 
-  async receive(n: number, timeoutMs = 3000): Promise<unknown[]> {
-    await this.until(() => {
-      this.catchUp();
-      return this.decoded.length >= n;
-    }, timeoutMs);
-    return this.messages();
+  receive(n: number, timeoutMs?: number): Promise<unknown[]> {
+    return this.inbox.receive(n, timeoutMs);
   }
 
-  /** Decode the payloads that arrived since the last call (a decoding error is thrown, and the payload retried next call). */
-  private catchUp(): void {
-    for (; this.seen < this.payloads.length; this.seen++) {
-      const p = this.payloads[this.seen]!;
-      const kind = this.codec.controlOf(p);
-      if (kind === undefined) this.decoded.push(this.codec.decode(p));
-      else this.controlKinds.push(kind);
-    }
-  }
-
-  async until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate()) {
-      if (Date.now() > deadline) throw new Error(`timed out; received ${this.payloads.length} messages`);
-      if (this.closed && !predicate()) throw new Error(`connection closed; received ${this.payloads.length} messages`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 20);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-    }
+  until(predicate: () => boolean, timeoutMs?: number): Promise<void> {
+    return this.inbox.until(predicate, timeoutMs);
   }
 
   pause(): void {
@@ -127,11 +96,5 @@ export class WsPeer implements RawPeer {
     return new Promise((resolve, reject) =>
       this.ws.send(data, { binary: typeof data !== 'string', fin }, (error) => (error === undefined || error === null ? resolve() : reject(error))),
     );
-  }
-
-  private wake(): void {
-    const w = this.waiters;
-    this.waiters = [];
-    for (const f of w) f();
   }
 }
