@@ -39,6 +39,26 @@ export interface ReconnectPolicy extends RetryPolicy {
  */
 export type SendQueuePolicy = 'backpressure' | 'drop-newest' | 'drop-oldest' | 'disconnect';
 
+/**
+ * One outbound lane (see docs/lanes.md): a queue of its own in front of the socket, with its own
+ * limits and full-queue policy. Protocols put messages in lanes with `defineProtocol({ lanes })`;
+ * messages in no lane go to the default lane, which keeps `sendQueueLimit`, `sendQueueBytes` and
+ * `onSendQueueFull` and has priority 0.
+ */
+export interface LaneConfig {
+  /** Messages the lane may hold while the socket is not writable. */
+  readonly limit: number;
+  /** Bytes the lane may hold; `sendQueueBytes` when left out. */
+  readonly bytes?: number;
+  /** What happens when the lane is full: as `onSendQueueFull`, for this lane only. */
+  readonly policy: SendQueuePolicy;
+  /**
+   * Lower is written first when the socket has room (the default lane has 0; ties take turns);
+   * a waiting lane is never passed over more than `LANE_STARVATION_LIMIT` times in a row. 0 when left out.
+   */
+  readonly priority?: number;
+}
+
 /** Framework heartbeats: sent and answered by rxmsg itself, never seen by processors. */
 export interface HeartbeatPolicy {
   /** Send a heartbeat after this long without sending anything. */
@@ -89,6 +109,8 @@ export interface BaseConfig {
   readonly idleTimeoutMs: number;
   /** Inbound rate limit per connection, or `'none'`. */
   readonly rateLimit: 'none' | RateLimitPolicy;
+  /** Outbound lanes by name (none by default); a lane a protocol names must be here. See {@link LaneConfig}. */
+  readonly lanes: Readonly<Record<string, LaneConfig>>;
 }
 
 /** Effective server config. */
@@ -138,6 +160,7 @@ const BASE_DEFAULTS = {
   heartbeat: 'none',
   idleTimeoutMs: 0,
   rateLimit: 'none',
+  lanes: Object.freeze({}),
 } as const satisfies BaseConfig;
 
 /** Defaults of the server config; each is explained in the README. */
@@ -234,6 +257,17 @@ const baseShape = {
     z.literal('none'),
     z.object({ messagesPerSecond: z.number().positive(), burst: positive, onExceed: z.enum(['pause', 'drop', 'disconnect']) }).strict(),
   ]),
+  lanes: z.record(
+    z.string().regex(/^[A-Za-z_][\w.-]{0,63}$/, 'a lane name is a letter or _, then up to 63 letters, digits, _ . -'),
+    z
+      .object({
+        limit: positive,
+        bytes: positive.optional(),
+        policy: z.enum(['backpressure', 'drop-newest', 'drop-oldest', 'disconnect']),
+        priority: z.number().int().min(-1000).max(1000).optional(),
+      })
+      .strict(),
+  ),
 };
 
 const serverSchema = z.object({ ...baseShape, maxConnections: ms, handshakeTimeoutMs: ms, maxBufferedBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).partial().strict();
@@ -276,9 +310,13 @@ export function resolveConfig(side: Side, input: unknown, replySides: readonly S
   if (config.onDecodeError === 'reply' && !replySides.includes(side)) {
     throw new ConfigError('onDecodeError', [`'reply' needs the protocol to define errorReplies.${side}`]);
   }
-  for (const nested of [config.connectRetry, config.reconnect, config.heartbeat, config.rateLimit]) {
+  if ('default' in config.lanes) {
+    throw new ConfigError('lanes.default', ['the default lane is set by sendQueueLimit, sendQueueBytes and onSendQueueFull']);
+  }
+  for (const nested of [config.connectRetry, config.reconnect, config.heartbeat, config.rateLimit, ...Object.values(config.lanes)]) {
     if (typeof nested === 'object') Object.freeze(nested);
   }
+  Object.freeze(config.lanes);
   return Object.freeze(config);
 }
 

@@ -9,6 +9,7 @@ export { binaryCodec } from './binary-codec';
 export { concatBytes, utf8Length } from './bytes';
 export { MAX_CREDIT, MAX_STREAM_ID, isValidCredit } from './codec';
 export type { Codec, ControlKind, Credit, HeartbeatKind } from './codec';
+export { checkLanes } from './check-lanes';
 export { CLIENT_CONFIG_DEFAULTS, SERVER_CONFIG_DEFAULTS, resolveConfig } from './config';
 export type {
   BaseConfig,
@@ -17,6 +18,7 @@ export type {
   DecodeErrorPolicy,
   EffectiveConfig,
   HeartbeatPolicy,
+  LaneConfig,
   RateLimitAction,
   RateLimitPolicy,
   ReconnectPolicy,
@@ -70,6 +72,7 @@ export type {
   ErrorReplies,
   GoingAwayMessages,
   InboundOf,
+  MessageLanes,
   MessageOf,
   MessageSchema,
   MessageSchemas,

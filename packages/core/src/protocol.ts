@@ -69,7 +69,17 @@ export interface ProtocolDefinition<Tag extends string, CM extends MessageSchema
   readonly errorReplies?: R & ErrorReplies<MessageOf<Tag, CM>, MessageOf<Tag, SM>>;
   /** Messages announcing a graceful stop, per side. */
   readonly goingAway?: GoingAwayMessages<MessageOf<Tag, CM>, MessageOf<Tag, SM>>;
+  /**
+   * Outbound lanes of messages, by message name (of either direction): e.g. `{ Changed: 'notify' }`.
+   * Messages not named go to the default lane. Each lane named must be configured (`config.lanes`)
+   * on every side that sends one of its messages, or creating that server or client fails with a
+   * `ConfigError`. See docs/lanes.md.
+   */
+  readonly lanes?: { readonly [K in (keyof CM | keyof SM) & string]?: string };
 }
+
+/** The lane of each message that is not in the default lane, by message name. */
+export type MessageLanes = Readonly<Record<string, string>>;
 
 /**
  * The validated, decodable messages of one direction of a protocol.
@@ -170,6 +180,8 @@ export interface Protocol<C, S, R extends Side = never> {
   readonly errorReplies: ErrorReplies<C, S>;
   /** Messages announcing a graceful stop. */
   readonly goingAway: GoingAwayMessages<C, S>;
+  /** The outbound lane of each message not in the default lane, by message name (`{}` for none). */
+  readonly lanes: MessageLanes;
   /** Type-only marker of the sides with an error reply; always `undefined` at run time. */
   readonly replySides?: R;
 }
@@ -216,6 +228,15 @@ export function defineProtocol<
   R extends ErrorReplies<MessageOf<Tag, CM>, MessageOf<Tag, SM>> = Record<never, never>,
 >(definition: ProtocolDefinition<Tag, CM, SM, R>): Protocol<MessageOf<Tag, CM>, MessageOf<Tag, SM>, RepliesOf<R>> {
   const codec = resolveCodec(definition.codec ?? 'text');
+  const lanes: Record<string, string> = {};
+  for (const [message, lane] of Object.entries(definition.lanes ?? {})) {
+    if (lane === undefined) continue;
+    if (!Object.hasOwn(definition.client, message) && !Object.hasOwn(definition.server, message)) {
+      throw new ProtocolDefinitionError(`lanes names message ${message}, which the protocol does not define`);
+    }
+    if (typeof lane !== 'string' || lane === '') throw new ProtocolDefinitionError(`the lane of message ${message} must be a non-empty string`);
+    lanes[message] = lane;
+  }
   return Object.freeze({
     name: definition.name,
     tag: definition.tag,
@@ -224,6 +245,7 @@ export function defineProtocol<
     server: new MessageSet<MessageOf<Tag, SM>>(definition.tag, definition.server),
     errorReplies: Object.freeze({ ...definition.errorReplies }),
     goingAway: Object.freeze({ ...definition.goingAway }),
+    lanes: Object.freeze(lanes),
   });
 }
 

@@ -143,6 +143,7 @@ describe('config types', () => {
         | 'heartbeat'
         | 'idleTimeoutMs'
         | 'rateLimit'
+        | 'lanes'
         | 'maxConnections'
         | 'handshakeTimeoutMs'
         | 'maxBufferedBytes'

@@ -4,6 +4,7 @@ import {
   ClosedError,
   TransportError,
   parseAddress,
+  checkLanes,
   resolveConfig,
   toRxmsgError,
   type AnyProtocol,
@@ -343,6 +344,7 @@ export function createCompositeClient<
 >(options: CompositeClientOptions<S, State, C>): ClientHandle<EffectiveConfig<'client', C>, unknown, unknown> {
   const { stages, replySides } = stageTable('client', options.stages);
   const config = resolveConfig('client', options.config, replySides);
+  checkLanes('client', config, [...stages.values()].map((st) => st.protocol));
   return startClient(options, stages, options.initialState, widenRouter(options.router), config);
 }
 
@@ -391,6 +393,7 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
   options: ClientOptions<P, State, C>,
 ): Client<P, EffectiveConfig<'client', C>> {
   const config = resolveConfig('client', options.config, options.protocol.errorReplies.client ? ['client'] : []);
+  checkLanes('client', config, [options.protocol]);
   // The one stage is named after the protocol, the name events and the peer report.
   const name = options.protocol.name;
   const stages = new Map([[name, clientStage(options.protocol, options.processor ?? sendOnly)]]);

@@ -43,18 +43,14 @@ export type OutboundConfig = Pick<BaseConfig, 'maxFrameBytes' | 'sendQueueLimit'
 export class OutboundPolicy {
   /** The queue in front of the connection. */
   readonly queue: OutboundQueue;
-  /** Messages queued. */
-  messagesOut = 0;
+  /** Messages handed to the connection (control frames, and messages dropped or cleared from a queue, not counted). */
+  get messagesOut(): number {
+    return this.queue.written;
+  }
   /** `queue.pushed` right after the last ping was queued; it left the queue once `queue.settled` reaches it. */
   private pingAt = 0;
   /** The same for the last pong. */
   private pongAt = 0;
-  /**
-   * Under `drop-oldest`: `queue.pushed` right after each control frame was queued, oldest first, from
-   * {@link controlsHead} on (those that left the queue are pruned as it is consulted).
-   */
-  private controls: number[] | undefined;
-  private controlsHead = 0;
 
   /**
    * @param host - the connection's session.
@@ -97,9 +93,7 @@ export class OutboundPolicy {
       const payload = codec.byteLength(chunk) - (this.stream ? framingBytes(codec) : 0);
       if (payload > max) throw new FrameTooLargeError(payload, max);
     }
-    if (!this.enqueue(chunk)) return false;
-    this.messagesOut++;
-    return true;
+    return this.enqueue(chunk);
   }
 
   /**
@@ -134,38 +128,12 @@ export class OutboundPolicy {
   private enqueueControl(chunk: string | Uint8Array): boolean {
     const queue = this.queue;
     const config = this.config;
-    let queued = queue.push(chunk);
-    if (!queued) {
-      if (queue.length >= BACKPRESSURE_CAP * config.sendQueueLimit || queue.bytes >= BACKPRESSURE_CAP * config.sendQueueBytes) {
-        this.host.queueFull(new SendQueueFullError(config.sendQueueLimit));
-        return false;
-      }
-      queued = queue.push(chunk, true);
+    if (queue.push(chunk, false, true)) return true;
+    if (queue.length >= BACKPRESSURE_CAP * config.sendQueueLimit || queue.bytes >= BACKPRESSURE_CAP * config.sendQueueBytes) {
+      this.host.queueFull(new SendQueueFullError(config.sendQueueLimit));
+      return false;
     }
-    if (queued && config.onSendQueueFull === 'drop-oldest') {
-      this.oldestIsControl();
-      (this.controls ??= []).push(queue.pushed);
-    }
-    return queued;
-  }
-
-  /** Whether the oldest chunk waiting is a control frame (which `drop-oldest` must not drop); prunes those that left. */
-  private oldestIsControl(): boolean {
-    const c = this.controls;
-    if (c === undefined) return false;
-    const settled = this.queue.settled;
-    let h = this.controlsHead;
-    while (h < c.length && c[h]! <= settled) h++;
-    if (h === c.length) {
-      c.length = 0;
-      h = 0;
-    } else if (h > 64 && 2 * h > c.length) {
-      c.splice(0, h);
-      h = 0;
-    }
-    this.controlsHead = h;
-    // The chunk at the head of the queue is the one whose push made `pushed` equal `settled + 1`.
-    return h < c.length && c[h] === settled + 1;
+    return queue.push(chunk, true, true);
   }
 
   /** Queue one chunk under the outbound policy. @returns whether it was queued. */
@@ -192,7 +160,7 @@ export class OutboundPolicy {
         return false;
       case 'drop-oldest':
         // Control frames are never dropped: with one oldest, the new message is refused instead.
-        if (this.oldestIsControl()) {
+        if (queue.oldestIsControl) {
           this.host.droppedOut('drop-newest');
           return false;
         }

@@ -75,6 +75,13 @@ export class OutboundQueue {
   private queuedBytes = 0;
   private pushedCount = 0;
   private settledCount = 0;
+  private writtenCount = 0;
+  /**
+   * `pushed` right after each control chunk (see {@link push}) still queued was pushed, oldest first,
+   * from {@link marksHead} on; `undefined` until the first control chunk.
+   */
+  private marks: number[] | undefined;
+  private marksHead = 0;
   private blocked = false;
   private scheduled = false;
   private emptyWaiters: (() => void)[] | undefined;
@@ -135,6 +142,20 @@ export class OutboundQueue {
     return this.settledCount;
   }
 
+  /**
+   * Chunks ever handed to `connection.write()`, control chunks not counted (monotonic): the
+   * messages sent. Chunks dropped or cleared from the queue are not counted.
+   */
+  get written(): number {
+    return this.writtenCount;
+  }
+
+  /** Whether the oldest chunk waiting was pushed as a control chunk. */
+  get oldestIsControl(): boolean {
+    const marks = this.marks;
+    return marks !== undefined && this.prune() < marks.length && marks[this.marksHead] === this.settledCount + 1;
+  }
+
   /** `true` when nothing waits and the connection accepted everything written. */
   get idle(): boolean {
     return this.count === 0 && !this.blocked;
@@ -148,9 +169,10 @@ export class OutboundQueue {
   /**
    * Queue one chunk. Refused when full, unless `force` (used by the backpressure policy,
    * which bounds the excess by pausing input instead).
+   * @param control - a framework frame (heartbeat, credit): not counted in {@link written}.
    * @returns whether the chunk was queued.
    */
-  push(chunk: string | Uint8Array, force = false): boolean {
+  push(chunk: string | Uint8Array, force = false, control = false): boolean {
     if (this.full) {
       this.pressured = true;
       if (!force) return false;
@@ -164,6 +186,7 @@ export class OutboundQueue {
     ring[at + 1] = size;
     this.count++;
     this.pushedCount++;
+    if (control) (this.marks ??= []).push(this.pushedCount);
     this.queuedBytes += size;
     this.meter?.add(size);
     if (this.blocked) return true;
@@ -242,6 +265,7 @@ export class OutboundQueue {
     if (this.queuedBytes !== 0) this.meter?.add(-this.queuedBytes);
     this.queuedBytes = 0;
     this.settledCount += n;
+    if (this.marks !== undefined) this.prune();
     return n;
   }
 
@@ -297,6 +321,22 @@ export class OutboundQueue {
     }
   }
 
+  /** Forget the marks of chunks that left the queue; @returns the index of the first mark left. */
+  private prune(): number {
+    const c = this.marks!;
+    const settled = this.settledCount;
+    let h = this.marksHead;
+    while (h < c.length && c[h]! <= settled) h++;
+    if (h === c.length) {
+      c.length = 0;
+      h = 0;
+    } else if (h > 64 && 2 * h > c.length) {
+      c.splice(0, h);
+      h = 0;
+    }
+    return (this.marksHead = h);
+  }
+
   /** Double the ring, moving its chunks to the start of the new one. */
   private grow(ring: (string | Uint8Array | number | undefined)[]): (string | Uint8Array | number | undefined)[] {
     const next = new Array<string | Uint8Array | number | undefined>(2 * ring.length);
@@ -329,6 +369,13 @@ export class OutboundQueue {
       }
       out = bytes;
     }
+    const marks = this.marks;
+    let controls = 0;
+    if (marks !== undefined) {
+      const last = this.settledCount + end;
+      for (let h = this.prune(); h < marks.length && marks[h]! <= last; h++) controls++;
+    }
+    this.writtenCount += end - controls;
     this.take(end, size);
     return out;
   }

@@ -6,6 +6,7 @@ import {
   MemoryLimitError,
   type Address,
   parseAddress,
+  checkLanes,
   resolveConfig,
   type AnyProtocol,
   type ConfigInput,
@@ -430,6 +431,7 @@ export async function createCompositeServer<
 >(options: CompositeServerOptions<S, State, C>): Promise<CompositeServer<EffectiveConfig<'server', C>, State, StageSends<S>>> {
   const { stages, replySides } = stageTable('server', options.stages);
   const config = resolveConfig('server', options.config, replySides);
+  checkLanes('server', config, [...stages.values()].map((st) => st.protocol));
   return startServer<State, EffectiveConfig<'server', C>, PeerHandle<State, StageSends<S>>>(
     options.listen,
     options.transports ?? [],
@@ -487,6 +489,7 @@ export async function createServer<P extends AnyProtocol, State = unknown, const
   options: ServerOptions<P, State, C>,
 ): Promise<Server<P, EffectiveConfig<'server', C>, State>> {
   const config = resolveConfig('server', options.config, options.protocol.errorReplies.server ? ['server'] : []);
+  checkLanes('server', config, [options.protocol]);
   // The one stage is named after the protocol, the name events, snapshots and peers report.
   const name = options.protocol.name;
   const stages = new Map([[name, serverStage(options.protocol, options.processor)]]);
