@@ -228,7 +228,8 @@ export function defineProtocol<
   R extends ErrorReplies<MessageOf<Tag, CM>, MessageOf<Tag, SM>> = Record<never, never>,
 >(definition: ProtocolDefinition<Tag, CM, SM, R>): Protocol<MessageOf<Tag, CM>, MessageOf<Tag, SM>, RepliesOf<R>> {
   const codec = resolveCodec(definition.codec ?? 'text');
-  const lanes: Record<string, string> = {};
+  // No prototype: looking up a message named `toString` finds nothing.
+  const lanes = Object.create(null) as Record<string, string>;
   for (const [message, lane] of Object.entries(definition.lanes ?? {})) {
     if (lane === undefined) continue;
     if (!Object.hasOwn(definition.client, message) && !Object.hasOwn(definition.server, message)) {

@@ -71,6 +71,8 @@ export type ConnectionEvent =
       readonly cause: 'drop-newest' | 'drop-oldest' | 'rate-limit' | 'no-credit';
       /** Messages dropped on this connection so far. */
       readonly dropped: number;
+      /** The outbound lane that dropped it, when the config has lanes (see docs/lanes.md). */
+      readonly lane?: string;
     }
   | {
       readonly type: 'flow';

@@ -7,7 +7,9 @@ import {
   type Connection,
   type HeartbeatKind,
 } from '@rxmsg/core';
+import { OutboundLanes, type LaneSource } from './outbound-lanes';
 import { OutboundQueue, type ByteMeter } from './outbound-queue';
+import type { LaneStats } from './session-stats';
 
 /**
  * Under `onSendQueueFull: 'backpressure'` the queue still takes what the processor emits from input
@@ -24,12 +26,16 @@ export interface OutboundHost {
   relieved(): void;
   /** The queue is full under `disconnect`, or past the cap under `backpressure`: close the connection. */
   queueFull(error: SendQueueFullError): void;
-  /** A drop policy discarded an outbound message. */
-  droppedOut(cause: 'drop-newest' | 'drop-oldest' | 'no-credit'): void;
+  /** A drop policy (of `lane`, when the config has lanes) discarded an outbound message. */
+  droppedOut(cause: 'drop-newest' | 'drop-oldest' | 'no-credit', lane?: string): void;
 }
 
-/** The limits an {@link OutboundPolicy} enforces. */
-export type OutboundConfig = Pick<BaseConfig, 'maxFrameBytes' | 'sendQueueLimit' | 'sendQueueBytes' | 'onSendQueueFull'>;
+/** The limits an {@link OutboundPolicy} enforces; `lanes` absent or empty: one queue, no lanes. */
+export type OutboundConfig = Pick<BaseConfig, 'maxFrameBytes' | 'sendQueueLimit' | 'sendQueueBytes' | 'onSendQueueFull'> &
+  Partial<Pick<BaseConfig, 'lanes'>>;
+
+// Called unbound, so wrapped: browsers throw 'Illegal invocation' for a detached queueMicrotask.
+const microtask = (work: () => void): void => queueMicrotask(work);
 
 /**
  * Everything a connection sends goes through here: encoding, the frame size limit, and the
@@ -43,6 +49,8 @@ export type OutboundConfig = Pick<BaseConfig, 'maxFrameBytes' | 'sendQueueLimit'
 export class OutboundPolicy {
   /** The queue in front of the connection. */
   readonly queue: OutboundQueue;
+  /** The outbound lanes in front of {@link queue}, when the config has lanes. */
+  readonly lanes: OutboundLanes | undefined;
   /** Messages handed to the connection (control frames, and messages dropped or cleared from a queue, not counted). */
   get messagesOut(): number {
     return this.queue.written;
@@ -74,17 +82,68 @@ export class OutboundPolicy {
       meter === undefined
         ? { messages: config.sendQueueLimit, bytes: config.sendQueueBytes, coalesce: stream }
         : { messages: config.sendQueueLimit, bytes: config.sendQueueBytes, coalesce: stream, meter },
-      () => host.relieved(),
+      // With lanes, a lane that is still full keeps the processor waiting and the input held.
+      () => {
+        if (this.lanes === undefined || !this.lanes.blocking) host.relieved();
+      },
       soon,
     );
+    const lanes = config.lanes;
+    this.lanes =
+      lanes !== undefined && Object.keys(lanes).length > 0 ? new OutboundLanes(host, this.queue, { ...config, lanes }, soon ?? microtask, meter) : undefined;
+  }
+
+  /** Messages waiting to be sent: in the socket's queue and the lanes. */
+  get queued(): number {
+    return this.queue.length + (this.lanes?.length ?? 0);
+  }
+
+  /** Bytes waiting to be sent: in the socket's queue and the lanes. */
+  get bytes(): number {
+    return this.queue.bytes + (this.lanes?.bytes ?? 0);
+  }
+
+  /** `true` while the queue (or a lane that makes demand) is full: the peer is not writable. */
+  get full(): boolean {
+    return this.queue.full || (this.lanes !== undefined && this.lanes.blocking);
+  }
+
+  /** Someone waits for room: report relief once there is. */
+  expectRelief(): void {
+    this.queue.expectRelief();
+    this.lanes?.expectRelief();
+  }
+
+  /** Call `callback` once every lane is empty and the socket took everything. */
+  whenIdle(callback: () => void): void {
+    const lanes = this.lanes;
+    if (lanes === undefined || lanes.length === 0) this.queue.whenIdle(callback);
+    else lanes.whenEmpty(() => this.whenIdle(callback));
+  }
+
+  /** Drop everything queued, lanes included. @returns how many chunks were dropped. */
+  clear(): number {
+    return this.queue.clear() + (this.lanes?.clear() ?? 0);
+  }
+
+  /** Stop telling the meter (the connection is being destroyed). */
+  unmeter(): void {
+    this.queue.unmeter();
+    this.lanes?.unmeter();
+  }
+
+  /** `{ lanes }` with each lane's counters when the config has lanes, else `{}` (spread into the session's stats). */
+  laneStats(): { readonly lanes?: Readonly<Record<string, LaneStats>> } {
+    return this.lanes === undefined ? {} : { lanes: this.lanes.stats() };
   }
 
   /**
-   * Encode one message and queue it under the policy.
+   * Encode one message and queue it under the policy (in its lane, when the config has lanes).
+   * @param source - where its lane is read from (its protocol); the default lane when absent.
    * @returns whether it was queued.
    * @throws what the codec throws, and {@link FrameTooLargeError} for a message over `maxFrameBytes`.
    */
-  send(codec: Codec, message: unknown): boolean {
+  send(codec: Codec, message: unknown, source?: LaneSource): boolean {
     const chunk = this.stream ? codec.encodeFrame(message) : codec.encodePayload(message);
     const max = this.config.maxFrameBytes;
     // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: count exactly only when that bound is over the limit.
@@ -93,6 +152,8 @@ export class OutboundPolicy {
       const payload = codec.byteLength(chunk) - (this.stream ? framingBytes(codec) : 0);
       if (payload > max) throw new FrameTooLargeError(payload, max);
     }
+    const lanes = this.lanes;
+    if (lanes !== undefined) return lanes.send(source === undefined ? lanes.defaultLane : lanes.laneOf(source, message), chunk);
     return this.enqueue(chunk);
   }
 

@@ -90,6 +90,8 @@ export class OutboundQueue {
   private readonly maxBytes: number;
   private readonly coalesce: boolean;
   private meter: ByteMeter | undefined;
+  /** Called each time a flush leaves the queue idle (the outbound lanes pull their next chunks then). */
+  onIdle: (() => void) | undefined;
   /** `flush` bound, for a custom `soon`; created with its first use. */
   private flushLater: (() => void) | undefined;
   /** Depth of {@link hold} calls not yet released. */
@@ -159,6 +161,11 @@ export class OutboundQueue {
   /** `true` when nothing waits and the connection accepted everything written. */
   get idle(): boolean {
     return this.count === 0 && !this.blocked;
+  }
+
+  /** `true` from a write the connection did not take whole until it drains. */
+  get stalled(): boolean {
+    return this.blocked;
   }
 
   /** `true` at or over either limit. */
@@ -285,6 +292,7 @@ export class OutboundQueue {
       this.emptyWaiters = undefined;
       for (const w of waiters) w();
     }
+    if (this.onIdle !== undefined && this.count === 0 && !this.blocked) this.onIdle();
   }
 
   /** The chunk `k` places after the head. */

@@ -173,12 +173,12 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
 
   /** Messages waiting in the outbound queue. */
   get queued(): number {
-    return this.out.queue.length;
+    return this.out.queued;
   }
 
   /** Bytes held in rxmsg's buffers now: undecoded input and the outbound queue. */
   get heldBytes(): number {
-    return this.inbound.held + this.out.queue.bytes;
+    return this.inbound.held + this.out.bytes;
   }
 
   /** Timers the connection holds now, the close deadline included (bounded: see {@link Liveness}). */
@@ -197,6 +197,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
       messagesDropped: this.messagesDropped,
       rateLimited: this.gate.rateLimited,
       pauses: this.gate.pauses,
+      ...this.out.laneStats(),
     };
   }
 
@@ -224,8 +225,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
       this.gate.shut();
       // What it holds is let go now, not at the transport's close event, so that the memory budget does
       // not count it meanwhile (and close another connection for bytes that are already on their way out).
-      if (reason === 'memory-limit') this.out.queue.clear();
-      else this.out.queue.unmeter();
+      if (reason === 'memory-limit') this.out.clear();
+      else this.out.unmeter();
       this.inbound.releaseHeld();
       c.destroy();
       return;
@@ -260,7 +261,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   /** Drop the outbound queue and close at once. */
   cancelAndClose(): void {
     this.closeReason ??= 'local-close';
-    this.out.queue.clear();
+    this.out.clear();
     this.connection.destroy();
   }
 
@@ -336,7 +337,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
       }
       this.leave(st);
     }
-    const unsent = this.out.queue.clear();
+    const unsent = this.out.clear();
     this.inbound.releaseHeld();
     const reason: DisconnectReason = this.closeReason ?? (error !== undefined ? 'transport-error' : 'remote-closed');
     const cause = this.closeError ?? error;
@@ -472,7 +473,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     if (!this.sendable(st) || st.ended) return false;
     let queued: boolean;
     try {
-      queued = this.out.send(st.spec.protocol.codec, message);
+      queued = this.out.send(st.spec.protocol.codec, message, st.spec.protocol);
     } catch (error) {
       this.processorFailed(st, error, 'encoding');
       return false;
@@ -504,7 +505,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
 
   /** @internal {@link StageHost.writable}. */
   writable(st: ActiveStage<State>): boolean {
-    return !st.ended && this.sendable(st) && !this.out.queue.full;
+    return !st.ended && this.sendable(st) && !this.out.full;
   }
 
   /** @internal {@link StageHost.canSend}. */
@@ -514,7 +515,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
 
   /** @internal {@link StageHost.awaitRoom}. */
   awaitRoom(): void {
-    this.out.queue.expectRelief();
+    this.out.expectRelief();
   }
 
   /** @internal {@link StageHost.grantFrom}: queue a credit frame under the send policy. */
@@ -559,9 +560,10 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   }
 
   /** @internal {@link OutboundHost.droppedOut}. */
-  droppedOut(cause: 'drop-newest' | 'drop-oldest' | 'no-credit'): void {
+  droppedOut(cause: 'drop-newest' | 'drop-oldest' | 'no-credit', lane?: string): void {
     this.messagesDropped++;
-    this.options.emit({ type: 'message-dropped', peerId: this.id, direction: 'out', cause, dropped: this.messagesDropped });
+    const event = { type: 'message-dropped', peerId: this.id, direction: 'out', cause, dropped: this.messagesDropped } as const;
+    this.options.emit(lane === undefined ? event : { ...event, lane });
   }
 
   /** @internal {@link LivenessHost.expired}. */
@@ -591,7 +593,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   }
 
   private endWhenFlushed(): void {
-    this.out.queue.whenIdle(() => this.connection.end());
+    this.out.whenIdle(() => this.connection.end());
   }
 
   // ---- stages ----------------------------------------------------------------------------------

@@ -195,7 +195,8 @@ describe('OutboundPolicy', () => {
       expect(calls[0]![0]).to.equal('full');
       expect(calls[0]![1]).to.be.instanceOf(SendQueueFullError).with.property('code', 'SEND_QUEUE_FULL');
       expect(r.policy.queue.length).to.equal(4);
-      expect(r.policy.messagesOut).to.equal(5);
+      // Only the message the socket took is out; the 4 queued are not, the refused one never will be.
+      expect(r.policy.messagesOut).to.equal(1);
     });
 
     it('reports queueFull at sendQueueBytes', () => {
@@ -217,9 +218,11 @@ describe('OutboundPolicy', () => {
         ['dropped', 'drop-newest'],
         ['dropped', 'drop-newest'],
       ]);
-      expect(r.policy.messagesOut).to.equal(5);
+      expect(r.policy.messagesOut).to.equal(1);
       r.drain();
       expect(sentNumbers(r.connection)).to.deep.equal([0, 1, 2, 3, 4]);
+      // Written messages only: the 2 dropped never count.
+      expect(r.policy.messagesOut).to.equal(5);
     });
 
     it('refuses at sendQueueBytes', () => {
@@ -242,8 +245,11 @@ describe('OutboundPolicy', () => {
         ['dropped', 'drop-oldest'],
       ]);
       expect(r.policy.queue.length).to.equal(4);
+      expect(r.policy.messagesOut).to.equal(1);
       r.drain();
       expect(sentNumbers(r.connection)).to.deep.equal([0, 3, 4, 5, 6]);
+      // 7 accepted, 2 dropped from the queue: 5 out.
+      expect(r.policy.messagesOut).to.equal(5);
     });
 
     it('drops at sendQueueBytes', () => {
@@ -318,6 +324,8 @@ describe('OutboundPolicy', () => {
       expect(r.host.calls).to.deep.equal([]);
       r.drain();
       expect(sentNumbers(r.connection)).to.deep.equal([0, '#pong', '#ping']);
+      // Heartbeats are not messages.
+      expect(r.policy.messagesOut).to.equal(1);
     });
 
     it('allows a new one once the previous one left the queue', () => {
