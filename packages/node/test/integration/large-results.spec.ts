@@ -128,7 +128,8 @@ describe('large results: a server streams rows at the reader’s pace (issue 17)
                   // since the previous poll (a producer with demand fills it within one turn).
                   until: () => {
                     const k = server.snapshot().connections[0];
-                    const out = k?.messagesOut ?? -1;
+                    // Messages accepted so far: written plus queued (nothing is dropped under backpressure).
+                    const out = k === undefined ? -1 : k.messagesOut + k.queued;
                     const waiting = k !== undefined && out === lastOut && (k.queued * 2 >= sendQueueLimit || k.heldBytes * 2 >= sendQueueBytes);
                     lastOut = out;
                     if (waiting) fullQueues++;
