@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { CLIENT_CONFIG_DEFAULTS, ConfigError, SERVER_CONFIG_DEFAULTS, resolveConfig, type Side } from '@rxmsg/core';
+import { z } from 'zod';
+import { CLIENT_CONFIG_DEFAULTS, ConfigError, SERVER_CONFIG_DEFAULTS, checkLanes, defineProtocol, resolveConfig, type Side } from '@rxmsg/core';
 
 const RETRY = { initialMs: 10, maxMs: 1000, factor: 2, jitter: 0.5, maxAttempts: 5 } as const;
 
@@ -19,6 +20,7 @@ describe('resolveConfig', () => {
         heartbeat: 'none',
         idleTimeoutMs: 0,
         rateLimit: 'none',
+        lanes: {},
         maxConnections: 10_000,
         handshakeTimeoutMs: 10_000,
         maxBufferedBytes: 1_073_741_824,
@@ -140,6 +142,17 @@ describe('resolveConfig', () => {
         'connectRetry.maxAttempts',
       ],
       ['an unknown connectRetry field', 'client', { connectRetry: { ...RETRY, backoff: 'linear' } }, 'connectRetry.backoff'],
+      ['a lane with no policy', 'server', { lanes: { notify: { limit: 10 } } }, 'lanes.notify.policy'],
+      ['a lane limit of 0', 'client', { lanes: { notify: { limit: 0, policy: 'drop-oldest' } } }, 'lanes.notify.limit'],
+      ['a lane limit not an integer', 'server', { lanes: { notify: { limit: 1.5, policy: 'drop-oldest' } } }, 'lanes.notify.limit'],
+      ['lane bytes 0', 'server', { lanes: { notify: { limit: 10, bytes: 0, policy: 'drop-oldest' } } }, 'lanes.notify.bytes'],
+      ["a lane policy 'drop-all'", 'server', { lanes: { notify: { limit: 10, policy: 'drop-all' } } }, 'lanes.notify.policy'],
+      ['a lane priority not an integer', 'server', { lanes: { notify: { limit: 10, policy: 'drop-oldest', priority: 0.5 } } }, 'lanes.notify.priority'],
+      ['a lane priority out of range', 'server', { lanes: { notify: { limit: 10, policy: 'drop-oldest', priority: 1e6 } } }, 'lanes.notify.priority'],
+      ['an unknown lane field', 'server', { lanes: { notify: { limit: 10, policy: 'drop-oldest', weight: 2 } } }, 'lanes.notify.weight'],
+      ['a lane name with a space', 'server', { lanes: { 'no tify': { limit: 10, policy: 'drop-oldest' } } }, 'lanes.no tify'],
+      ['lanes not an object', 'server', { lanes: ['notify'] }, 'lanes'],
+      ['a lane named default', 'server', { lanes: { default: { limit: 10, policy: 'drop-oldest' } } }, 'lanes.default'],
       ['a config that is not an object', 'server', 42, '(config)'],
       ['a config that is an array', 'client', [], '(config)'],
     ];
@@ -162,6 +175,32 @@ describe('resolveConfig', () => {
       const error = caught as ConfigError;
       expect(error.problems).to.have.length(2);
       expect(error.cause).to.be.instanceOf(Error);
+    });
+  });
+
+  describe('lanes', () => {
+    it('are none by default, frozen when given, with their optional fields left out', () => {
+      expect(resolveConfig('server', {}).lanes).to.deep.equal({});
+      const config = resolveConfig('client', { lanes: { notify: { limit: 100, policy: 'drop-oldest', priority: 1 }, bulk: { limit: 5, bytes: 4096, policy: 'backpressure' } } });
+      expect(config.lanes).to.deep.equal({ notify: { limit: 100, policy: 'drop-oldest', priority: 1 }, bulk: { limit: 5, bytes: 4096, policy: 'backpressure' } });
+      expect(Object.isFrozen(config.lanes)).to.equal(true);
+      expect(Object.isFrozen(config.lanes['notify'])).to.equal(true);
+    });
+
+    it('checkLanes: a lane a protocol puts a sent message in must be configured on that side', () => {
+      const Watch = defineProtocol({
+        name: 'watch',
+        tag: 'kind',
+        client: { Get: z.object({}) },
+        server: { Changed: z.object({}) },
+        lanes: { Changed: 'notify' },
+      });
+      expect(() => checkLanes('server', resolveConfig('server', {}), [Watch]))
+        .to.throw(ConfigError)
+        .with.property('field', 'lanes.notify');
+      expect(() => checkLanes('server', resolveConfig('server', { lanes: { notify: { limit: 1, policy: 'drop-newest' } } }), [Watch])).not.to.throw();
+      // The client never sends Changed.
+      expect(() => checkLanes('client', resolveConfig('client', {}), [Watch])).not.to.throw();
     });
   });
 });

@@ -72,6 +72,14 @@ describe('defineProtocol', () => {
   it('is frozen', () => {
     expect(Object.isFrozen(Chat)).to.equal(true);
     expect(Object.isFrozen(Chat.errorReplies)).to.equal(true);
+    expect(Object.isFrozen(Chat.lanes)).to.equal(true);
+  });
+
+  it('keeps the lane of each message named in lanes, in a record without a prototype', () => {
+    const Watch = defineProtocol({ name: 'w', tag: 'kind', client: { Get: z.object({}) }, server: { Changed: z.object({}), Reply: z.object({}) }, lanes: { Changed: 'notify' } });
+    expect({ ...Watch.lanes }).to.deep.equal({ Changed: 'notify' });
+    expect(Watch.lanes['toString']).to.equal(undefined);
+    expect({ ...Chat.lanes }).to.deep.equal({});
   });
 
   describe('definition errors', () => {
@@ -85,6 +93,15 @@ describe('defineProtocol', () => {
         () => defineProtocol({ name: 'p', tag: 'type', client: { A: z.object({}) }, server: { B: z.object({ type: z.string() }) } }),
       ],
       ['a direction without messages', () => defineProtocol({ name: 'p', tag: 'kind', client: {}, server: { B: z.object({}) } })],
+      [
+        'lanes naming a message the protocol does not define',
+        // A JavaScript caller (or a cast): TypeScript rejects the name.
+        () => defineProtocol({ name: 'p', tag: 'kind', client: { A: z.object({}) }, server: { B: z.object({}) }, lanes: { C: 'notify' } as unknown as { B: string } }),
+      ],
+      [
+        'an empty lane name',
+        () => defineProtocol({ name: 'p', tag: 'kind', client: { A: z.object({}) }, server: { B: z.object({}) }, lanes: { B: '' } }),
+      ],
     ];
     for (const [name, define] of cases) {
       it(`rejects ${name} with ProtocolDefinitionError`, () => {
