@@ -19,6 +19,8 @@ const SOCKET_HIGH_WATER_MARK = 16_384;
  *   + maxFrameBytes                             the send queue, past its limit under 'backpressure' by one message at most
  * + 16                                          one ping and one pong
  * + MAX_WRITE + 16 KiB                          the transport's write buffer: one coalesced write past its high-water mark
+ * + for each lane of `lanes`:                    (see docs/lanes.md; the default lane is the send queue above)
+ *     (BACKPRESSURE_CAP under 'backpressure', else 1) × (its bytes, or sendQueueBytes) + maxFrameBytes
  * ```
  *
  * Messages count at their wire size; what a processor keeps of them in its own operators is its
@@ -33,9 +35,16 @@ const SOCKET_HIGH_WATER_MARK = 16_384;
  * connectionMemoryBound(resolveConfig('server', config)); // 942,096 bytes at most per connection
  * ```
  */
-export function connectionMemoryBound(config: Pick<BaseConfig, 'maxFrameBytes' | 'receiveQueueLimit' | 'sendQueueBytes'>): number {
+export function connectionMemoryBound(
+  config: Pick<BaseConfig, 'maxFrameBytes' | 'receiveQueueLimit' | 'sendQueueBytes'> & Partial<Pick<BaseConfig, 'lanes'>>,
+): number {
   const frame = config.maxFrameBytes;
+  let lanes = 0;
+  for (const lane of Object.values(config.lanes ?? {})) {
+    lanes += (lane.policy === 'backpressure' ? BACKPRESSURE_CAP : 1) * (lane.bytes ?? config.sendQueueBytes) + frame;
+  }
   return (
+    lanes +
     frame +
     FRAME_BUFFER_SLACK +
     config.receiveQueueLimit * frame +

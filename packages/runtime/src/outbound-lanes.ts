@@ -9,9 +9,6 @@ import type { LaneStats } from './session-stats';
  */
 export const LANE_STARVATION_LIMIT = 16;
 
-/** Under `backpressure`, a lane takes up to this many times its limits before the connection is closed (as `BACKPRESSURE_CAP`). */
-const LANE_CAP = 8;
-
 /** Chunks moved from the lanes to the socket's queue per write at most. */
 const BATCH = 256;
 
@@ -33,8 +30,11 @@ export interface LaneSource {
   readonly lanes: MessageLanes;
 }
 
-/** The config {@link OutboundLanes} reads: the default lane's limits and policy, and the lanes. */
-export type LanesConfig = Pick<BaseConfig, 'sendQueueLimit' | 'sendQueueBytes' | 'onSendQueueFull' | 'lanes'>;
+/**
+ * The config {@link OutboundLanes} reads: the default lane's limits and policy, the lanes, and how many
+ * times its limits a `backpressure` lane takes before the connection is closed (`BACKPRESSURE_CAP`).
+ */
+export type LanesConfig = Pick<BaseConfig, 'sendQueueLimit' | 'sendQueueBytes' | 'onSendQueueFull' | 'lanes'> & { readonly cap: number };
 
 /** Bytes a chunk takes on the wire: text is written as UTF-8. */
 function sizeOf(chunk: string | Uint8Array): number {
@@ -68,6 +68,7 @@ export class OutboundLanes {
   private pumping = false;
   private emptyWaiters: (() => void)[] | undefined;
   private meter: ByteMeter | undefined;
+  private readonly cap: number;
   private readonly pumpLater = (): void => this.pump();
 
   /**
@@ -85,6 +86,7 @@ export class OutboundLanes {
     meter?: ByteMeter,
   ) {
     this.meter = meter;
+    this.cap = config.cap;
     const policy = config.onSendQueueFull;
     this.defaultLane = new LaneQueue('default', config.sendQueueLimit, config.sendQueueBytes, policy, 0, true);
     const all = [this.defaultLane];
@@ -135,7 +137,7 @@ export class OutboundLanes {
       lane.pressured = true;
       switch (lane.policy) {
         case 'backpressure':
-          if (lane.length >= LANE_CAP * lane.limit || lane.bytes >= LANE_CAP * lane.maxBytes) {
+          if (lane.length >= this.cap * lane.limit || lane.bytes >= this.cap * lane.maxBytes) {
             this.host.queueFull(new SendQueueFullError(lane.limit));
             return false;
           }
@@ -145,14 +147,17 @@ export class OutboundLanes {
           lane.dropped++;
           this.host.droppedOut('drop-newest', lane.name);
           return false;
-        case 'drop-oldest': {
-          const dropped = lane.headSize();
-          lane.shift();
-          this.taken(dropped);
-          lane.dropped++;
-          this.host.droppedOut('drop-oldest', lane.name);
+        case 'drop-oldest':
+          // As many as it takes to be under the limits again: the lane's bytes stay bounded by its
+          // limit plus one message, however the sizes of its messages vary.
+          while (lane.length > 0 && lane.full) {
+            const dropped = lane.headSize();
+            lane.shift();
+            this.taken(dropped);
+            lane.dropped++;
+            this.host.droppedOut('drop-oldest', lane.name);
+          }
           break;
-        }
         case 'disconnect':
           this.host.queueFull(new SendQueueFullError(lane.limit));
           return false;

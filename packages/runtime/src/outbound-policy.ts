@@ -90,7 +90,7 @@ export class OutboundPolicy {
     );
     const lanes = config.lanes;
     this.lanes =
-      lanes !== undefined && Object.keys(lanes).length > 0 ? new OutboundLanes(host, this.queue, { ...config, lanes }, soon ?? microtask, meter) : undefined;
+      lanes !== undefined && Object.keys(lanes).length > 0 ? new OutboundLanes(host, this.queue, { ...config, lanes, cap: BACKPRESSURE_CAP }, soon ?? microtask, meter) : undefined;
   }
 
   /** Messages waiting to be sent: in the socket's queue and the lanes. */

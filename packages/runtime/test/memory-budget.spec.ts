@@ -50,6 +50,17 @@ describe('connectionMemoryBound', () => {
     expect(connectionMemoryBound(config)).to.equal(942_096);
   });
 
+  it('adds each lane: its bytes (or sendQueueBytes), times BACKPRESSURE_CAP under backpressure, and one frame', () => {
+    const plain = resolveConfig('server', { maxFrameBytes: 4096, receiveQueueLimit: 16, sendQueueBytes: 65_536 });
+    const config = resolveConfig('server', {
+      maxFrameBytes: 4096,
+      receiveQueueLimit: 16,
+      sendQueueBytes: 65_536,
+      lanes: { notify: { limit: 100, bytes: 8192, policy: 'drop-oldest' }, bulk: { limit: 10, policy: 'backpressure' } },
+    });
+    expect(connectionMemoryBound(config) - connectionMemoryBound(plain)).to.equal(8192 + 4096 + BACKPRESSURE_CAP * 65_536 + 4096);
+  });
+
   it('grows with every limit it depends on', () => {
     const base = connectionMemoryBound(SERVER_CONFIG_DEFAULTS);
     for (const key of ['maxFrameBytes', 'receiveQueueLimit', 'sendQueueBytes'] as const) {

@@ -223,6 +223,19 @@ describe('OutboundLanes', () => {
       expect(r.metered()).to.equal(0);
     });
 
+    it('drop-oldest keeps a lane within its bytes plus one message, however the sizes of its messages vary (a flood into a peer that never reads)', () => {
+      const r = rig({ notify: lane('drop-oldest', 1000, { bytes: 1000 }) });
+      r.block();
+      let most = 0;
+      for (let n = 1; n <= 20_000; n++) {
+        // Small and large messages mixed: up to about 600 bytes each.
+        r.policy.send(textCodec, { kind: 'Changed', n, pad: 'x'.repeat((n * 7919) % 577) }, SOURCE);
+        most = Math.max(most, r.policy.laneStats().lanes!['notify']!.bytes);
+      }
+      expect(most).to.be.below(1000 + 600);
+      expect(r.metered()).to.equal(r.policy.bytes);
+    });
+
     it('backpressure: a full lane makes the peer not writable and holds input; relief once it drained to half', () => {
       const r = rig({ replies: lane('backpressure', 4), notify: lane('drop-oldest', 2, { priority: 1 }) }, { sendQueueLimit: 100 });
       const source: LaneSource = { tag: 'kind', lanes: Object.assign(Object.create(null) as Record<string, string>, { Reply: 'replies', Changed: 'notify' }) };
