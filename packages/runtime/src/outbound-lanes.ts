@@ -174,9 +174,19 @@ export class OutboundLanes {
     return true;
   }
 
-  /** Someone waits for room: each full lane that makes demand reports its relief. */
-  expectRelief(): void {
-    for (const lane of this.lanes) if (lane.demand && lane.full) lane.pressured = true;
+  /**
+   * Someone waits for room (or was relieved elsewhere while a lane is still full): each full lane
+   * that makes demand reports its relief. @returns whether one was full.
+   */
+  expectRelief(): boolean {
+    let full = false;
+    for (const lane of this.lanes) {
+      if (lane.demand && lane.full) {
+        lane.pressured = true;
+        full = true;
+      }
+    }
+    return full;
   }
 
   /**
@@ -255,10 +265,13 @@ export class OutboundLanes {
     this.meter?.add(-size);
   }
 
-  /** A lane drained to half its limits: tell the host once no lane that makes demand is full. */
+  /**
+   * A lane drained to half its limits: tell the host, unless a lane that makes demand is still full
+   * (that one then reports its own relief, whether or not a send was refused by it).
+   */
   private relieve(lane: LaneQueue): void {
     lane.pressured = false;
-    if (lane.demand && !this.blocking) this.host.relieved();
+    if (lane.demand && !this.expectRelief()) this.host.relieved();
   }
 
   /**

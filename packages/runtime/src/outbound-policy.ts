@@ -84,7 +84,7 @@ export class OutboundPolicy {
         : { messages: config.sendQueueLimit, bytes: config.sendQueueBytes, coalesce: stream, meter },
       // With lanes, a lane that is still full keeps the processor waiting and the input held.
       () => {
-        if (this.lanes === undefined || !this.lanes.blocking) host.relieved();
+        if (this.lanes === undefined || !this.lanes.expectRelief()) host.relieved();
       },
       soon,
     );

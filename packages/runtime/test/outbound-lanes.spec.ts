@@ -256,6 +256,19 @@ describe('OutboundLanes', () => {
       expect(written(r.connection)).to.deep.equal(['Reply:0', 'Reply:1', 'Reply:2', 'Reply:3', 'Reply:4', 'Reply:5', 'Changed:4', 'Changed:5']);
     });
 
+    it('backpressure: with two lossless lanes full, relief comes once both drained, even the one that never refused a send', () => {
+      const r = rig({ replies: lane('backpressure', 4), bulk: lane('backpressure', 4, { priority: 1 }) }, { sendQueueLimit: 100 });
+      const source: LaneSource = { tag: 'kind', lanes: Object.assign(Object.create(null) as Record<string, string>, { Reply: 'replies', Log: 'bulk' }) };
+      r.block();
+      // bulk exactly at its limit (no send refused), replies over it (input held).
+      for (let n = 1; n <= 4; n++) r.policy.send(textCodec, { kind: 'Log', n }, source);
+      for (let n = 1; n <= 5; n++) r.policy.send(textCodec, { kind: 'Reply', n }, source);
+      expect(r.host.take()).to.deep.equal([['hold', true]]);
+      r.drainOnce();
+      expect(r.host.take()).to.deep.equal([['relieved']]);
+      expect(r.policy.full).to.equal(false);
+    });
+
     it('backpressure: a lane past 8 times its limits closes the connection (a sender ignoring demand)', () => {
       const r = rig({ notify: lane('backpressure', 2) });
       r.block();
