@@ -89,8 +89,11 @@ export class OutboundPolicy {
       soon,
     );
     const lanes = config.lanes;
+    // No lanes configured: undefined, and every send takes the single-queue path below.
     this.lanes =
-      lanes !== undefined && Object.keys(lanes).length > 0 ? new OutboundLanes(host, this.queue, { ...config, lanes, cap: BACKPRESSURE_CAP }, soon ?? microtask, meter) : undefined;
+      lanes !== undefined && Object.keys(lanes).length > 0
+        ? new OutboundLanes(host, this.queue, { ...config, lanes, cap: BACKPRESSURE_CAP }, soon ?? microtask, meter)
+        : undefined;
   }
 
   /** Messages waiting to be sent: in the socket's queue and the lanes. */
