@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Subject, concatMap, filter, firstValueFrom, ignoreElements, merge, mergeMap, take, tap } from 'rxjs';
+import { Subject, concatMap, filter, firstValueFrom, ignoreElements, map, merge, mergeMap, take, tap } from 'rxjs';
 import { z } from 'zod';
 import { ConfigError, defineProtocol, type ConnectionHandlers } from '@rxmsg/core';
 import { createClient, createServer, memoryTransport, type ServerEvent } from '@rxmsg/runtime';
@@ -163,5 +163,36 @@ describe('Session lanes (memory transport)', () => {
     // The client sends no message in that lane: nothing to configure there.
     const client = createClient({ connect: 'memory://x:1', transports: [memoryTransport()], protocol: Watch, config: { connectRetry: 'none' } as const });
     await client.close();
+  });
+
+  it('a client sending a message in a lane needs that lane configured too', async () => {
+    const Upload = defineProtocol({
+      name: 'upload',
+      tag: 'kind',
+      client: { Chunk: z.object({ i: z.number() }) },
+      server: { Ack: z.object({ i: z.number() }) },
+      lanes: { Chunk: 'bulk' },
+    });
+    expect(() => createClient({ connect: 'memory://x:1', transports: [memoryTransport()], protocol: Upload }))
+      .to.throw(ConfigError)
+      .with.property('field', 'lanes.bulk');
+    const memory = memoryTransport();
+    const server = await createServer({ listen: 'memory://up:0', transports: [memory], protocol: Upload, processor: (in$) => in$.pipe(map((m) => ({ kind: 'Ack', i: m.i }) as const)) });
+    try {
+      const client = createClient({
+        connect: server.addresses()[0]!,
+        transports: [memory],
+        protocol: Upload,
+        // A synchronous burst of 100 is within BACKPRESSURE_CAP × 16: queued past the limit, input held meanwhile.
+        config: { lanes: { bulk: { limit: 16, policy: 'backpressure', priority: 1 } } } as const,
+        processor: (in$) => merge(Array.from({ length: 100 }, (_, i) => ({ kind: 'Chunk', i }) as const), in$.pipe(take(100), ignoreElements())),
+      });
+      const acks: number[] = [];
+      client.messages$.subscribe((m) => acks.push(m.i));
+      await client.closed;
+      expect(acks).to.deep.equal(Array.from({ length: 100 }, (_, i) => i));
+    } finally {
+      await server.close();
+    }
   });
 });
