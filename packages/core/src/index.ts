@@ -9,7 +9,7 @@ export { binaryCodec } from './binary-codec';
 export { concatBytes, utf8Length } from './bytes';
 export { MAX_CREDIT, MAX_STREAM_ID, isValidCredit } from './codec';
 export type { Codec, ControlKind, Credit, HeartbeatKind } from './codec';
-export { CLIENT_CONFIG_DEFAULTS, SERVER_CONFIG_DEFAULTS, resolveConfig } from './config';
+export { CLIENT_CONFIG_DEFAULTS, SERVER_CONFIG_DEFAULTS, resolveConfig, validatesOutbound } from './config';
 export type {
   BaseConfig,
   ClientConfig,
@@ -17,6 +17,7 @@ export type {
   DecodeErrorPolicy,
   EffectiveConfig,
   HeartbeatPolicy,
+  OutboundValidation,
   RateLimitAction,
   RateLimitPolicy,
   ReconnectPolicy,
@@ -48,6 +49,7 @@ export {
   ReceiveBufferFullError,
   RxmsgError,
   SendQueueFullError,
+  StageStateError,
   TimeoutError,
   TlsHandshakeError,
   TransportError,
