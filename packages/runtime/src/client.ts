@@ -246,7 +246,7 @@ function startClient<State, C, In, Out>(
         onClosed: () => {
           if (session === s) session = undefined;
           // Messages that waited for a later stage of the lost connection follow whileDisconnected.
-          if (config.whileDisconnected !== 'queue') for (const message of pending.clear()) dropped('disconnected', message);
+          if (config.whileDisconnected !== 'queue') for (const message of pending.clear()) dropped(closing ? 'closed' : 'disconnected', message);
           const lost = !closing && disconnected !== undefined && shouldReconnect(disconnected.reason, s.endedByRemote);
           const error = disconnected?.error;
           subscriber.next(error === undefined ? { lost } : { lost, error });

@@ -115,6 +115,23 @@ describe('composite client send()', () => {
       }
     });
 
+    it("'drop': close() with messages waiting reports them closed, not disconnected", async () => {
+      const memory = memoryTransport();
+      const release = new Subject<void>();
+      const { server, peers, address } = await startKvServer(memory, { release$: release });
+      const { client, events } = connectKvClient(memory, address, { config: { whileDisconnected: 'drop' } });
+      try {
+        await eventually(() => peers.length === 1 && ofType(events, 'protocol-entered').length === 1, 5000, 'login entered');
+        expect(client.send(put('a', 1))).to.equal(true);
+        const closing = client.close();
+        release.complete(); // the server's login stage ends without a verdict, so both sides end at once
+        await closing;
+        expect(ofType(events, 'send-dropped')).to.deep.equal([{ type: 'send-dropped', cause: 'closed', message: put('a', 1) }]);
+      } finally {
+        await server.close();
+      }
+    });
+
     it("'queue' without reconnect: they are dropped when the client closes (closed)", async () => {
       const memory = memoryTransport();
       const { server, peers, address } = await startKvServer(memory, { release$: new Subject<void>() });
