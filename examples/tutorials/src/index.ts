@@ -42,3 +42,11 @@ export { fetchRows } from './large-result/fetch-rows';
 export type { FetchResult } from './large-result/fetch-rows';
 export { fetchStreams } from './large-result/fetch-streams';
 export type { StreamQuery } from './large-result/fetch-streams';
+
+// Typed stacks (docs/typed-stacks.md): a routed composite client, a state guard, validateOutbound.
+export { AuthProtocol, KvProtocol } from './typed-stacks/kv-protocols';
+export { authProcessor, kvProcessor, loggedIn, startKvServer } from './typed-stacks/kv-server';
+export type { KvState, LoggedIn } from './typed-stacks/kv-server';
+export { connectKvClient } from './typed-stacks/kv-client';
+export type { KvClientState } from './typed-stacks/kv-client';
+export { kvDemo } from './typed-stacks/kv-demo';

@@ -83,6 +83,13 @@ export interface RateLimitPolicy {
 /** What `send()` does on a client that is not connected. */
 export type WhileDisconnectedPolicy = 'queue' | 'drop' | 'error';
 
+/**
+ * Whether each outbound message is checked against its protocol's zod schema before it is
+ * encoded: `'always'`, `'never'`, or `'development'` (checked unless `NODE_ENV` is
+ * `'production'`, read once when the config is resolved). See {@link validatesOutbound}.
+ */
+export type OutboundValidation = 'development' | 'always' | 'never';
+
 /** The fields every side's config has, with their effective (resolved) types. */
 export interface BaseConfig {
   /** Largest frame payload accepted or sent, in bytes. Checked while reading: larger input is never buffered whole. */
@@ -111,6 +118,11 @@ export interface BaseConfig {
   readonly rateLimit: 'none' | RateLimitPolicy;
   /** Outbound lanes by name (none by default); a lane a protocol names must be here. See {@link LaneConfig}. */
   readonly lanes: Readonly<Record<string, LaneConfig>>;
+  /**
+   * Check each message this side sends against the protocol's schema (the full zod check) before
+   * encoding it: an invalid one is not sent and fails loudly (see {@link OutboundValidation}).
+   */
+  readonly validateOutbound: OutboundValidation;
 }
 
 /** Effective server config. */
@@ -161,6 +173,7 @@ const BASE_DEFAULTS = {
   idleTimeoutMs: 0,
   rateLimit: 'none',
   lanes: Object.freeze({}),
+  validateOutbound: 'never',
 } as const satisfies BaseConfig;
 
 /** Defaults of the server config; each is explained in the README. */
@@ -268,6 +281,7 @@ const baseShape = {
       })
       .strict(),
   ),
+  validateOutbound: z.enum(['development', 'always', 'never']),
 };
 
 const serverSchema = z.object({ ...baseShape, maxConnections: ms, handshakeTimeoutMs: ms, maxBufferedBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).partial().strict();
@@ -317,7 +331,30 @@ export function resolveConfig(side: Side, input: unknown, replySides: readonly S
     if (typeof nested === 'object') Object.freeze(nested);
   }
   Object.freeze(config.lanes);
-  return Object.freeze(config);
+  const frozen = Object.freeze(config);
+  if (config.validateOutbound === 'development') resolvedOutbound.set(frozen, !isProduction());
+  return frozen;
+}
+
+/** `validateOutbound: 'development'` as resolved by {@link resolveConfig}: NODE_ENV is read once per config. */
+const resolvedOutbound = new WeakMap<object, boolean>();
+
+/** `true` when `NODE_ENV` is `'production'`; `false` where there is no `process` (browsers). */
+function isProduction(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.['NODE_ENV'] === 'production';
+}
+
+/**
+ * Whether a config asks for outbound validation: `'always'`, or `'development'` when `NODE_ENV` was
+ * not `'production'` as {@link resolveConfig} resolved this config (a config built by hand reads
+ * `NODE_ENV` now). Read once per connection by the session engine.
+ * @example `validatesOutbound(resolveConfig('server', { validateOutbound: 'always' }))` is `true`.
+ */
+export function validatesOutbound(config: Pick<BaseConfig, 'validateOutbound'>): boolean {
+  const mode = config.validateOutbound;
+  if (mode === 'never') return false;
+  return mode === 'always' || (resolvedOutbound.get(config) ?? !isProduction());
 }
 
 /**

@@ -24,6 +24,7 @@ export type RxmsgErrorCode =
   | 'RECEIVE_BUFFER_FULL'
   | 'FLOW_CONTROL'
   | 'EVENT_BUFFER_FULL'
+  | 'STAGE_STATE'
   | ListenerErrorCode
   | SoeErrorCode;
 
@@ -295,6 +296,24 @@ export class EventBufferFullError extends RxmsgError {
   constructor(limit: number) {
     super(`event stream reader fell ${limit} events behind`);
     this.limit = limit;
+  }
+}
+
+/**
+ * A stage's `requires` guard refused the connection's state when the router entered it (the
+ * guard returned `false`, or threw: then `cause` holds what it threw). The connection is closed
+ * with a `processor-error` event whose `ProcessorError` has this error as its `cause`.
+ */
+export class StageStateError extends RxmsgError {
+  readonly code = 'STAGE_STATE' as const;
+  /** Name of the stage that was refused. */
+  readonly stage: string;
+
+  constructor(stage: string, options?: { cause?: unknown }) {
+    const cause: unknown = options?.cause;
+    const why = options === undefined || !('cause' in options) ? 'its requires guard returned false' : `its requires guard threw: ${cause instanceof Error ? cause.message : String(cause)}`;
+    super(`the connection's state does not meet stage "${stage}": ${why}`, options);
+    this.stage = stage;
   }
 }
 

@@ -10,7 +10,7 @@ export { concatBytes, utf8Length } from './bytes';
 export { MAX_CREDIT, MAX_STREAM_ID, isValidCredit } from './codec';
 export type { Codec, ControlKind, Credit, HeartbeatKind } from './codec';
 export { checkLanes } from './check-lanes';
-export { CLIENT_CONFIG_DEFAULTS, SERVER_CONFIG_DEFAULTS, resolveConfig } from './config';
+export { CLIENT_CONFIG_DEFAULTS, SERVER_CONFIG_DEFAULTS, resolveConfig, validatesOutbound } from './config';
 export type {
   BaseConfig,
   ClientConfig,
@@ -19,6 +19,7 @@ export type {
   EffectiveConfig,
   HeartbeatPolicy,
   LaneConfig,
+  OutboundValidation,
   RateLimitAction,
   RateLimitPolicy,
   ReconnectPolicy,
@@ -50,6 +51,7 @@ export {
   ReceiveBufferFullError,
   RxmsgError,
   SendQueueFullError,
+  StageStateError,
   TimeoutError,
   TlsHandshakeError,
   TransportError,

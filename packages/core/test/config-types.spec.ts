@@ -138,6 +138,7 @@ describe('config types', () => {
         | 'receiveQueueLimit'
         | 'onDecodeError'
         | 'validation'
+        | 'validateOutbound'
         | 'noDelay'
         | 'flushTimeoutMs'
         | 'heartbeat'

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { z } from 'zod';
-import { CLIENT_CONFIG_DEFAULTS, ConfigError, SERVER_CONFIG_DEFAULTS, checkLanes, defineProtocol, resolveConfig, type Side } from '@rxmsg/core';
+import { CLIENT_CONFIG_DEFAULTS, ConfigError, SERVER_CONFIG_DEFAULTS, checkLanes, defineProtocol, resolveConfig, validatesOutbound, type Side } from '@rxmsg/core';
 
 const RETRY = { initialMs: 10, maxMs: 1000, factor: 2, jitter: 0.5, maxAttempts: 5 } as const;
 
@@ -21,6 +21,7 @@ describe('resolveConfig', () => {
         idleTimeoutMs: 0,
         rateLimit: 'none',
         lanes: {},
+        validateOutbound: 'never',
         maxConnections: 10_000,
         handshakeTimeoutMs: 10_000,
         maxBufferedBytes: 1_073_741_824,
@@ -201,6 +202,46 @@ describe('resolveConfig', () => {
       expect(() => checkLanes('server', resolveConfig('server', { lanes: { notify: { limit: 1, policy: 'drop-newest' } } }), [Watch])).not.to.throw();
       // The client never sends Changed.
       expect(() => checkLanes('client', resolveConfig('client', {}), [Watch])).not.to.throw();
+    });
+  });
+
+  describe('validateOutbound', () => {
+    /** Run `f` with NODE_ENV set to `value` (unset for undefined), then restore it. */
+    function withNodeEnv<T>(value: string | undefined, f: () => T): T {
+      const saved = process.env['NODE_ENV'];
+      if (value === undefined) delete process.env['NODE_ENV'];
+      else process.env['NODE_ENV'] = value;
+      try {
+        return f();
+      } finally {
+        if (saved === undefined) delete process.env['NODE_ENV'];
+        else process.env['NODE_ENV'] = saved;
+      }
+    }
+
+    it("is 'never' by default, and 'always' and 'never' mean what they say whatever NODE_ENV is", () => {
+      expect(validatesOutbound(resolveConfig('server', {}))).to.equal(false);
+      withNodeEnv('production', () => {
+        expect(validatesOutbound(resolveConfig('client', { validateOutbound: 'always' }))).to.equal(true);
+        expect(validatesOutbound(resolveConfig('client', { validateOutbound: 'never' }))).to.equal(false);
+      });
+    });
+
+    it("'development' checks unless NODE_ENV was 'production' when the config was resolved", () => {
+      const dev = withNodeEnv(undefined, () => resolveConfig('server', { validateOutbound: 'development' }));
+      const prod = withNodeEnv('production', () => resolveConfig('server', { validateOutbound: 'development' }));
+      expect(dev.validateOutbound).to.equal('development');
+      // Read once, at resolution: changing NODE_ENV afterwards changes nothing.
+      withNodeEnv('production', () => expect(validatesOutbound(dev)).to.equal(true));
+      withNodeEnv('test', () => expect(validatesOutbound(prod)).to.equal(false));
+      // A config built by hand (not resolved) reads NODE_ENV when asked.
+      withNodeEnv('production', () => expect(validatesOutbound({ validateOutbound: 'development' })).to.equal(false));
+    });
+
+    it('refuses anything else with a ConfigError naming the field', () => {
+      for (const bad of ['sometimes', true, 1]) {
+        expect(() => resolveConfig('client', { validateOutbound: bad })).to.throw(ConfigError).with.property('field', 'validateOutbound');
+      }
     });
   });
 });

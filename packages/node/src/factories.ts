@@ -59,13 +59,16 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
   return runtime.createClient(withDefaults(options));
 }
 
-/** {@link runtime.createCompositeClient} with TCP, Unix-socket, TLS and WebSocket connections available by default. */
+/**
+ * {@link runtime.createCompositeClient} with TCP, Unix-socket, TLS and WebSocket connections available by default.
+ * `send()` is typed by the stack's client messages and routes each to the stage whose protocol accepts it.
+ */
 export function createCompositeClient<
   S extends runtime.StageMap<'client', State>,
   State,
   const C extends ConfigInput<'client', runtime.CommonReplySides<S>> = {},
 >(
   options: runtime.CompositeClientOptions<S, State, C>,
-): runtime.ClientHandle<EffectiveConfig<'client', C>, unknown, unknown> {
+): runtime.CompositeClient<S, EffectiveConfig<'client', C>> {
   return runtime.createCompositeClient(withDefaults(options));
 }

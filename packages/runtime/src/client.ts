@@ -3,6 +3,7 @@ import {
   AddressError,
   ClosedError,
   TransportError,
+  validatesOutbound,
   parseAddress,
   checkLanes,
   resolveConfig,
@@ -27,7 +28,8 @@ import type { ClientEvent, ConnectionEvent, SendDropCause } from './events';
 import { Session } from './session';
 import { widenRouter, type Router, type SessionInfo } from './session-info';
 import { shouldReconnect } from './should-reconnect';
-import { clientStage, type CommonReplySides, type Stage } from './stage';
+import { SendRoutes } from './send-routes';
+import { clientStage, type CommonReplySides, type Stage, type StageReceives, type StageSends } from './stage';
 import { stageTable, type StageMap } from './stage-table';
 
 /**
@@ -52,25 +54,45 @@ export interface ClientHandle<C, In, Out> {
   /** Connection attempts, reconnections, protocol changes, errors. Hot; completes after `closed`. */
   readonly events$: Observable<ClientEvent>;
   /**
-   * Send a message on the current protocol of the connection.
+   * Send a message in the protocol it belongs to.
    *
-   * While connected (status `connected` and the connection not closing), the message goes to
-   * the connection's current stage, behind any message still queued for it; the result is the
-   * stage's: `true` when queued for the socket, `false` when refused (the stage ended, the
-   * connection is closing, or its outbound policy dropped it).
+   * **Which stage carries it.** A single-protocol client sends every message on its one protocol
+   * (unchecked, unless `validateOutbound` asks). A composite client first finds the protocols of
+   * its stack that accept the message (its tag and its full zod schema, as the server will check
+   * it): when none does, `send()` throws that protocol's `DecodeError` and nothing is sent or kept.
+   * The message then goes to the current stage if that stage's protocol accepts it; otherwise it
+   * waits until a stage speaking one of those protocols is current (say, a chat message sent
+   * during the login stage goes out once the router has entered the chat stage, never in the login
+   * protocol), and `send()` returns `true`. A stage takes the messages waiting for it in the order
+   * they were sent, as soon as it is entered (in the same turn of the event loop, after what its
+   * processor emits when it starts); messages meant for other stages keep waiting, in order.
    *
-   * While not connected (connecting, reconnecting, or a lost connection still closing),
+   * **The bound.** Waiting messages (for a later stage, or for a connection) count against one
+   * limit, `disconnectedQueueLimit`: past it the message is refused, `false`, and a `send-dropped`
+   * event (`queue-full`) reports it. Messages still waiting when the client closes are dropped,
+   * each with a `send-dropped` event (`closed`), as are those waiting for a stage the router never
+   * enters before the client closes.
+   *
+   * **While connected** (status `connected` and the connection not closing), a message for the
+   * current stage goes to it, behind any message still waiting for it; the result is the stage's:
+   * `true` when queued for the socket, `false` when refused (the stage ended, the connection is
+   * closing, or its outbound policy dropped it).
+   *
+   * **While not connected** (connecting, reconnecting, or a lost connection still closing),
    * `whileDisconnected` decides:
-   * - `'queue'`: the message is kept and `true` returned; queued messages are sent, in order, as
-   *   soon as a connection's current stage is the protocol the client spoke when the connection was
-   *   lost (for a single-protocol client: as soon as each new connection starts; before the first
-   *   connection: its first stage). With `disconnectedQueueLimit` messages queued, the message is
-   *   refused: `false`, and a `send-dropped` event (`queue-full`). Messages still queued when the
-   *   client closes are dropped, each with a `send-dropped` event (`closed`).
+   * - `'queue'`: the message is kept and `true` returned; it waits for a stage that takes it on the
+   *   next connection (for a single-protocol client: as soon as each new connection starts).
    * - `'drop'`: `false`, and a `send-dropped` event (`disconnected`).
    * - `'error'`: throws a {@link ClosedError}.
    *
+   * When a connection is lost with messages waiting for a later stage, the same policy applies to
+   * them: under `'queue'` they wait for that stage on the next connection; under `'drop'` and
+   * `'error'` each is dropped with a `send-dropped` event (`disconnected`).
+   *
    * Once the client is closed: `false` (with `'error'`: throws a {@link ClosedError}).
+   * @throws `UnknownMessageError`/`InvalidMessageError` (a {@link DecodeError}) for a message no
+   * protocol of a composite client's stack accepts, or, under `validateOutbound`, that a
+   * single-protocol client's protocol refuses.
    * @throws {@link ClosedError} with `whileDisconnected: 'error'`, when not connected.
    */
   send(message: Out): boolean;
@@ -132,6 +154,7 @@ function startClient<State, C, In, Out>(
   initialState: (peer: Omit<SessionInfo<State>, 'state'>) => State,
   router: Router<State>,
   config: ClientConfig,
+  routes: SendRoutes | undefined,
 ): ClientHandle<C, In, Out> {
   const address = parseAddress(options.connect);
   const transport = (options.transports ?? []).find((t) => t.schemes.includes(address.scheme));
@@ -153,10 +176,8 @@ function startClient<State, C, In, Out>(
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
 
   const dropped = (cause: SendDropCause, message: Out): void => events.next({ type: 'send-dropped', cause, message });
-  /** Messages `send()` kept while not connected (`whileDisconnected: 'queue'`). */
+  /** Messages `send()` kept while not connected (`whileDisconnected: 'queue'`), or for a later stage of the stack. */
   const pending = new DisconnectedQueue<Out>(config.disconnectedQueueLimit, dropped);
-  /** The protocol of the stage entered last, on any connection: the one queued messages are meant for. */
-  let lastProtocol: string | undefined;
 
   const finish = (error?: RxmsgError): void => {
     if (finished) return;
@@ -210,11 +231,8 @@ function startClient<State, C, In, Out>(
         ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
         emit: (e) => {
           if (e.type === 'disconnected') disconnected = e;
-          if (e.type === 'protocol-entered') {
-            lastProtocol = e.protocol;
-            // A later stage of a stack may be the one queued messages wait for; hand them over once it runs.
-            if (pending.length > 0) queueMicrotask(flushPending);
-          }
+          // A later stage of a stack may be the one queued messages wait for; hand them over once it runs.
+          if (e.type === 'protocol-entered' && pending.length > 0) queueMicrotask(flushPending);
           events.next(e);
         },
         // Subject.next costs a closure and an array per call even with no subscriber: skip it then.
@@ -228,6 +246,8 @@ function startClient<State, C, In, Out>(
         },
         onClosed: () => {
           if (session === s) session = undefined;
+          // Messages that waited for a later stage of the lost connection follow whileDisconnected.
+          if (config.whileDisconnected !== 'queue') for (const message of pending.clear()) dropped(closing ? 'closed' : 'disconnected', message);
           const lost = !closing && disconnected !== undefined && shouldReconnect(disconnected.reason, s.endedByRemote);
           const error = disconnected?.error;
           subscriber.next(error === undefined ? { lost } : { lost, error });
@@ -292,6 +312,8 @@ function startClient<State, C, In, Out>(
 
   const send = (message: Out): boolean => {
     const policy = config.whileDisconnected;
+    // The stages that may carry it (undefined: any); throws the DecodeError of a message none accepts.
+    const carriers = routes?.stagesFor(message);
     if (finished) {
       if (policy === 'error') throw new ClosedError(`client of ${options.connect} is closed`);
       return false;
@@ -299,9 +321,11 @@ function startClient<State, C, In, Out>(
     const peer = livePeer();
     if (peer !== undefined) {
       // Sent from a handler the flush triggered: behind the queued messages.
-      if (pending.flushing) return pending.offer(message, peer.protocol);
+      if (pending.flushing) return pending.offer(message, carriers);
       flushPending();
-      return peer.send(message);
+      if (carriers === undefined || carriers.includes(peer.protocol)) return peer.send(message);
+      // For a later stage of the stack: it waits for it.
+      return pending.offer(message, carriers);
     }
     switch (policy) {
       case 'error':
@@ -310,7 +334,7 @@ function startClient<State, C, In, Out>(
         dropped('disconnected', message);
         return false;
       case 'queue':
-        return pending.offer(message, lastProtocol);
+        return pending.offer(message, carriers);
     }
   };
 
@@ -331,21 +355,40 @@ function startClient<State, C, In, Out>(
 }
 
 /**
+ * A composite client: `send()` takes the client messages of every protocol of the stack `S`,
+ * `messages$` carries their server messages.
+ */
+export type CompositeClient<S, C> = ClientHandle<C, StageReceives<S>, StageSends<S>>;
+
+/**
  * Connect a client that speaks a stack of protocols, routed like {@link createCompositeServer};
- * a stack may revisit a protocol (game → lobby → game). With `reconnect`, each new connection runs
- * the stack from its first stage, with a new state; messages queued while disconnected wait for the
- * stage speaking the protocol the lost connection was in (see {@link ClientHandle.send}).
+ * a stack may revisit a protocol (game → lobby → game). `send()` is typed by the stack's client
+ * messages and sends each in the protocol that accepts it: a message for a later stage waits until
+ * the router has entered it (see {@link ClientHandle.send} for the rule and its bound). With
+ * `reconnect`, each new connection runs the stack from its first stage, with a new state.
+ *
+ * @example
+ * ```ts
+ * const client = createCompositeClient({
+ *   connect: 'tcp://127.0.0.1:4000',
+ *   transports: [tcpTransport()],
+ *   stages: { login: clientStage(Login, login), kv: clientStage(Kv, kv) },
+ *   initialState: () => ({ token: undefined as string | undefined }),
+ *   router: (state, _peer, previous) => (previous === null ? 'login' : previous === 'login' && state.token ? 'kv' : null),
+ * });
+ * client.send({ op: 'Put', key: 'a', value: 1 }); // a Kv message: waits for the kv stage, then goes out in its protocol
+ * ```
  * @throws {@link ConfigError} for an invalid config, {@link AddressError} for a bad address.
  */
 export function createCompositeClient<
   S extends StageMap<'client', State>,
   State,
   const C extends ConfigInput<'client', CommonReplySides<S>> = {},
->(options: CompositeClientOptions<S, State, C>): ClientHandle<EffectiveConfig<'client', C>, unknown, unknown> {
+>(options: CompositeClientOptions<S, State, C>): CompositeClient<S, EffectiveConfig<'client', C>> {
   const { stages, replySides } = stageTable('client', options.stages);
   const config = resolveConfig('client', options.config, replySides);
   checkLanes('client', config, [...stages.values()].map((st) => st.protocol));
-  return startClient(options, stages, options.initialState, widenRouter(options.router), config);
+  return startClient(options, stages, options.initialState, widenRouter(options.router), config, new SendRoutes('client', stages));
 }
 
 /**
@@ -403,6 +446,8 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
     options.initialState ?? (() => ({}) as State),
     (_s, _p, previous) => (previous === null ? name : null),
     config,
+    // Unchecked unless validateOutbound asks: a single protocol has nothing to route.
+    validatesOutbound(config) ? new SendRoutes('client', stages) : undefined,
   );
 }
 

@@ -123,8 +123,10 @@ export type ServerEvent =
 
 /**
  * Why a client discarded a message given to its `send()` without handing it to a connection:
- * - `disconnected`: not connected, under `whileDisconnected: 'drop'`;
- * - `queue-full`: not connected, and `disconnectedQueueLimit` messages were already queued;
+ * - `disconnected`: not connected, under `whileDisconnected: 'drop'`; or waiting for a later stage of
+ *   a composite client's stack when the connection was lost, under `'drop'` or `'error'`;
+ * - `queue-full`: `disconnectedQueueLimit` messages were already waiting (for a connection, or for
+ *   the stage of a composite client's stack that speaks their protocol);
  * - `refused`: a queued message the next connection did not take (its stage ended or it began closing);
  * - `closed`: still queued when the client closed.
  */

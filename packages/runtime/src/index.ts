@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { createClient, createCompositeClient } from './client';
-export type { Client, ClientHandle, ClientOptions, ClientStatus, CompositeClientOptions } from './client';
+export type { Client, ClientHandle, ClientOptions, ClientStatus, CompositeClient, CompositeClientOptions } from './client';
 export type { ClientEvent, ConnectionEvent, DisconnectReason, PauseCause, RefusalReason, SendDropCause, ServerEvent } from './events';
 export { connectionLoop } from './connection-loop';
 export type { ConnectionEnd, ConnectionLoopEvent, ConnectionLoopOptions } from './connection-loop';
@@ -52,7 +52,7 @@ export { widenRouter } from './session-info';
 export type { Router, SessionInfo } from './session-info';
 export type { LaneStats, SessionStats } from './session-stats';
 export { clientStage, serverStage } from './stage';
-export type { CommonReplySides, Stage, StageSends } from './stage';
+export type { ClientStage, CommonReplySides, ServerStage, Stage, StageOptions, StageReceives, StageSends } from './stage';
 export type { StageMap } from './stage-table';
 export { MEMORY_HIGH_WATER_MARK, MemoryConnection } from './memory-connection';
 export type { MemoryConnectionOptions } from './memory-connection';

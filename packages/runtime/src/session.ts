@@ -30,6 +30,8 @@ import type { SessionStats } from './session-stats';
 import type { Stage } from './stage';
 import { outputOf } from './paced';
 import { nextTurn } from './next-turn';
+import { outboundCheck } from './outbound-check';
+import { checkStageState } from './stage-guard';
 
 /** Everything a session needs; built by the server and client factories. */
 export interface SessionOptions<State> {
@@ -94,6 +96,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   private readonly gate: InputGate;
   private readonly liveness: Liveness;
   private readonly onMessage: ((message: unknown) => void) | undefined;
+  /** `validateOutbound`: checks each message before it is encoded; `undefined` when off. */
+  private readonly outCheck: ((st: ActiveStage<State>, message: unknown) => boolean) | undefined;
   private readonly options: SessionOptions<State>;
   private readonly connection: Connection;
   private readonly config: BaseConfig;
@@ -118,6 +122,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     this.connection = options.connection;
     const scheduler = (this.scheduler = options.scheduler ?? asyncScheduler);
     this.onMessage = options.onMessage;
+    this.outCheck = outboundCheck(config, options.side, (st: ActiveStage<State>, e) => this.processorFailed(st, e, 'outbound validation'));
     const stream = options.connection.framing === 'stream';
     this.gate = new InputGate(this, config.rateLimit, scheduler);
     this.out = new OutboundPolicy(this, options.connection, config, stream, options.soon, options.meter);
@@ -471,6 +476,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   /** Queue one message of `st` under the outbound policy. @returns whether it was queued. */
   private send(st: ActiveStage<State>, message: unknown): boolean {
     if (!this.sendable(st) || st.ended) return false;
+    if (this.outCheck !== undefined && !this.outCheck(st, message)) return false;
     let queued: boolean;
     try {
       queued = this.out.send(st.spec.protocol.codec, message, st.spec.protocol);
@@ -628,6 +634,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     }
     const spec = this.options.stages.get(next);
     if (spec === undefined) throw new Error(`router chose unknown protocol "${next}"`);
+    if (spec.requires !== undefined) checkStageState(next, spec, this.options.state);
     this.enter(next, spec, remainder);
   }
 

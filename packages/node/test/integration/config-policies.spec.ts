@@ -71,6 +71,10 @@ const BASE_CASES: readonly (readonly [string, ServerInput & ClientInput])[] = [
   ['rateLimit.onExceed', { rateLimit: { messagesPerSecond: 100, burst: 10 } }],
   // @ts-expect-error 'none' or a policy
   ['rateLimit', { rateLimit: 100 }],
+  // @ts-expect-error not one of development, always, never
+  ['validateOutbound', { validateOutbound: 'sometimes' }],
+  // @ts-expect-error a mode, not a boolean
+  ['validateOutbound', { validateOutbound: true }],
 ];
 
 /** Invalid values of the server-only fields. */
