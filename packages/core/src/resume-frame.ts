@@ -8,7 +8,7 @@ export const RESUME_FRAME_HEADER_BYTES = 5;
 /** Largest payload of a handshake frame (`hello`, `welcome`); larger ones are refused before they are buffered. */
 export const RESUME_MAX_CONTROL_PAYLOAD = 64;
 /** The four bytes every handshake frame's payload starts with (`RXRS`), then the version byte. */
-export const RESUME_MAGIC: Uint8Array = Object.freeze(new Uint8Array([0x52, 0x58, 0x52, 0x53])) as Uint8Array;
+export const RESUME_MAGIC: Readonly<Uint8Array> = new Uint8Array([0x52, 0x58, 0x52, 0x53]);
 /** Version of the layer's wire format. */
 const VERSION = 1;
 /** Bytes of a session token: an 8-byte id and a 16-byte secret, both random. */
