@@ -22,8 +22,10 @@ const BUFFER = 4_096;
 
 /** Move virtual time on by `ms`, running what falls due. */
 function advance(scheduler: VirtualTimeScheduler, ms: number): void {
-  scheduler.maxFrames = scheduler.frame + ms;
+  const to = scheduler.frame + ms;
+  scheduler.maxFrames = to;
   scheduler.flush();
+  scheduler.frame = to;
 }
 
 /** The client end of a physical connection, speaking the layer's frames by hand. */
