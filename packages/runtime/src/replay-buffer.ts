@@ -24,6 +24,7 @@ export class ReplayBuffer {
   private head = 0;
   private start = 0;
   private end = 0;
+  private endAppended = false;
 
   /** Offset of the first byte not yet acknowledged. */
   get acked(): number {
@@ -42,7 +43,7 @@ export class ReplayBuffer {
 
   /** Whether the end entry was appended. */
   get ended(): boolean {
-    return this.chunks.length > this.head && this.chunks[this.chunks.length - 1] === END;
+    return this.endAppended;
   }
 
   /** Keep `chunk` (by reference) as the next bytes sent. */
@@ -56,6 +57,7 @@ export class ReplayBuffer {
   appendEnd(): void {
     this.chunks.push(END);
     this.end += 1;
+    this.endAppended = true;
   }
 
   /**

@@ -100,7 +100,10 @@ function redial(options: ResumeDialerOptions, connection: ResumableConnection): 
   const tryOnce = (): void => {
     if (connection.isClosed || all.closed) return;
     const hello: ResumeHello = { kind: 'resume', token: connection.token, received: connection.received };
-    const step = handshake(options, hello).subscribe({
+    // Added before subscribing: the handshake may fail synchronously (a dial refused at once).
+    const step = new Subscription();
+    all.add(step);
+    step.add(handshake(options, hello).subscribe({
       next: ({ link, welcome }) => {
         all.remove(step);
         if (connection.isClosed) {
@@ -132,8 +135,7 @@ function redial(options: ResumeDialerOptions, connection: ResumableConnection): 
         });
         all.add(wait);
       },
-    });
-    if (!step.closed) all.add(step);
+    }));
   };
   tryOnce();
   return all;

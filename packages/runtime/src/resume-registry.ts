@@ -132,7 +132,11 @@ export class ResumeRegistry {
         expiry: 'expired',
         holdBytes: resume.bufferBytes + Math.max(RESUME_MAX_DATA_FRAME, this.options.maxFrameBytes),
         scheduler,
-        onDetached: (c, error) => this.options.emit(error === undefined ? { type: 'link-lost', peerId: c.peerId } : { type: 'link-lost', peerId: c.peerId, error }),
+        onDetached: (c, error) => {
+          this.options.emit(error === undefined ? { type: 'link-lost', peerId: c.peerId } : { type: 'link-lost', peerId: c.peerId, error });
+          // A stopping server resumes nothing: waiting would only hold its close() up.
+          if (this.stopping) c.fail(new ResumeRefusedError('stopping'));
+        },
         onClosed: (c, error) => {
           if (this.live.get(id) === c) this.live.delete(id);
           this.bury(id, error instanceof ResumeRefusedError && error.reason === 'expired' ? 'expired' : 'closed');

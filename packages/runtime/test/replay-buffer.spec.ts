@@ -58,6 +58,8 @@ describe('ReplayBuffer', () => {
     expect(b.sent).to.equal(2);
     b.ack(2);
     expect(b.bytes).to.equal(0);
+    // Still ended once everything, the end included, was acknowledged.
+    expect(b.ended).to.equal(true);
   });
 
   it('property: after any appends and acks, a replay from the acked offset gives exactly the unacknowledged bytes', () => {

@@ -177,7 +177,7 @@ describe('ResumeRegistry', () => {
       const t = setup();
       const a = await t.open();
       const forged = a.token.slice();
-      forged[23] ^= 1;
+      forged[23] = (forged[23] ?? 0) ^ 1;
       const { welcome } = await t.resumeWith(forged);
       expect(welcome).to.deep.equal({ kind: 'refused', reason: 'bad-token' });
       expect(t.events.at(-1)).to.deep.include({ type: 'resume-refused', reason: 'bad-token', peerId: 1 });
