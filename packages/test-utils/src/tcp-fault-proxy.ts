@@ -22,6 +22,10 @@ export interface TcpFaultProxy {
   readonly connections: number;
   /** Destroy every connection now (a kill each) without closing the proxy. */
   killAll(): void;
+  /** While `true`, new connections are destroyed as soon as accepted (the network is down). */
+  blocked: boolean;
+  /** Forward new connections to this port from now on (a server restarted elsewhere). */
+  targetPort: number;
   /** Destroy every connection and stop listening. */
   close(): Promise<void>;
 }
@@ -48,9 +52,15 @@ export async function tcpFaultProxy(options: TcpFaultProxyOptions): Promise<TcpF
     pair[0].destroy();
     pair[1].destroy();
   };
+  const state = { blocked: false, targetPort: options.targetPort };
   const server: Server = createServer({ allowHalfOpen: true }, (downstream) => {
+    if (state.blocked) {
+      downstream.on('error', () => {});
+      downstream.destroy();
+      return;
+    }
     const limit = options.killAfter(connections++);
-    const upstream = connect({ port: options.targetPort, host: options.targetHost ?? '127.0.0.1', allowHalfOpen: true });
+    const upstream = connect({ port: state.targetPort, host: options.targetHost ?? '127.0.0.1', allowHalfOpen: true });
     const pair: [Socket, Socket] = [downstream, upstream];
     pairs.add(pair);
     let forwarded = 0;
@@ -97,6 +107,18 @@ export async function tcpFaultProxy(options: TcpFaultProxyOptions): Promise<TcpF
       return connections;
     },
     killAll,
+    get blocked() {
+      return state.blocked;
+    },
+    set blocked(on: boolean) {
+      state.blocked = on;
+    },
+    get targetPort() {
+      return state.targetPort;
+    },
+    set targetPort(port: number) {
+      state.targetPort = port;
+    },
     close: async () => {
       killAll();
       await new Promise<void>((resolve) => server.close(() => resolve()));
