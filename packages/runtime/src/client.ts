@@ -100,7 +100,7 @@ interface ClientBaseOptions<C> {
    */
   readonly scheduler?: SchedulerLike;
   /**
-   * Session resumption (stream transports; the server must set it too): a connection lost for less than
+   * Session resumption (the server must set it too): a connection lost for less than
    * `windowMs` is resumed, same session and state, nothing lost or repeated. See `docs/resume.md`. Off by default.
    */
   readonly resume?: ResumeOptions;

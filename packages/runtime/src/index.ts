@@ -61,7 +61,7 @@ export { POLL_MAX_TURNS, createSessionHost } from './session-host';
 export type { CompositeSessionHostOptions, SessionHost, SessionHostEvent, SessionHostExtras, SessionHostOptions, SessionLogger } from './session-host';
 export type { HostedSession } from './hosted-session';
 export { ReplayBuffer } from './replay-buffer';
-export { RESUME_ACK_BYTES, RESUME_ACK_DELAY_MS, RESUME_MAX_DATA_FRAME, ResumableConnection } from './resumable-connection';
+export { RESUME_ACK_BYTES, RESUME_ACK_DELAY_MS, RESUME_MAX_DATA_FRAME, ResumableConnection, resumeDataLimit } from './resumable-connection';
 export type { ResumableConnectionOptions } from './resumable-connection';
 export { LINK_LINGER_MS, ResumeLink } from './resume-link';
 export type { LinkSink } from './resume-link';

@@ -18,6 +18,15 @@ import type { LinkSink, ResumeLink } from './resume-link';
 
 /** Largest data frame the layer sends on a stream transport: larger writes are split. */
 export const RESUME_MAX_DATA_FRAME = 65_536;
+
+/**
+ * Largest data frame accepted on a connection of `framing`: {@link RESUME_MAX_DATA_FRAME} on a stream
+ * (the sender splits), one whole message of the stack on a message transport (never split: one write
+ * is one message), with room for its encoding.
+ */
+export function resumeDataLimit(framing: 'stream' | 'message', maxFrameBytes: number): number {
+  return framing === 'stream' ? RESUME_MAX_DATA_FRAME : Math.max(RESUME_MAX_DATA_FRAME, maxFrameBytes + 1024);
+}
 /** Unacknowledged received bytes after which an ack is sent at once (else after {@link RESUME_ACK_DELAY_MS}). */
 export const RESUME_ACK_BYTES = 16_384;
 /** Longest an ack of received bytes waits. */
@@ -48,7 +57,8 @@ const encoder = new TextEncoder();
 
 /**
  * A {@link Connection} that survives the loss of its physical connection: the session above it sees
- * one connection while the bytes travel over a sequence of physical ones (stream transports). What it
+ * one connection while the bytes travel over a sequence of physical ones (of a stream transport, or of
+ * a message transport, where each data frame is one message). What it
  * sends is framed (data, ack, end, reset: see `docs/resume.md`) and kept in a {@link ReplayBuffer}
  * until the other side acknowledges it; after a resumption it replays from the offset the other side
  * received, so every byte arrives exactly once and in order.
@@ -59,7 +69,8 @@ const encoder = new TextEncoder();
  * physical connection. Detached, it closes after `windowMs` with a `ResumeRefusedError`.
  */
 export class ResumableConnection implements Connection, LinkSink {
-  readonly framing = 'stream' as const;
+  /** The framing of its physical connections (all of the same transport). */
+  readonly framing: 'stream' | 'message';
   readonly localAddress: string;
   readonly remoteAddress: string;
   /** Session bytes delivered to the handlers. */
@@ -96,6 +107,7 @@ export class ResumableConnection implements Connection, LinkSink {
     this.options = options;
     this.token = options.token;
     this.link = options.link;
+    this.framing = options.link.connection.framing;
     this.localAddress = options.link.connection.localAddress;
     this.remoteAddress = options.link.connection.remoteAddress;
     options.link.handOver(this);
@@ -132,7 +144,7 @@ export class ResumableConnection implements Connection, LinkSink {
    * @returns `false` (nothing changed) when closed or `peerReceived` is outside the replay buffer.
    */
   attach(link: ResumeLink, peerReceived: number): boolean {
-    if (this.closed || !this.sent.ack(peerReceived)) return false;
+    if (this.closed || link.connection.framing !== this.framing || !this.sent.ack(peerReceived)) return false;
     this.link?.drop();
     this.windowTimer?.unsubscribe();
     this.windowTimer = undefined;
@@ -169,8 +181,10 @@ export class ResumableConnection implements Connection, LinkSink {
     const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
     this.bytesWritten += bytes.length;
     const link = this.link;
-    for (let at = 0; at < bytes.length; at += RESUME_MAX_DATA_FRAME) {
-      const n = Math.min(RESUME_MAX_DATA_FRAME, bytes.length - at);
+    // A message transport keeps one write as one message: never split there.
+    const most = this.framing === 'stream' ? RESUME_MAX_DATA_FRAME : Math.max(1, bytes.length);
+    for (let at = 0; at < bytes.length; at += most) {
+      const n = Math.min(most, bytes.length - at);
       const frame = encodeResumeFrame(ResumeFrameType.Data, bytes, at, n);
       // The frame is a copy: the writer may reuse its array once write() returned.
       this.sent.append(frame.subarray(RESUME_FRAME_HEADER_BYTES));

@@ -16,7 +16,7 @@ import {
   type RetryPolicy,
   type RxmsgError,
 } from '@rxmsg/core';
-import { RESUME_MAX_DATA_FRAME, ResumableConnection } from './resumable-connection';
+import { RESUME_MAX_DATA_FRAME, ResumableConnection, resumeDataLimit } from './resumable-connection';
 import { ResumeLink } from './resume-link';
 
 /** Backoff between attempts to resume when the client has no `reconnect` policy. */
@@ -161,12 +161,7 @@ function handshake(options: ResumeDialerOptions, hello: ResumeHello): Observable
     const dialing = options.dial().subscribe({
       next: (connection) => {
         if (link !== undefined) return;
-        const l = (link = new ResumeLink(connection, RESUME_MAX_DATA_FRAME, options.scheduler));
-        if (connection.framing !== 'stream') {
-          connection.destroy();
-          fail(new ResumeRefusedError('unsupported', 'session resumption needs a stream transport (tcp, unix, tls)'));
-          return;
-        }
+        const l = (link = new ResumeLink(connection, resumeDataLimit(connection.framing, options.maxFrameBytes), options.scheduler));
         l.start({
           frame: (_l, frame) => {
             if (done) return;

@@ -15,7 +15,7 @@ import {
   type ResumeRefusalReason,
   type RxmsgError,
 } from '@rxmsg/core';
-import { RESUME_MAX_DATA_FRAME, ResumableConnection } from './resumable-connection';
+import { RESUME_MAX_DATA_FRAME, ResumableConnection, resumeDataLimit } from './resumable-connection';
 import { ResumeLink, type LinkSink } from './resume-link';
 
 /** Tokens of closed sessions remembered (to refuse them as `expired` or `closed` rather than `unknown-session`). */
@@ -67,7 +67,7 @@ export class ResumeRegistry {
    */
   accept(connection: Connection, onNew: (connection: ResumableConnection) => void): void {
     const options = this.options;
-    const link = new ResumeLink(connection, RESUME_MAX_DATA_FRAME, options.scheduler);
+    const link = new ResumeLink(connection, resumeDataLimit(connection.framing, options.maxFrameBytes), options.scheduler);
     const remoteAddress = connection.remoteAddress;
     let timer: Subscription | undefined;
     const refuse = (reason: ResumeRefusalReason, error?: RxmsgError, peerId?: number): void => {

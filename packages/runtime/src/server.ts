@@ -152,7 +152,7 @@ export interface CompositeServerOptions<S extends StageMap<'server', State>, Sta
   readonly config?: C;
   /** Scheduler of every timer (virtual time in tests); `asyncScheduler` by default. */
   readonly scheduler?: SchedulerLike;
-  /** Session resumption (stream transports; the clients must set it too): see `docs/resume.md`. Off by default. */
+  /** Session resumption (the clients must set it too): see `docs/resume.md`. Off by default. */
   readonly resume?: ResumeOptions;
 }
 
@@ -486,7 +486,7 @@ export interface ServerOptions<P extends AnyProtocol, State, C> {
   readonly config?: C;
   /** Scheduler of every timer (virtual time in tests); `asyncScheduler` by default. */
   readonly scheduler?: SchedulerLike;
-  /** Session resumption (stream transports; the clients must set it too): see `docs/resume.md`. Off by default. */
+  /** Session resumption (the clients must set it too): see `docs/resume.md`. Off by default. */
   readonly resume?: ResumeOptions;
 }
 

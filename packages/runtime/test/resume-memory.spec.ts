@@ -15,8 +15,8 @@ const RESUME = { bufferBytes: 4_096, windowMs: 5_000 } as const;
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** The memory transport, with a way to cut every physical connection dialled so far (a network blip). */
-function blippable(): { transport: Transport; blip(): void; address: string } {
-  const inner = memoryTransport();
+function blippable(framing: 'stream' | 'message' = 'stream'): { transport: Transport; blip(): void; address: string } {
+  const inner = memoryTransport({ framing });
   const live: Connection[] = [];
   const transport: Transport = {
     schemes: inner.schemes,
@@ -48,8 +48,9 @@ const waitEvent = <E extends { type: string }>(events$: Observable<E>, type: str
   firstValueFrom(events$.pipe(filter((e) => e.type === type), timeout(ms)));
 
 describe('session resumption over the memory transport', () => {
-  it('resumes after blips: same peer id and state, every message once and in order, both ways', async () => {
-    const net = blippable();
+  for (const framing of ['stream', 'message'] as const) {
+  it(`resumes after blips (${framing} framing): same peer id and state, every message once and in order, both ways`, async () => {
+    const net = blippable(framing);
     const server = await counterServer(net.transport, net.address);
     const serverEvents = record(server.events$);
     const received: { n: number; count: number; peer: number }[] = [];
@@ -83,6 +84,7 @@ describe('session resumption over the memory transport', () => {
     expect(serverEvents.find((e) => e.type === 'disconnected')).to.deep.include({ reason: 'completed' }).and.not.have.property('error');
     expect(clientEvents.at(-1)).to.deep.equal({ type: 'closed' });
   });
+  }
 
   it('a restarted server refuses the resumption (unknown-session): the app is told and the client starts a fresh session', async () => {
     const net = blippable();

@@ -39,15 +39,17 @@ afterEach(async () => {
 describe('session resumption under fault injection (TCP loopback)', function () {
   this.timeout(120_000);
 
-  for (const seed of (process.env['RESUME_SEEDS'] ?? '1,2').split(',').map(Number)) {
-    it(`kills the connection at seeded-random points (seed ${seed}) during ${COUNT} messages each way: nothing lost, nothing duplicated, one session`, async () => {
+  const cases = (process.env['RESUME_SEEDS'] ?? '1,2').split(',').map((seed) => ({ seed: Number(seed), scheme: 'tcp' }));
+  cases.push({ seed: 3, scheme: 'ws' });
+  for (const { seed, scheme } of cases) {
+    it(`kills the ${scheme} connection at seeded-random points (seed ${seed}) during ${COUNT} messages each way: nothing lost, nothing duplicated, one session`, async () => {
       const before = await activeResources();
       const resume = { bufferBytes: 65_536, windowMs: 20_000 } as const;
       const serverEvents: ServerEvent[] = [];
       const peers = new Set<number>();
       const fromClient = new Sequence();
       const server = await createServer({
-        listen: 'tcp://127.0.0.1:0',
+        listen: `${scheme}://127.0.0.1:0`,
         protocol: Numbers,
         processor: (in$, peer) =>
           merge(
@@ -64,7 +66,7 @@ describe('session resumption under fault injection (TCP loopback)', function () 
       });
       cleanup.push(() => server.close());
       server.events$.subscribe((e) => serverEvents.push(e));
-      const port = Number(new URL(server.addresses()[0]!.replace('tcp:', 'http:')).port);
+      const port = Number(new URL(server.addresses()[0]!.replace(/^\w+:/, 'http:')).port);
       const random = seededRandom(seed);
       const KILLS = 25;
       const proxy = await tcpFaultProxy({ targetPort: port, killAfter: (i) => (i < KILLS ? (i === 0 ? 200 : 1) + Math.floor(random() * 40_000) : undefined) });
@@ -73,7 +75,7 @@ describe('session resumption under fault injection (TCP loopback)', function () 
       const fromServer = new Sequence();
       const clientEvents: ClientEvent[] = [];
       const client = createClient({
-        connect: proxy.address,
+        connect: scheme === 'tcp' ? proxy.address : `ws://127.0.0.1:${proxy.address.split(':').at(-1)}/`,
         protocol: Numbers,
         processor: (in$) => merge(in$.pipe(tap((m) => fromServer.take(m.n)), ignoreElements()), numbered('C')),
         resume,
