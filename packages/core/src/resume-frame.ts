@@ -174,8 +174,8 @@ export class ResumeFrameDecoder {
   private parts: Uint8Array[] = [];
   private held = 0;
 
-  /** @param maxDataPayload - largest payload of a `data` frame accepted. */
-  constructor(private readonly maxDataPayload: number) {}
+  /** @param maxDataPayload - largest payload of a `data` frame accepted (0 during a handshake: none is). */
+  constructor(public maxDataPayload: number) {}
 
   /** Bytes pushed and not yet returned as frames. */
   get bufferedBytes(): number {

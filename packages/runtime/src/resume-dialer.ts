@@ -161,7 +161,8 @@ function handshake(options: ResumeDialerOptions, hello: ResumeHello): Observable
     const dialing = options.dial().subscribe({
       next: (connection) => {
         if (link !== undefined) return;
-        const l = (link = new ResumeLink(connection, resumeDataLimit(connection.framing, options.maxFrameBytes), options.scheduler));
+        // No data frame before the welcome: the server's first frame is small, whatever it is.
+        const l = (link = new ResumeLink(connection, 0, options.scheduler));
         l.start({
           frame: (_l, frame) => {
             if (done) return;
@@ -175,6 +176,7 @@ function handshake(options: ResumeDialerOptions, hello: ResumeHello): Observable
               fail(new ResumeRefusedError('unsupported', 'the server does not speak session resumption', { cause: error }));
               return;
             }
+            l.limitData(resumeDataLimit(connection.framing, options.maxFrameBytes));
             subscriber.next({ link: l, welcome });
             subscriber.complete();
           },

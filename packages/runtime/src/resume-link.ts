@@ -43,6 +43,11 @@ export class ResumeLink implements ConnectionHandlers {
     this.connection.start(this);
   }
 
+  /** Accept data frames of up to `bytes` from now on (0 while in a handshake). */
+  limitData(bytes: number): void {
+    this.decoder.maxDataPayload = bytes;
+  }
+
   /** Hand the following frames (and the loss) to `sink`. */
   handOver(sink: LinkSink): void {
     this.sink = sink;

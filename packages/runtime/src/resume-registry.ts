@@ -53,8 +53,14 @@ export class ResumeRegistry {
   private readonly live = new Map<string, ResumableConnection>();
   private readonly tombstones = new Map<string, ResumeRefusalReason>();
   private stopping = false;
+  private pending = 0;
 
   constructor(private readonly options: ResumeRegistryOptions) {}
+
+  /** Physical connections whose hello is awaited now (each holds at most one small frame, for at most `handshakeTimeoutMs`). */
+  get handshaking(): number {
+    return this.pending;
+  }
 
   /** Sessions it holds (attached or detached). */
   get size(): number {
@@ -67,22 +73,31 @@ export class ResumeRegistry {
    */
   accept(connection: Connection, onNew: (connection: ResumableConnection) => void): void {
     const options = this.options;
-    const link = new ResumeLink(connection, resumeDataLimit(connection.framing, options.maxFrameBytes), options.scheduler);
+    // No data frame before the hello is answered: a handshake holds one small frame at most.
+    const link = new ResumeLink(connection, 0, options.scheduler);
     const remoteAddress = connection.remoteAddress;
     let timer: Subscription | undefined;
-    const refuse = (reason: ResumeRefusalReason, error?: RxmsgError, peerId?: number): void => {
+    let waiting = true;
+    this.pending++;
+    const done = (): void => {
       timer?.unsubscribe();
+      if (waiting) this.pending--;
+      waiting = false;
+    };
+    const refuse = (reason: ResumeRefusalReason, error?: RxmsgError, peerId?: number): void => {
+      done();
       link.finish(encodeWelcome({ kind: 'refused', reason }));
       const base = { type: 'resume-refused', remoteAddress, reason } as const;
       options.emit({ ...base, ...(peerId === undefined ? {} : { peerId }), ...(error === undefined ? {} : { error }) });
     };
     const handshake: LinkSink = {
       frame: (_link, frame: ResumeFrame) => {
-        timer?.unsubscribe();
+        done();
         if (frame.type !== ResumeFrameType.Hello) {
           refuse('unsupported', new ResumeFrameError(`expected a hello frame, got type 0x${frame.type.toString(16)}`));
           return;
         }
+        link.limitData(resumeDataLimit(connection.framing, options.maxFrameBytes));
         try {
           this.hello(link, parseHello(frame.payload), refuse, onNew);
         } catch (error) {
@@ -91,7 +106,7 @@ export class ResumeRegistry {
       },
       linkDrained: () => {},
       linkLost: (_link, error) => {
-        timer?.unsubscribe();
+        done();
         // A client without resumption sends its protocol's bytes: not a frame of this layer.
         options.emit({ type: 'resume-refused', remoteAddress, reason: 'unsupported', ...(error === undefined ? {} : { error }) });
       },

@@ -277,7 +277,9 @@ async function startServer<State, C, P, In = unknown>(
         });
   const accept = (connection: Connection, bound: BoundListener<State>): void => {
     if (registry !== undefined && !(connection instanceof ResumableConnection) && stopping === undefined) {
-      registry.accept(connection, (c) => accept(c, bound));
+      // Handshakes in progress count against maxConnections too (each is bounded in bytes and time).
+      if (config.maxConnections > 0 && registry.handshaking >= config.maxConnections) refuse(connection, bound.listener.address, 'max-connections');
+      else registry.accept(connection, (c) => accept(c, bound));
       return;
     }
     if (stopping !== undefined || (config.maxConnections > 0 && sessions.size >= config.maxConnections)) {

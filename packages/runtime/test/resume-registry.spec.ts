@@ -222,6 +222,16 @@ describe('ResumeRegistry', () => {
       expect(t.sessions).to.have.length(0);
     });
 
+    it('unsupported: a data frame before the hello, refused from its header (a handshake never buffers more than a small frame)', async () => {
+      const t = setup();
+      const raw = t.dial();
+      raw.connection.write(Uint8Array.of(0x01, 0, 1, 0, 0));
+      await settle();
+      expect(raw.closed).to.equal(true);
+      expect(t.events[0]).to.deep.include({ type: 'resume-refused', reason: 'unsupported' });
+      expect(t.registry.handshaking).to.equal(0);
+    });
+
     it('unsupported: no hello within handshakeTimeoutMs (virtual time)', async () => {
       const t = setup({ handshakeTimeoutMs: 500 });
       const raw = t.dial();
