@@ -83,8 +83,14 @@ export class ResumableConnection implements Connection, LinkSink {
   private link: ResumeLink | undefined;
   private handlers: ConnectionHandlers | undefined;
   private readonly sent = new ReplayBuffer();
-  /** Offset received and delivered (the end of the other side's output counts as one). */
+  /**
+   * Offset of the other side's output received, held frames included (its end counts as one): what a
+   * resumption replays from, since held frames are kept across links.
+   */
   private receivedOffset = 0;
+  /** Offset delivered to the handlers: what acks report, so that the other side's buffer bounds what this side holds. */
+  private deliveredOffset = 0;
+  /** Offset the other side knows this side has (acked, or said in a handshake). */
   private ackedReceived = 0;
   private ackTimer: Subscription | undefined;
   private windowTimer: Subscription | undefined;
@@ -226,6 +232,7 @@ export class ResumableConnection implements Connection, LinkSink {
     switch (frame.type) {
       case ResumeFrameType.Data:
       case ResumeFrameType.End:
+        this.receivedOffset += frame.type === ResumeFrameType.End ? 1 : frame.payload.length;
         // Behind held frames, or before the session started reading: keep the order.
         if (this.paused || this.heldBytes > 0 || this.handlers === undefined) this.hold(frame);
         else this.deliver(frame);
@@ -327,7 +334,7 @@ export class ResumableConnection implements Connection, LinkSink {
   private deliver(frame: ResumeFrame): void {
     const handlers = this.handlers as ConnectionHandlers;
     if (frame.type === ResumeFrameType.End) {
-      this.receivedOffset += 1;
+      this.deliveredOffset += 1;
       this.endReceived = true;
       this.sendAck();
       handlers.onEnd();
@@ -335,10 +342,12 @@ export class ResumableConnection implements Connection, LinkSink {
       return;
     }
     const n = frame.payload.length;
-    this.receivedOffset += n;
+    this.deliveredOffset += n;
     this.bytesRead += n;
     handlers.onData(frame.payload);
-    if (this.receivedOffset - this.ackedReceived >= RESUME_ACK_BYTES) this.sendAck();
+    // The session may have closed this connection from its handler: no timer for a closed one.
+    if (this.closed) return;
+    if (this.deliveredOffset - this.ackedReceived >= RESUME_ACK_BYTES) this.sendAck();
     else this.ackTimer ??= this.options.scheduler.schedule(() => {
       this.ackTimer = undefined;
       this.sendAck();
@@ -349,9 +358,9 @@ export class ResumableConnection implements Connection, LinkSink {
     this.ackTimer?.unsubscribe();
     this.ackTimer = undefined;
     const link = this.link;
-    if (link === undefined || this.closed || this.ackedReceived === this.receivedOffset) return;
-    this.ackedReceived = this.receivedOffset;
-    link.write(encodeAck(this.receivedOffset));
+    if (link === undefined || this.closed || this.deliveredOffset <= this.ackedReceived) return;
+    this.ackedReceived = this.deliveredOffset;
+    link.write(encodeAck(this.deliveredOffset));
   }
 
   private pauseLink(): void {

@@ -86,6 +86,39 @@ describe('session resumption over the memory transport', () => {
   });
   }
 
+  it('holds what arrives while the session reads nothing (paused over its rate), in order, through blips', async () => {
+    const net = blippable();
+    const server = await createServer({
+      listen: 'memory://slow:0',
+      transports: [net.transport],
+      protocol: Counter,
+      initialState: () => ({ count: 0 }),
+      processor: (in$, peer) => in$.pipe(map((m) => ({ kind: 'S', n: m.n, count: ++peer.state.count, peer: peer.id }) as const)),
+      // Over its rate, the session pauses its input again and again.
+      config: { rateLimit: { messagesPerSecond: 1_000, burst: 5, onExceed: 'pause' } },
+      resume: RESUME,
+    });
+    const client = createClient({ connect: server.addresses()[0]!, transports: [net.transport], protocol: Counter, resume: RESUME });
+    const got: number[] = [];
+    client.messages$.subscribe((m) => got.push(m.count));
+    await waitEvent(client.events$, 'connected');
+    const N = 200;
+    // In many small frames, most arriving while the server's session does not read.
+    for (let n = 0; n < N; n++) {
+      client.send({ kind: 'C', n });
+      if (n % 5 === 4) await settle();
+    }
+    for (let i = 0; i < 3; i++) {
+      const before = got.length;
+      while (got.length === before) await settle();
+      net.blip();
+    }
+    await firstValueFrom(client.messages$.pipe(filter(() => got.length >= N), timeout(10_000)));
+    expect(got).to.deep.equal([...Array(N).keys()].map((n) => n + 1));
+    await client.close();
+    await server.close();
+  });
+
   it('a restarted server refuses the resumption (unknown-session): the app is told and the client starts a fresh session', async () => {
     const net = blippable();
     const first = await counterServer(net.transport, 'memory://restart:7');
