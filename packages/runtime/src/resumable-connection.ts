@@ -7,6 +7,7 @@ import {
   encodeAck,
   encodeResumeFrame,
   parseAck,
+  toRxmsgError,
   type Connection,
   type ConnectionHandlers,
   type ResumeFrame,
@@ -242,7 +243,7 @@ export class ResumableConnection implements Connection, LinkSink {
         try {
           offset = parseAck(frame.payload);
         } catch (error) {
-          this.fail(error as ResumeFrameError);
+          this.fail(toRxmsgError(error, (c) => new ResumeFrameError(String(c), { cause: c })));
           return;
         }
         // Acks only move forward; an old one (replayed after a resumption) is harmless.

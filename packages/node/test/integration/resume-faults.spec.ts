@@ -47,15 +47,19 @@ describe('session resumption under fault injection (TCP loopback)', function () 
       const resume = { bufferBytes: 65_536, windowMs: 20_000 } as const;
       const serverEvents: ServerEvent[] = [];
       const peers = new Set<number>();
+      const states = new Set<{ received: number }>();
       const fromClient = new Sequence();
       const server = await createServer({
         listen: `${scheme}://127.0.0.1:0`,
         protocol: Numbers,
+        initialState: () => ({ received: 0 }),
         processor: (in$, peer) =>
           merge(
             in$.pipe(
               tap((m) => {
                 peers.add(peer.id);
+                states.add(peer.state);
+                peer.state.received++;
                 fromClient.take(m.n);
               }),
               ignoreElements(),
@@ -90,6 +94,8 @@ describe('session resumption under fault injection (TCP loopback)', function () 
       expect(fromClient.next).to.equal(COUNT);
       // One session all along, on both sides: same peer id, never a second connected event.
       expect([...peers]).to.deep.equal([1]);
+      // The same state object all along, which saw every message.
+      expect([...states]).to.deep.equal([{ received: COUNT }]);
       expect(serverEvents.filter((e) => e.type === 'connected')).to.have.length(1);
       expect(clientEvents.filter((e) => e.type === 'connected')).to.have.length(1);
       expect(clientEvents.filter((e) => e.type === 'disconnected')).to.have.length(0);
