@@ -25,6 +25,8 @@ export type RxmsgErrorCode =
   | 'FLOW_CONTROL'
   | 'EVENT_BUFFER_FULL'
   | 'STAGE_STATE'
+  | 'RESUME_REFUSED'
+  | 'RESUME_FRAME_INVALID'
   | ListenerErrorCode
   | SoeErrorCode;
 
@@ -207,6 +209,44 @@ export class TimeoutError extends RxmsgError {
 /** An operation on something already closed. */
 export class ClosedError extends RxmsgError {
   readonly code = 'CLOSED' as const;
+}
+
+/**
+ * Why a session could not be resumed (see `docs/resume.md`):
+ * - `unknown-session`: the server does not know the session (it restarted, or never issued the token);
+ * - `expired`: the session was detached for longer than `windowMs` and was closed;
+ * - `closed`: the session ended (it closed itself) before it could be resumed;
+ * - `bad-token`: the token's secret does not match;
+ * - `offset-out-of-range`: the received offset claimed is outside what the other side still holds;
+ * - `stopping`: the server is closing;
+ * - `unsupported`: the other side does not speak session resumption (not enabled there);
+ * - `window-expired`: the client could not reach the server again within `windowMs`.
+ */
+export type ResumeRefusalReason =
+  | 'unknown-session'
+  | 'expired'
+  | 'closed'
+  | 'bad-token'
+  | 'offset-out-of-range'
+  | 'stopping'
+  | 'unsupported'
+  | 'window-expired';
+
+/** A session could not be resumed: `reason` says why. The session ends; a client starts afresh. */
+export class ResumeRefusedError extends RxmsgError {
+  readonly code = 'RESUME_REFUSED' as const;
+  /** Why it was refused. */
+  readonly reason: ResumeRefusalReason;
+
+  constructor(reason: ResumeRefusalReason, message?: string, options?: { cause?: unknown }) {
+    super(message ?? `session resumption refused: ${reason}`, options);
+    this.reason = reason;
+  }
+}
+
+/** Bytes of the resumable-connection layer that do not form a valid frame (bad type, bad length, bad handshake). */
+export class ResumeFrameError extends RxmsgError {
+  readonly code = 'RESUME_FRAME_INVALID' as const;
 }
 
 /** A processor threw or its stream errored. `cause` holds what it raised. */

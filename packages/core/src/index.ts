@@ -49,6 +49,8 @@ export {
   ProcessorError,
   ProtocolDefinitionError,
   ReceiveBufferFullError,
+  ResumeFrameError,
+  ResumeRefusedError,
   RxmsgError,
   SendQueueFullError,
   StageStateError,
@@ -59,7 +61,7 @@ export {
   UpgradeError,
   toRxmsgError,
 } from './errors';
-export type { DecodeErrorCode, ListenerErrorCode, MessageIssue, RxmsgErrorCode, SoeErrorCode } from './errors';
+export type { DecodeErrorCode, ListenerErrorCode, MessageIssue, ResumeRefusalReason, RxmsgErrorCode, SoeErrorCode } from './errors';
 export type { FrameResult, Framer } from './framer';
 export { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
 export { LineFramer } from './line-framer';
@@ -85,6 +87,24 @@ export type {
   ServerMessage,
   Side,
 } from './protocol';
+export {
+  RESUME_FRAME_HEADER_BYTES,
+  RESUME_MAGIC,
+  RESUME_MAX_CONTROL_PAYLOAD,
+  RESUME_TOKEN_BYTES,
+  ResumeFrameDecoder,
+  ResumeFrameType,
+  encodeAck,
+  encodeHello,
+  encodeResumeFrame,
+  encodeWelcome,
+  parseAck,
+  parseHello,
+  parseWelcome,
+} from './resume-frame';
+export type { ResumeFrame, ResumeHello, ResumeWelcome } from './resume-frame';
+export { resolveResumeOptions } from './resume-options';
+export type { ResumeOptions } from './resume-options';
 export { backoffDelay, retryBackoff } from './retry-backoff';
 export type { RetryBackoffOptions } from './retry-backoff';
 export { textCodec } from './text-codec';

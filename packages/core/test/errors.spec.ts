@@ -16,6 +16,8 @@ import {
   ProcessorError,
   ProtocolDefinitionError,
   ReceiveBufferFullError,
+  ResumeFrameError,
+  ResumeRefusedError,
   RxmsgError,
   SendQueueFullError,
   TimeoutError,
@@ -51,6 +53,8 @@ const cases: [RxmsgError, string, RxmsgErrorCode, boolean][] = [
   [new TlsHandshakeError('bad hello', { cause, remoteAddress: 'tls://127.0.0.1:1' }), 'TlsHandshakeError', 'TLS_HANDSHAKE_FAILED', false],
   [new UpgradeError('bad key'), 'UpgradeError', 'UPGRADE_FAILED', false],
   [new ListenerSocketError('failed', { cause }), 'ListenerSocketError', 'LISTENER_FAILED', false],
+  [new ResumeRefusedError('expired', undefined, { cause }), 'ResumeRefusedError', 'RESUME_REFUSED', false],
+  [new ResumeFrameError('bad type', { cause }), 'ResumeFrameError', 'RESUME_FRAME_INVALID', false],
 ];
 
 describe('errors', () => {
@@ -98,6 +102,7 @@ describe('errors', () => {
       expect(new FrameTooLargeError(0xffffffff, 1024)).to.include({ size: 0xffffffff, limit: 1024 });
     });
     it('FrameTruncatedError: bytes', () => expect(new FrameTruncatedError(7)).to.include({ bytes: 7 }));
+    it('ResumeRefusedError: reason', () => expect(new ResumeRefusedError('window-expired')).to.include({ reason: 'window-expired' }));
     it('UnknownMessageError: tag, undefined when missing', () => {
       expect(new UnknownMessageError('kind', 'Nope')).to.include({ tag: 'Nope' });
       expect(new UnknownMessageError('kind', undefined).tag).to.equal(undefined);

@@ -1,4 +1,4 @@
-import { Observable, ReplaySubject, Subject, ignoreElements, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, ReplaySubject, Subject, asyncScheduler, ignoreElements, type SchedulerLike, type Subscription } from 'rxjs';
 import {
   AddressError,
   ClosedError,
@@ -7,6 +7,8 @@ import {
   parseAddress,
   checkLanes,
   resolveConfig,
+  resolveResumeOptions,
+  type ResumeOptions,
   toRxmsgError,
   type AnyProtocol,
   type ClientConfig,
@@ -25,6 +27,8 @@ import {
 import { connectionLoop, type ConnectionEnd, type ConnectionLoopEvent } from './connection-loop';
 import { DisconnectedQueue } from './disconnected-queue';
 import type { ClientEvent, ConnectionEvent, SendDropCause } from './events';
+import { ResumableConnection } from './resumable-connection';
+import { RESUME_REDIAL, resumeDialer } from './resume-dialer';
 import { Session } from './session';
 import { widenRouter, type Router, type SessionInfo } from './session-info';
 import { shouldReconnect } from './should-reconnect';
@@ -118,6 +122,11 @@ interface ClientBaseOptions<C> {
    * session's timers (close deadline, heartbeats, timeouts). `asyncScheduler` by default; virtual time in tests.
    */
   readonly scheduler?: SchedulerLike;
+  /**
+   * Session resumption (the server must set it too): a connection lost for less than
+   * `windowMs` is resumed, same session and state, nothing lost or repeated. See `docs/resume.md`. Off by default.
+   */
+  readonly resume?: ResumeOptions;
 }
 
 /** Options of {@link createCompositeClient}. */
@@ -159,6 +168,7 @@ function startClient<State, C, In, Out>(
   const address = parseAddress(options.connect);
   const transport = (options.transports ?? []).find((t) => t.schemes.includes(address.scheme));
   if (transport === undefined) throw new AddressError(options.connect, `no transport for "${address.scheme}"`);
+  const resume = resolveResumeOptions(options.resume);
 
   // Not a BehaviorSubject: that one stops replaying once completed, and a late subscriber must still see `closed`.
   const status = new ReplaySubject<ClientStatus>(1);
@@ -254,6 +264,7 @@ function startClient<State, C, In, Out>(
           subscriber.complete();
         },
       });
+      if (connection instanceof ResumableConnection) connection.peerId = id;
       session = s;
       events.next({ type: 'connected', peerId: id, remoteAddress: connection.remoteAddress, listener: options.connect });
       status.next({ state: 'connected', remoteAddress: connection.remoteAddress });
@@ -300,9 +311,21 @@ function startClient<State, C, In, Out>(
   // Dial on the next microtask, so that whoever created the client has subscribed to events$ by then.
   queueMicrotask(() => {
     if (finished) return;
+    const dial = (): Observable<Connection> => transport.connect(address, { noDelay: config.noDelay, connectTimeoutMs: config.connectTimeoutMs });
     loop = connectionLoop({
       address: options.connect,
-      dial: () => transport.connect(address, { noDelay: config.noDelay, connectTimeoutMs: config.connectTimeoutMs }),
+      dial:
+        resume === undefined
+          ? dial
+          : resumeDialer({
+              resume,
+              dial,
+              handshakeTimeoutMs: config.connectTimeoutMs,
+              maxFrameBytes: config.maxFrameBytes,
+              redial: config.reconnect === 'none' ? RESUME_REDIAL : config.reconnect,
+              scheduler: options.scheduler ?? asyncScheduler,
+              emit: (e) => events.next(e),
+            }),
       run,
       connectRetry: config.connectRetry,
       reconnect: config.reconnect,

@@ -1,5 +1,5 @@
 import type { SessionStats } from './session-stats';
-import type { CallbackError, DecodeError, DecodeErrorPolicy, ListenerError, ProcessorError, RxmsgError, SendQueueFullError } from '@rxmsg/core';
+import type { CallbackError, DecodeError, DecodeErrorPolicy, ListenerError, ProcessorError, ResumeRefusalReason, RxmsgError, SendQueueFullError } from '@rxmsg/core';
 
 /**
  * Why a connection ended:
@@ -81,6 +81,13 @@ export type ConnectionEvent =
       /** `true` when reading stopped for this cause, `false` when it resumed. */
       readonly paused: boolean;
     }
+  /**
+   * With `resume`: the connection's physical connection was lost; the session waits (server) or
+   * dials again (client) to resume within `windowMs`. Its processors see nothing of it.
+   */
+  | { readonly type: 'link-lost'; readonly peerId: number; readonly error?: RxmsgError }
+  /** With `resume`: the session continues over a new physical connection; what was lost in between is replayed. */
+  | { readonly type: 'resumed'; readonly peerId: number; readonly remoteAddress: string }
   | {
       readonly type: 'disconnected';
       readonly peerId: number;
@@ -119,6 +126,18 @@ export type ServerEvent =
       /** What failed, for `initial-state-failed`. */
       readonly error?: CallbackError;
     }
+  /**
+   * With `resume`: a physical connection's resumption was refused (see `ResumeRefusedError`): an
+   * unknown, expired, closed session, a bad token, an impossible offset, a stopping server, or a client
+   * without resumption (`unsupported`). `peerId` names the session when the token named a live one.
+   */
+  | {
+      readonly type: 'resume-refused';
+      readonly remoteAddress: string;
+      readonly reason: ResumeRefusalReason;
+      readonly peerId?: number;
+      readonly error?: RxmsgError;
+    }
   | { readonly type: 'stopped' };
 
 /**
@@ -153,4 +172,9 @@ export type ClientEvent =
   | { readonly type: 'reconnecting'; readonly address: string; readonly attempt: number; readonly delayMs: number }
   /** A message given to `send()` was discarded without reaching a connection. */
   | { readonly type: 'send-dropped'; readonly cause: SendDropCause; readonly message: unknown }
+  /**
+   * With `resume`: the session could not be resumed (`error` is a `ResumeRefusedError`); it ends (its
+   * `disconnected` follows) and, under `reconnect`, a new session starts.
+   */
+  | { readonly type: 'resume-refused'; readonly peerId: number; readonly reason: ResumeRefusalReason; readonly error: RxmsgError }
   | { readonly type: 'closed'; readonly error?: RxmsgError };

@@ -61,6 +61,15 @@ export type { MemoryTransport, MemoryTransportOptions } from './memory-transport
 export { POLL_MAX_TURNS, createSessionHost } from './session-host';
 export type { CompositeSessionHostOptions, SessionHost, SessionHostEvent, SessionHostExtras, SessionHostOptions, SessionLogger } from './session-host';
 export type { HostedSession } from './hosted-session';
+export { ReplayBuffer } from './replay-buffer';
+export { RESUME_ACK_BYTES, RESUME_ACK_DELAY_MS, RESUME_MAX_DATA_FRAME, ResumableConnection, resumeDataLimit } from './resumable-connection';
+export type { ResumableConnectionOptions } from './resumable-connection';
+export { LINK_LINGER_MS, ResumeLink } from './resume-link';
+export type { LinkSink } from './resume-link';
+export { RESUME_TOMBSTONES, ResumeRegistry } from './resume-registry';
+export type { ResumeRegistryEvent, ResumeRegistryOptions } from './resume-registry';
+export { RESUME_REDIAL, resumeDialer } from './resume-dialer';
+export type { ResumeDialerEvent, ResumeDialerOptions } from './resume-dialer';
 export { ClientQueue } from './client-queue';
 export type { WaitIncomingOptions } from './client-queue';
 export { queueClientId } from './queue-client-id';

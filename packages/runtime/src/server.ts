@@ -1,4 +1,4 @@
-import { Subject, concat, defer, from, type Observable, type SchedulerLike } from 'rxjs';
+import { Subject, asyncScheduler, concat, defer, from, type Observable, type SchedulerLike } from 'rxjs';
 import {
   AddressError,
   CallbackError,
@@ -8,6 +8,8 @@ import {
   parseAddress,
   checkLanes,
   resolveConfig,
+  resolveResumeOptions,
+  type ResumeOptions,
   type AnyProtocol,
   type ConfigInput,
   type Connection,
@@ -31,6 +33,8 @@ import { ServerEventStream, type ServerEventReader, type ServerEventsOptions } f
 import { serverSend } from './server-send';
 import type { SessionStats } from './session-stats';
 import { MemoryBudget } from './memory-budget';
+import { ResumableConnection } from './resumable-connection';
+import { ResumeRegistry } from './resume-registry';
 import { Session } from './session';
 import { widenRouter, type Router, type SessionInfo } from './session-info';
 import { serverStage, type CommonReplySides, type Stage, type StageSends } from './stage';
@@ -149,6 +153,8 @@ export interface CompositeServerOptions<S extends StageMap<'server', State>, Sta
   readonly config?: C;
   /** Scheduler of every timer (virtual time in tests); `asyncScheduler` by default. */
   readonly scheduler?: SchedulerLike;
+  /** Session resumption (the clients must set it too): see `docs/resume.md`. Off by default. */
+  readonly resume?: ResumeOptions;
 }
 
 /**
@@ -217,6 +223,7 @@ async function startServer<State, C, P, In = unknown>(
   config: ServerConfig,
   exposePeer: (session: Session<State>) => P,
   scheduler: SchedulerLike | undefined,
+  resume: ResumeOptions | undefined,
 ): Promise<ServerHandle<C, P, In>> {
   const events = new Subject<ServerEvent>();
   const connections = new Subject<P>();
@@ -258,7 +265,24 @@ async function startServer<State, C, P, In = unknown>(
         : { type: 'connection-refused', remoteAddress, listener, reason, error },
     );
   };
+  // Session resumption: each physical connection says hello first; a new session's connection comes back to accept().
+  const registry =
+    resume === undefined
+      ? undefined
+      : new ResumeRegistry({
+          resume,
+          scheduler: scheduler ?? asyncScheduler,
+          handshakeTimeoutMs: config.handshakeTimeoutMs,
+          maxFrameBytes: config.maxFrameBytes,
+          emit: (e) => events.next(e),
+        });
   const accept = (connection: Connection, bound: BoundListener<State>): void => {
+    if (registry !== undefined && !(connection instanceof ResumableConnection) && stopping === undefined) {
+      // Handshakes in progress count against maxConnections too (each is bounded in bytes and time).
+      if (config.maxConnections > 0 && registry.handshaking >= config.maxConnections) refuse(connection, bound.listener.address, 'max-connections');
+      else registry.accept(connection, (c) => accept(c, bound));
+      return;
+    }
     if (stopping !== undefined || (config.maxConnections > 0 && sessions.size >= config.maxConnections)) {
       refuse(connection, bound.listener.address, stopping !== undefined ? 'stopping' : 'max-connections');
       return;
@@ -292,6 +316,7 @@ async function startServer<State, C, P, In = unknown>(
       onClosed: bound.onClosed,
       dataTap: stream,
     });
+    if (connection instanceof ResumableConnection) connection.peerId = id;
     sessions.set(id, session);
     bound.sessions.add(session);
     events.next({ type: 'connected', peerId: id, remoteAddress: connection.remoteAddress, listener });
@@ -393,6 +418,7 @@ async function startServer<State, C, P, In = unknown>(
           if (sessions.size === 0) resolve();
         });
         host?.close();
+        registry?.stop();
         for (const s of [...sessions.values()]) s.close('shutdown');
         await Promise.all([listenersClosed, drained]);
         events.next({ type: 'stopped' });
@@ -441,6 +467,7 @@ export async function createCompositeServer<
     config,
     peerHandle,
     options.scheduler,
+    resolveResumeOptions(options.resume),
   );
 }
 
@@ -463,6 +490,8 @@ export interface ServerOptions<P extends AnyProtocol, State, C> {
   readonly config?: C;
   /** Scheduler of every timer (virtual time in tests); `asyncScheduler` by default. */
   readonly scheduler?: SchedulerLike;
+  /** Session resumption (the clients must set it too): see `docs/resume.md`. Off by default. */
+  readonly resume?: ResumeOptions;
 }
 
 /** A single-protocol server: `connections$` emits each connection's peer. */
@@ -504,6 +533,7 @@ export async function createServer<P extends AnyProtocol, State = unknown, const
     // A single-stage session's peer speaks P; the cast restores the types erased for storage.
     (s) => s.currentPeer as unknown as Peer<ClientMessage<P>, ServerMessage<P>, State>,
     options.scheduler,
+    resolveResumeOptions(options.resume),
   );
 }
 

@@ -14,5 +14,7 @@ export type { ProcessWatch } from './watch-process';
 export { stalledListener } from './stalled-listener';
 export type { StalledListener } from './stalled-listener';
 export { seededRandom } from './seeded-random';
+export { tcpFaultProxy } from './tcp-fault-proxy';
+export type { TcpFaultProxy, TcpFaultProxyOptions } from './tcp-fault-proxy';
 export { udpFaultProxy } from './udp-fault-proxy';
 export type { UdpClientAddress, UdpDirection, UdpFaultCounters, UdpFaultDecision, UdpFaultProxy, UdpFaultProxyOptions, UdpFaults } from './udp-fault-proxy';
