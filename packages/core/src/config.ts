@@ -89,6 +89,8 @@ export interface BaseConfig {
   readonly idleTimeoutMs: number;
   /** Inbound rate limit per connection, or `'none'`. */
   readonly rateLimit: 'none' | RateLimitPolicy;
+  /** Requests this side may have outstanding per connection; one more fails at once with a `RequestLimitError`. */
+  readonly maxRequestsInFlight: number;
 }
 
 /** Effective server config. */
@@ -138,6 +140,7 @@ const BASE_DEFAULTS = {
   heartbeat: 'none',
   idleTimeoutMs: 0,
   rateLimit: 'none',
+  maxRequestsInFlight: 1_024,
 } as const satisfies BaseConfig;
 
 /** Defaults of the server config; each is explained in the README. */
@@ -234,6 +237,7 @@ const baseShape = {
     z.literal('none'),
     z.object({ messagesPerSecond: z.number().positive(), burst: positive, onExceed: z.enum(['pause', 'drop', 'disconnect']) }).strict(),
   ]),
+  maxRequestsInFlight: z.number().int().min(1).max(1_048_576),
 };
 
 const serverSchema = z.object({ ...baseShape, maxConnections: ms, handshakeTimeoutMs: ms, maxBufferedBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).partial().strict();

@@ -143,6 +143,7 @@ describe('config types', () => {
         | 'heartbeat'
         | 'idleTimeoutMs'
         | 'rateLimit'
+        | 'maxRequestsInFlight'
         | 'maxConnections'
         | 'handshakeTimeoutMs'
         | 'maxBufferedBytes'

@@ -19,6 +19,7 @@ describe('resolveConfig', () => {
         heartbeat: 'none',
         idleTimeoutMs: 0,
         rateLimit: 'none',
+        maxRequestsInFlight: 1_024,
         maxConnections: 10_000,
         handshakeTimeoutMs: 10_000,
         maxBufferedBytes: 1_073_741_824,

@@ -194,6 +194,9 @@ export class InboundPump<State> {
 
   private deliver(st: ActiveStage<State>, message: unknown): void {
     this.messagesIn++;
+    // Replies and request control messages go to their request, not to the processor.
+    const calls = st.calls;
+    if (calls !== undefined && calls.intercept(message)) return;
     // A snapshot array, replaced (never mutated) when subscribers come and go: no copy per message.
     const list = st.subscribers;
     const acknowledging = st.acknowledging;
