@@ -1,4 +1,4 @@
-import { Observable, ReplaySubject, Subject, ignoreElements, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, ReplaySubject, Subject, asyncScheduler, ignoreElements, type SchedulerLike, type Subscription } from 'rxjs';
 import {
   AddressError,
   ClosedError,
@@ -22,6 +22,7 @@ import {
 } from '@rxmsg/core';
 import { connectionLoop, type ConnectionEnd, type ConnectionLoopEvent } from './connection-loop';
 import { DisconnectedQueue } from './disconnected-queue';
+import { linkClient } from './client-request';
 import type { ClientEvent, ConnectionEvent, SendDropCause } from './events';
 import { Session } from './session';
 import { widenRouter, type Router, type SessionInfo } from './session-info';
@@ -313,7 +314,7 @@ function startClient<State, C, In, Out>(
     }
   };
 
-  return {
+  const handle: ClientHandle<C, In, Out> = {
     config: config as C,
     status$: status.asObservable(),
     messages$: messages.asObservable(),
@@ -327,6 +328,9 @@ function startClient<State, C, In, Out>(
     },
     closed,
   };
+  // Requests through the handle (`rpc(protocol).request(client, …)`) reach its live connection through this.
+  linkClient(handle, { peer: livePeer, events$: handle.events$, scheduler: options.scheduler ?? asyncScheduler, finished: () => finished });
+  return handle;
 }
 
 /**
