@@ -61,7 +61,7 @@ export interface Rpc<P> {
    */
   respond<In, Out, State>(
     peer: Peer<In, Out, State>,
-    handlers: RequestHandlers<P, In, Peer<In, Out, State>>,
+    handlers: NoInfer<RequestHandlers<P, In, Peer<In, Out, State>>>,
     options?: RespondOptions<In, Out>,
   ): OperatorFunction<In, Out>;
 }
