@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Observable, Subject, filter, firstValueFrom, ignoreElements, lastValueFrom, map, take, toArray, type Subscription } from 'rxjs';
+import { Observable, from, Subject, filter, firstValueFrom, ignoreElements, lastValueFrom, map, switchMap, take, tap, toArray, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import { ClosedError, RemoteError, RequestLimitError, defineProtocol, type ServerProcessor } from '@rxmsg/core';
 import { createClient, createServer, memoryTransport, rpc, type ConnectionEvent, type ServerEvent } from '@rxmsg/runtime';
@@ -207,6 +207,43 @@ describe('rpc: request/response over the memory transport', () => {
     expect(note).to.deep.equal({ kind: 'Note', text: 'after' });
     const dropped = clientEvents.filter((e) => e.type === 'message-dropped' && e.cause === 'uncorrelated');
     expect(dropped).to.have.length(2);
+    await close();
+  });
+
+  it('reads the replies of a processor that does not read its input', async () => {
+    const got: unknown[] = [];
+    const { close } = await start(kvServer().processor, (_in$, peer) => from(kv.request(peer, { kind: 'Get', key: 'a' })).pipe(tap((r) => got.push(r)), ignoreElements()));
+    await eventually(got, () => true);
+    expect(got).to.deep.equal([{ kind: 'Value', key: 'a', value: null }]);
+    await close();
+  });
+
+  it('holds a message met while reading for replies until a reader comes, then delivers it first', async () => {
+    const got: unknown[] = [];
+    const server: ServerProcessor<typeof Kv> = (in$, peer) => {
+      peer.send({ kind: 'Note', text: 'first' });
+      return in$.pipe(kv.respond(peer, { Get: ({ key }) => ({ kind: 'Value', key, value: 'v' }) }));
+    };
+    const reader = new Subject<void>();
+    const { memory, close } = await start(server, (in$, peer) => {
+      void kv.request(peer, { kind: 'Get', key: 'a' }).then((r) => got.push(r));
+      return reader.pipe(
+        take(1),
+        switchMap(() => in$),
+        tap((m) => got.push(m)),
+        ignoreElements(),
+      );
+    });
+    // Every byte either way reached its reader: the client read the Note (and holds it) looking for the reply.
+    const bytes = ['{"kind":"Get","key":"a","rid":1}\n', '{"kind":"Note","text":"first"}\n', '{"kind":"Value","key":"a","value":"v","rid":1}\n'].join('').length;
+    await eventually([0], () => memory.delivered === bytes);
+    expect(got).to.deep.equal([]);
+    reader.next();
+    await eventually(got, () => got.length === 2);
+    expect(got).to.deep.equal([
+      { kind: 'Note', text: 'first' },
+      { kind: 'Value', key: 'a', value: 'v' },
+    ]);
     await close();
   });
 
