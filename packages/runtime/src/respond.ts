@@ -93,7 +93,8 @@ export function respondTo(
         );
       }
       const handle = (message: Record<string, unknown>, name: string, id: number, stream: boolean): void => {
-        const handler = handlers[name];
+        // Own properties only: a request named like an Object.prototype member is not handled by it.
+        const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
         if (handler === undefined) {
           refuse(id, 'UNHANDLED', `no handler for ${name}`);
           return;
