@@ -690,7 +690,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     this.options.emit({ type: 'protocol-left', peerId: this.id, protocol: st.protocol });
   }
 
-  /** Report user code that threw as a `processor-error`; `where` names it when it is not the processor. */
+  /** @internal {@link StageHost.report}: user code that threw, as a `processor-error`; `where` names it when it is not the processor. */
   report(st: ActiveStage<State> | undefined, cause: unknown, where?: string): ProcessorError {
     const prefix = where === undefined ? 'processor failed' : `${where} failed`;
     const error = toRxmsgError(cause, (c) => new ProcessorError(`${prefix}: ${describe(c)}`, { cause: c }));

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { filter, firstValueFrom, ignoreElements, mergeMap, EMPTY, of } from 'rxjs';
-import { CancelledError, ClosedError, type ServerProcessor } from '@rxmsg/core';
+import { EMPTY, NEVER, Observable, VirtualTimeScheduler, filter, firstValueFrom, ignoreElements, mergeMap, of } from 'rxjs';
+import { CancelledError, ClosedError, TimeoutError, type ServerProcessor } from '@rxmsg/core';
 import { createClient, createServer, memoryTransport, rpc } from '@rxmsg/runtime';
 import { Kv } from './support/kv-protocol';
 
@@ -75,6 +75,36 @@ describe('rpc through a client handle', () => {
     controller.abort();
     expect(await pending).to.be.instanceOf(CancelledError);
     await client.close();
+    await server.close();
+  });
+
+  it('times out on the client\'s scheduler (virtual time), and the cancel reaches the server\'s handler', async () => {
+    const memory = memoryTransport();
+    let handling = 0;
+    const processor: ServerProcessor<typeof Kv> = (in$, peer) =>
+      in$.pipe(
+        kv.respond(peer, {
+          Get: () =>
+            new Observable<never>(() => {
+              handling++;
+              return () => handling--;
+            }),
+        }),
+      );
+    const server = await createServer({ listen: 'memory://slow:0', transports: [memory], protocol: Kv, processor });
+    const scheduler = new VirtualTimeScheduler();
+    const client = createClient({ connect: server.addresses()[0]!, transports: [memory], protocol: Kv, scheduler, processor: () => NEVER });
+    const pending = kv.request(client, { kind: 'Get', key: 'a' }, { timeoutMs: 60_000 }).catch((e: unknown) => e);
+    for (let i = 0; i < 1_000 && handling === 0; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(handling).to.equal(1);
+    scheduler.flush();
+    expect(await pending).to.be.instanceOf(TimeoutError);
+    for (let i = 0; i < 1_000 && handling === 1; i++) await new Promise((resolve) => setImmediate(resolve));
+    expect(handling).to.equal(0);
+    void client.close();
+    // The close deadline is on virtual time too.
+    scheduler.flush();
+    await client.closed;
     await server.close();
   });
 });

@@ -96,4 +96,19 @@ describe('rpc: hostile correlation and control messages (property)', () => {
       );
     });
   }
+
+  it('drops a flood of $cancel, $end and stray replies one by one, each reported, holding nothing', () => {
+    const { connection, events, session: s, stage } = session('full');
+    const flood: string[] = [];
+    for (let i = 1; i <= 3_000; i++) flood.push(`{"kind":"$cancel","rid":${i}}\n`, `{"kind":"$end","rid":${i + 10}}\n`, `{"kind":"Probed","load":0,"rid":${i + 10}}\n`);
+    connection.receive(flood.join(''));
+    const dropped = events.filter((e) => e.type === 'message-dropped' && e.cause === 'uncorrelated');
+    expect(dropped).to.have.length(9_000);
+    expect(stage().calls!.inFlight).to.equal(PROBES);
+    expect(stage().calls!.served).to.equal(0);
+    connection.receive('{"kind":"Get","key":"z","rid":0}\n');
+    expect(connection.text()).to.contain('{"kind":"Value","key":"z","value":null,"rid":0}');
+    expect(s.closing).to.equal(false);
+    s.destroy();
+  });
 });
