@@ -125,6 +125,14 @@ export function respondTo(
           replies$.subscribe({
             next: (reply) => {
               if (!active.has(id)) return;
+              if (typeof reply !== 'object' || reply === null) {
+                // Untyped code returned no message: sending `{ rid }` alone would be a bad frame for the other side.
+                finish(id);
+                run.unsubscribe();
+                failed(id, name, new TypeError(`the ${name} handler produced ${reply === null ? 'null' : typeof reply}, not a message`));
+                maybeComplete();
+                return;
+              }
               if (!stream) finish(id);
               subscriber.next({ ...(reply as object), [correlation]: id });
               if (!stream) {

@@ -150,6 +150,18 @@ describe('rpc: request/response over the memory transport', () => {
     await close();
   });
 
+  it('answers a handler that produces no message with HANDLER_FAILED instead of sending a bad frame', async () => {
+    const server: ServerProcessor<typeof Kv> = (in$, peer) =>
+      // Untyped code: the handler returns nothing.
+      in$.pipe(kv.respond(peer, { Get: (() => undefined) as unknown as () => { kind: 'Value'; key: string; value: null } }));
+    const { client, serverEvents, close } = await start(server);
+    const failed = await kv.request(client, { kind: 'Get', key: 'a' }).catch((e: unknown) => e);
+    expect((failed as RemoteError).remoteCode).to.equal('HANDLER_FAILED');
+    await eventually(serverEvents, (e) => e.type === 'processor-error');
+    expect(await kv.request(client, { kind: 'Put', key: 'a', value: 'b' }).catch((e: unknown) => (e as RemoteError).remoteCode)).to.equal('UNHANDLED');
+    await close();
+  });
+
   it('answers requests past the responder\'s concurrency with BUSY, never queuing them', async () => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
