@@ -123,6 +123,8 @@ export interface BaseConfig {
    * encoding it: an invalid one is not sent and fails loudly (see {@link OutboundValidation}).
    */
   readonly validateOutbound: OutboundValidation;
+  /** Requests this side may have outstanding per connection; one more fails at once with a `RequestLimitError`. */
+  readonly maxRequestsInFlight: number;
 }
 
 /** Effective server config. */
@@ -174,6 +176,7 @@ const BASE_DEFAULTS = {
   rateLimit: 'none',
   lanes: Object.freeze({}),
   validateOutbound: 'never',
+  maxRequestsInFlight: 1_024,
 } as const satisfies BaseConfig;
 
 /** Defaults of the server config; each is explained in the README. */
@@ -282,6 +285,7 @@ const baseShape = {
       .strict(),
   ),
   validateOutbound: z.enum(['development', 'always', 'never']),
+  maxRequestsInFlight: z.number().int().min(1).max(1_048_576),
 };
 
 const serverSchema = z.object({ ...baseShape, maxConnections: ms, handshakeTimeoutMs: ms, maxBufferedBytes: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }).partial().strict();

@@ -27,6 +27,7 @@ export type RxmsgErrorCode =
   | 'STAGE_STATE'
   | 'RESUME_REFUSED'
   | 'RESUME_FRAME_INVALID'
+  | RequestErrorCode
   | ListenerErrorCode
   | SoeErrorCode;
 
@@ -337,6 +338,42 @@ export class EventBufferFullError extends RxmsgError {
     super(`event stream reader fell ${limit} events behind`);
     this.limit = limit;
   }
+}
+
+/** Codes of the failures of a request (see `docs/requests.md`): {@link RequestLimitError}, {@link RemoteError}, {@link CancelledError}. */
+export type RequestErrorCode = 'REQUEST_LIMIT' | 'REMOTE_ERROR' | 'CANCELLED';
+
+/** A request was refused before it was sent: `maxRequestsInFlight` requests of this peer were outstanding. */
+export class RequestLimitError extends RxmsgError {
+  readonly code = 'REQUEST_LIMIT' as const;
+  /** The configured bound. */
+  readonly limit: number;
+
+  constructor(limit: number) {
+    super(`${limit} requests are in flight on this peer (maxRequestsInFlight)`);
+    this.limit = limit;
+  }
+}
+
+/**
+ * The other side answered a request with an error (a `$error` control message): `remoteCode` says
+ * why, e.g. `BUSY` (its bound on concurrent requests was reached), `HANDLER_FAILED`, `UNHANDLED`,
+ * `NO_REPLY`. `message` is the remote text, untrusted.
+ */
+export class RemoteError extends RxmsgError {
+  readonly code = 'REMOTE_ERROR' as const;
+  /** The code the other side sent (at most 64 characters). */
+  readonly remoteCode: string;
+
+  constructor(remoteCode: string, message: string) {
+    super(`remote error ${remoteCode}: ${message}`);
+    this.remoteCode = remoteCode;
+  }
+}
+
+/** A request was cancelled by its `AbortSignal`; `cause` holds the signal's reason. */
+export class CancelledError extends RxmsgError {
+  readonly code = 'CANCELLED' as const;
 }
 
 /**

@@ -48,9 +48,12 @@ export {
   MemoryLimitError,
   ProcessorError,
   ProtocolDefinitionError,
+  CancelledError,
   ReceiveBufferFullError,
   ResumeFrameError,
   ResumeRefusedError,
+  RemoteError,
+  RequestLimitError,
   RxmsgError,
   SendQueueFullError,
   StageStateError,
@@ -61,7 +64,18 @@ export {
   UpgradeError,
   toRxmsgError,
 } from './errors';
-export type { DecodeErrorCode, ListenerErrorCode, MessageIssue, ResumeRefusalReason, RxmsgErrorCode, SoeErrorCode } from './errors';
+export type { DecodeErrorCode, ListenerErrorCode, MessageIssue, RequestErrorCode, ResumeRefusalReason, RxmsgErrorCode, SoeErrorCode } from './errors';
+export {
+  CANCEL_TAG,
+  DEFAULT_CORRELATION_FIELD,
+  END_TAG,
+  ERROR_TAG,
+  MAX_ERROR_CODE_LENGTH,
+  MAX_ERROR_MESSAGE_LENGTH,
+  RequestSpec,
+  correlationSchema,
+} from './request-spec';
+export type { RequestDeclaration, RequestDeclarations, RequestKind, RequestPair, RequestPairs } from './request-spec';
 export type { FrameResult, Framer } from './framer';
 export { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
 export { LineFramer } from './line-framer';
@@ -84,6 +98,7 @@ export type {
   Protocol,
   ProtocolDefinition,
   ReplySides,
+  RequestsOf,
   ServerMessage,
   Side,
 } from './protocol';

@@ -8,6 +8,7 @@ import {
   UnknownMessageError,
   type DecodeError,
 } from './errors';
+import { DEFAULT_CORRELATION_FIELD, RequestSpec, type RequestDeclarations, type RequestPairs } from './request-spec';
 import { textCodec } from './text-codec';
 
 /** Which end of a connection: the one that listened or the one that connected. */
@@ -54,7 +55,7 @@ export interface GoingAwayMessages<C, S> {
 }
 
 /** What {@link defineProtocol} takes. */
-export interface ProtocolDefinition<Tag extends string, CM extends MessageSchemas, SM extends MessageSchemas, R> {
+export interface ProtocolDefinition<Tag extends string, CM extends MessageSchemas, SM extends MessageSchemas, R, Q = {}> {
   /** Name used in events, snapshots and docs. */
   readonly name: string;
   /** The field every message carries its name in, e.g. `kind`. */
@@ -76,6 +77,15 @@ export interface ProtocolDefinition<Tag extends string, CM extends MessageSchema
    * `ConfigError`. See docs/lanes.md.
    */
   readonly lanes?: { readonly [K in (keyof CM | keyof SM) & string]?: string };
+  /**
+   * Which messages are requests and what answers them, per sending side (see `docs/requests.md`):
+   * `{ client: { Get: 'Value', Watch: { stream: 'Changed' } } }`. The library adds the correlation
+   * field to those messages (optional: without it they are ordinary messages) and the control
+   * messages `$end`, `$error`, `$cancel` to both directions.
+   */
+  readonly requests?: Q & RequestDeclarations<CM, SM>;
+  /** The correlation field of requests and their replies; `rid` by default. */
+  readonly correlation?: string;
 }
 
 /** The lane of each message that is not in the default lane, by message name. */
@@ -168,7 +178,7 @@ export class MessageSet<M> {
  * @typeParam S - messages sent by the server (server → client).
  * @typeParam R - the sides that define an error reply (`'server'`, `'client'`, both or `never`).
  */
-export interface Protocol<C, S, R extends Side = never> {
+export interface Protocol<C, S, R extends Side = never, Q = never> {
   readonly name: string;
   readonly tag: string;
   readonly codec: Codec;
@@ -184,20 +194,26 @@ export interface Protocol<C, S, R extends Side = never> {
   readonly lanes: MessageLanes;
   /** Type-only marker of the sides with an error reply; always `undefined` at run time. */
   readonly replySides?: R;
+  /** The declared requests, when there are any (see {@link ProtocolDefinition.requests}). */
+  readonly requests?: RequestSpec;
+  /** Type-only marker of the declared requests (a union of `RequestPair`s); always `undefined` at run time. */
+  readonly requestPairs?: Q;
 }
 
 /** Messages sent by the client of protocol `P`. */
-export type ClientMessage<P> = P extends Protocol<infer C, unknown, Side> ? C : never;
+export type ClientMessage<P> = P extends Protocol<infer C, unknown, Side, unknown> ? C : never;
 /** Messages sent by the server of protocol `P`. */
-export type ServerMessage<P> = P extends Protocol<unknown, infer S, Side> ? S : never;
+export type ServerMessage<P> = P extends Protocol<unknown, infer S, Side, unknown> ? S : never;
 /** Messages received by side `W` of protocol `P`. */
 export type InboundOf<P, W extends Side> = W extends 'server' ? ClientMessage<P> : ServerMessage<P>;
 /** Messages sent by side `W` of protocol `P`. */
 export type OutboundOf<P, W extends Side> = W extends 'server' ? ServerMessage<P> : ClientMessage<P>;
 /** Sides of protocol `P` that define an error reply. */
-export type ReplySides<P> = P extends Protocol<unknown, unknown, infer R> ? R : never;
+export type ReplySides<P> = P extends Protocol<unknown, unknown, infer R, unknown> ? R : never;
+/** The declared requests of protocol `P`, a union of `RequestPair`s (`never` without requests). */
+export type RequestsOf<P> = P extends Protocol<unknown, unknown, Side, infer Q> ? Q : never;
 /** Any protocol (protocols are covariant in their message types, so every one is assignable). */
-export type AnyProtocol = Protocol<unknown, unknown, Side>;
+export type AnyProtocol = Protocol<unknown, unknown, Side, unknown>;
 
 type RepliesOf<R> = R extends object ? (keyof R & Side) : never;
 
@@ -226,7 +242,10 @@ export function defineProtocol<
   CM extends MessageSchemas,
   SM extends MessageSchemas,
   R extends ErrorReplies<MessageOf<Tag, CM>, MessageOf<Tag, SM>> = Record<never, never>,
->(definition: ProtocolDefinition<Tag, CM, SM, R>): Protocol<MessageOf<Tag, CM>, MessageOf<Tag, SM>, RepliesOf<R>> {
+  const Q extends RequestDeclarations<CM, SM> = {},
+>(
+  definition: ProtocolDefinition<Tag, CM, SM, R, Q>,
+): Protocol<MessageOf<Tag, CM>, MessageOf<Tag, SM>, RepliesOf<R>, RequestPairs<Tag, Q, MessageOf<Tag, CM>, MessageOf<Tag, SM>>> {
   const codec = resolveCodec(definition.codec ?? 'text');
   // No prototype: looking up a message named `toString` finds nothing.
   const lanes = Object.create(null) as Record<string, string>;
@@ -238,15 +257,19 @@ export function defineProtocol<
     if (typeof lane !== 'string' || lane === '') throw new ProtocolDefinitionError(`the lane of message ${message} must be a non-empty string`);
     lanes[message] = lane;
   }
+  const declared = definition.requests;
+  const requests =
+    declared === undefined ? undefined : new RequestSpec(definition.correlation ?? DEFAULT_CORRELATION_FIELD, declared, definition.client, definition.server);
   return Object.freeze({
     name: definition.name,
     tag: definition.tag,
     codec,
-    client: new MessageSet<MessageOf<Tag, CM>>(definition.tag, definition.client),
-    server: new MessageSet<MessageOf<Tag, SM>>(definition.tag, definition.server),
+    client: new MessageSet<MessageOf<Tag, CM>>(definition.tag, requests === undefined ? definition.client : requests.extend('client', definition.client)),
+    server: new MessageSet<MessageOf<Tag, SM>>(definition.tag, requests === undefined ? definition.server : requests.extend('server', definition.server)),
     errorReplies: Object.freeze({ ...definition.errorReplies }),
     goingAway: Object.freeze({ ...definition.goingAway }),
     lanes: Object.freeze(lanes),
+    ...(requests === undefined ? {} : { requests }),
   });
 }
 

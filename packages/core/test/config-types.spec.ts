@@ -145,6 +145,7 @@ describe('config types', () => {
         | 'idleTimeoutMs'
         | 'rateLimit'
         | 'lanes'
+        | 'maxRequestsInFlight'
         | 'maxConnections'
         | 'handshakeTimeoutMs'
         | 'maxBufferedBytes'

@@ -22,6 +22,7 @@ describe('resolveConfig', () => {
         rateLimit: 'none',
         lanes: {},
         validateOutbound: 'never',
+        maxRequestsInFlight: 1_024,
         maxConnections: 10_000,
         handshakeTimeoutMs: 10_000,
         maxBufferedBytes: 1_073_741_824,

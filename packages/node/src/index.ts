@@ -221,6 +221,35 @@ export type {
   Stage,
   StageMap,
 } from '@rxmsg/runtime';
+// Request/response (docs/requests.md).
+export {
+  CANCEL_TAG,
+  CancelledError,
+  DEFAULT_CORRELATION_FIELD,
+  END_TAG,
+  ERROR_TAG,
+  MAX_ERROR_CODE_LENGTH,
+  MAX_ERROR_MESSAGE_LENGTH,
+  RemoteError,
+  RequestLimitError,
+  RequestSpec,
+  correlationSchema,
+} from '@rxmsg/core';
+export type { RequestDeclaration, RequestDeclarations, RequestErrorCode, RequestKind, RequestPair, RequestPairs, RequestsOf } from '@rxmsg/core';
+export { DEFAULT_REQUEST_TIMEOUT_MS, MAX_REQUEST_RESENDS, RESPOND_CONCURRENCY, peerRequest$, respondTo, rpc } from '@rxmsg/runtime';
+export type {
+  AnyRequestHandler,
+  ReplyOf,
+  RequestDropCause,
+  RequestHandler,
+  RequestHandlers,
+  RequestOf,
+  RequestOptions,
+  RequestTarget,
+  RespondOptions,
+  Rpc,
+  SingleRequestOf,
+} from '@rxmsg/runtime';
 export { createClient, createCompositeClient, createCompositeServer, createServer } from './factories';
 export { SocketConnection, streamSocketTransport, tcpTransport, tlsTransport } from '@rxmsg/tcp';
 export type { SocketFactory, TlsTransportOptions } from '@rxmsg/tcp';

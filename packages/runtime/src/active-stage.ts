@@ -1,8 +1,9 @@
-import { Subscription, type Observer, type Subscriber, type TeardownLogic } from 'rxjs';
-import { FlowControlError, type Framer, type MessageSet, type OutboundStream, type Peer, type Side } from '@rxmsg/core';
+import { Subscription, type Observer, type SchedulerLike, type Subscriber, type TeardownLogic } from 'rxjs';
+import { FlowControlError, type BaseConfig, type Framer, type MessageSet, type OutboundStream, type Peer, type Side } from '@rxmsg/core';
 import { CreditLedger } from './credit-ledger';
 import type { CreditStreamHost } from './credit-stream';
 import { InboundStream, type Inlet } from './inbound-stream';
+import { RequestTable, type CallHost, type RequestDropCause } from './request-table';
 import type { SessionInfo } from './session-info';
 import type { Stage } from './stage';
 
@@ -40,6 +41,14 @@ export interface StageHost<State> {
   cork(): void;
   /** The connection's id, addresses, listener context and state. */
   readonly peerInfo: SessionInfo<State>;
+  /** The connection's config (`maxRequestsInFlight`). */
+  readonly config: BaseConfig;
+  /** The connection's scheduler (request timeouts). */
+  readonly scheduler: SchedulerLike;
+  /** A correlated message was dropped (see `RequestTable`). */
+  droppedIn(cause: RequestDropCause): void;
+  /** User code of `stage` failed without ending it: report it. */
+  report(stage: ActiveStage<State>, error: unknown, where: string): unknown;
 }
 
 const NO_SUBSCRIBERS: readonly Subscriber<unknown>[] = Object.freeze([]);
@@ -50,7 +59,7 @@ const NO_SUBSCRIBERS: readonly Subscriber<unknown>[] = Object.freeze([]);
  * object itself). A class with methods, not a record of closures: a server holds one per
  * connection, so its size is paid per connection.
  */
-export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<unknown>, CreditStreamHost {
+export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<unknown>, CreditStreamHost, CallHost {
   /** The messages this side receives in the stage's protocol. */
   readonly inbound: MessageSet<unknown>;
   readonly id: number;
@@ -74,6 +83,8 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
   private writeWaiters: ((ok: boolean) => void)[] | undefined;
   /** Credits per stream (`openStream`); created with the first grant or stream. */
   private ledger: CreditLedger | undefined;
+  /** Requests both ways, when the protocol declares requests: the one field read per inbound message. */
+  readonly calls: RequestTable | undefined;
 
   /**
    * @param host - the session running the stage.
@@ -97,6 +108,8 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
     this.listener = info.listener;
     this.state = info.state;
     this.messages$ = new InboundStream(this);
+    const requests = spec.protocol.requests;
+    this.calls = requests === undefined ? undefined : new RequestTable(this, requests, spec.protocol.tag, side, host.config.maxRequestsInFlight, host.scheduler);
   }
 
   /** Read through the session, not copied: no field per connection for a value few read. */
@@ -158,12 +171,23 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
     this.ledger?.relieved();
   }
 
-  /** @internal The stage can send no more: every waiting producer learns it, every stream closes. */
+  /** @internal The stage can send no more: every waiting producer learns it, every stream closes, every request fails. */
   stopDemand(): void {
     const waiters = this.writeWaiters;
     this.writeWaiters = undefined;
     if (waiters !== undefined) for (const resolve of waiters) resolve(false);
     this.ledger?.closeAll();
+    this.calls?.close();
+  }
+
+  /** @internal {@link CallHost.droppedIn}. */
+  droppedIn(cause: RequestDropCause): void {
+    this.host.droppedIn(cause);
+  }
+
+  /** @internal {@link CallHost.handlerFailed}. */
+  handlerFailed(error: unknown, where: string): void {
+    this.host.report(this, error, where);
   }
 
   /**

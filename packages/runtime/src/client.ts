@@ -26,6 +26,7 @@ import {
 } from '@rxmsg/core';
 import { connectionLoop, type ConnectionEnd, type ConnectionLoopEvent } from './connection-loop';
 import { DisconnectedQueue } from './disconnected-queue';
+import { linkClient } from './client-request';
 import type { ClientEvent, ConnectionEvent, SendDropCause } from './events';
 import { ResumableConnection } from './resumable-connection';
 import { RESUME_REDIAL, resumeDialer } from './resume-dialer';
@@ -361,7 +362,7 @@ function startClient<State, C, In, Out>(
     }
   };
 
-  return {
+  const handle: ClientHandle<C, In, Out> = {
     config: config as C,
     status$: status.asObservable(),
     messages$: messages.asObservable(),
@@ -375,6 +376,9 @@ function startClient<State, C, In, Out>(
     },
     closed,
   };
+  // Requests through the handle (`rpc(protocol).request(client, …)`) reach its live connection through this.
+  linkClient(handle, { peer: livePeer, events$: handle.events$, scheduler: options.scheduler ?? asyncScheduler, finished: () => finished });
+  return handle;
 }
 
 /**

@@ -67,8 +67,12 @@ export type ConnectionEvent =
       readonly peerId: number;
       /** `out`: a message to send was dropped; `in`: a received one. */
       readonly direction: 'in' | 'out';
-      /** The policy that dropped it; `no-credit`: sent on a credited stream without a credit (see `Peer.openStream`). */
-      readonly cause: 'drop-newest' | 'drop-oldest' | 'rate-limit' | 'no-credit';
+      /**
+       * The policy that dropped it; `no-credit`: sent on a credited stream without a credit (see `Peer.openStream`);
+       * `uncorrelated`: a reply or request control message matching no request (late, forged); `busy`: a request
+       * refused by a responder at its `concurrency` bound (see `docs/requests.md`).
+       */
+      readonly cause: 'drop-newest' | 'drop-oldest' | 'rate-limit' | 'no-credit' | 'uncorrelated' | 'busy';
       /** Messages dropped on this connection so far. */
       readonly dropped: number;
       /** The outbound lane that dropped it, when the config has lanes (see docs/lanes.md). */

@@ -45,6 +45,11 @@ export class InboundPump<State> {
   held = 0;
   /** `pump` bound, for `soon`; created with its first use. */
   private later: (() => void) | undefined;
+  /**
+   * A message read ahead while the stage had no reader, looking for a reply to one of its
+   * requests (see {@link InboundPump.takenByRequests}); delivered when a reader comes.
+   */
+  private parked: { readonly st: ActiveStage<State>; readonly message: unknown } | undefined;
 
   /**
    * @param host - the session.
@@ -85,9 +90,10 @@ export class InboundPump<State> {
     const gate = this.gate;
     let st: ActiveStage<State> | undefined;
     try {
+      if (this.parked !== undefined) this.unpark();
       for (;;) {
         st = host.receivingStage();
-        if (st === undefined || st.ended || !st.hasSubscribers() || gate.holding || !gate.tokenReady()) break;
+        if (st === undefined || st.ended || (!st.hasSubscribers() && !this.awaitsReplies(st)) || gate.holding || !gate.tokenReady()) break;
         const frame = st.framer.next();
         if (frame === undefined) {
           if (this.inputEnded) this.completeInput(st);
@@ -192,7 +198,40 @@ export class InboundPump<State> {
     return this.options.validateFully ? st.inbound.parse(value) : st.inbound.parseTag(value);
   }
 
+  /** Whether a stage with no reader is read anyway: it waits for replies, and nothing read ahead is held yet. */
+  private awaitsReplies(st: ActiveStage<State>): boolean {
+    const calls = st.calls;
+    return calls !== undefined && calls.inFlight > 0 && this.parked === undefined;
+  }
+
+  /** Deliver the message read ahead, once its stage has a reader (dropped if the stage is gone). */
+  private unpark(): void {
+    const { st, message } = this.parked!;
+    if (st !== this.host.receivingStage() || st.ended) this.parked = undefined;
+    else if (st.hasSubscribers()) {
+      this.parked = undefined;
+      this.deliver(st, message);
+    }
+  }
+
+  /**
+   * Replies and request control messages go to their request, not to the processor. A stage
+   * whose processor does not read its input is read while it waits for replies: a message for
+   * the processor met on the way is held (one, no more) and reading stops until a reader comes.
+   * @returns `true` when the message was taken (or held).
+   */
+  private takenByRequests(st: ActiveStage<State>, message: unknown): boolean {
+    if (st.calls!.intercept(message)) {
+      this.messagesIn++;
+      return true;
+    }
+    if (st.hasSubscribers()) return false;
+    this.parked = { st, message };
+    return true;
+  }
+
   private deliver(st: ActiveStage<State>, message: unknown): void {
+    if (st.calls !== undefined && this.takenByRequests(st, message)) return;
     this.messagesIn++;
     // A snapshot array, replaced (never mutated) when subscribers come and go: no copy per message.
     const list = st.subscribers;

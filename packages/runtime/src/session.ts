@@ -100,10 +100,10 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   private readonly outCheck: ((st: ActiveStage<State>, message: unknown) => boolean) | undefined;
   private readonly options: SessionOptions<State>;
   private readonly connection: Connection;
-  private readonly config: BaseConfig;
+  readonly config: BaseConfig;
   readonly id: number;
   readonly since = Date.now();
-  private readonly scheduler: SchedulerLike;
+  readonly scheduler: SchedulerLike;
   private messagesDropped = 0;
   private routing = false;
   private pendingRoute: ActiveStage<State> | undefined;
@@ -565,6 +565,11 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     this.close('send-queue-full', error);
   }
 
+  /** @internal {@link StageHost.droppedIn}: a reply or control message matched no request (or a responder was busy). */
+  droppedIn(cause: 'uncorrelated' | 'busy'): void {
+    this.options.emit({ type: 'message-dropped', peerId: this.id, direction: 'in', cause, dropped: ++this.messagesDropped });
+  }
+
   /** @internal {@link OutboundHost.droppedOut}. */
   droppedOut(cause: 'drop-newest' | 'drop-oldest' | 'no-credit', lane?: string): void {
     this.messagesDropped++;
@@ -694,8 +699,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     this.options.emit({ type: 'protocol-left', peerId: this.id, protocol: st.protocol });
   }
 
-  /** Report user code that threw as a `processor-error`; `where` names it when it is not the processor. */
-  private report(st: ActiveStage<State> | undefined, cause: unknown, where?: string): ProcessorError {
+  /** @internal {@link StageHost.report}: user code that threw, as a `processor-error`; `where` names it when it is not the processor. */
+  report(st: ActiveStage<State> | undefined, cause: unknown, where?: string): ProcessorError {
     const prefix = where === undefined ? 'processor failed' : `${where} failed`;
     const error = toRxmsgError(cause, (c) => new ProcessorError(`${prefix}: ${describe(c)}`, { cause: c }));
     const processorError = error instanceof ProcessorError ? error : new ProcessorError(`${prefix}: ${error.message}`, { cause: error });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { EMPTY, Subscription, type Observer } from 'rxjs';
+import { EMPTY, Subscription, asyncScheduler, type Observer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { z } from 'zod';
 import {
@@ -8,6 +8,7 @@ import {
   FrameTruncatedError,
   InvalidMessageError,
   MalformedMessageError,
+  SERVER_CONFIG_DEFAULTS,
   UnknownMessageError,
   defineProtocol,
   textCodec,
@@ -174,6 +175,14 @@ class MinimalStageHost implements StageHost<State> {
   cleanupFailed(): void {}
 
   cork(): void {}
+
+  readonly config = SERVER_CONFIG_DEFAULTS;
+
+  readonly scheduler = asyncScheduler;
+
+  droppedIn(): void {}
+
+  report(): void {}
 }
 
 interface RigOptions {
