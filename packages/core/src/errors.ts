@@ -24,6 +24,8 @@ export type RxmsgErrorCode =
   | 'RECEIVE_BUFFER_FULL'
   | 'FLOW_CONTROL'
   | 'EVENT_BUFFER_FULL'
+  | 'ROOM_LIMIT'
+  | 'ROOM_ADAPTER_FAILED'
   | ListenerErrorCode
   | SoeErrorCode;
 
@@ -295,6 +297,44 @@ export class EventBufferFullError extends RxmsgError {
   constructor(limit: number) {
     super(`event stream reader fell ${limit} events behind`);
     this.limit = limit;
+  }
+}
+
+/** Which bound of a rooms registry a {@link RoomLimitError} is about. */
+export type RoomLimit = 'room-name-length' | 'rooms-per-peer';
+
+/**
+ * A rooms registry refused a join: the room name is empty or longer than `maxRoomNameLength`,
+ * or the peer is in `maxRoomsPerPeer` rooms already. Nothing was changed.
+ */
+export class RoomLimitError extends RxmsgError {
+  readonly code = 'ROOM_LIMIT' as const;
+  /** The bound that was hit. */
+  readonly limit: RoomLimit;
+  /** Its configured value. */
+  readonly max: number;
+
+  constructor(limit: RoomLimit, max: number, detail: string) {
+    super(`room ${limit} limit ${max}: ${detail}`);
+    this.limit = limit;
+    this.max = max;
+  }
+}
+
+/**
+ * An operation of a rooms adapter failed (it threw, or its promise rejected): a remote fan-out,
+ * a membership update sent to other nodes. Reported as a `room-error` server event, never thrown
+ * to the caller of `send`/`join`; what happened on this node stands. `cause` holds what failed.
+ */
+export class RoomAdapterError extends RxmsgError {
+  readonly code = 'ROOM_ADAPTER_FAILED' as const;
+  /** The adapter operation: `join`, `leave`, `leaveAll`, `publish`, `forward`, `close`. */
+  readonly operation: string;
+
+  constructor(operation: string, options?: { cause?: unknown }) {
+    const cause: unknown = options?.cause;
+    super(`room adapter ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`, options);
+    this.operation = operation;
   }
 }
 

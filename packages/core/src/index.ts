@@ -46,6 +46,8 @@ export {
   ProcessorError,
   ProtocolDefinitionError,
   ReceiveBufferFullError,
+  RoomAdapterError,
+  RoomLimitError,
   RxmsgError,
   SendQueueFullError,
   TimeoutError,
@@ -55,8 +57,10 @@ export {
   UpgradeError,
   toRxmsgError,
 } from './errors';
-export type { DecodeErrorCode, ListenerErrorCode, MessageIssue, RxmsgErrorCode, SoeErrorCode } from './errors';
+export type { DecodeErrorCode, ListenerErrorCode, MessageIssue, RoomLimit, RxmsgErrorCode, SoeErrorCode } from './errors';
 export type { FrameResult, Framer } from './framer';
+export { tlsHandshakeOf } from './handshake';
+export type { CertificateFields, HandshakeInfo, HttpUpgrade, PeerCertificate, TlsHandshake, TlsSocketLike } from './handshake';
 export { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
 export { LineFramer } from './line-framer';
 export type { LineFramerOptions } from './line-framer';

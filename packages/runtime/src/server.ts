@@ -265,7 +265,7 @@ async function startServer<State, C, P, In = unknown>(
     const id = nextId++;
     const listener = bound.listener.address;
     const listenerContext = bound.context;
-    const base = { id, remoteAddress: connection.remoteAddress, listener, listenerContext };
+    const base = { id, remoteAddress: connection.remoteAddress, listener, listenerContext, handshake: connection.handshake };
     let state: State;
     try {
       state = initialState(base);
