@@ -1,5 +1,5 @@
 import type { SessionStats } from './session-stats';
-import type { CallbackError, DecodeError, DecodeErrorPolicy, ListenerError, ProcessorError, RxmsgError, SendQueueFullError } from '@rxmsg/core';
+import type { CallbackError, DecodeError, DecodeErrorPolicy, ListenerError, ProcessorError, RoomAdapterError, RxmsgError, SendQueueFullError } from '@rxmsg/core';
 
 /**
  * Why a connection ended:
@@ -117,6 +117,8 @@ export type ServerEvent =
       /** What failed, for `initial-state-failed`. */
       readonly error?: CallbackError;
     }
+  /** An operation of the rooms adapter failed (a remote fan-out, a membership update); what happened on this node stands. */
+  | { readonly type: 'room-error'; readonly error: RoomAdapterError }
   | { readonly type: 'stopped' };
 
 /**
