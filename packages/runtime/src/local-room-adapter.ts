@@ -34,7 +34,7 @@ export class LocalRoomAdapter implements RoomAdapter {
     this.host = host;
   }
 
-  join(peerId: number, room: string): void {
+  join(peerId: number, room: string): void | Promise<void> {
     let members = this.members.get(room);
     if (members === undefined) this.members.set(room, (members = new Set()));
     members.add(peerId);
@@ -43,14 +43,14 @@ export class LocalRoomAdapter implements RoomAdapter {
     rooms.add(room);
   }
 
-  leave(peerId: number, room: string): void {
+  leave(peerId: number, room: string): void | Promise<void> {
     const rooms = this.joined.get(peerId);
     if (rooms === undefined || !rooms.delete(room)) return;
     if (rooms.size === 0) this.joined.delete(peerId);
     this.forget(peerId, room);
   }
 
-  leaveAll(peerId: number): void {
+  leaveAll(peerId: number): void | Promise<void> {
     const rooms = this.joined.get(peerId);
     if (rooms === undefined) return;
     this.joined.delete(peerId);
@@ -69,13 +69,14 @@ export class LocalRoomAdapter implements RoomAdapter {
     return this.members.keys();
   }
 
-  publish(_packet: RoomPacket): void {}
+  // Declared as the interface does, so that a subclass may answer asynchronously.
+  publish(_packet: RoomPacket): void | Promise<void> {}
 
-  forward(_peerId: number, _message: unknown): boolean {
+  forward(_peerId: number, _message: unknown): boolean | Promise<void> {
     return false;
   }
 
-  close(): void {
+  close(): void | Promise<void> {
     this.members.clear();
     this.joined.clear();
   }
