@@ -63,7 +63,7 @@ describe('handshake metadata', () => {
       listen: 'tls://127.0.0.1:0',
       transports: [tlsTransport({ server: { key, cert, ca: [cert], requestCert: true, rejectUnauthorized: false } })],
       stages: { login: serverStage(Login, login), chat: serverStage(Chat, chat) },
-      initialState: (peer): State => {
+      initialState: (peer: Omit<SessionInfo<State>, 'state'>): State => {
         seen.push(peer);
         return { user: undefined };
       },
