@@ -1,4 +1,5 @@
 import { CallbackError, ConfigError, RoomAdapterError, RoomLimitError } from '@rxmsg/core';
+import { EncodeMemo, FAN_OUT } from './encode-memo';
 import { LocalRoomAdapter } from './local-room-adapter';
 import { peerIdOf, type DeliveryReport, type PeerRef, type RoomAdapter, type RoomHost, type RoomPacket, type SendToResult } from './room-adapter';
 import { ProtocolVerdicts, type PeerDelivery } from './room-delivery';
@@ -278,17 +279,24 @@ export class Rooms<Out = unknown> implements TopicHost {
       }
     };
     const rooms = packet.rooms;
-    if (rooms === undefined) for (const id of link.peerIds()) visit(id);
-    else if (rooms.length === 1) for (const id of this.adapter.membersOf(rooms[0]!) ?? []) visit(id);
-    else {
-      const seen = new Set<number>();
-      for (const room of rooms) {
-        for (const id of this.adapter.membersOf(room) ?? []) {
-          if (seen.has(id)) continue;
-          seen.add(id);
-          visit(id);
+    // Encoded once per codec and framing for all the peers, not once per peer; restored for a nested send.
+    const outer = FAN_OUT.memo;
+    FAN_OUT.memo = new EncodeMemo(packet.message);
+    try {
+      if (rooms === undefined) for (const id of link.peerIds()) visit(id);
+      else if (rooms.length === 1) for (const id of this.adapter.membersOf(rooms[0]!) ?? []) visit(id);
+      else {
+        const seen = new Set<number>();
+        for (const room of rooms) {
+          for (const id of this.adapter.membersOf(room) ?? []) {
+            if (seen.has(id)) continue;
+            seen.add(id);
+            visit(id);
+          }
         }
       }
+    } finally {
+      FAN_OUT.memo = outer;
     }
     return { delivered, dropped, skipped };
   }

@@ -7,6 +7,8 @@ import {
   RoomAdapterError,
   RoomLimitError,
   defineProtocol,
+  textCodec,
+  type Codec,
   type ServerMessage,
   type ServerProcessor,
 } from '@rxmsg/core';
@@ -25,12 +27,15 @@ import {
 import { eventually, waitFor } from '@rxmsg/test-utils';
 import { LinePeer } from './support/line-peer';
 
-const Chat = defineProtocol({
-  name: 'chat',
-  tag: 'kind',
-  client: { Say: z.object({ text: z.string() }), Join: z.object({ room: z.string() }) },
-  server: { Line: z.object({ text: z.string() }), Notice: z.object({ text: z.string() }) },
-});
+const chatProtocol = (name: string, codec: Codec = textCodec) =>
+  defineProtocol({
+    name,
+    tag: 'kind',
+    codec,
+    client: { Say: z.object({ text: z.string() }), Join: z.object({ room: z.string() }) },
+    server: { Line: z.object({ text: z.string() }), Notice: z.object({ text: z.string() }) },
+  });
+const Chat = chatProtocol('chat');
 type ChatOut = ServerMessage<typeof Chat>;
 
 const Game = defineProtocol({
@@ -324,6 +329,24 @@ describe('rooms', () => {
     a!.destroy();
     await left;
     expect(rooms.size('lobby')).to.equal(0);
+  });
+
+  it('encodes a room send once per codec, not once per peer; other sends are encoded as before', async () => {
+    let encoded = 0;
+    const counting: Codec = { ...textCodec, encodeFrame: (m) => (encoded++, textCodec.encodeFrame(m)) };
+    const rooms = createRooms<ChatOut>();
+    const server = await createServer({ listen: 'memory://counted:0', transports: [memory], protocol: chatProtocol('counted', counting), processor: chatProcessor(rooms), rooms });
+    close.push(() => server.close());
+    const list = Array.from({ length: 5 }, () => LinePeer.dial(memory, server.addresses()[0]!));
+    close.push(async () => list.forEach((p) => p.destroy()));
+    await eventually(() => rooms.size('lobby') === 5);
+    encoded = 0;
+    expect(server.broadcast({ kind: 'Line', text: 'once' }).delivered).to.equal(5);
+    expect(encoded).to.equal(1);
+    for (const id of rooms.membersOf('lobby')) server.sendTo(id, { kind: 'Line', text: 'each' });
+    expect(encoded).to.equal(6);
+    await eventually(() => list.every((p) => p.received.length === 2));
+    for (const p of list) expect(p.received).to.deep.equal([{ kind: 'Line', text: 'once' }, { kind: 'Line', text: 'each' }]);
   });
 
   it('sends to an unattached registry reach nobody', () => {
