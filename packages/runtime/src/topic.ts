@@ -1,3 +1,4 @@
+import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
 import type { DeliveryReport, PeerRef } from './room-adapter';
 import { RoomTarget, type PeerFilter, type RoomSender } from './room-target';
 
@@ -49,6 +50,34 @@ export class Topic<M> {
    */
   join(peer: PeerRef): boolean {
     return this.host.join(peer, this.name);
+  }
+
+  /**
+   * An operator that keeps `peer` in the room while the stream it is applied to is subscribed:
+   * joins on subscribe, leaves on complete, error or unsubscribe. Put last in a stage's
+   * processor, it makes the membership last as long as the stage (closing the connection ends
+   * it anyway).
+   * @example
+   * ```ts
+   * const room: ServerProcessor<typeof Room, ChatState> = (in$, peer) =>
+   *   in$.pipe(
+   *     takeWhile((m) => m.kind === 'Say'),
+   *     tap((say) => chat.send({ kind: 'Said', from: peer.state.user, text: say.text })),
+   *     ignoreElements(),
+   *     chat.during(peer),
+   *   );
+   * ```
+   */
+  during<T>(peer: PeerRef): MonoTypeOperatorFunction<T> {
+    return (source) =>
+      new Observable<T>((subscriber) => {
+        this.join(peer);
+        const subscription = source.subscribe(subscriber);
+        return () => {
+          subscription.unsubscribe();
+          this.leave(peer);
+        };
+      });
   }
 
   /** Remove `peer` from the room. @returns whether it was a member. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { EMPTY, ignoreElements, map, type Observable } from 'rxjs';
+import { EMPTY, ignoreElements, map, takeWhile, type Observable } from 'rxjs';
 import { z } from 'zod';
 import {
   CallbackError,
@@ -237,6 +237,35 @@ describe('rooms', () => {
     await eventually(() => server.snapshot().connections.filter((c) => c.protocol !== undefined).length === 4);
     expect(server.broadcast({ kind: 'Line', text: 'chatters' })).to.deep.equal({ delivered: 2, dropped: 0, skipped: 2 });
     expect(server.broadcast({ kind: 'Tick', n: 1 })).to.deep.equal({ delivered: 2, dropped: 0, skipped: 2 });
+  });
+
+  it('topic.during(peer) keeps the peer in the room while its stage runs', async () => {
+    const rooms = createRooms<ChatOut>();
+    const table = rooms.topic<ChatOut>('table');
+    const server = await createCompositeServer({
+      listen: 'memory://during:0',
+      transports: [memory],
+      stages: {
+        chat: serverStage(Chat, (in$, peer) =>
+          in$.pipe(
+            takeWhile((m) => m.kind === 'Say'),
+            ignoreElements(),
+            table.during(peer),
+          ),
+        ),
+        game: serverStage(Game, (in$: Observable<unknown>) => in$.pipe(ignoreElements())),
+      },
+      initialState: () => ({}),
+      router: (_s, _p, previous) => (previous === null ? 'chat' : previous === 'chat' ? 'game' : null),
+      rooms,
+    });
+    close.push(() => server.close());
+    const p = LinePeer.dial(memory, server.addresses()[0]!);
+    close.push(async () => p.destroy());
+    await eventually(() => table.size === 1);
+    p.send({ kind: 'Join', room: 'x' });
+    await waitFor(server.events$, (e: ServerEvent) => e.type === 'protocol-entered' && e.protocol === 'game');
+    expect(table.size).to.equal(0);
   });
 
   it('PeerHandle.join and leave use the server rooms', async () => {
