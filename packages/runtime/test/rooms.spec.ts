@@ -324,6 +324,22 @@ describe('rooms', () => {
       expect(rooms.roomsOf(id).sort()).to.deep.equal(['a', 'b', 'lobby']);
     });
 
+    it('a peer asking for a room past the bounds ends its own connection only, with a processor-error', async () => {
+      const rooms = createRooms<ChatOut>({ maxRoomNameLength: 16 });
+      const server = await chatServer(rooms);
+      const [a, b] = await peers(server.addresses()[0]!, rooms, 2);
+      const failed = waitFor(server.events$, (e: ServerEvent) => e.type === 'processor-error');
+      const gone = waitFor(server.events$, (e: ServerEvent) => e.type === 'disconnected');
+      a!.send({ kind: 'Join', room: 'x'.repeat(17) });
+      const event = (await failed) as Extract<ServerEvent, { type: 'processor-error' }>;
+      expect(event.error.cause).to.be.instanceOf(RoomLimitError);
+      await gone;
+      expect(rooms.size('lobby')).to.equal(1);
+      b!.send({ kind: 'Join', room: 'ok' });
+      await eventually(() => b!.received.length === 1);
+      expect(b!.received).to.deep.equal([{ kind: 'Notice', text: 'joined ok' }]);
+    });
+
     it('refuses bad bounds, and a registry given to a second server', async () => {
       expect(catchError(() => createRooms({ maxRoomsPerPeer: 0 }))).to.be.instanceOf(ConfigError);
       expect(catchError(() => createRooms({ maxRoomNameLength: 1.5 }))).to.be.instanceOf(ConfigError);

@@ -41,7 +41,10 @@ export class LinePeer implements ConnectionHandlers {
     }
   }
 
-  onEnd(): void {}
+  /** The server ended its side: end ours too, as a socket without half-open does. */
+  onEnd(): void {
+    this.connection.end();
+  }
 
   onDrain(): void {}
 
