@@ -40,7 +40,7 @@ export class RoomTarget<M> {
   constructor(
     private readonly sender: RoomSender,
     private readonly rooms: readonly string[] | undefined,
-    private readonly except_: readonly number[] = [],
+    private readonly excluded: readonly number[] = [],
     private readonly exceptRooms: readonly string[] = [],
     private readonly predicate?: PeerFilter,
   ) {}
@@ -48,17 +48,17 @@ export class RoomTarget<M> {
   /** Also the members of `room`. */
   to(room: RoomName<M> | readonly RoomName<M>[]): RoomTarget<M> {
     const more = namesOf(room, this.sender);
-    return new RoomTarget<M>(this.sender, this.rooms === undefined ? undefined : [...this.rooms, ...more], this.except_, this.exceptRooms, this.predicate);
+    return new RoomTarget<M>(this.sender, this.rooms === undefined ? undefined : [...this.rooms, ...more], this.excluded, this.exceptRooms, this.predicate);
   }
 
   /** Not these peers (the sender itself, typically). */
   except(...peers: PeerRef[]): RoomTarget<M> {
-    return new RoomTarget<M>(this.sender, this.rooms, [...this.except_, ...peers.map(peerIdOf)], this.exceptRooms, this.predicate);
+    return new RoomTarget<M>(this.sender, this.rooms, [...this.excluded, ...peers.map(peerIdOf)], this.exceptRooms, this.predicate);
   }
 
   /** Not the members of these rooms. */
   exceptIn(...rooms: RoomName<M>[]): RoomTarget<M> {
-    return new RoomTarget<M>(this.sender, this.rooms, this.except_, [...this.exceptRooms, ...namesOf(rooms, this.sender)], this.predicate);
+    return new RoomTarget<M>(this.sender, this.rooms, this.excluded, [...this.exceptRooms, ...namesOf(rooms, this.sender)], this.predicate);
   }
 
   /**
@@ -68,7 +68,7 @@ export class RoomTarget<M> {
   filter(filter: PeerFilter): RoomTarget<M> {
     const before = this.predicate;
     const both: PeerFilter = before === undefined ? filter : (peer) => before(peer) && filter(peer);
-    return new RoomTarget<M>(this.sender, this.rooms, this.except_, this.exceptRooms, both);
+    return new RoomTarget<M>(this.sender, this.rooms, this.excluded, this.exceptRooms, both);
   }
 
   /**
@@ -82,7 +82,7 @@ export class RoomTarget<M> {
     const packet: RoomPacket = {
       message,
       ...(this.rooms === undefined ? {} : { rooms: this.rooms }),
-      ...(this.except_.length === 0 ? {} : { except: this.except_ }),
+      ...(this.excluded.length === 0 ? {} : { except: this.excluded }),
       ...(this.exceptRooms.length === 0 ? {} : { exceptRooms: this.exceptRooms }),
     };
     return this.sender.sendPacket(packet, this.predicate);
