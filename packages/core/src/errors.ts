@@ -28,6 +28,8 @@ export type RxmsgErrorCode =
   | 'RESUME_REFUSED'
   | 'RESUME_FRAME_INVALID'
   | RequestErrorCode
+  | 'ROOM_LIMIT'
+  | 'ROOM_ADAPTER_FAILED'
   | ListenerErrorCode
   | SoeErrorCode;
 
@@ -355,6 +357,27 @@ export class RequestLimitError extends RxmsgError {
   }
 }
 
+/** Which bound of a rooms registry a {@link RoomLimitError} is about. */
+export type RoomLimit = 'room-name-length' | 'rooms-per-peer';
+
+/**
+ * A rooms registry refused a join: the room name is empty or longer than `maxRoomNameLength`,
+ * or the peer is in `maxRoomsPerPeer` rooms already. Nothing was changed.
+ */
+export class RoomLimitError extends RxmsgError {
+  readonly code = 'ROOM_LIMIT' as const;
+  /** The bound that was hit. */
+  readonly limit: RoomLimit;
+  /** Its configured value. */
+  readonly max: number;
+
+  constructor(limit: RoomLimit, max: number, detail: string) {
+    super(`room ${limit} limit ${max}: ${detail}`);
+    this.limit = limit;
+    this.max = max;
+  }
+}
+
 /**
  * The other side answered a request with an error (a `$error` control message): `remoteCode` says
  * why, e.g. `BUSY` (its bound on concurrent requests was reached), `HANDLER_FAILED`, `UNHANDLED`,
@@ -391,6 +414,23 @@ export class StageStateError extends RxmsgError {
     const why = options === undefined || !('cause' in options) ? 'its requires guard returned false' : `its requires guard threw: ${cause instanceof Error ? cause.message : String(cause)}`;
     super(`the connection's state does not meet stage "${stage}": ${why}`, options);
     this.stage = stage;
+  }
+}
+
+/**
+ * An operation of a rooms adapter failed (it threw, or its promise rejected): a remote fan-out,
+ * a membership update sent to other nodes. Reported as a `room-error` server event, never thrown
+ * to the caller of `send`/`join`; what happened on this node stands. `cause` holds what failed.
+ */
+export class RoomAdapterError extends RxmsgError {
+  readonly code = 'ROOM_ADAPTER_FAILED' as const;
+  /** The adapter operation: `join`, `leave`, `leaveAll`, `publish`, `forward`, `close`. */
+  readonly operation: string;
+
+  constructor(operation: string, options?: { cause?: unknown }) {
+    const cause: unknown = options?.cause;
+    super(`room adapter ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`, options);
+    this.operation = operation;
   }
 }
 

@@ -54,6 +54,8 @@ export {
   ResumeRefusedError,
   RemoteError,
   RequestLimitError,
+  RoomAdapterError,
+  RoomLimitError,
   RxmsgError,
   SendQueueFullError,
   StageStateError,
@@ -64,7 +66,7 @@ export {
   UpgradeError,
   toRxmsgError,
 } from './errors';
-export type { DecodeErrorCode, ListenerErrorCode, MessageIssue, RequestErrorCode, ResumeRefusalReason, RxmsgErrorCode, SoeErrorCode } from './errors';
+export type { DecodeErrorCode, ListenerErrorCode, MessageIssue, RequestErrorCode, ResumeRefusalReason, RoomLimit, RxmsgErrorCode, SoeErrorCode } from './errors';
 export {
   CANCEL_TAG,
   DEFAULT_CORRELATION_FIELD,
@@ -77,6 +79,8 @@ export {
 } from './request-spec';
 export type { RequestDeclaration, RequestDeclarations, RequestKind, RequestPair, RequestPairs } from './request-spec';
 export type { FrameResult, Framer } from './framer';
+export { tlsHandshakeOf } from './handshake';
+export type { CertificateFields, HandshakeInfo, HttpUpgrade, PeerCertificate, TlsHandshake, TlsSocketLike } from './handshake';
 export { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
 export { LineFramer } from './line-framer';
 export type { LineFramerOptions } from './line-framer';

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { HandshakeInfo } from './handshake';
 import type { ClientMessage, ServerMessage } from './protocol';
 
 /**
@@ -22,6 +23,11 @@ export interface Peer<In, Out, State> {
   readonly state: State;
   /** The context given to the listener it came through (`addListener(address, { context })`); `undefined` on clients. */
   readonly listenerContext: unknown;
+  /**
+   * What the transport learned while setting the connection up (the TLS peer certificate, the
+   * WebSocket upgrade request's headers and query); `undefined` when it has nothing to say.
+   */
+  readonly handshake?: HandshakeInfo | undefined;
   /** Decoded inbound messages of the current protocol. Hot: subscribe before they arrive. */
   readonly messages$: Observable<In>;
   /**

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { Address } from './address';
 import type { ListenerError, RxmsgError } from './errors';
+import type { HandshakeInfo } from './handshake';
 
 /**
  * Callbacks a {@link Connection} delivers its events to. Call them as methods of the object
@@ -33,6 +34,11 @@ export interface Connection {
   readonly localAddress: string;
   /** The remote end, as an address string. */
   readonly remoteAddress: string;
+  /**
+   * What the transport learned while setting the connection up (TLS certificate, WebSocket
+   * upgrade request), as plain data; absent when it has nothing to say (TCP, Unix sockets).
+   */
+  readonly handshake?: HandshakeInfo | undefined;
   /** Bytes received so far. */
   readonly bytesRead: number;
   /** Bytes handed to the platform for sending so far. */

@@ -1,5 +1,5 @@
 import { Subscription, type Observer, type SchedulerLike, type Subscriber, type TeardownLogic } from 'rxjs';
-import { FlowControlError, type BaseConfig, type Framer, type MessageSet, type OutboundStream, type Peer, type Side } from '@rxmsg/core';
+import { FlowControlError, type BaseConfig, type Framer, type HandshakeInfo, type MessageSet, type OutboundStream, type Peer, type Side } from '@rxmsg/core';
 import { CreditLedger } from './credit-ledger';
 import type { CreditStreamHost } from './credit-stream';
 import { InboundStream, type Inlet } from './inbound-stream';
@@ -115,6 +115,11 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
   /** Read through the session, not copied: no field per connection for a value few read. */
   get listenerContext(): unknown {
     return this.host.peerInfo.listenerContext;
+  }
+
+  /** Read through the session, like {@link ActiveStage.listenerContext}. */
+  get handshake(): HandshakeInfo | undefined {
+    return this.host.peerInfo.handshake;
   }
 
   send(message: unknown): boolean {

@@ -1,5 +1,5 @@
 import type { SessionStats } from './session-stats';
-import type { CallbackError, DecodeError, DecodeErrorPolicy, ListenerError, ProcessorError, ResumeRefusalReason, RxmsgError, SendQueueFullError } from '@rxmsg/core';
+import type { CallbackError, DecodeError, DecodeErrorPolicy, ListenerError, ProcessorError, ResumeRefusalReason, RoomAdapterError, RxmsgError, SendQueueFullError } from '@rxmsg/core';
 
 /**
  * Why a connection ended:
@@ -142,6 +142,8 @@ export type ServerEvent =
       readonly peerId?: number;
       readonly error?: RxmsgError;
     }
+  /** An operation of the rooms adapter failed (a remote fan-out, a membership update); what happened on this node stands. */
+  | { readonly type: 'room-error'; readonly error: RoomAdapterError }
   | { readonly type: 'stopped' };
 
 /**

@@ -44,6 +44,13 @@ export type {
   ServerOptions,
   ServerSnapshot,
 } from './server';
+export { DEFAULT_MAX_ROOM_NAME_LENGTH, DEFAULT_MAX_ROOMS_PER_PEER, Rooms, createRooms } from './rooms';
+export type { RoomsAccess, RoomsOptions } from './rooms';
+export { LocalRoomAdapter } from './local-room-adapter';
+export type { DeliveryReport, PeerRef, RoomAdapter, RoomHost, RoomPacket, SendToResult } from './room-adapter';
+export { RoomTarget } from './room-target';
+export type { PeerFilter, RoomName } from './room-target';
+export { Topic } from './topic';
 export { EVENT_BUFFER_SIZE } from './server-event-stream';
 export type { PeerEvent, ServerEventReader, ServerEventsOptions } from './server-event-stream';
 export { HANDLE_MAX_IN_FLIGHT, HANDLE_READY_TIMEOUT_MS, openHandle } from './open-handle';

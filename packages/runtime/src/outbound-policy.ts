@@ -8,6 +8,7 @@ import {
   type HeartbeatKind,
 } from '@rxmsg/core';
 import { OutboundLanes, type LaneSource } from './outbound-lanes';
+import { FAN_OUT } from './encode-memo';
 import { OutboundQueue, type ByteMeter } from './outbound-queue';
 import type { LaneStats } from './session-stats';
 
@@ -147,7 +148,10 @@ export class OutboundPolicy {
    * @throws what the codec throws, and {@link FrameTooLargeError} for a message over `maxFrameBytes`.
    */
   send(codec: Codec, message: unknown, source?: LaneSource): boolean {
-    const chunk = this.stream ? codec.encodeFrame(message) : codec.encodePayload(message);
+    // Inside a room send, the message is encoded once per codec and framing, not once per peer.
+    const memo = FAN_OUT.memo;
+    const chunk =
+      memo === undefined ? (this.stream ? codec.encodeFrame(message) : codec.encodePayload(message)) : memo.encode(codec, this.stream, message);
     const max = this.config.maxFrameBytes;
     // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: count exactly only when that bound is over the limit.
     if ((typeof chunk === 'string' ? chunk.length * 3 : chunk.length) > max) {

@@ -10,6 +10,7 @@ import {
   toRxmsgError,
   type Connection,
   type ConnectionHandlers,
+  type HandshakeInfo,
   type ResumeFrame,
   type ResumeRefusalReason,
   type RxmsgError,
@@ -74,6 +75,8 @@ export class ResumableConnection implements Connection, LinkSink {
   readonly framing: 'stream' | 'message';
   readonly localAddress: string;
   readonly remoteAddress: string;
+  /** What the first physical connection's handshake established (TLS peer, upgrade request); a resumption keeps it. */
+  readonly handshake: HandshakeInfo | undefined;
   /** Session bytes delivered to the handlers. */
   bytesRead = 0;
   /** Session bytes written. */
@@ -117,6 +120,7 @@ export class ResumableConnection implements Connection, LinkSink {
     this.framing = options.link.connection.framing;
     this.localAddress = options.link.connection.localAddress;
     this.remoteAddress = options.link.connection.remoteAddress;
+    this.handshake = options.link.connection.handshake;
     options.link.handOver(this);
   }
 

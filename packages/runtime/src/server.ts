@@ -35,6 +35,9 @@ import type { SessionStats } from './session-stats';
 import { MemoryBudget } from './memory-budget';
 import { ResumableConnection } from './resumable-connection';
 import { ResumeRegistry } from './resume-registry';
+import { deliverToSession } from './room-delivery';
+import type { RoomName } from './room-target';
+import { Rooms, roomsAccess, type RoomsAccess } from './rooms';
 import { Session } from './session';
 import { widenRouter, type Router, type SessionInfo } from './session-info';
 import { serverStage, type CommonReplySides, type Stage, type StageSends } from './stage';
@@ -155,6 +158,8 @@ export interface CompositeServerOptions<S extends StageMap<'server', State>, Sta
   readonly scheduler?: SchedulerLike;
   /** Session resumption (the clients must set it too): see `docs/resume.md`. Off by default. */
   readonly resume?: ResumeOptions;
+  /** The rooms registry its processors use (`createRooms()`); one of its own by default. One registry per server. */
+  readonly rooms?: Rooms<StageSends<S>>;
 }
 
 /**
@@ -176,23 +181,32 @@ export interface PeerHandle<State, Out = unknown> extends SessionInfo<State> {
   flushAndClose(timeoutMs?: number): Promise<number>;
   /** Drop the queue and close at once. */
   cancelAndClose(): void;
+  /**
+   * Add the connection to `room` of the server's rooms (it leaves when it closes).
+   * @returns `false` when it is closing or closed. @throws `RoomLimitError` past the registry's bounds.
+   */
+  join(room: RoomName): boolean;
+  /** Remove the connection from `room`. @returns whether it was a member. */
+  leave(room: RoomName): boolean;
 }
 
-function peerHandle<State>(session: Session<State>): PeerHandle<State> {
+function peerHandle<State>(session: Session<State>, rooms: Rooms<unknown>): PeerHandle<State> {
   return Object.freeze({
     ...session.peerInfo,
     get protocol() {
       return session.protocol;
     },
     send: (message: unknown) => serverSend(session as Session<unknown>, message),
+    join: (room: RoomName) => rooms.join(session.id, room),
+    leave: (room: RoomName) => rooms.leave(session.id, room),
     close: () => session.close('local-close'),
     flushAndClose: (timeoutMs?: number) => session.flushAndClose(timeoutMs),
     cancelAndClose: () => session.cancelAndClose(),
   });
 }
 
-/** Handle of a composite server; `connections$` emits a {@link PeerHandle} per connection. */
-export type CompositeServer<C, State, Out = unknown> = ServerHandle<C, PeerHandle<State, Out>>;
+/** Handle of a composite server; `connections$` emits a {@link PeerHandle} per connection; `to`, `broadcast`, `sendTo` reach its rooms. */
+export type CompositeServer<C, State, Out = unknown> = ServerHandle<C, PeerHandle<State, Out>> & RoomsAccess<Out>;
 
 interface BoundListener<State> {
   readonly listener: Listener;
@@ -221,10 +235,11 @@ async function startServer<State, C, P, In = unknown>(
   initialState: (peer: Omit<SessionInfo<State>, 'state'>) => State,
   router: Router<State>,
   config: ServerConfig,
-  exposePeer: (session: Session<State>) => P,
+  exposePeer: (session: Session<State>, rooms: Rooms<unknown>) => P,
   scheduler: SchedulerLike | undefined,
   resume: ResumeOptions | undefined,
-): Promise<ServerHandle<C, P, In>> {
+  rooms: Rooms<unknown> = new Rooms(),
+): Promise<ServerHandle<C, P, In> & RoomsAccess<unknown>> {
   const events = new Subject<ServerEvent>();
   const connections = new Subject<P>();
   const sessions = new Map<number, Session<State>>();
@@ -290,7 +305,7 @@ async function startServer<State, C, P, In = unknown>(
     const id = nextId++;
     const listener = bound.listener.address;
     const listenerContext = bound.context;
-    const base = { id, remoteAddress: connection.remoteAddress, listener, listenerContext };
+    const base = { id, remoteAddress: connection.remoteAddress, listener, listenerContext, handshake: connection.handshake };
     let state: State;
     try {
       state = initialState(base);
@@ -321,7 +336,7 @@ async function startServer<State, C, P, In = unknown>(
     bound.sessions.add(session);
     events.next({ type: 'connected', peerId: id, remoteAddress: connection.remoteAddress, listener });
     session.start();
-    if (sessions.has(id)) connections.next(exposePeer(session));
+    if (sessions.has(id)) connections.next(exposePeer(session, rooms));
   };
 
   const bound: BoundListener<State>[] = [];
@@ -333,6 +348,7 @@ async function startServer<State, C, P, In = unknown>(
       context,
       onClosed: (s) => {
         sessions.delete(s.id);
+        rooms.peerClosed(s.id);
         entrySessions.delete(s);
         if (sessions.size === 0) allClosed?.();
       },
@@ -345,6 +361,13 @@ async function startServer<State, C, P, In = unknown>(
     entry.listener = await transport.listen(address, (c) => accept(c, entry as BoundListener<State>), { noDelay: config.noDelay, onError });
     return entry as BoundListener<State>;
   };
+  rooms.attachTo({
+    deliver: (peerId, verdicts) => deliverToSession(sessions.get(peerId) as Session<unknown> | undefined, verdicts),
+    isOpen: (peerId) => sessions.get(peerId)?.closing === false,
+    peerIds: () => sessions.keys(),
+    info: (peerId) => sessions.get(peerId)?.peerInfo,
+    report: (error) => events.next({ type: 'room-error', error }),
+  });
   const list = (typeof listen === 'string' || !isArray(listen) ? [listen] : [...listen]).map((l) => (typeof l === 'string' ? { address: l } : l));
   if (list.length === 0) throw new AddressError('', 'no listen address given');
   for (const l of list) resolveListen(l.address, transports);
@@ -379,6 +402,7 @@ async function startServer<State, C, P, In = unknown>(
     stopping === undefined ? bound.map((b): ServerEvent => ({ type: 'listening', address: b.listener.address })) : [];
 
   return {
+    ...roomsAccess(rooms),
     config: config as C,
     connections$: connections.asObservable(),
     // The listeners were bound before anyone could subscribe: each subscriber first gets a
@@ -421,6 +445,7 @@ async function startServer<State, C, P, In = unknown>(
         registry?.stop();
         for (const s of [...sessions.values()]) s.close('shutdown');
         await Promise.all([listenersClosed, drained]);
+        await rooms.close();
         events.next({ type: 'stopped' });
         stream.stop();
         events.complete();
@@ -468,7 +493,9 @@ export async function createCompositeServer<
     peerHandle,
     options.scheduler,
     resolveResumeOptions(options.resume),
-  );
+    // Its sends accept the stack's messages; the server validates each against the peer's protocol.
+    options.rooms as Rooms<unknown> | undefined,
+  ) as Promise<CompositeServer<EffectiveConfig<'server', C>, State, StageSends<S>>>;
 }
 
 /** Options of {@link createServer}. */
@@ -492,10 +519,13 @@ export interface ServerOptions<P extends AnyProtocol, State, C> {
   readonly scheduler?: SchedulerLike;
   /** Session resumption (the clients must set it too): see `docs/resume.md`. Off by default. */
   readonly resume?: ResumeOptions;
+  /** The rooms registry its processors use (`createRooms()`); one of its own by default. One registry per server. */
+  readonly rooms?: Rooms<ServerMessage<P>>;
 }
 
-/** A single-protocol server: `connections$` emits each connection's peer. */
-export type Server<P extends AnyProtocol, C, State = unknown> = ServerHandle<C, Peer<ClientMessage<P>, ServerMessage<P>, State>, ClientMessage<P>>;
+/** A single-protocol server: `connections$` emits each connection's peer; `to`, `broadcast`, `sendTo` reach its rooms. */
+export type Server<P extends AnyProtocol, C, State = unknown> = ServerHandle<C, Peer<ClientMessage<P>, ServerMessage<P>, State>, ClientMessage<P>> &
+  RoomsAccess<ServerMessage<P>>;
 
 /**
  * Start a server speaking one protocol on one or more addresses.
@@ -534,7 +564,9 @@ export async function createServer<P extends AnyProtocol, State = unknown, const
     (s) => s.currentPeer as unknown as Peer<ClientMessage<P>, ServerMessage<P>, State>,
     options.scheduler,
     resolveResumeOptions(options.resume),
-  );
+    // Its sends accept the protocol's messages; the server validates each against it.
+    options.rooms as Rooms<unknown> | undefined,
+  ) as Promise<Server<P, EffectiveConfig<'server', C>, State>>;
 }
 
 // Array.isArray does not narrow a readonly array out of a union.

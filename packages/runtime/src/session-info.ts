@@ -1,3 +1,5 @@
+import type { HandshakeInfo } from '@rxmsg/core';
+
 /** What the router, the stages and the server see of a connection. */
 export interface SessionInfo<State> {
   /** Stable id of the connection. */
@@ -11,6 +13,13 @@ export interface SessionInfo<State> {
    * `listen: [{ address, context }]`); `undefined` when none was given, and on clients.
    */
   readonly listenerContext: unknown;
+  /**
+   * What the transport learned while setting the connection up: the TLS peer certificate, the
+   * WebSocket upgrade request's path, query and headers (see {@link HandshakeInfo}); `undefined`
+   * when it has nothing to say (TCP, Unix sockets). Authentication reads it in `initialState`,
+   * the router or a login stage's processor.
+   */
+  readonly handshake?: HandshakeInfo | undefined;
   /** The per-connection state object. */
   readonly state: State;
 }

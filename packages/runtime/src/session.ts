@@ -139,6 +139,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
       remoteAddress: options.connection.remoteAddress,
       listener: options.listener,
       listenerContext: options.listenerContext,
+      handshake: options.connection.handshake,
       state: options.state,
     });
   }

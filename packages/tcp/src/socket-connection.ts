@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { TransportError, formatAddress, type Address, type Connection, type ConnectionHandlers } from '@rxmsg/core';
+import { TransportError, formatAddress, type Address, type Connection, type ConnectionHandlers, type HandshakeInfo } from '@rxmsg/core';
 
 /** The back-reference from a socket to its connection, read by the shared listeners below. */
 const OWNER = Symbol('rxmsg.socket-connection');
@@ -30,10 +30,12 @@ export class SocketConnection implements Connection {
   /**
    * @param socket - a connected socket, not yet read from.
    * @param address - the address listened on or dialled: its scheme (and path, for Unix sockets) names both ends.
+   * @param handshake - what the connection's setup told about the peer (TLS), if anything.
    */
   constructor(
     private readonly socket: Socket,
     private readonly address: Address,
+    readonly handshake?: HandshakeInfo,
   ) {
     this.remoteAddress = endpoint(address, socket.remoteAddress, socket.remotePort);
     (socket as OwnedSocket)[OWNER] = this;

@@ -11,6 +11,7 @@ import {
   formatAddress,
   type Address,
   type Connection,
+  type HandshakeInfo,
   type ListenOptions,
   type Listener,
   type ListenerError,
@@ -36,11 +37,13 @@ export interface SocketFactory {
   connect(address: Address): Socket;
   /** Event of the client socket that means it is ready (`connect` or `secureConnect`). */
   readonly readyEvent: string;
+  /** What the connection's setup told about the peer (the TLS session), read once the socket is ready. */
+  readonly handshake?: (socket: Socket) => HandshakeInfo | undefined;
 }
 
-function adapt(socket: Socket, address: Address, options: TransportOptions): Connection {
+function adapt(socket: Socket, address: Address, options: TransportOptions, factory: SocketFactory): Connection {
   if (address.kind === 'inet') socket.setNoDelay(options.noDelay);
-  return new SocketConnection(socket, address);
+  return new SocketConnection(socket, address, factory.handshake?.(socket));
 }
 
 /** `host:port` of a socket's remote end, for reports; `undefined` when the socket no longer knows it. */
@@ -108,7 +111,7 @@ export function streamSocketTransport(factory: SocketFactory): Transport {
         server.on(factory.connectionEvent, (socket: Socket) => {
           // Whatever the runtime's handler throws stays with this one connection.
           try {
-            onConnection(adapt(socket, address, options));
+            onConnection(adapt(socket, address, options, factory));
           } catch (error) {
             socket.destroy();
             report(new AcceptError(`connection on ${formatAddress(address)} not taken over: ${String(error)}`, { cause: error, remoteAddress: remoteOf(socket, address) }));
@@ -155,7 +158,7 @@ export function streamSocketTransport(factory: SocketFactory): Transport {
         socket.once(factory.readyEvent, () => {
           socket.off('error', onError);
           handedOver = true;
-          subscriber.next(adapt(socket, address, options));
+          subscriber.next(adapt(socket, address, options, factory));
           subscriber.complete();
         });
         return () => {

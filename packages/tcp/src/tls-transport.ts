@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { connect, createServer, type ConnectionOptions, type TLSSocket, type TlsOptions } from 'node:tls';
-import type { Transport } from '@rxmsg/core';
+import { tlsHandshakeOf, type Transport } from '@rxmsg/core';
 import { streamSocketTransport } from './stream-socket-transport';
 
 /** Certificates and checks of {@link tlsTransport}; Node's own `tls` options. */
@@ -13,7 +13,11 @@ export interface TlsTransportOptions {
 
 /**
  * The transport for `tls://host:port` addresses: TCP with TLS, over Node's `tls`.
- * Certificates are verified by default on the connecting side.
+ * Certificates are verified by default on the connecting side. Every connection's
+ * `handshake.tls` (seen by `initialState`, routers and `peer.handshake`) tells whether the peer's
+ * certificate was authorised and what it says: ask clients for one with
+ * `server: { key, cert, ca, requestCert: true, rejectUnauthorized: false }` to decide in the
+ * application (or `rejectUnauthorized: true` to refuse unauthorised clients during the handshake).
  *
  * @example
  * ```ts
@@ -44,5 +48,7 @@ export function tlsTransport(options: TlsTransportOptions = {}): Transport {
       return connect({ ...sni, ...options.client, ...halfOpen, host: address.host, port: address.port });
     },
     readyEvent: 'secureConnect',
+    // The peer's certificate (a client's, when the server sets `requestCert`) and the session, as plain data.
+    handshake: (socket) => ({ tls: tlsHandshakeOf(socket as TLSSocket) }),
   });
 }

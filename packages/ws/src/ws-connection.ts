@@ -1,4 +1,4 @@
-import { TransportError } from '@rxmsg/core';
+import { TransportError, type HandshakeInfo } from '@rxmsg/core';
 import { WebSocket, type RawData } from 'ws';
 import { DEFAULT_HIGH_WATER_MARK, MessageConnection } from './message-connection';
 import { closeError } from './close-codes';
@@ -25,12 +25,14 @@ export class WsConnection extends MessageConnection {
    * @param localAddress - local end as an address string.
    * @param remoteAddress - remote end as an address string.
    * @param highWaterMark - bytes buffered for sending before `write()` returns `false`.
+   * @param handshake - the upgrade request (and TLS session) as plain data, on a server.
    */
   constructor(
     private readonly ws: WebSocket,
     localAddress: string,
     remoteAddress: string,
     highWaterMark = DEFAULT_HIGH_WATER_MARK,
+    readonly handshake?: HandshakeInfo,
   ) {
     super(localAddress, remoteAddress, highWaterMark);
     // Attach `error` first so a failure before start() is never thrown into the event loop.

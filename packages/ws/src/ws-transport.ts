@@ -23,6 +23,7 @@ import {
 } from '@rxmsg/core';
 import { DEFAULT_HIGH_WATER_MARK } from './message-connection';
 import { UpgradeRouter, refuse, type UpgradeHandler } from './upgrade-router';
+import { upgradeHandshake } from './upgrade-handshake';
 import { WsConnection } from './ws-connection';
 
 /**
@@ -213,7 +214,7 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
         const remote = endpoint(a.scheme, s.remoteAddress, s.remotePort, '/');
         // Whatever the runtime's handler throws stays with this one connection.
         try {
-          onConnection(new WsConnection(ws, local, remote, highWaterMark));
+          onConnection(new WsConnection(ws, local, remote, highWaterMark, upgradeHandshake(request)));
         } catch (error) {
           ws.terminate();
           report(new AcceptError(`connection on ${where} not taken over: ${String(error)}`, { cause: error, remoteAddress: remote }));

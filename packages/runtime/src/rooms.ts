@@ -1,0 +1,383 @@
+import { CallbackError, ConfigError, RoomAdapterError, RoomLimitError } from '@rxmsg/core';
+import { EncodeMemo, FAN_OUT } from './encode-memo';
+import { LocalRoomAdapter } from './local-room-adapter';
+import { peerIdOf, type DeliveryReport, type PeerRef, type RoomAdapter, type RoomHost, type RoomPacket, type SendToResult } from './room-adapter';
+import { ProtocolVerdicts, type PeerDelivery } from './room-delivery';
+import { RoomTarget, namesOf, type PeerFilter, type RoomName } from './room-target';
+import type { SessionInfo } from './session-info';
+import { Topic, type TopicHost } from './topic';
+
+/** Default of {@link RoomsOptions.maxRoomsPerPeer}. */
+export const DEFAULT_MAX_ROOMS_PER_PEER = 64;
+/** Default of {@link RoomsOptions.maxRoomNameLength}, in UTF-16 code units. */
+export const DEFAULT_MAX_ROOM_NAME_LENGTH = 128;
+
+/** Options of {@link createRooms}. */
+export interface RoomsOptions {
+  /** Rooms one peer may be in at once; a join past it throws a `RoomLimitError`. Default {@link DEFAULT_MAX_ROOMS_PER_PEER}. */
+  readonly maxRoomsPerPeer?: number;
+  /** Longest room name, in UTF-16 code units (empty names are refused too). Default {@link DEFAULT_MAX_ROOM_NAME_LENGTH}. */
+  readonly maxRoomNameLength?: number;
+  /** Keeps membership and carries broadcasts to other nodes; a {@link LocalRoomAdapter} by default. */
+  readonly adapter?: RoomAdapter;
+}
+
+/**
+ * What a server gives the registry it is attached to (internal to the runtime): delivery to one
+ * of its peers through that peer's send path, the open peers, failure reports.
+ */
+export interface RoomServerLink {
+  /** Deliver `verdicts.message` to peer `peerId` (see `deliverToSession`). */
+  deliver(peerId: number, verdicts: ProtocolVerdicts): PeerDelivery;
+  /** Whether `peerId` is an open (not closing) connection of the server. */
+  isOpen(peerId: number): boolean;
+  /** Ids of every connection of the server. */
+  peerIds(): Iterable<number>;
+  /** What routers see of a connection. */
+  info(peerId: number): SessionInfo<unknown> | undefined;
+  /** Report an adapter failure (a `room-error` event). */
+  report(error: RoomAdapterError): void;
+}
+
+const NOTHING: DeliveryReport = Object.freeze({ delivered: 0, dropped: 0, skipped: 0 });
+/** Past this many excluded peers, a set is built rather than scanning the list for every member. */
+const EXCEPT_SCAN = 8;
+
+/**
+ * A server's rooms: named sets of its peers to broadcast to, with a typed {@link Topic} per room.
+ * Create it before the server (processors are defined first and close over it), pass it as the
+ * server's `rooms` option; the server handle offers the same `to`, `broadcast` and `sendTo`.
+ * One registry belongs to one server. Peers leave every room when their connection closes.
+ *
+ * Every delivery goes through the receiving peer's own send path: the message is validated
+ * against the protocol that peer speaks now (a peer in a stage whose protocol does not accept it
+ * is skipped and counted) and queued under that peer's `onSendQueueFull` policy, so a peer that
+ * never reads costs the others nothing. Validation runs once per protocol per send, not per peer.
+ *
+ * Costs: join, leave and a membership test are O(1); a send to N peers is O(N) (several rooms:
+ * O(sum of their sizes), each peer delivered once); leaving every room is O(rooms of the peer).
+ * Bounds: `maxRoomsPerPeer` rooms per peer and `maxRoomNameLength` per name, so the registry holds
+ * at most peers × maxRoomsPerPeer memberships; empty rooms are forgotten.
+ *
+ * @typeParam Out - the messages its sends accept (`unknown`: any; each is validated per peer anyway).
+ * @example
+ * ```ts
+ * const rooms = createRooms();
+ * const lobby = rooms.topic<ChatOut>('lobby');
+ * const server = await createServer({ listen, protocol: Chat, processor: (in$, peer) => { lobby.join(peer); return ...; }, rooms });
+ * server.broadcast({ kind: 'Notice', text: 'restarting in 5 minutes' });
+ * server.to('admins').send({ kind: 'Notice', text: 'load is high' });
+ * ```
+ */
+export class Rooms<Out = unknown> implements TopicHost {
+  /** See {@link RoomsOptions.maxRoomsPerPeer}. */
+  readonly maxRoomsPerPeer: number;
+  /** See {@link RoomsOptions.maxRoomNameLength}. */
+  readonly maxRoomNameLength: number;
+  private readonly adapter: RoomAdapter;
+  private link: RoomServerLink | undefined;
+  private reporter: ((error: RoomAdapterError) => void) | undefined;
+
+  /** @throws {@link ConfigError} for a bound that is not a positive integer. */
+  constructor(options: RoomsOptions = {}) {
+    this.maxRoomsPerPeer = positive('maxRoomsPerPeer', options.maxRoomsPerPeer ?? DEFAULT_MAX_ROOMS_PER_PEER);
+    this.maxRoomNameLength = positive('maxRoomNameLength', options.maxRoomNameLength ?? DEFAULT_MAX_ROOM_NAME_LENGTH);
+    this.adapter = options.adapter ?? new LocalRoomAdapter();
+  }
+
+  /**
+   * The room `name`, typed by the messages sent to it.
+   * @throws `RoomLimitError` for an empty or too long name.
+   */
+  topic<M extends Out>(name: string): Topic<M> {
+    return new Topic<M>(this, this.checkRoom(name));
+  }
+
+  /** The members of `room` (or of several rooms, each peer once). @throws `RoomLimitError` for a bad name. */
+  to<M extends Out = Out>(room: RoomName<M> | readonly RoomName<M>[]): RoomTarget<M> {
+    return new RoomTarget<M>(this, namesOf(room, this));
+  }
+
+  /** Every peer but these. */
+  except(...peers: PeerRef[]): RoomTarget<Out> {
+    return new RoomTarget<Out>(this, undefined).except(...peers);
+  }
+
+  /**
+   * Send `message` to every peer of the server (those `filter` accepts, if given; a filtered
+   * broadcast stays on this node). See {@link RoomTarget.send}.
+   * @throws `CallbackError` when the filter throws.
+   */
+  broadcast(message: Out, filter?: PeerFilter): DeliveryReport {
+    return this.sendPacket({ message }, filter);
+  }
+
+  /**
+   * Send `message` to one peer, of this node (through its send path, validated against the
+   * protocol it speaks now) or, through the adapter, of another.
+   */
+  sendTo(peer: PeerRef, message: Out): SendToResult {
+    const id = peerIdOf(peer);
+    const local = this.sendHere(id, message);
+    if (local !== 'not-found' || this.link === undefined) return local;
+    let sent: boolean | Promise<void>;
+    try {
+      sent = this.adapter.forward(id, message);
+    } catch (error) {
+      this.report('forward', error);
+      return 'not-found';
+    }
+    if (sent === false) return 'not-found';
+    if (sent !== true) this.watch('forward', sent);
+    return 'forwarded';
+  }
+
+  /**
+   * Add `peer` to `room`; it leaves by itself when its connection closes.
+   * @returns `true` when it is a member now; `false` (nothing done) when it is not an open peer
+   * of the server (unknown, closing or closed: a join racing a close is not a bug).
+   * @throws `RoomLimitError` for a bad name, or when the peer is in `maxRoomsPerPeer` rooms already.
+   */
+  join(peer: PeerRef, room: RoomName): boolean {
+    const name = this.checkRoom(typeof room === 'string' ? room : room.name);
+    const id = peerIdOf(peer);
+    if (this.link === undefined || !this.link.isOpen(id)) return false;
+    const joined = this.adapter.roomsOf(id);
+    if (joined?.has(name) === true) return true;
+    if (joined !== undefined && joined.size >= this.maxRoomsPerPeer) {
+      throw new RoomLimitError('rooms-per-peer', this.maxRoomsPerPeer, `peer ${id} is in ${joined.size} rooms`);
+    }
+    return this.run('join', () => this.adapter.join(id, name));
+  }
+
+  /** Remove `peer` from `room`. @returns whether it was a member. */
+  leave(peer: PeerRef, room: RoomName): boolean {
+    const id = peerIdOf(peer);
+    const name = typeof room === 'string' ? room : room.name;
+    if (this.adapter.roomsOf(id)?.has(name) !== true) return false;
+    return this.run('leave', () => this.adapter.leave(id, name));
+  }
+
+  /** Remove `peer` from every room. */
+  leaveAll(peer: PeerRef): void {
+    const id = peerIdOf(peer);
+    if (this.adapter.roomsOf(id) !== undefined) this.run('leaveAll', () => this.adapter.leaveAll(id));
+  }
+
+  /** Whether `peer` is in `room`. */
+  isIn(peer: PeerRef, room: RoomName): boolean {
+    return this.adapter.roomsOf(peerIdOf(peer))?.has(typeof room === 'string' ? room : room.name) === true;
+  }
+
+  /** The rooms `peer` is in. */
+  roomsOf(peer: PeerRef): string[] {
+    const rooms = this.adapter.roomsOf(peerIdOf(peer));
+    return rooms === undefined ? [] : [...rooms];
+  }
+
+  /** The ids of the members of `room` on this node. */
+  membersOf(room: RoomName): number[] {
+    const members = this.adapter.membersOf(typeof room === 'string' ? room : room.name);
+    return members === undefined ? [] : [...members];
+  }
+
+  /** Members of `room` on this node. */
+  size(room: RoomName): number {
+    return this.adapter.membersOf(typeof room === 'string' ? room : room.name)?.size ?? 0;
+  }
+
+  /** Every room with a member on this node. */
+  rooms(): string[] {
+    return [...this.adapter.allRooms()];
+  }
+
+  /** @internal {@link RoomSender.checkRoom}. */
+  checkRoom(room: string): string {
+    if (room.length === 0 || room.length > this.maxRoomNameLength) {
+      throw new RoomLimitError('room-name-length', this.maxRoomNameLength, `a room name of ${room.length} characters`);
+    }
+    return room;
+  }
+
+  /** @internal {@link RoomSender.sendPacket}: deliver here, then publish (unless filtered). */
+  sendPacket(packet: RoomPacket, filter: PeerFilter | undefined): DeliveryReport {
+    const report = this.deliver(packet, true, filter);
+    if (filter === undefined && this.link !== undefined) this.run('publish', () => this.adapter.publish(packet));
+    return report;
+  }
+
+  /**
+   * @internal Called by the server that takes this registry.
+   * @throws {@link ConfigError} when another server took it already.
+   */
+  attachTo(link: RoomServerLink): void {
+    if (this.reporter !== undefined) throw new ConfigError('rooms', ['this rooms registry belongs to another server: create one per server']);
+    this.link = link;
+    this.reporter = (error) => link.report(error);
+    const host: RoomHost = {
+      deliver: (packet) => this.deliver(packet, false, undefined),
+      sendTo: (peerId, message) => this.sendHere(peerId, message),
+      report: (operation, cause) => this.report(operation, cause),
+    };
+    try {
+      this.adapter.attach(host);
+    } catch (error) {
+      this.report('attach', error);
+    }
+  }
+
+  /** @internal The server's connection `peerId` closed: it leaves every room. */
+  peerClosed(peerId: number): void {
+    if (this.adapter.roomsOf(peerId) !== undefined) this.run('leaveAll', () => this.adapter.leaveAll(peerId));
+  }
+
+  /** @internal The server stopped: deliveries end, the adapter is closed (its failure reported). */
+  async close(): Promise<void> {
+    if (this.link === undefined) return;
+    try {
+      await this.adapter.close();
+    } catch (error) {
+      this.report('close', error);
+    }
+    this.link = undefined;
+  }
+
+  /** Deliver on this node; `except` names this node's peers only when the packet was sent here. */
+  private deliver(packet: RoomPacket, own: boolean, filter: PeerFilter | undefined): DeliveryReport {
+    const link = this.link;
+    if (link === undefined) return NOTHING;
+    const verdicts = new ProtocolVerdicts(packet.message);
+    const except = own ? packet.except : undefined;
+    const exceptSet = except !== undefined && except.length > EXCEPT_SCAN ? new Set(except) : undefined;
+    let left: Set<number> | undefined;
+    if (packet.exceptRooms !== undefined) {
+      left = new Set();
+      for (const room of packet.exceptRooms) for (const id of this.adapter.membersOf(room) ?? []) left.add(id);
+    }
+    let delivered = 0;
+    let dropped = 0;
+    let skipped = 0;
+    const visit = (id: number): void => {
+      if (exceptSet !== undefined ? exceptSet.has(id) : except !== undefined && except.includes(id)) return;
+      if (left?.has(id) === true) return;
+      if (filter !== undefined) {
+        const info = link.info(id);
+        if (info === undefined || !accepted(filter, info)) return;
+      }
+      switch (link.deliver(id, verdicts)) {
+        case 'delivered':
+          delivered++;
+          break;
+        case 'dropped':
+          dropped++;
+          break;
+        case 'skipped':
+          skipped++;
+          break;
+        case 'not-found':
+          break;
+      }
+    };
+    const rooms = packet.rooms;
+    // Encoded once per codec and framing for all the peers, not once per peer; restored for a nested send.
+    const outer = FAN_OUT.memo;
+    FAN_OUT.memo = new EncodeMemo(packet.message);
+    try {
+      if (rooms === undefined) for (const id of link.peerIds()) visit(id);
+      else if (rooms.length === 1) for (const id of this.adapter.membersOf(rooms[0]!) ?? []) visit(id);
+      else {
+        const seen = new Set<number>();
+        for (const room of rooms) {
+          for (const id of this.adapter.membersOf(room) ?? []) {
+            if (seen.has(id)) continue;
+            seen.add(id);
+            visit(id);
+          }
+        }
+      }
+    } finally {
+      FAN_OUT.memo = outer;
+    }
+    return { delivered, dropped, skipped };
+  }
+
+  private sendHere(peerId: number, message: unknown): SendToResult {
+    const link = this.link;
+    return link === undefined ? 'not-found' : link.deliver(peerId, new ProtocolVerdicts(message));
+  }
+
+  /** Run an adapter operation: a throw or a rejection is reported, never thrown. @returns whether it did not throw. */
+  private run(operation: string, op: () => void | Promise<void>): boolean {
+    let result: void | Promise<void>;
+    try {
+      result = op();
+    } catch (error) {
+      this.report(operation, error);
+      return false;
+    }
+    if (result !== undefined) this.watch(operation, result);
+    return true;
+  }
+
+  private watch(operation: string, pending: Promise<void>): void {
+    pending.then(undefined, (error: unknown) => this.report(operation, error));
+  }
+
+  private report(operation: string, cause: unknown): void {
+    // Adapter operations run only once attached, and the server's reporter outlives its stop (a late rejection).
+    this.reporter?.(new RoomAdapterError(operation, { cause }));
+  }
+}
+
+/**
+ * Create a rooms registry, to pass to one server as its `rooms` option.
+ * @throws {@link ConfigError} for bad bounds.
+ * @example
+ * ```ts
+ * const rooms = createRooms({ maxRoomsPerPeer: 16 });
+ * const lobby = rooms.topic<ServerMessage<typeof Chat>>('lobby');
+ * ```
+ */
+export function createRooms<Out = unknown>(options?: RoomsOptions): Rooms<Out> {
+  return new Rooms<Out>(options);
+}
+
+/** Whether `filter` accepts `peer`; what it throws becomes a `CallbackError`. */
+function accepted(filter: PeerFilter, peer: SessionInfo<unknown>): boolean {
+  try {
+    return filter(peer);
+  } catch (error) {
+    throw new CallbackError('broadcast filter', { cause: error });
+  }
+}
+
+function positive(field: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) throw new ConfigError(field, [`must be a positive integer, got ${value}`]);
+  return value;
+}
+
+/**
+ * The rooms of a server, on its handle: the registry given as its `rooms` option (or one of its
+ * own), and its three sends.
+ * @typeParam Out - the server messages of its protocols.
+ */
+export interface RoomsAccess<Out> {
+  /** The server's rooms registry (the one given as the `rooms` option, or its own). */
+  readonly rooms: Rooms<Out>;
+  /** The members of `room` (or of several rooms, each peer once). See {@link Rooms.to}. */
+  to<M extends Out = Out>(room: RoomName<M> | readonly RoomName<M>[]): RoomTarget<M>;
+  /** Send to every peer (or those `filter` accepts). See {@link Rooms.broadcast}. */
+  broadcast(message: Out, filter?: PeerFilter): DeliveryReport;
+  /** Send to one peer. See {@link Rooms.sendTo}. */
+  sendTo(peer: PeerRef, message: Out): SendToResult;
+}
+
+/** The {@link RoomsAccess} of a handle over `rooms`. */
+export function roomsAccess<Out>(rooms: Rooms<Out>): RoomsAccess<Out> {
+  return {
+    rooms,
+    to: (room) => rooms.to(room),
+    broadcast: (message, filter) => rooms.broadcast(message, filter),
+    sendTo: (peer, message) => rooms.sendTo(peer, message),
+  };
+}

@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import type { IncomingMessage } from 'node:http';
+import { httpUpgradeOf, upgradeHandshake } from '../src/upgrade-handshake';
+
+/** An upgrade request as the HTTP parser hands it over: a URL as sent, headers in lower case. */
+function request(url: string | undefined, headers: Record<string, string | string[]> = {}): IncomingMessage {
+  // Only the fields upgradeHandshake reads; a socket without `encrypted` is not a TLS one.
+  return { url, headers, socket: {} } as unknown as IncomingMessage;
+}
+
+/** Request targets made of the characters URLs are picky about, and any string. */
+const requestLine = fc.oneof(
+  fc.array(fc.constantFrom('/', '//', '?', '&', '=', '%', '%zz', '%41', '#', 'a', 'é', ' ', '\u0000', '[', ']', ':', '@', '\\', '..'), { maxLength: 40 }).map((parts) => parts.join('')),
+  fc.string({ maxLength: 100 }),
+);
+
+describe('upgradeHandshake', () => {
+  it('splits the path from the query; repeated parameters become arrays; headers are copied', () => {
+    const info = upgradeHandshake(request('/chat/room?token=a%20b&tag=x&tag=y&tag=z&empty=', { 'x-api-key': 'k', 'set-cookie': ['a=1', 'b=2'] }));
+    expect(info).to.deep.equal({
+      http: {
+        path: '/chat/room',
+        query: { token: 'a b', tag: ['x', 'y', 'z'], empty: '' },
+        headers: { 'x-api-key': 'k', 'set-cookie': ['a=1', 'b=2'] },
+      },
+    });
+    expect(structuredClone(info)).to.deep.equal(info);
+  });
+
+  it('never throws, whatever the request line, and gives strings only', () => {
+    fc.assert(
+      fc.property(fc.option(requestLine, { nil: undefined }), (url) => {
+        const http = httpUpgradeOf(request(url));
+        expect(http.path).to.be.a('string');
+        for (const value of Object.values(http.query)) {
+          for (const v of typeof value === 'string' ? [value] : value) expect(v).to.be.a('string');
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
