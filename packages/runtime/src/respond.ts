@@ -1,5 +1,5 @@
 import { Observable, Subject, Subscription, from, isObservable, of, type ObservableInput } from 'rxjs';
-import { END_TAG, ERROR_TAG, MAX_ERROR_MESSAGE_LENGTH, ProtocolDefinitionError, RemoteError, correlationSchema, type Peer } from '@rxmsg/core';
+import { END_TAG, ERROR_TAG, MAX_ERROR_CODE_LENGTH, MAX_ERROR_MESSAGE_LENGTH, ProtocolDefinitionError, RemoteError, correlationSchema, type Peer, type RequestKind } from '@rxmsg/core';
 import { ActiveStage } from './active-stage';
 
 /** Requests one {@link respondTo} operator handles at once when `concurrency` is not given. */
@@ -63,8 +63,9 @@ export function respondTo(
       };
       const failed = (id: number, name: string, error: unknown): void => {
         if (error instanceof RemoteError) {
-          // Thrown on purpose, to answer with a code: that is the answer, not a failure.
-          refuse(id, error.remoteCode, error.message.slice(0, MAX_ERROR_MESSAGE_LENGTH));
+          // Thrown on purpose, to answer with a code: that is the answer, not a failure. Cut to the
+          // bounds the requester's schema enforces: a longer code would be a bad frame there.
+          refuse(id, error.remoteCode.slice(0, MAX_ERROR_CODE_LENGTH), error.message.slice(0, MAX_ERROR_MESSAGE_LENGTH));
           return;
         }
         // The details stay here (reported); the requester learns only that it failed.
@@ -92,7 +93,7 @@ export function respondTo(
           }),
         );
       }
-      const handle = (message: Record<string, unknown>, name: string, id: number, stream: boolean): void => {
+      const handle = (message: Record<string, unknown>, name: string, id: number, { stream, reply: replyName }: RequestKind): void => {
         // Own properties only: a request named like an Object.prototype member is not handled by it.
         const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
         if (handler === undefined) {
@@ -125,11 +126,12 @@ export function respondTo(
           replies$.subscribe({
             next: (reply) => {
               if (!active.has(id)) return;
-              if (typeof reply !== 'object' || reply === null) {
-                // Untyped code returned no message: sending `{ rid }` alone would be a bad frame for the other side.
+              if (typeof reply !== 'object' || reply === null || (reply as Record<string, unknown>)[tag] !== replyName) {
+                // Untyped code returned no message (`{ rid }` alone would be a bad frame for the other side), or
+                // another message than the declared reply (the requester would drop it and wait for its deadline).
                 finish(id);
                 run.unsubscribe();
-                failed(id, name, new TypeError(`the ${name} handler produced ${reply === null ? 'null' : typeof reply}, not a message`));
+                failed(id, name, new TypeError(`the ${name} handler produced ${describeReply(reply, tag)}, not a ${replyName} message`));
                 maybeComplete();
                 return;
               }
@@ -170,7 +172,7 @@ export function respondTo(
               table.dropped('uncorrelated');
               return;
             }
-            handle(m, name as string, id as number, kind.stream);
+            handle(m, name as string, id as number, kind);
           },
           error: (e: unknown) => subscriber.error(e),
           complete: () => {
@@ -189,6 +191,12 @@ export function respondTo(
         active.clear();
       };
     });
+}
+
+function describeReply(reply: unknown, tag: string): string {
+  if (reply === null) return 'null';
+  if (typeof reply !== 'object') return typeof reply;
+  return `a message tagged ${String((reply as Record<string, unknown>)[tag])}`;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
