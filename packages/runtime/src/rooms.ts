@@ -228,7 +228,8 @@ export class Rooms<Out = unknown> implements TopicHost {
 
   /** @internal The server's connection `peerId` closed: it leaves every room. */
   peerClosed(peerId: number): void {
-    if (this.adapter.roomsOf(peerId) !== undefined) this.run('leaveAll', () => this.adapter.leaveAll(peerId));
+    // Runs in the connection's close handler: an adapter's throw must not escape to the event loop.
+    this.run('leaveAll', () => (this.adapter.roomsOf(peerId) === undefined ? undefined : this.adapter.leaveAll(peerId)));
   }
 
   /** @internal The server stopped: deliveries end, the adapter is closed (its failure reported). */

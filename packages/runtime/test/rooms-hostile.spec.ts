@@ -1,0 +1,48 @@
+import { expect } from 'chai';
+import { ignoreElements } from 'rxjs';
+import { z } from 'zod';
+import { RoomAdapterError, defineProtocol } from '@rxmsg/core';
+import { LocalRoomAdapter, createRooms, createServer, memoryTransport, type ServerEvent } from '@rxmsg/runtime';
+import { eventually } from '@rxmsg/test-utils';
+import { LinePeer } from './support/line-peer';
+
+const Chat = defineProtocol({
+  name: 'chat',
+  tag: 'kind',
+  client: { Say: z.object({ text: z.string() }) },
+  server: { Line: z.object({ text: z.string() }) },
+});
+
+describe('rooms: hostile adapters and peers', () => {
+  it('reports an adapter that throws while a closing peer leaves its rooms, instead of crashing the process', async () => {
+    class Broken extends LocalRoomAdapter {
+      broken = false;
+      override roomsOf(peerId: number): ReadonlySet<string> | undefined {
+        if (this.broken) throw new Error('presence store down');
+        return super.roomsOf(peerId);
+      }
+    }
+    const adapter = new Broken();
+    const rooms = createRooms({ adapter });
+    const memory = memoryTransport();
+    const server = await createServer({
+      listen: 'memory://rooms:0',
+      transports: [memory],
+      protocol: Chat,
+      rooms,
+      processor: (in$, peer) => (rooms.join(peer, 'lobby'), in$.pipe(ignoreElements())),
+    });
+    const events: ServerEvent[] = [];
+    server.events$.subscribe((e) => events.push(e));
+    const peer = LinePeer.dial(memory, server.addresses()[0]!);
+    await eventually(() => rooms.size('lobby') === 1);
+    adapter.broken = true;
+    peer.destroy();
+    await eventually(() => events.some((e) => e.type === 'room-error'));
+    const failed = events.find((e) => e.type === 'room-error');
+    expect(failed?.type === 'room-error' && failed.error).to.be.instanceOf(RoomAdapterError);
+    expect(failed?.type === 'room-error' && failed.error.operation).to.equal('leaveAll');
+    await eventually(() => events.some((e) => e.type === 'disconnected'));
+    await server.close();
+  });
+});
