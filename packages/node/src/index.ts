@@ -143,6 +143,7 @@ export {
   LANE_STARVATION_LIMIT,
   DEFAULT_MAX_ROOM_NAME_LENGTH,
   DEFAULT_MAX_ROOMS_PER_PEER,
+  ROOM_ADAPTER_CLOSE_TIMEOUT_MS,
   DisconnectedQueue,
   LocalRoomAdapter,
   RoomTarget,

@@ -44,7 +44,7 @@ export type {
   ServerOptions,
   ServerSnapshot,
 } from './server';
-export { DEFAULT_MAX_ROOM_NAME_LENGTH, DEFAULT_MAX_ROOMS_PER_PEER, Rooms, createRooms } from './rooms';
+export { DEFAULT_MAX_ROOM_NAME_LENGTH, DEFAULT_MAX_ROOMS_PER_PEER, ROOM_ADAPTER_CLOSE_TIMEOUT_MS, Rooms, createRooms } from './rooms';
 export type { RoomsAccess, RoomsOptions } from './rooms';
 export { LocalRoomAdapter } from './local-room-adapter';
 export type { DeliveryReport, PeerRef, RoomAdapter, RoomHost, RoomPacket, SendToResult } from './room-adapter';

@@ -1,4 +1,5 @@
-import { CallbackError, ConfigError, RoomAdapterError, RoomLimitError } from '@rxmsg/core';
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
+import { CallbackError, ConfigError, RoomAdapterError, RoomLimitError, TimeoutError } from '@rxmsg/core';
 import { EncodeMemo, FAN_OUT } from './encode-memo';
 import { LocalRoomAdapter } from './local-room-adapter';
 import { peerIdOf, type DeliveryReport, type PeerRef, type RoomAdapter, type RoomHost, type RoomPacket, type SendToResult } from './room-adapter';
@@ -11,6 +12,9 @@ import { Topic, type TopicHost } from './topic';
 export const DEFAULT_MAX_ROOMS_PER_PEER = 64;
 /** Default of {@link RoomsOptions.maxRoomNameLength}, in UTF-16 code units. */
 export const DEFAULT_MAX_ROOM_NAME_LENGTH = 128;
+
+/** Time `server.close()` waits for its rooms adapter's `close()`, in ms; past it a `room-error` (operation `close`, cause a `TimeoutError`) is reported and the server stops anyway. */
+export const ROOM_ADAPTER_CLOSE_TIMEOUT_MS = 10_000;
 
 /** Options of {@link createRooms}. */
 export interface RoomsOptions {
@@ -232,13 +236,26 @@ export class Rooms<Out = unknown> implements TopicHost {
     this.run('leaveAll', () => (this.adapter.roomsOf(peerId) === undefined ? undefined : this.adapter.leaveAll(peerId)));
   }
 
-  /** @internal The server stopped: deliveries end, the adapter is closed (its failure reported). */
-  async close(): Promise<void> {
+  /**
+   * @internal The server stopped: deliveries end, the adapter is closed (its failure reported).
+   * A close that does not settle within {@link ROOM_ADAPTER_CLOSE_TIMEOUT_MS} (on `scheduler`) is
+   * reported and no longer waited for: a stalled adapter does not hang `server.close()`.
+   */
+  async close(scheduler: SchedulerLike = asyncScheduler): Promise<void> {
     if (this.link === undefined) return;
+    let timer: Subscription | undefined;
     try {
-      await this.adapter.close();
+      const closing = this.adapter.close();
+      if (closing !== undefined) {
+        await new Promise<void>((resolve, reject) => {
+          timer = scheduler.schedule(() => reject(new TimeoutError(`the adapter did not close within ${ROOM_ADAPTER_CLOSE_TIMEOUT_MS} ms`)), ROOM_ADAPTER_CLOSE_TIMEOUT_MS);
+          closing.then(resolve, reject);
+        });
+      }
     } catch (error) {
       this.report('close', error);
+    } finally {
+      timer?.unsubscribe();
     }
     this.link = undefined;
   }

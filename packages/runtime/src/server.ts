@@ -445,7 +445,7 @@ async function startServer<State, C, P, In = unknown>(
         registry?.stop();
         for (const s of [...sessions.values()]) s.close('shutdown');
         await Promise.all([listenersClosed, drained]);
-        await rooms.close();
+        await rooms.close(scheduler);
         events.next({ type: 'stopped' });
         stream.stop();
         events.complete();

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { ignoreElements } from 'rxjs';
+import { VirtualTimeScheduler, ignoreElements } from 'rxjs';
 import { z } from 'zod';
-import { RoomAdapterError, defineProtocol } from '@rxmsg/core';
+import { RoomAdapterError, TimeoutError, defineProtocol } from '@rxmsg/core';
 import { LocalRoomAdapter, createRooms, createServer, memoryTransport, type ServerEvent } from '@rxmsg/runtime';
 import { eventually } from '@rxmsg/test-utils';
 import { LinePeer } from './support/line-peer';
@@ -44,5 +44,37 @@ describe('rooms: hostile adapters and peers', () => {
     expect(failed?.type === 'room-error' && failed.error.operation).to.equal('leaveAll');
     await eventually(() => events.some((e) => e.type === 'disconnected'));
     await server.close();
+  });
+
+  it('stops the server when the adapter\'s close never settles, past a bounded wait, and reports it', async () => {
+    class Stuck extends LocalRoomAdapter {
+      closing = false;
+      override close(): Promise<void> {
+        super.close();
+        this.closing = true;
+        return new Promise<void>(() => undefined);
+      }
+    }
+    const adapter = new Stuck();
+    const scheduler = new VirtualTimeScheduler();
+    const memory = memoryTransport();
+    const server = await createServer({
+      listen: 'memory://rooms:0',
+      transports: [memory],
+      protocol: Chat,
+      rooms: createRooms({ adapter }),
+      scheduler,
+      processor: (in$) => in$.pipe(ignoreElements()),
+    });
+    const events: ServerEvent[] = [];
+    server.events$.subscribe((e) => events.push(e));
+    const closed = server.close();
+    await eventually(() => adapter.closing);
+    scheduler.flush();
+    await closed;
+    const failed = events.find((e) => e.type === 'room-error');
+    expect(failed?.type === 'room-error' && failed.error.operation).to.equal('close');
+    expect(failed?.type === 'room-error' && failed.error.cause).to.be.instanceOf(TimeoutError);
+    expect(events.at(-1)?.type).to.equal('stopped');
   });
 });
