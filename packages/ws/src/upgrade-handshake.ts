@@ -18,7 +18,9 @@ export function upgradeHandshake(request: IncomingMessage): HandshakeInfo {
 export function httpUpgradeOf(request: IncomingMessage): HttpUpgrade {
   const raw = request.url ?? '/';
   let path = raw;
-  const query: Record<string, string | string[]> = {};
+  // No prototype: a parameter named `constructor` or `__proto__` is a parameter like any other,
+  // not an inherited member (which broke the parse and lost the parameters after it).
+  const query = Object.create(null) as Record<string, string | string[]>;
   try {
     const url = new URL(raw, 'http://upgrade.invalid');
     path = url.pathname;
@@ -29,7 +31,7 @@ export function httpUpgradeOf(request: IncomingMessage): HttpUpgrade {
   } catch {
     // A request line Node accepted but URL does not: the path as sent, no query. Nothing to report.
   }
-  const headers: Record<string, string | readonly string[]> = {};
+  const headers = Object.create(null) as Record<string, string | readonly string[]>;
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = typeof value === 'string' ? value : [...value];
   }

@@ -28,6 +28,18 @@ describe('upgradeHandshake', () => {
     expect(structuredClone(info)).to.deep.equal(info);
   });
 
+  it('keeps parameters named like Object.prototype members, and the parameters after them', () => {
+    const { query } = httpUpgradeOf(request('/?constructor=c&__proto__=p&toString=a&toString=b&token=t'));
+    expect(Object.keys(query)).to.deep.equal(['constructor', '__proto__', 'toString', 'token']);
+    expect(query['constructor']).to.equal('c');
+    expect(query['__proto__']).to.equal('p');
+    expect(query['toString']).to.deep.equal(['a', 'b']);
+    expect(query['token']).to.equal('t');
+    // A parameter the request does not carry is absent, not an inherited member.
+    expect(query['hasOwnProperty']).to.equal(undefined);
+    expect(structuredClone(query)).to.deep.equal({ constructor: 'c', ['__proto__']: 'p', toString: ['a', 'b'], token: 't' });
+  });
+
   it('never throws, whatever the request line, and gives strings only', () => {
     fc.assert(
       fc.property(fc.option(requestLine, { nil: undefined }), (url) => {
