@@ -424,7 +424,7 @@ export class StageStateError extends RxmsgError {
  */
 export class RoomAdapterError extends RxmsgError {
   readonly code = 'ROOM_ADAPTER_FAILED' as const;
-  /** The adapter operation: `join`, `leave`, `leaveAll`, `publish`, `forward`, `close`. */
+  /** The adapter operation: `join`, `leave`, `leaveAll`, `publish`, `forward`, `attach`, `deliver`, `close`. */
   readonly operation: string;
 
   constructor(operation: string, options?: { cause?: unknown }) {

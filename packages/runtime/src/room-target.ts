@@ -76,7 +76,9 @@ export class RoomTarget<M> {
    * protocol it speaks now (skipped when that protocol does not accept it) and queued under its
    * own `onSendQueueFull` policy. Then the adapter publishes it to other nodes (unfiltered sends only).
    * @returns what happened on this node.
-   * @throws `CallbackError` when the filter throws.
+   * @throws `CallbackError` when the filter throws; `FrameTooLargeError` (or what a codec throws)
+   * when a targeted peer's codec cannot carry the message: the send ends there (the deliveries
+   * before it stand, nothing is published) and no receiving connection is closed for it.
    */
   send(message: M): DeliveryReport {
     const packet: RoomPacket = {

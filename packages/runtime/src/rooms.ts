@@ -110,7 +110,8 @@ export class Rooms<Out = unknown> implements TopicHost {
   /**
    * Send `message` to every peer of the server (those `filter` accepts, if given; a filtered
    * broadcast stays on this node). See {@link RoomTarget.send}.
-   * @throws `CallbackError` when the filter throws.
+   * @throws `CallbackError` when the filter throws; `FrameTooLargeError` (or what a codec throws)
+   * when a peer's codec cannot carry the message (see {@link RoomTarget.send}).
    */
   broadcast(message: Out, filter?: PeerFilter): DeliveryReport {
     return this.sendPacket({ message }, filter);
@@ -219,7 +220,15 @@ export class Rooms<Out = unknown> implements TopicHost {
     this.link = link;
     this.reporter = (error) => link.report(error);
     const host: RoomHost = {
-      deliver: (packet) => this.deliver(packet, false, undefined),
+      deliver: (packet) => {
+        // Called by the adapter's own code (a bus subscription): a message this node cannot encode is reported, not thrown there.
+        try {
+          return this.deliver(packet, false, undefined);
+        } catch (error) {
+          this.report('deliver', error);
+          return NOTHING;
+        }
+      },
       sendTo: (peerId, message) => this.sendHere(peerId, message),
       report: (operation, cause) => this.report(operation, cause),
     };

@@ -18,6 +18,7 @@ import {
   type TimeoutError,
 } from '@rxmsg/core';
 import { ActiveStage, type StageHost } from './active-stage';
+import { FAN_OUT } from './encode-memo';
 import type { ConnectionEvent, DisconnectReason, PauseCause } from './events';
 import { FRAME_BUFFER_SLACK, InboundPump, type InboundHost } from './inbound-pump';
 import { InputGate, type InputGateHost } from './input-gate';
@@ -482,6 +483,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     try {
       queued = this.out.send(st.spec.protocol.codec, message, st.spec.protocol);
     } catch (error) {
+      // A room send's message: its sender's mistake (the room send throws it), not this connection's.
+      if (FAN_OUT.memo?.message === message) throw error;
       this.processorFailed(st, error, 'encoding');
       return false;
     }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { VirtualTimeScheduler, ignoreElements } from 'rxjs';
 import { z } from 'zod';
-import { RoomAdapterError, TimeoutError, defineProtocol } from '@rxmsg/core';
+import { FrameTooLargeError, RoomAdapterError, TimeoutError, defineProtocol } from '@rxmsg/core';
 import { LocalRoomAdapter, createRooms, createServer, memoryTransport, type ServerEvent } from '@rxmsg/runtime';
 import { eventually } from '@rxmsg/test-utils';
 import { LinePeer } from './support/line-peer';
@@ -76,5 +76,28 @@ describe('rooms: hostile adapters and peers', () => {
     expect(failed?.type === 'room-error' && failed.error.operation).to.equal('close');
     expect(failed?.type === 'room-error' && failed.error.cause).to.be.instanceOf(TimeoutError);
     expect(events.at(-1)?.type).to.equal('stopped');
+  });
+
+  it('ends a broadcast of a message too large for the peers\' frames with FrameTooLargeError, closing no receiver', async () => {
+    const memory = memoryTransport();
+    const server = await createServer({
+      listen: 'memory://rooms:0',
+      transports: [memory],
+      protocol: Chat,
+      config: { maxFrameBytes: 1_000 },
+      processor: (in$) => in$.pipe(ignoreElements()),
+    });
+    const events: ServerEvent[] = [];
+    server.events$.subscribe((e) => events.push(e));
+    const peers = [LinePeer.dial(memory, server.addresses()[0]!), LinePeer.dial(memory, server.addresses()[0]!)];
+    await eventually(() => events.filter((e) => e.type === 'protocol-entered').length === 2);
+    expect(() => server.broadcast({ kind: 'Line', text: 'x'.repeat(5_000) })).to.throw(FrameTooLargeError);
+    // Both still served: a broadcast after it reaches them, and nobody failed.
+    expect(server.broadcast({ kind: 'Line', text: 'after' })).to.deep.equal({ delivered: 2, dropped: 0, skipped: 0 });
+    await eventually(() => peers.every((p) => p.received.length === 1));
+    for (const p of peers) expect(p.received).to.deep.equal([{ kind: 'Line', text: 'after' }]);
+    expect(events.some((e) => e.type === 'processor-error' || e.type === 'disconnected')).to.equal(false);
+    for (const p of peers) p.destroy();
+    await server.close();
   });
 });
