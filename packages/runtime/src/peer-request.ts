@@ -78,8 +78,12 @@ export function peerRequest$(table: RequestTable | undefined, message: object, o
       subscriber.error(opened);
       return undefined;
     }
-    // Answered while being sent (an in-memory peer): nothing to arm.
-    if (subscriber.closed) return undefined;
+    // Answered while being sent (an in-memory peer): nothing to arm. A stream its subscriber left
+    // during that first answer (`take(1)`) is still open on the other side: cancel it.
+    if (subscriber.closed) {
+      table.abandon(opened);
+      return undefined;
+    }
     id = opened;
     const timeoutMs = options.timeoutMs ?? (kind.stream ? 0 : DEFAULT_REQUEST_TIMEOUT_MS);
     if (timeoutMs > 0) {

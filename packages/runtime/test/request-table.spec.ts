@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { firstValueFrom, type Subscription } from 'rxjs';
+import { firstValueFrom, take, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { CancelledError, ClosedError, RemoteError, RequestLimitError, TimeoutError, type RxmsgError } from '@rxmsg/core';
 import { peerRequest$ } from '../src/peer-request';
@@ -204,5 +204,37 @@ describe('RequestTable and peerRequest$', () => {
     expect(table.intercept({ kind: '$cancel', rid: 5 })).to.equal(true);
     expect(cancelled).to.equal(1);
     expect(table.served).to.equal(0);
+  });
+
+  it('cancels a request-stream whose subscriber left during a reply that came while it was being sent', () => {
+    const scheduler = new TestScheduler((a, b) => {
+      expect(a).to.deep.equal(b);
+    });
+    /** A peer that answers a Watch at once, inside send(). */
+    class EagerHost extends RecordingHost {
+      table: RequestTable | undefined;
+      override send(message: unknown): boolean {
+        super.send(message);
+        const m = message as Record<string, unknown>;
+        if (m['kind'] === 'Watch') this.table?.intercept({ kind: 'Changed', key: 'k', value: '1', rid: m['rid'] });
+        return true;
+      }
+    }
+    const host = new EagerHost();
+    const table = (host.table = new RequestTable(host, Kv.requests!, 'kind', 'client', 8, scheduler));
+    const got: unknown[] = [];
+    let done = false;
+    peerRequest$(table, { kind: 'Watch', key: 'k' })
+      .pipe(take(1))
+      .subscribe({ next: (v) => got.push(v), complete: () => (done = true) });
+    expect(got).to.deep.equal([{ kind: 'Changed', key: 'k', value: '1' }]);
+    expect(done).to.equal(true);
+    expect(host.sent).to.deep.equal([
+      { kind: 'Watch', key: 'k', rid: 1 },
+      { kind: '$cancel', rid: 1 },
+    ]);
+    // Nothing is left pending: a later Changed for it is uncorrelated.
+    expect(table.intercept({ kind: 'Changed', key: 'k', value: '2', rid: 1 })).to.equal(true);
+    expect(host.dropped).to.deep.equal(['uncorrelated']);
   });
 });
