@@ -70,9 +70,10 @@ export type ConnectionEvent =
       /**
        * The policy that dropped it; `no-credit`: sent on a credited stream without a credit (see `Peer.openStream`);
        * `uncorrelated`: a reply or request control message matching no request (late, forged); `busy`: a request
-       * refused by a responder at its `concurrency` bound (see `docs/requests.md`).
+       * refused by a responder at its `concurrency` bound (see `docs/requests.md`); `stage-ended`: the one message a
+       * stage that did not read its input held while it read replies, lost because the stage ended before reading it.
        */
-      readonly cause: 'drop-newest' | 'drop-oldest' | 'rate-limit' | 'no-credit' | 'uncorrelated' | 'busy';
+      readonly cause: 'drop-newest' | 'drop-oldest' | 'rate-limit' | 'no-credit' | 'uncorrelated' | 'busy' | 'stage-ended';
       /** Messages dropped on this connection so far. */
       readonly dropped: number;
       /** The outbound lane that dropped it, when the config has lanes (see docs/lanes.md). */

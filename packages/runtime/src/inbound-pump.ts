@@ -49,7 +49,8 @@ export class InboundPump<State> {
    * A message read ahead while the stage had no reader, looking for a reply to one of its
    * requests (see {@link InboundPump.takenByRequests}); delivered when a reader comes.
    */
-  private parked: { readonly st: ActiveStage<State>; readonly message: unknown } | undefined;
+  /** Messages for the processor read ahead while its stage reads replies without a reader (at most `receiveQueueLimit`). */
+  private parked: { readonly st: ActiveStage<State>; readonly messages: unknown[] } | undefined;
 
   /**
    * @param host - the session.
@@ -198,26 +199,30 @@ export class InboundPump<State> {
     return this.options.validateFully ? st.inbound.parse(value) : st.inbound.parseTag(value);
   }
 
-  /** Whether a stage with no reader is read anyway: it waits for replies, and nothing read ahead is held yet. */
+  /** Whether a stage with no reader is read anyway: it waits for replies, and fewer than `receiveQueueLimit` messages are held. */
   private awaitsReplies(st: ActiveStage<State>): boolean {
     const calls = st.calls;
-    return calls !== undefined && calls.inFlight > 0 && this.parked === undefined;
+    return calls !== undefined && calls.inFlight > 0 && (this.parked === undefined || this.parked.messages.length < this.options.receiveQueueLimit);
   }
 
-  /** Deliver the message read ahead, once its stage has a reader (dropped if the stage is gone). */
+  /** Deliver the message read ahead, once its stage has a reader (dropped and reported if the stage is gone). */
   private unpark(): void {
-    const { st, message } = this.parked!;
-    if (st !== this.host.receivingStage() || st.ended) this.parked = undefined;
-    else if (st.hasSubscribers()) {
+    const { st, messages } = this.parked!;
+    if (st !== this.host.receivingStage() || st.ended) {
       this.parked = undefined;
-      this.deliver(st, message);
+      for (let i = 0; i < messages.length; i++) st.droppedIn('stage-ended');
+    } else if (st.hasSubscribers()) {
+      this.parked = undefined;
+      // In order; one the reader leaves before it is held again (deliver parks it).
+      for (const message of messages) this.deliver(st, message);
     }
   }
 
   /**
    * Replies and request control messages go to their request, not to the processor. A stage
-   * whose processor does not read its input is read while it waits for replies: a message for
-   * the processor met on the way is held (one, no more) and reading stops until a reader comes.
+   * whose processor does not read its input is read while it waits for replies: messages for the
+   * processor met on the way are held, in order, up to `receiveQueueLimit`; then reading stops
+   * until a reader comes. Held messages are delivered first; lost with their stage, each is reported.
    * @returns `true` when the message was taken (or held).
    */
   private takenByRequests(st: ActiveStage<State>, message: unknown): boolean {
@@ -226,7 +231,8 @@ export class InboundPump<State> {
       return true;
     }
     if (st.hasSubscribers()) return false;
-    this.parked = { st, message };
+    if (this.parked === undefined) this.parked = { st, messages: [message] };
+    else this.parked.messages.push(message);
     return true;
   }
 

@@ -15,7 +15,7 @@ import {
 } from '@rxmsg/core';
 
 /** Why a correlated message was dropped: it matched nothing (`uncorrelated`), or the responder was at its bound (`busy`). */
-export type RequestDropCause = 'uncorrelated' | 'busy';
+export type RequestDropCause = 'uncorrelated' | 'busy' | 'stage-ended';
 
 /** What a {@link RequestTable} asks of the stage it serves. */
 export interface CallHost {

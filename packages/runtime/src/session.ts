@@ -570,7 +570,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   }
 
   /** @internal {@link StageHost.droppedIn}: a reply or control message matched no request (or a responder was busy). */
-  droppedIn(cause: 'uncorrelated' | 'busy'): void {
+  droppedIn(cause: 'uncorrelated' | 'busy' | 'stage-ended'): void {
     this.options.emit({ type: 'message-dropped', peerId: this.id, direction: 'in', cause, dropped: ++this.messagesDropped });
   }
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Observable, from, Subject, filter, firstValueFrom, ignoreElements, lastValueFrom, map, switchMap, take, tap, toArray, type Subscription } from 'rxjs';
 import { z } from 'zod';
 import { ClosedError, RemoteError, RequestLimitError, defineProtocol, type ServerProcessor } from '@rxmsg/core';
-import { createClient, createServer, memoryTransport, rpc, type ConnectionEvent, type ServerEvent } from '@rxmsg/runtime';
+import { clientStage, createClient, createCompositeClient, createServer, memoryTransport, rpc, type ConnectionEvent, type ServerEvent } from '@rxmsg/runtime';
 import { Kv } from './support/kv-protocol';
 
 const kv = rpc(Kv);
@@ -230,7 +230,7 @@ describe('rpc: request/response over the memory transport', () => {
     await close();
   });
 
-  it('holds a message met while reading for replies until a reader comes, then delivers it first', async () => {
+  it('holds a message met while reading for replies until a reader comes, and still reads the reply behind it', async () => {
     const got: unknown[] = [];
     const server: ServerProcessor<typeof Kv> = (in$, peer) => {
       peer.send({ kind: 'Note', text: 'first' });
@@ -249,14 +249,44 @@ describe('rpc: request/response over the memory transport', () => {
     // Every byte either way reached its reader: the client read the Note (and holds it) looking for the reply.
     const bytes = ['{"kind":"Get","key":"a","rid":1}\n', '{"kind":"Note","text":"first"}\n', '{"kind":"Value","key":"a","value":"v","rid":1}\n'].join('').length;
     await eventually([0], () => memory.delivered === bytes);
-    expect(got).to.deep.equal([]);
+    // The reply behind the held Note reached its request; the Note waits for a reader.
+    await eventually(got, () => got.length === 1);
+    expect(got).to.deep.equal([{ kind: 'Value', key: 'a', value: 'v' }]);
     reader.next();
     await eventually(got, () => got.length === 2);
     expect(got).to.deep.equal([
-      { kind: 'Note', text: 'first' },
       { kind: 'Value', key: 'a', value: 'v' },
+      { kind: 'Note', text: 'first' },
     ]);
     await close();
+  });
+
+  it('reports the held message as dropped (stage-ended) when its stage ends before reading it', async () => {
+    const server: ServerProcessor<typeof Kv> = (in$, peer) => {
+      peer.send({ kind: 'Note', text: 'never read' });
+      return in$.pipe(kv.respond(peer, { Get: ({ key }) => ({ kind: 'Value', key, value: 'v' }) }));
+    };
+    const memory = memoryTransport();
+    const srv = await createServer({ listen: 'memory://kv-held:0', transports: [memory], protocol: Kv, processor: server });
+    const events: unknown[] = [];
+    const replies: unknown[] = [];
+    const client = createCompositeClient({
+      connect: srv.addresses()[0]!,
+      transports: [memory],
+      // The first stage only waits for its reply; the second reads what comes next.
+      stages: {
+        ask: clientStage(Kv, (_in$, peer) => from(kv.request(peer, { kind: 'Get', key: 'a' })).pipe(tap((r) => replies.push(r)), ignoreElements())),
+        after: clientStage(Kv, (in$) => in$.pipe(take(1), ignoreElements())),
+      },
+      initialState: () => ({}),
+      router: (_s, _p, previous) => (previous === null ? 'ask' : previous === 'ask' ? 'after' : null),
+    });
+    client.events$.subscribe((e) => events.push(e));
+    const dropped = await eventually(events, (e) => (e as { type: string }).type === 'message-dropped');
+    expect(replies).to.deep.equal([{ kind: 'Value', key: 'a', value: 'v' }]);
+    expect(dropped).to.include({ direction: 'in', cause: 'stage-ended' });
+    await client.close();
+    await srv.close();
   });
 
   it('fails with ProtocolDefinitionError for a protocol without requests', () => {
