@@ -61,5 +61,5 @@ export type { PingOptions } from './requests-and-rooms/ping-loop';
 export { roomsProcessor } from './requests-and-rooms/rooms-processor';
 export { ROOMS_SERVER_CONFIG, startRoomsServer } from './requests-and-rooms/start-rooms-server';
 export type { RoomsServerOptions } from './requests-and-rooms/start-rooms-server';
-export { connectRoomsClient } from './requests-and-rooms/rooms-client';
+export { ROOMS_CLIENT_CONFIG, connectRoomsClient } from './requests-and-rooms/rooms-client';
 export type { RoomsClient } from './requests-and-rooms/rooms-client';

@@ -16,8 +16,8 @@ const markdownFiles = (): string[] => readdirSync(DOCS).filter((f) => f.endsWith
 const OTHER_DOCS: readonly string[] = ['docs/typed-stacks.md'];
 
 describe('tutorial docs stay in sync with their code', () => {
-  it('finds the index and the three tutorials', () => {
-    expect(markdownFiles()).to.include.members(['README.md', '01-first-protocol.md', '02-protocol-stacking.md', '03-large-result.md']);
+  it('finds the index and the four tutorials', () => {
+    expect(markdownFiles()).to.include.members(['README.md', '01-first-protocol.md', '02-protocol-stacking.md', '03-large-result.md', '04-requests-and-rooms.md']);
   });
 
   for (const name of markdownFiles()) {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
-import { CancelledError, RemoteError, createClient, type Peer, type ServerEvent } from '@rxmsg/node';
-import { RoomHistory, RoomsProtocol, connectRoomsClient, startRoomsServer, type RoomsClient, type RoomsServerOptions } from '@rxmsg-examples/tutorials';
+import { CancelledError, RemoteError, RequestLimitError, createClient, type ClientEvent, type Peer, type ServerEvent } from '@rxmsg/node';
+import { ROOMS_CLIENT_CONFIG, RoomHistory, RoomsProtocol, connectRoomsClient, startRoomsServer, type RoomsClient, type RoomsServerOptions } from '@rxmsg-examples/tutorials';
 import { RawSocket, eventually } from '@rxmsg/test-utils';
 
 const LOOPBACK = 'tcp://127.0.0.1:0';
@@ -58,6 +58,7 @@ describe('tutorial 4: a chat with rooms and typed requests', () => {
     expect(await lastValueFrom(ada.history$('empty').pipe(toArray()))).to.deep.equal([]);
   });
 
+  // #region cancel
   it('a stream cancelled by take(1), or by an AbortSignal, leaves the connection working', async () => {
     const s = await server();
     const ada = client(s.addresses()[0]!);
@@ -72,7 +73,33 @@ describe('tutorial 4: a chat with rooms and typed requests', () => {
     expect(error).to.be.instanceOf(CancelledError).and.have.property('code', 'CANCELLED');
     expect(await ada.join('after')).to.have.length(1);
   });
+  // #endregion
 
+  it('a take(1) that cancels a stream: the lines already on their way are dropped as uncorrelated', async () => {
+    const s = await server();
+    const ada = client(s.addresses()[0]!);
+    const events: ClientEvent[] = [];
+    ada.client.events$.subscribe((e) => events.push(e));
+    await ada.join('lobby');
+    for (const text of ['one', 'two', 'three']) ada.say('lobby', text);
+    await lastValueFrom(ada.history$('lobby').pipe(toArray()));
+    await firstValueFrom(ada.history$('lobby').pipe(take(1)));
+    await eventually(() => events.some((e) => e.type === 'message-dropped'), 5000, 'a late Line dropped');
+    expect(events.find((e) => e.type === 'message-dropped')).to.include({ direction: 'in', cause: 'uncorrelated' });
+  });
+
+  it('past maxRequestsInFlight a request fails at once with a RequestLimitError, and nothing is sent', async () => {
+    const s = await server({ maxRoomsPerPeer: 16 });
+    const ada = client(s.addresses()[0]!);
+    await ada.join('lobby');
+    const joins = Array.from({ length: ROOMS_CLIENT_CONFIG.maxRequestsInFlight + 1 }, (_, i) => ada.join(`room-${i}`).catch((e: unknown) => e));
+    const results = await Promise.all(joins);
+    expect(results.slice(0, -1).every((r) => Array.isArray(r))).to.equal(true);
+    expect(results.at(-1)).to.be.instanceOf(RequestLimitError).and.have.property('code', 'REQUEST_LIMIT');
+    expect(s.rooms.roomsOf(1)).to.have.length(ROOMS_CLIENT_CONFIG.maxRequestsInFlight + 1); // lobby and 8 rooms, not room-8
+  });
+
+  // #region room-limit
   it('past maxRoomsPerPeer, Join fails with the RemoteError the handler threw, and the connection stays', async () => {
     const s = await server({ maxRoomsPerPeer: 2 });
     const ada = client(s.addresses()[0]!);
@@ -84,7 +111,9 @@ describe('tutorial 4: a chat with rooms and typed requests', () => {
     expect(s.rooms.roomsOf(1)).to.have.members(['a', 'b']);
     expect(await lastValueFrom(ada.history$('a').pipe(toArray()))).to.deep.equal([]);
   });
+  // #endregion
 
+  // #region ping
   it('the server pings; a client that answers stays, one that does not is closed after the timeout', async () => {
     const s = await server({ ping: { everyMs: 20, timeoutMs: 300 } });
     const events: ServerEvent[] = [];
@@ -102,7 +131,9 @@ describe('tutorial 4: a chat with rooms and typed requests', () => {
     expect(events.some((e) => e.type === 'disconnected' && e.peerId === 1)).to.equal(false);
     expect(await ada.join('still-here')).to.deep.equal([1]);
   });
+  // #endregion
 
+  // #region reconnect
   it('after a reconnect the client has rejoined its rooms on the new connection', async () => {
     const s = await server();
     const handles: Peer<unknown, unknown, unknown>[] = [];
@@ -120,7 +151,9 @@ describe('tutorial 4: a chat with rooms and typed requests', () => {
     bob.say('lobby', 'welcome back');
     expect(await heard).to.include({ from: 2, text: 'welcome back' });
   });
+  // #endregion
 
+  // #region slow-reader
   it('a reader that falls behind loses old Said from its lane, never a reply', async () => {
     const s = await server();
     const events: ServerEvent[] = [];
@@ -148,6 +181,7 @@ describe('tutorial 4: a chat with rooms and typed requests', () => {
     expect(lines).to.include('{"kind":"$end","rid":2}');
     expect(s.snapshot().connections).to.have.length(1);
   });
+  // #endregion
 
   it('RoomHistory keeps at most maxLines per room and maxRooms rooms, forgetting the least recent', () => {
     const history = new RoomHistory(2, 3);

@@ -4,6 +4,13 @@ import { RoomsProtocol } from './rooms-protocol';
 
 const chat = rpc(RoomsProtocol);
 
+/** The client's bounds and reconnect policy. */
+export const ROOMS_CLIENT_CONFIG = {
+  // Requests this client may have outstanding at once; one more fails at once with a RequestLimitError.
+  maxRequestsInFlight: 8,
+  reconnect: { initialMs: 50, maxMs: 1_000, factor: 2, jitter: 0.5, maxAttempts: 20, stableAfterMs: 1_000 },
+} as const;
+
 /**
  * Connect a chat client that reconnects, and rejoins its rooms on every new connection.
  * @param address - the chat server, e.g. `tcp://127.0.0.1:4000`.
@@ -11,7 +18,6 @@ const chat = rpc(RoomsProtocol);
 export function connectRoomsClient(address: string) {
   const joined = new Set<string>();
 
-  // #region processor
   // Runs once per connection: answers the server's Pings, and rejoins the rooms of the previous connection.
   const processor: ClientProcessor<typeof RoomsProtocol> = (incoming$, peer) =>
     merge(
@@ -21,16 +27,14 @@ export function connectRoomsClient(address: string) {
         ignoreElements(),
       ),
     );
-  // #endregion
 
   const client = createClient({
     connect: address,
     protocol: RoomsProtocol,
     processor,
-    config: { reconnect: { initialMs: 50, maxMs: 1_000, factor: 2, jitter: 0.5, maxAttempts: 20, stableAfterMs: 1_000 } },
+    config: ROOMS_CLIENT_CONFIG,
   });
 
-  // #region requests
   return {
     client,
     /** Join `room`; resolves with its members' ids. Safe to send twice, so it is resent after a reconnect. */
@@ -50,7 +54,6 @@ export function connectRoomsClient(address: string) {
     /** What the other members say, in every room this client joined. */
     said$: client.messages$.pipe(filter((m) => m.kind === 'Said')),
   };
-  // #endregion
 }
 
 /** A client made by {@link connectRoomsClient}. */
