@@ -63,3 +63,11 @@ export { ROOMS_SERVER_CONFIG, startRoomsServer } from './requests-and-rooms/star
 export type { RoomsServerOptions } from './requests-and-rooms/start-rooms-server';
 export { ROOMS_CLIENT_CONFIG, connectRoomsClient } from './requests-and-rooms/rooms-client';
 export type { RoomsClient } from './requests-and-rooms/rooms-client';
+
+// The README's samples of the request, rooms, typed-stacks, lanes, resumption and handshake sections.
+export { requestsDemo } from './readme/requests-demo';
+export { LobbyChat, startLobby } from './readme/rooms-demo';
+export { Watch, startWatchServer } from './readme/lanes-demo';
+export { Notes, NotesLogin, startNotesServer } from './readme/state-guard-demo';
+export { Counter, connectCounter, startCounterServer } from './readme/resume-demo';
+export { Who, startWhoServer } from './readme/handshake-demo';
