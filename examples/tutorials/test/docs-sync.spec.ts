@@ -43,7 +43,7 @@ describe('tutorial docs stay in sync with their code', () => {
 
   it('has no relative link that leads nowhere', () => {
     const broken: string[] = [];
-    for (const file of [...markdownFiles().map((name) => join(DOCS, name)), ...OTHER_DOCS.map((path) => join(ROOT, path))]) {
+    for (const file of [...markdownFiles().map((name) => join(DOCS, name)), ...[...OTHER_DOCS, ...MARKED_DOCS].map((path) => join(ROOT, path))]) {
       const text = readFileSync(file, 'utf8');
       for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
         if (target === undefined || /^(?:[a-z]+:|#)/.test(target)) continue;

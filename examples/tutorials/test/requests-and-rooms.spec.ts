@@ -75,8 +75,10 @@ describe('tutorial 4: a chat with rooms and typed requests', () => {
   });
   // #endregion
 
-  it('a take(1) that cancels a stream: the lines already on their way are dropped as uncorrelated', async () => {
+  it('a take(1) that cancels a stream: the lines already on their way, and the late $cancel, are dropped as uncorrelated', async () => {
     const s = await server();
+    const serverEvents: ServerEvent[] = [];
+    s.events$.subscribe((e) => serverEvents.push(e));
     const ada = client(s.addresses()[0]!);
     const events: ClientEvent[] = [];
     ada.client.events$.subscribe((e) => events.push(e));
@@ -86,6 +88,9 @@ describe('tutorial 4: a chat with rooms and typed requests', () => {
     await firstValueFrom(ada.history$('lobby').pipe(take(1)));
     await eventually(() => events.some((e) => e.type === 'message-dropped'), 5000, 'a late Line dropped');
     expect(events.find((e) => e.type === 'message-dropped')).to.include({ direction: 'in', cause: 'uncorrelated' });
+    // The server had ended the stream when the $cancel came: it drops the $cancel the same way.
+    await eventually(() => serverEvents.some((e) => e.type === 'message-dropped'), 5000, 'the late $cancel dropped');
+    expect(serverEvents.find((e) => e.type === 'message-dropped')).to.include({ direction: 'in', cause: 'uncorrelated' });
   });
 
   it('past maxRequestsInFlight a request fails at once with a RequestLimitError, and nothing is sent', async () => {
