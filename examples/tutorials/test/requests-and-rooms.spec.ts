@@ -169,7 +169,7 @@ describe('tutorial 4: a chat with rooms and typed requests', () => {
       await raw.ended;
     });
     raw.socket.write('{"kind":"Join","room":"lobby","rid":1}\n');
-    await raw.lineCount(1);
+    expect(await raw.lineCount(1)).to.deep.equal(['{"kind":"Joined","room":"lobby","members":[1],"rid":1}']);
     raw.socket.pause(); // stops reading: the kernel buffers fill, then the server's queues
     const SENT = 60_000;
     for (let i = 0; i < SENT; i++) s.to('lobby').send({ kind: 'Said', room: 'lobby', from: 0, text: `news ${i}` });
