@@ -120,7 +120,7 @@ describe('tutorial 4: a chat with rooms and typed requests', () => {
 
   // #region ping
   it('the server pings; a client that answers stays, one that does not is closed after the timeout', async () => {
-    const s = await server({ ping: { everyMs: 20, timeoutMs: 300 } });
+    const s = await server({ ping: { everyMs: 20, timeoutMs: 1_500 } });
     const events: ServerEvent[] = [];
     s.events$.subscribe((e) => events.push(e));
     const ada = client(s.addresses()[0]!);
