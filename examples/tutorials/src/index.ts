@@ -50,3 +50,24 @@ export type { KvState, LoggedIn } from './typed-stacks/kv-server';
 export { connectKvClient } from './typed-stacks/kv-client';
 export type { KvClientState } from './typed-stacks/kv-client';
 export { kvDemo } from './typed-stacks/kv-demo';
+
+// Tutorial 4: a chat with rooms and typed requests.
+export { RoomsProtocol } from './requests-and-rooms/rooms-protocol';
+export type { RoomsServerMessage, Said } from './requests-and-rooms/rooms-protocol';
+export { RoomHistory } from './requests-and-rooms/room-history';
+export type { HistoryLine } from './requests-and-rooms/room-history';
+export { pingLoop } from './requests-and-rooms/ping-loop';
+export type { PingOptions } from './requests-and-rooms/ping-loop';
+export { roomsProcessor } from './requests-and-rooms/rooms-processor';
+export { ROOMS_SERVER_CONFIG, startRoomsServer } from './requests-and-rooms/start-rooms-server';
+export type { RoomsServerOptions } from './requests-and-rooms/start-rooms-server';
+export { ROOMS_CLIENT_CONFIG, connectRoomsClient } from './requests-and-rooms/rooms-client';
+export type { RoomsClient } from './requests-and-rooms/rooms-client';
+
+// The README's samples of the request, rooms, typed-stacks, lanes, resumption and handshake sections.
+export { requestsDemo } from './readme/requests-demo';
+export { LobbyChat, startLobby } from './readme/rooms-demo';
+export { Watch, startWatchServer } from './readme/lanes-demo';
+export { Notes, NotesLogin, startNotesServer } from './readme/state-guard-demo';
+export { Counter, connectCounter, startCounterServer } from './readme/resume-demo';
+export { Who, startWhoServer } from './readme/handshake-demo';

@@ -79,13 +79,16 @@ export function expectedText(content: string, source: BlockSource): { text: stri
  * Problems of one Markdown file's code blocks.
  * @param markdown - the file's text.
  * @param readSource - the text of a repository file, or `undefined` when it does not exist.
+ * @param options - `markedOnly`: check only the blocks with a file marker (the repository README,
+ *   whose other blocks are illustrations); the others may be anything.
  */
-export function blockProblems(markdown: string, readSource: (path: string) => string | undefined): string[] {
+export function blockProblems(markdown: string, readSource: (path: string) => string | undefined, options: { readonly markedOnly?: boolean } = {}): string[] {
   const { blocks, problems } = codeBlocks(markdown);
   for (const block of blocks) {
     const where = `line ${block.line}`;
     const source = blockSource(block);
     if (source === undefined) {
+      if (options.markedOnly === true) continue;
       if (!SHELL_LANGS.has(block.lang)) problems.push(`${where}: a \`${block.lang || '(no language)'}\` block must start with a "// file:" marker`);
       else if (block.lines.length > MAX_SHELL_LINES) problems.push(`${where}: shell block longer than ${MAX_SHELL_LINES} lines`);
       continue;
