@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { binaryCodec, serverStage, textCodec, type ClientEvent, type Codec, type ServerEvent } from '@rxmsg/node';
-import { LoginProtocol, connectStackedClient, roomProcessor, startStackedServer } from '@rxmsg-examples/tutorials';
+import { binaryCodec, createRooms, serverStage, textCodec, type ClientEvent, type Stage, type Codec, type ServerEvent } from '@rxmsg/node';
+import { LoginProtocol, RoomProtocol, connectStackedClient, roomProcessor, startStackedServer, type ChatState } from '@rxmsg-examples/tutorials';
 import { RawSocket, eventually, waitFor } from '@rxmsg/test-utils';
 
 const USERS = new Map([
@@ -160,7 +160,10 @@ describe('tutorial 2: protocol stacking', () => {
 
   it('pairs a protocol only with a processor for it (checked by tsc -b)', () => {
     // @ts-expect-error: the room's processor cannot speak the login protocol
-    const mismatched = () => serverStage(LoginProtocol, roomProcessor());
+    const mismatched = () => serverStage(LoginProtocol, roomProcessor(createRooms()));
     expect(mismatched).to.be.a('function');
+    // @ts-expect-error: the room's processor needs `user: string`: without `requires: loggedIn` it does not fit a ChatState stack
+    const unguarded = (): Stage<'server', ChatState> => serverStage(RoomProtocol, roomProcessor(createRooms()));
+    expect(unguarded).to.be.a('function');
   });
 });

@@ -171,6 +171,20 @@ export class RequestTable {
     return true;
   }
 
+  /**
+   * The connection is closing on purpose (`close()`, `peer.close()`): tell the other side to stop
+   * serving this side's outstanding requests (a `$cancel` each, queued before the end of the
+   * output), and fail them with a {@link ClosedError}. Without it a request-stream handler (a watch)
+   * would keep the other side's connection open until its close deadline.
+   */
+  cancelAll(): void {
+    const pending = this.pending;
+    if (this.closed || pending === undefined) return;
+    this.pending = undefined;
+    for (const id of pending.keys()) this.host.send({ [this.tag]: CANCEL_TAG, [this.correlation]: id });
+    for (const call of pending.values()) call.fail(new ClosedError('the connection was closed before the answer came'));
+  }
+
   /** The stage ended: every request of this side fails with a {@link ClosedError}; served ones are torn down by the output's end. */
   close(): void {
     if (this.closed) return;

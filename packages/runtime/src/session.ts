@@ -245,6 +245,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     if (st !== undefined && !st.ended) {
       if (reason === 'shutdown' || reason === 'local-close') {
         this.sayGoingAway(st);
+        st.calls?.cancelAll();
         // Let the processor see the end of its input and finish on its own, within the deadline.
         this.inbound.completeInput(st);
         if (!st.ended) return;

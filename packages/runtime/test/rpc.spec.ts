@@ -206,6 +206,25 @@ describe('rpc: request/response over the memory transport', () => {
     await close();
   });
 
+  it('cancels the outstanding requests on close(): the server ends its watch and its side, and close() does not wait for the deadline', async () => {
+    let ended = 0;
+    const memory = memoryTransport();
+    const server = await createServer({ listen: 'memory://kv:0', transports: [memory], protocol: Kv, processor: kvServer({ onWatchEnd: () => ended++ }).processor });
+    const serverEvents: ServerEvent[] = [];
+    server.events$.subscribe((e) => serverEvents.push(e));
+    // A deadline far past the test's timeout: close() must end because the server ended its side.
+    const client = createClient({ connect: server.addresses()[0]!, transports: [memory], protocol: Kv, config: { flushTimeoutMs: 600_000 } });
+    const watch = firstValueFrom(kv.request$(client, { kind: 'Watch', key: 'k' }).pipe(toArray())).catch((e: unknown) => e);
+    await kv.request(client, { kind: 'Put', key: 'other', value: 'x' }); // handled after the Watch
+    await client.close();
+    expect(await watch).to.be.instanceOf(ClosedError);
+    expect(ended).to.equal(1);
+    const gone = await eventually(serverEvents, (e) => e.type === 'disconnected');
+    expect(gone).to.include({ reason: 'completed' });
+    expect(serverEvents.filter((e) => e.type === 'message-dropped' || e.type === 'processor-error')).to.deep.equal([]);
+    await server.close();
+  });
+
   it('reports a reply that matches no request (late, forged) as message-dropped and drops it', async () => {
     const forged: ServerProcessor<typeof Kv> = (in$, peer) => {
       // The correlation field is not in the typed messages: a forged reply goes through the untyped peer.

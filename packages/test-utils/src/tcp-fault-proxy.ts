@@ -26,6 +26,11 @@ export interface TcpFaultProxy {
   blocked: boolean;
   /** Forward new connections to this port from now on (a server restarted elsewhere). */
   targetPort: number;
+  /**
+   * While `true`, nothing is read from the target on any connection (a client that stops reading:
+   * the target's socket fills, then its writes wait); setting it back to `false` resumes them.
+   */
+  stalled: boolean;
   /** Destroy every connection and stop listening. */
   close(): Promise<void>;
 }
@@ -52,7 +57,7 @@ export async function tcpFaultProxy(options: TcpFaultProxyOptions): Promise<TcpF
     pair[0].destroy();
     pair[1].destroy();
   };
-  const state = { blocked: false, targetPort: options.targetPort };
+  const state = { blocked: false, stalled: false, targetPort: options.targetPort };
   const server: Server = createServer({ allowHalfOpen: true }, (downstream) => {
     if (state.blocked) {
       downstream.on('error', () => {});
@@ -78,7 +83,9 @@ export async function tcpFaultProxy(options: TcpFaultProxyOptions): Promise<TcpF
         forwarded += chunk.length;
         if (!to.write(chunk)) {
           from.pause();
-          to.once('drain', () => from.resume());
+          to.once('drain', () => {
+            if (!(state.stalled && from === upstream)) from.resume();
+          });
         }
       });
       from.on('end', () => to.end());
@@ -89,6 +96,7 @@ export async function tcpFaultProxy(options: TcpFaultProxyOptions): Promise<TcpF
     };
     forward(downstream, upstream);
     forward(upstream, downstream);
+    if (state.stalled) upstream.pause();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -112,6 +120,16 @@ export async function tcpFaultProxy(options: TcpFaultProxyOptions): Promise<TcpF
     },
     set blocked(on: boolean) {
       state.blocked = on;
+    },
+    get stalled() {
+      return state.stalled;
+    },
+    set stalled(on: boolean) {
+      state.stalled = on;
+      for (const [, upstream] of pairs) {
+        if (on) upstream.pause();
+        else upstream.resume();
+      }
     },
     get targetPort() {
       return state.targetPort;

@@ -1,26 +1,24 @@
-import { concat, defer, finalize, ignoreElements, of, tap } from 'rxjs';
-import type { Peer, ServerProcessor } from '@rxmsg/node';
-import { ChatProtocol, type ChatClientMessage, type ChatServerMessage } from './chat-protocol';
+import { concat, ignoreElements, of, tap } from 'rxjs';
+import type { Rooms, ServerProcessor } from '@rxmsg/node';
+import type { ChatProtocol, ChatServerMessage } from './chat-protocol';
 
 /**
- * A chat room. The processor runs once per connection, and every run shares one set of members:
- * each connection is welcomed with its id, then every `Say` it sends is told to every member,
- * the sender included. A connection leaves the room when its input ends or it closes.
+ * A chat room. The processor runs once per connection, and every run shares one room of the
+ * server's rooms registry: each connection is welcomed with its id, then every `Say` it sends is
+ * told to every member, the sender included. A connection leaves the room when its input ends or
+ * it closes.
  *
- * @returns a server processor for {@link ChatProtocol}; each call makes a new, empty room.
+ * @param rooms - the registry the server is given as its `rooms` option.
+ * @returns a server processor for {@link ChatProtocol}.
  */
-export function chatRoom(): ServerProcessor<typeof ChatProtocol> {
-  const members = new Set<Peer<ChatClientMessage, ChatServerMessage, unknown>>();
+export function chatRoom(rooms: Rooms<ChatServerMessage>): ServerProcessor<typeof ChatProtocol> {
+  const room = rooms.topic('chat');
   return (incoming$, peer) =>
-    defer(() => {
-      members.add(peer);
-      const tellEveryone$ = incoming$.pipe(
-        tap((say) => {
-          for (const member of members) member.send({ kind: 'Said', from: peer.id, text: say.text });
-        }),
+    concat(
+      of({ kind: 'Welcome', id: peer.id } as const),
+      incoming$.pipe(
+        tap((say) => room.send({ kind: 'Said', from: peer.id, text: say.text })),
         ignoreElements(),
-        finalize(() => members.delete(peer)),
-      );
-      return concat(of({ kind: 'Welcome', id: peer.id } as const), tellEveryone$);
-    });
+      ),
+    ).pipe(room.during(peer));
 }

@@ -1,5 +1,5 @@
-import { createServer } from '@rxmsg/node';
-import { ChatProtocol } from './chat-protocol';
+import { createRooms, createServer } from '@rxmsg/node';
+import { ChatProtocol, type ChatServerMessage } from './chat-protocol';
 import { chatRoom } from './chat-room';
 import { echoProcessor } from './echo-processor';
 
@@ -25,5 +25,6 @@ export function startEchoServer(listen: string) {
  * @param listen - e.g. `tcp://127.0.0.1:4000`.
  */
 export function startChatServer(listen: string) {
-  return createServer({ listen, protocol: ChatProtocol, processor: chatRoom(), config: SERVER_CONFIG });
+  const rooms = createRooms<ChatServerMessage>();
+  return createServer({ listen, protocol: ChatProtocol, processor: chatRoom(rooms), rooms, config: SERVER_CONFIG });
 }

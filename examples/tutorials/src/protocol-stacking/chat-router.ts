@@ -8,6 +8,12 @@ export interface ChatState {
   said: number;
 }
 
+/** The state of a logged-in connection: what the chat stage requires. */
+export type LoggedIn = ChatState & { user: string };
+
+/** The chat stage's guard: checked when the router enters the stage; it narrows the state's type. */
+export const loggedIn = (state: ChatState): state is LoggedIn => state.user !== undefined;
+
 /** A fresh state for each new connection. */
 export const initialChatState = (): ChatState => ({ user: undefined, said: 0 });
 

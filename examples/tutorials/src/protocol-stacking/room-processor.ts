@@ -1,30 +1,25 @@
-import { defer, finalize, ignoreElements, takeWhile, tap } from 'rxjs';
-import type { ClientMessage, Peer, ServerMessage, ServerProcessor } from '@rxmsg/node';
-import type { ChatState } from './chat-router';
-import { RoomProtocol } from './room-protocol';
-
-type RoomPeer = Peer<ClientMessage<typeof RoomProtocol>, ServerMessage<typeof RoomProtocol>, ChatState>;
+import { ignoreElements, takeWhile, tap } from 'rxjs';
+import type { Rooms, ServerMessage, ServerProcessor } from '@rxmsg/node';
+import type { LoggedIn } from './chat-router';
+import type { RoomProtocol } from './room-protocol';
 
 /**
  * The chat room behind the login: every `Say` goes to every member under the sender's user name.
  * `Leave`, or the end of the input, leaves the room and hands the connection back to the router.
  *
- * @returns a server processor for {@link RoomProtocol}; each call makes a new, empty room.
+ * @param rooms - the registry the server is given as its `rooms` option.
+ * @returns a server processor for {@link RoomProtocol}, for logged-in connections only.
  */
-export function roomProcessor(): ServerProcessor<typeof RoomProtocol, ChatState> {
-  const members = new Set<RoomPeer>();
+export function roomProcessor(rooms: Rooms<ServerMessage<typeof RoomProtocol>>): ServerProcessor<typeof RoomProtocol, LoggedIn> {
+  const room = rooms.topic('room');
   return (incoming$, peer) =>
-    defer(() => {
-      const from = peer.state.user ?? 'anonymous'; // the router lets only logged-in users in
-      members.add(peer);
-      return incoming$.pipe(
-        takeWhile((message) => message.kind === 'Say'),
-        tap((say) => {
-          peer.state.said++;
-          for (const member of members) member.send({ kind: 'Said', from, text: say.text });
-        }),
-        ignoreElements(),
-        finalize(() => members.delete(peer)),
-      );
-    });
+    incoming$.pipe(
+      takeWhile((message) => message.kind === 'Say'),
+      tap((say) => {
+        peer.state.said++;
+        room.send({ kind: 'Said', from: peer.state.user, text: say.text });
+      }),
+      ignoreElements(),
+      room.during(peer),
+    );
 }

@@ -1,5 +1,5 @@
-import { createCompositeServer, serverStage } from '@rxmsg/node';
-import { chatRouter, initialChatState } from './chat-router';
+import { createCompositeServer, createRooms, serverStage, type ServerMessage } from '@rxmsg/node';
+import { chatRouter, initialChatState, loggedIn } from './chat-router';
 import { GoodbyeProtocol } from './goodbye-protocol';
 import { goodbyeProcessor } from './goodbye-processor';
 import { LoginProtocol } from './login-protocol';
@@ -14,15 +14,18 @@ import { roomProcessor } from './room-processor';
  * @param users - who may log in: user name → password.
  */
 export function startStackedServer(listen: string, users: ReadonlyMap<string, string>) {
+  const rooms = createRooms<ServerMessage<typeof RoomProtocol>>();
   return createCompositeServer({
     listen,
     stages: {
       login: serverStage(LoginProtocol, loginProcessor(users)),
-      chat: serverStage(RoomProtocol, roomProcessor()),
+      // Only connections that logged in enter the chat: the room sees `user` as a string.
+      chat: serverStage(RoomProtocol, roomProcessor(rooms), { requires: loggedIn }),
       goodbye: serverStage(GoodbyeProtocol, goodbyeProcessor),
     },
     initialState: initialChatState,
     router: chatRouter,
+    rooms,
     config: { maxFrameBytes: 4096 } as const,
   });
 }
