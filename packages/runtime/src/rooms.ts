@@ -141,10 +141,12 @@ export class Rooms<Out = unknown> implements TopicHost {
    * Add `peer` to `room`; it leaves by itself when its connection closes.
    * @returns `true` when it is a member now; `false` (nothing done) when it is not an open peer
    * of the server (unknown, closing or closed: a join racing a close is not a bug).
-   * @throws `RoomLimitError` for a bad name, or when the peer is in `maxRoomsPerPeer` rooms already.
+   * @throws `RoomLimitError` for a bad name, or when the peer is in `maxRoomsPerPeer` rooms already;
+   * {@link ConfigError} when no server was given this registry (`createServer({ rooms })`).
    */
   join(peer: PeerRef, room: RoomName): boolean {
     const name = this.checkRoom(typeof room === 'string' ? room : room.name);
+    if (this.reporter === undefined) throw new ConfigError('rooms', ['this registry was given to no server: pass it as createServer({ rooms })']);
     const id = peerIdOf(peer);
     if (this.link === undefined || !this.link.isOpen(id)) return false;
     const joined = this.adapter.roomsOf(id);

@@ -394,11 +394,11 @@ describe('rooms', () => {
     for (const p of list) expect(p.received).to.deep.equal([{ kind: 'Line', text: 'once' }, { kind: 'Line', text: 'each' }]);
   });
 
-  it('sends to an unattached registry reach nobody', () => {
+  it('sends to an unattached registry reach nobody, and a join on it is refused', () => {
     const rooms = createRooms<ChatOut>();
     expect(rooms.broadcast({ kind: 'Line', text: 'x' })).to.deep.equal({ delivered: 0, dropped: 0, skipped: 0 });
     expect(rooms.sendTo(1, { kind: 'Line', text: 'x' })).to.equal('not-found');
-    expect(rooms.join(1, 'a')).to.equal(false);
+    expect(() => rooms.join(1, 'a')).to.throw(ConfigError).with.property('field', 'rooms');
   });
 });
 
