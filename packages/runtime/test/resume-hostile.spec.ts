@@ -1,0 +1,146 @@
+import { expect } from 'chai';
+import { filter, firstValueFrom, map, timeout, type Observable } from 'rxjs';
+import { z } from 'zod';
+import {
+  ResumeFrameDecoder,
+  ResumeFrameType,
+  defineProtocol,
+  encodeAck,
+  encodeHello,
+  encodeResumeFrame,
+  parseWelcome,
+  type Connection,
+  type ConnectionHandlers,
+  type ResumeFrame,
+  type ResumeWelcome,
+} from '@rxmsg/core';
+import { createClient, createServer, memoryTransport, type ClientEvent, type ServerEvent } from '@rxmsg/runtime';
+import { NEVER, tap } from 'rxjs';
+import type { Transport } from '@rxmsg/core';
+
+const Echo = defineProtocol({
+  name: 'echo',
+  tag: 'kind',
+  client: { C: z.object({ n: z.number().int() }) },
+  server: { S: z.object({ n: z.number().int() }) },
+});
+const RESUME = { bufferBytes: 4_096, windowMs: 5_000 } as const;
+const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const waitEvent = <E extends { type: string }>(events$: Observable<E>, type: string, ms = 5_000): Promise<E> =>
+  firstValueFrom(events$.pipe(filter((e) => e.type === type), timeout(ms)));
+
+/** A hostile client speaking the layer's frames by hand over a raw memory connection. */
+class Raw implements ConnectionHandlers {
+  readonly frames: ResumeFrame[] = [];
+  closed = false;
+  ended = false;
+  private readonly decoder = new ResumeFrameDecoder(1 << 20);
+  constructor(readonly connection: Connection) {
+    connection.start(this);
+  }
+  onData(chunk: Uint8Array): void {
+    this.decoder.push(chunk);
+    for (let f = this.decoder.next(); f !== undefined; f = this.decoder.next()) this.frames.push(f);
+  }
+  onEnd(): void {
+    this.ended = true;
+  }
+  onDrain(): void {}
+  onClose(): void {
+    this.closed = true;
+  }
+  welcome(): ResumeWelcome | undefined {
+    const f = this.frames.find((x) => x.type === ResumeFrameType.Welcome);
+    return f === undefined ? undefined : parseWelcome(f.payload);
+  }
+}
+
+async function setup(extra: { handshakeTimeoutMs?: number; maxConnections?: number } = {}) {
+  const transport = memoryTransport({ framing: 'stream' });
+  const server = await createServer({
+    listen: 'memory://hostile:0',
+    transports: [transport],
+    protocol: Echo,
+    processor: (in$) => in$.pipe(map((m) => ({ kind: 'S', n: m.n }) as const)),
+    resume: RESUME,
+    config: { ...extra },
+  });
+  const events: ServerEvent[] = [];
+  server.events$.subscribe((e) => events.push(e));
+  const dial = async (): Promise<Raw> => new Raw(await firstValueFrom(transport.connect(server.addresses()[0]!)));
+  return { server, events, dial };
+}
+
+describe('session resumption against a hostile peer', () => {
+  it('server close() ends a physical connection still in its resume handshake', async () => {
+    const t = await setup({ handshakeTimeoutMs: 60_000 });
+    const raw = await t.dial();
+    await settle();
+    await t.server.close();
+    for (let i = 0; i < 100 && !raw.ended && !raw.closed; i++) await settle();
+    expect(raw.ended || raw.closed, 'the physical connection ended').to.equal(true);
+    expect(raw.welcome()).to.deep.equal({ kind: 'refused', reason: 'stopping' });
+    expect(t.events.filter((e) => e.type === 'resume-refused')).to.have.length(1);
+    raw.connection.destroy();
+  });
+
+  it('an ack beyond what was sent closes that session with a typed error, nothing else', async () => {
+    const t = await setup();
+    const raw = await t.dial();
+    raw.connection.write(encodeHello({ kind: 'new' }));
+    await waitEvent(t.server.events$, 'connected');
+    raw.connection.write(encodeAck(1_000_000));
+    const d = await waitEvent(t.server.events$, 'disconnected');
+    expect(d).to.have.nested.property('error.code', 'RESUME_FRAME_INVALID');
+    await t.server.close();
+  });
+
+
+  it('client close() during a blip (server unreachable) ends the client, no timer left', async () => {
+    const inner = memoryTransport({ framing: 'stream' });
+    const live: Connection[] = [];
+    let reachable = true;
+    const transport: Transport = {
+      schemes: inner.schemes,
+      listen: (a, on, o) => inner.listen(a, on, o),
+      connect: (a, o) => (reachable ? inner.connect(a, o).pipe(tap((c) => live.push(c))) : NEVER),
+    };
+    const server = await createServer({
+      listen: 'memory://blip:0',
+      transports: [transport],
+      protocol: Echo,
+      processor: (in$) => in$.pipe(map((m) => ({ kind: 'S', n: m.n }) as const)),
+      resume: RESUME,
+    });
+    const client = createClient({ connect: server.addresses()[0]!, transports: [transport], protocol: Echo, resume: RESUME, config: { flushTimeoutMs: 200, connectTimeoutMs: 100 } });
+    const events: ClientEvent[] = [];
+    client.events$.subscribe((e) => events.push(e));
+    await waitEvent(client.events$, 'connected');
+    reachable = false;
+    live.splice(0).forEach((c) => c.destroy());
+    await waitEvent(client.events$, 'link-lost');
+    client.send({ kind: 'C', n: 1 });
+    await client.close();
+    expect(events.at(-1)).to.deep.include({ type: 'closed' });
+    await server.close();
+  });
+
+  it('a resume hello with the secret while the session is attached takes the session over; the old link is closed', async () => {
+    const t = await setup();
+    const a = await t.dial();
+    a.connection.write(encodeHello({ kind: 'new' }));
+    await waitEvent(t.server.events$, 'connected');
+    const w = a.welcome();
+    if (w?.kind !== 'accepted') throw new Error('not accepted');
+    const b = await t.dial();
+    b.connection.write(encodeHello({ kind: 'resume', token: w.token, received: 0 }));
+    await waitEvent(t.server.events$, 'resumed');
+    for (let i = 0; i < 100 && !a.closed; i++) await settle();
+    expect(a.closed).to.equal(true);
+    b.connection.write(encodeResumeFrame(ResumeFrameType.Data, new TextEncoder().encode('{"kind":"C","n":5}\n')));
+    for (let i = 0; i < 100 && !b.frames.some((f) => f.type === ResumeFrameType.Data); i++) await settle();
+    expect(b.frames.some((f) => f.type === ResumeFrameType.Data)).to.equal(true);
+    b.connection.destroy();
+    await t.server.close();
+  });
+});
