@@ -8,6 +8,7 @@ import {
   encodeAck,
   encodeHello,
   encodeResumeFrame,
+  parseAddress,
   parseWelcome,
   type Connection,
   type ConnectionHandlers,
@@ -67,7 +68,7 @@ async function setup(extra: { handshakeTimeoutMs?: number; maxConnections?: numb
   });
   const events: ServerEvent[] = [];
   server.events$.subscribe((e) => events.push(e));
-  const dial = async (): Promise<Raw> => new Raw(await firstValueFrom(transport.connect(server.addresses()[0]!)));
+  const dial = async (): Promise<Raw> => new Raw(await firstValueFrom(transport.connect(parseAddress(server.addresses()[0]!), { noDelay: true })));
   return { server, events, dial };
 }
 
