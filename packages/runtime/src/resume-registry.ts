@@ -175,6 +175,11 @@ export class ResumeRegistry {
       refuse('bad-token', undefined, connection.peerId);
       return;
     }
+    if (link.connection.framing !== connection.framing) {
+      // Another listener's transport: its frames could not carry the session's (attach would refuse it after the welcome).
+      refuse('unsupported', new ResumeFrameError(`a ${connection.framing} session cannot resume over a ${link.connection.framing} connection`), connection.peerId);
+      return;
+    }
     if (!connection.canReplayFrom(hello.received)) {
       refuse('offset-out-of-range', undefined, connection.peerId);
       return;

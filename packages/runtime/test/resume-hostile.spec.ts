@@ -15,7 +15,18 @@ import {
   type ResumeFrame,
   type ResumeWelcome,
 } from '@rxmsg/core';
-import { createClient, createServer, memoryTransport, type ClientEvent, type ServerEvent } from '@rxmsg/runtime';
+import {
+  MemoryConnection,
+  ResumeRegistry,
+  createClient,
+  createServer,
+  memoryTransport,
+  type ClientEvent,
+  type ResumableConnection,
+  type ResumeRegistryEvent,
+  type ServerEvent,
+} from '@rxmsg/runtime';
+import { VirtualTimeScheduler } from 'rxjs';
 import { NEVER, tap } from 'rxjs';
 import type { Transport } from '@rxmsg/core';
 
@@ -143,5 +154,34 @@ describe('session resumption against a hostile peer', () => {
     expect(b.frames.some((f) => f.type === ResumeFrameType.Data)).to.equal(true);
     b.connection.destroy();
     await t.server.close();
+  });
+
+  it('a resumption over a connection of another framing (another listener) is refused, not announced as resumed', async () => {
+    const events: ResumeRegistryEvent[] = [];
+    const sessions: ResumableConnection[] = [];
+    const registry = new ResumeRegistry({ resume: RESUME, scheduler: new VirtualTimeScheduler(), handshakeTimeoutMs: 0, maxFrameBytes: 1024, emit: (e) => events.push(e) });
+    const dial = (framing: 'stream' | 'message'): Raw => {
+      const [server, client] = MemoryConnection.pair({ framing, highWaterMark: 65_536 }, 'memory://s:1', 'memory://c:1');
+      registry.accept(server, (c) => {
+        sessions.push(c);
+        c.start({ onData: () => {}, onEnd: () => {}, onDrain: () => {}, onClose: () => {} });
+      });
+      return new Raw(client);
+    };
+    const a = dial('stream');
+    a.connection.write(encodeHello({ kind: 'new' }));
+    await settle();
+    const w = a.welcome();
+    if (w?.kind !== 'accepted') throw new Error('not accepted');
+    a.connection.destroy();
+    await settle();
+    const b = dial('message');
+    b.connection.write(encodeHello({ kind: 'resume', token: w.token, received: 0 }));
+    await settle();
+    expect(b.welcome()).to.deep.include({ kind: 'refused' });
+    expect(events.map((e) => e.type)).to.not.include('resumed');
+    expect(sessions[0]!.detached).to.equal(true);
+    b.connection.destroy();
+    registry.stop();
   });
 });
