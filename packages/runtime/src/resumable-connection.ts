@@ -125,6 +125,11 @@ export class ResumableConnection implements Connection, LinkSink {
     return this.receivedOffset;
   }
 
+  /** Offset of its own output the other side acknowledged (or said it received in a handshake). */
+  get acknowledged(): number {
+    return this.sent.acked;
+  }
+
   /** Bytes sent and not acknowledged (the replay buffer). */
   get unacknowledged(): number {
     return this.sent.bytes;

@@ -184,4 +184,84 @@ describe('session resumption against a hostile peer', () => {
     b.connection.destroy();
     registry.stop();
   });
+
+  it('a link that breaks right after each resumption is redialled under the backoff, not in a hot loop (virtual time)', async () => {
+    const inner = memoryTransport({ framing: 'stream' });
+    const scheduler = new VirtualTimeScheduler();
+    let dials = 0;
+    let first: Connection | undefined;
+    // Every physical connection after the first is cut as soon as its first bytes (the welcome) arrive.
+    const flaky = (c: Connection): Connection => ({
+      framing: c.framing,
+      localAddress: c.localAddress,
+      remoteAddress: c.remoteAddress,
+      get bytesRead() {
+        return c.bytesRead;
+      },
+      get bytesWritten() {
+        return c.bytesWritten;
+      },
+      start: (h) =>
+        c.start({
+          onData: (chunk) => {
+            h.onData(chunk);
+            queueMicrotask(() => c.destroy());
+          },
+          onEnd: () => h.onEnd(),
+          onDrain: () => h.onDrain(),
+          onClose: (e) => h.onClose(e),
+        }),
+      write: (chunk) => c.write(chunk),
+      pause: () => c.pause(),
+      resume: () => c.resume(),
+      end: () => c.end(),
+      destroy: () => c.destroy(),
+    });
+    const transport: Transport = {
+      schemes: inner.schemes,
+      listen: (a, on, o) => inner.listen(a, on, o),
+      connect: (a, o) => inner.connect(a, o).pipe(map((c) => (++dials === 1 ? (first = c) : flaky(c)))),
+    };
+    const server = await createServer({
+      listen: 'memory://flaky:0',
+      transports: [transport],
+      protocol: Echo,
+      processor: (in$) => in$.pipe(map((m) => ({ kind: 'S', n: m.n }) as const)),
+      resume: { bufferBytes: 4_096, windowMs: 60_000 },
+    });
+    const reconnect = { initialMs: 100, maxMs: 100, factor: 2, jitter: 0, maxAttempts: Infinity, stableAfterMs: 1_000 };
+    const client = createClient({
+      connect: server.addresses()[0]!,
+      transports: [transport],
+      protocol: Echo,
+      resume: { bufferBytes: 4_096, windowMs: 60_000 },
+      scheduler,
+      config: { reconnect, connectTimeoutMs: 0 },
+    });
+    const events: ClientEvent[] = [];
+    client.events$.subscribe((e) => events.push(e));
+    await waitEvent(client.events$, 'connected');
+    // The first link was stable: its loss is redialled at once.
+    scheduler.frame = 2_000;
+    first!.destroy();
+    const count = (type: string): number => events.filter((e) => e.type === type).length;
+    for (let i = 0; i < 200 && count('link-lost') < 2; i++) await settle();
+    expect(count('resumed')).to.equal(1);
+    expect(count('link-lost')).to.equal(2);
+    // That one lasted no time: the next attempt waits for the backoff (virtual time does not move).
+    for (let i = 0; i < 50; i++) await settle();
+    expect(count('resumed'), 'no redial before the backoff').to.equal(1);
+    scheduler.maxFrames = scheduler.frame + 100;
+    scheduler.flush();
+    for (let i = 0; i < 200 && count('link-lost') < 3; i++) await settle();
+    expect(count('resumed')).to.equal(2);
+    const closing = client.close();
+    scheduler.maxFrames = Infinity;
+    for (let i = 0; i < 200 && !events.some((e) => e.type === 'closed'); i++) {
+      scheduler.flush();
+      await settle();
+    }
+    await closing;
+    await server.close();
+  });
 });
