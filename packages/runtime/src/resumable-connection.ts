@@ -104,6 +104,8 @@ export class ResumableConnection implements Connection, LinkSink {
   private linkBlocked = false;
   private owedDrain = false;
   private endReceived = false;
+  /** The other side's end frame arrived (delivered or held): nothing may follow it. */
+  private endArrived = false;
   private closed = false;
   private closeDelivered = false;
   private closeError: RxmsgError | undefined;
@@ -238,6 +240,12 @@ export class ResumableConnection implements Connection, LinkSink {
     switch (frame.type) {
       case ResumeFrameType.Data:
       case ResumeFrameType.End:
+        if (this.endArrived) {
+          // Replays start after what this side received, its end included: only a broken or hostile peer sends this.
+          this.fail(new ResumeFrameError(`${frame.type === ResumeFrameType.End ? 'a second end' : 'data'} after the end of the other side's output`));
+          return;
+        }
+        if (frame.type === ResumeFrameType.End) this.endArrived = true;
         this.receivedOffset += frame.type === ResumeFrameType.End ? 1 : frame.payload.length;
         // Behind held frames, or before the session started reading: keep the order.
         if (this.paused || this.heldBytes > 0 || this.handlers === undefined) this.hold(frame);

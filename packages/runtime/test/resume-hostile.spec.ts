@@ -264,4 +264,23 @@ describe('session resumption against a hostile peer', () => {
     await closing;
     await server.close();
   });
+
+  it('a peer that ends twice, then sends data, is cut as a protocol violation; the session sees one end, then the violation', async () => {
+    const t = await setup();
+    const raw = await t.dial();
+    raw.connection.write(encodeHello({ kind: 'new' }));
+    await waitEvent(t.server.events$, 'connected');
+    const data = (n: number) => encodeResumeFrame(ResumeFrameType.Data, new TextEncoder().encode(`{"kind":"C","n":${n}}\n`));
+    raw.connection.write(data(1));
+    raw.connection.write(encodeResumeFrame(ResumeFrameType.End));
+    raw.connection.write(encodeResumeFrame(ResumeFrameType.End));
+    raw.connection.write(data(2));
+    const d = await waitEvent(t.server.events$, 'disconnected');
+    expect(d).to.have.nested.property('error.code', 'RESUME_FRAME_INVALID');
+    // The data after the end never reached the processor.
+    const answers = raw.frames.filter((f) => f.type === ResumeFrameType.Data).map((f) => new TextDecoder().decode(f.payload));
+    expect(answers).to.not.include('{"kind":"S","n":2}\n');
+    raw.connection.destroy();
+    await t.server.close();
+  });
 });
