@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { textCodec, type LaneConfig, type SendQueuePolicy } from '@rxmsg/core';
 import { FakeConnection } from '@rxmsg/test-utils';
-import type { LaneSource } from '../src/outbound-lanes';
+import { LANE_STARVATION_LIMIT, type LaneSource } from '../src/outbound-lanes';
 import { OutboundPolicy, type OutboundConfig, type OutboundHost } from '../src/outbound-policy';
 
 const SOURCE: LaneSource = Object.freeze({
@@ -69,5 +69,36 @@ describe('OutboundLanes against a peer that reads when it likes', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('under a flood of the default lane, two lower lanes each wait at most LANE_STARVATION_LIMIT + 1 turns (one more per lane starving at once)', () => {
+    const host: OutboundHost = { holdInput: () => {}, relieved: () => {}, queueFull: () => {}, droppedOut: () => {} };
+    let writable = false;
+    const connection = new FakeConnection(() => writable);
+    const pending: (() => void)[] = [];
+    const lanes: Record<string, LaneConfig> = { a: { policy: 'backpressure', limit: 1000, priority: 1 }, b: { policy: 'backpressure', limit: 1000, priority: 2 } };
+    const config: OutboundConfig = { maxFrameBytes: 1024, sendQueueLimit: 1000, sendQueueBytes: 1 << 20, onSendQueueFull: 'backpressure', lanes };
+    const policy = new OutboundPolicy(host, connection, config, true, (w) => pending.push(w), undefined);
+    for (let n = 0; n < 200; n++) for (const kind of ['Reply', 'A', 'B']) policy.send(textCodec, { kind, n }, SOURCE);
+    writable = true;
+    for (let round = 0; round < 100 && pending.length > 0; round++) for (const w of pending.splice(0)) w();
+    const order = connection
+      .text()
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => (JSON.parse(l) as { kind: string }).kind)
+      .slice(0, 300);
+    const longestWait = (kind: string): number => {
+      let run = 0;
+      let most = 0;
+      for (const k of order) {
+        run = k === kind ? 0 : run + 1;
+        most = Math.max(most, run);
+      }
+      return most;
+    };
+    expect(longestWait('A')).to.be.at.most(LANE_STARVATION_LIMIT + 1);
+    expect(longestWait('B')).to.be.at.most(LANE_STARVATION_LIMIT + 1);
+    expect(Math.max(longestWait('A'), longestWait('B'))).to.be.greaterThan(LANE_STARVATION_LIMIT);
   });
 });
