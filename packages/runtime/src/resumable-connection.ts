@@ -338,6 +338,10 @@ export class ResumableConnection implements Connection, LinkSink {
     if (this.heldHead === this.held.length) {
       this.held = [];
       this.heldHead = 0;
+    } else if (this.heldHead >= 1024 && this.heldHead * 2 >= this.held.length) {
+      // Under steady backpressure the queue never empties: reclaim the delivered slots (amortised O(1)).
+      this.held.splice(0, this.heldHead);
+      this.heldHead = 0;
     }
     if (this.linkPaused && this.heldBytes <= this.options.holdBytes / 2) {
       this.linkPaused = false;

@@ -283,4 +283,44 @@ describe('session resumption against a hostile peer', () => {
     raw.connection.destroy();
     await t.server.close();
   });
+
+  it('a session that always has input held (steady backpressure) keeps the hold queue bounded: its slots are reclaimed', async () => {
+    const registry = new ResumeRegistry({ resume: RESUME, scheduler: new VirtualTimeScheduler(), handshakeTimeoutMs: 0, maxFrameBytes: 1024, emit: () => {} });
+    const [server, client] = MemoryConnection.pair({ framing: 'stream', highWaterMark: 1 << 20 }, 'memory://s:1', 'memory://c:1');
+    let session: ResumableConnection | undefined;
+    let delivered = 0;
+    let stopped = false;
+    const raw = new Raw(client);
+    const frame = encodeResumeFrame(ResumeFrameType.Data, Uint8Array.of(1, 2, 3, 4));
+    registry.accept(server, (c) => {
+      session = c;
+      // A slow reader: one frame per turn of the event loop, paused in between; each frame read lets the peer send one more.
+      c.start({
+        onData: () => {
+          delivered++;
+          if (stopped) return;
+          c.pause();
+          setImmediate(() => c.resume());
+          raw.connection.write(frame);
+        },
+        onEnd: () => {},
+        onDrain: () => {},
+        onClose: () => {},
+      });
+    });
+    raw.connection.write(encodeHello({ kind: 'new' }));
+    for (let i = 0; i < 100; i++) raw.connection.write(frame);
+    const slots = (): number => (session as unknown as { held: unknown[] }).held.length; // white-box: the array behind the hold queue
+    let most = 0;
+    for (let i = 0; i < 20_000 && delivered < 5_000; i++) {
+      await settle();
+      if (session !== undefined) most = Math.max(most, slots());
+    }
+    expect(delivered).to.be.at.least(5_000);
+    stopped = true;
+    expect(most, 'slots of the hold queue').to.be.below(3_000);
+    raw.connection.destroy();
+    await settle();
+    registry.stop();
+  });
 });
