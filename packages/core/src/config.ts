@@ -54,7 +54,8 @@ export interface LaneConfig {
   readonly policy: SendQueuePolicy;
   /**
    * Lower is written first when the socket has room (the default lane has 0; ties take turns);
-   * a waiting lane is never passed over more than `LANE_STARVATION_LIMIT` times in a row. 0 when left out.
+   * a waiting lane is passed over at most `LANE_STARVATION_LIMIT` times in a row, plus one for each other
+   * lane starving at the same time. 0 when left out.
    */
   readonly priority?: number;
 }

@@ -5,7 +5,9 @@ import type { LaneStats } from './session-stats';
 
 /**
  * A lane waiting for the socket is passed over at most this many times in a row for lanes of a
- * higher priority: under a flood of the high lanes it still gets one chunk in `LANE_STARVATION_LIMIT + 1`.
+ * higher priority, plus one for each other lane starving at the same time (starved lanes go one per
+ * turn): under a flood of the high lanes, one low lane still gets one chunk in `LANE_STARVATION_LIMIT + 1`,
+ * each of two low lanes one in `LANE_STARVATION_LIMIT + 2`.
  */
 export const LANE_STARVATION_LIMIT = 16;
 

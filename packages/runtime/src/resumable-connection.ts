@@ -107,6 +107,8 @@ export class ResumableConnection implements Connection, LinkSink {
   private linkBlocked = false;
   private owedDrain = false;
   private endReceived = false;
+  /** The other side's end frame arrived (delivered or held): nothing may follow it. */
+  private endArrived = false;
   private closed = false;
   private closeDelivered = false;
   private closeError: RxmsgError | undefined;
@@ -127,6 +129,11 @@ export class ResumableConnection implements Connection, LinkSink {
   /** Offset of the other side's output received so far: where a resumption replays from. */
   get received(): number {
     return this.receivedOffset;
+  }
+
+  /** Offset of its own output the other side acknowledged (or said it received in a handshake). */
+  get acknowledged(): number {
+    return this.sent.acked;
   }
 
   /** Bytes sent and not acknowledged (the replay buffer). */
@@ -237,6 +244,12 @@ export class ResumableConnection implements Connection, LinkSink {
     switch (frame.type) {
       case ResumeFrameType.Data:
       case ResumeFrameType.End:
+        if (this.endArrived) {
+          // Replays start after what this side received, its end included: only a broken or hostile peer sends this.
+          this.fail(new ResumeFrameError(`${frame.type === ResumeFrameType.End ? 'a second end' : 'data'} after the end of the other side's output`));
+          return;
+        }
+        if (frame.type === ResumeFrameType.End) this.endArrived = true;
         this.receivedOffset += frame.type === ResumeFrameType.End ? 1 : frame.payload.length;
         // Behind held frames, or before the session started reading: keep the order.
         if (this.paused || this.heldBytes > 0 || this.handlers === undefined) this.hold(frame);
@@ -328,6 +341,10 @@ export class ResumableConnection implements Connection, LinkSink {
     }
     if (this.heldHead === this.held.length) {
       this.held = [];
+      this.heldHead = 0;
+    } else if (this.heldHead >= 1024 && this.heldHead * 2 >= this.held.length) {
+      // Under steady backpressure the queue never empties: reclaim the delivered slots (amortised O(1)).
+      this.held.splice(0, this.heldHead);
       this.heldHead = 0;
     }
     if (this.linkPaused && this.heldBytes <= this.options.holdBytes / 2) {

@@ -13,14 +13,18 @@ import {
   type ResumeHello,
   type ResumeOptions,
   type ResumeWelcome,
+  type ReconnectPolicy,
   type RetryPolicy,
   type RxmsgError,
 } from '@rxmsg/core';
 import { RESUME_MAX_DATA_FRAME, ResumableConnection, resumeDataLimit } from './resumable-connection';
 import { ResumeLink } from './resume-link';
 
-/** Backoff between attempts to resume when the client has no `reconnect` policy. */
-export const RESUME_REDIAL: RetryPolicy = Object.freeze({ initialMs: 50, maxMs: 1_000, factor: 2, jitter: 0.5, maxAttempts: Infinity });
+/**
+ * Backoff between attempts to resume when the client has no `reconnect` policy; a resumed link that
+ * carried nothing and lived less than `stableAfterMs` does not reset it.
+ */
+export const RESUME_REDIAL: ReconnectPolicy = Object.freeze({ initialMs: 50, maxMs: 1_000, factor: 2, jitter: 0.5, maxAttempts: Infinity, stableAfterMs: 1_000 });
 
 /** What a client's resumable connections report. */
 export type ResumeDialerEvent =
@@ -37,8 +41,11 @@ export interface ResumeDialerOptions {
   readonly handshakeTimeoutMs: number;
   /** Largest message of the stack: bounds what a paused session holds. */
   readonly maxFrameBytes: number;
-  /** Backoff between attempts to resume (the client's `reconnect` policy, or {@link RESUME_REDIAL}); the first is immediate. */
-  readonly redial: RetryPolicy;
+  /**
+   * Backoff between attempts to resume (the client's `reconnect` policy, or {@link RESUME_REDIAL}): the
+   * first is immediate after a link that lived `stableAfterMs`; after a shorter one the backoff goes on.
+   */
+  readonly redial: ReconnectPolicy;
   readonly scheduler: SchedulerLike;
   readonly emit: (event: ResumeDialerEvent) => void;
 }
@@ -64,6 +71,7 @@ export function resumeDialer(options: ResumeDialerOptions): () => Observable<Con
             return;
           }
           let redialing: Subscription | undefined;
+          const tries: Tries = { attempt: 0, attachedAt: scheduler.now(), received: 0, acknowledged: 0 };
           const connection = new ResumableConnection({
             link,
             token: welcome.token,
@@ -74,7 +82,11 @@ export function resumeDialer(options: ResumeDialerOptions): () => Observable<Con
             scheduler,
             onDetached: (c, error) => {
               options.emit(error === undefined ? { type: 'link-lost', peerId: c.peerId } : { type: 'link-lost', peerId: c.peerId, error });
-              redialing = redial(options, c);
+              // A link that broke soon after it was attached without carrying anything (a path that cuts every
+              // link at once) does not reset the backoff: it would be redialled in a hot loop.
+              const progressed = c.received > tries.received || c.acknowledged > tries.acknowledged;
+              if (progressed || scheduler.now() - tries.attachedAt >= options.redial.stableAfterMs) tries.attempt = 0;
+              redialing = redial(options, c, tries);
             },
             onClosed: (c, error) => {
               redialing?.unsubscribe();
@@ -93,12 +105,34 @@ export function resumeDialer(options: ResumeDialerOptions): () => Observable<Con
     });
 }
 
-/** Try to resume `connection` until it is attached again or closed; unsubscribing stops trying. */
-function redial(options: ResumeDialerOptions, connection: ResumableConnection): Subscription {
+/**
+ * The backoff state of one connection's resumptions: attempts made since its last useful link, and
+ * when its link was last attached, with the offsets it had then (a link is useful when it carried
+ * bytes or lasted `stableAfterMs`).
+ */
+interface Tries {
+  attempt: number;
+  attachedAt: number;
+  received: number;
+  acknowledged: number;
+}
+
+/**
+ * Try to resume `connection` until it is attached again or closed; unsubscribing stops trying. The
+ * first try is immediate when no attempt was made since the last useful link, else after the backoff.
+ */
+function redial(options: ResumeDialerOptions, connection: ResumableConnection, tries: Tries): Subscription {
   const all = new Subscription();
-  let attempt = 0;
+  const later = (): void => {
+    const wait = timer(delay(options.redial, tries.attempt), options.scheduler).subscribe(() => {
+      all.remove(wait);
+      tryOnce();
+    });
+    all.add(wait);
+  };
   const tryOnce = (): void => {
     if (connection.isClosed || all.closed) return;
+    tries.attempt++;
     const hello: ResumeHello = { kind: 'resume', token: connection.token, received: connection.received };
     // Added before subscribing: the handshake may fail synchronously (a dial refused at once).
     const step = new Subscription();
@@ -111,8 +145,10 @@ function redial(options: ResumeDialerOptions, connection: ResumableConnection): 
           return;
         }
         if (welcome.kind === 'resumed') {
-          if (connection.attach(link, welcome.received)) options.emit({ type: 'resumed', peerId: connection.peerId, remoteAddress: link.connection.remoteAddress });
-          else {
+          if (connection.attach(link, welcome.received)) {
+            Object.assign(tries, { attachedAt: options.scheduler.now(), received: connection.received, acknowledged: connection.acknowledged });
+            options.emit({ type: 'resumed', peerId: connection.peerId, remoteAddress: link.connection.remoteAddress });
+          } else {
             link.drop();
             connection.fail(new ResumeRefusedError('offset-out-of-range', 'the server received more than was sent'));
           }
@@ -128,16 +164,12 @@ function redial(options: ResumeDialerOptions, connection: ResumableConnection): 
           connection.fail(e);
           return;
         }
-        attempt++;
-        const wait = timer(delay(options.redial, attempt), options.scheduler).subscribe(() => {
-          all.remove(wait);
-          tryOnce();
-        });
-        all.add(wait);
+        later();
       },
     }));
   };
-  tryOnce();
+  if (tries.attempt === 0) tryOnce();
+  else later();
   return all;
 }
 

@@ -53,13 +53,14 @@ export class ResumeRegistry {
   private readonly live = new Map<string, ResumableConnection>();
   private readonly tombstones = new Map<string, ResumeRefusalReason>();
   private stopping = false;
-  private pending = 0;
+  /** Handshakes in progress, each with a way to refuse it (when the server stops). */
+  private readonly pending = new Set<() => void>();
 
   constructor(private readonly options: ResumeRegistryOptions) {}
 
   /** Physical connections whose hello is awaited now (each holds at most one small frame, for at most `handshakeTimeoutMs`). */
   get handshaking(): number {
-    return this.pending;
+    return this.pending.size;
   }
 
   /** Sessions it holds (attached or detached). */
@@ -77,12 +78,11 @@ export class ResumeRegistry {
     const link = new ResumeLink(connection, 0, options.scheduler);
     const remoteAddress = connection.remoteAddress;
     let timer: Subscription | undefined;
-    let waiting = true;
-    this.pending++;
+    const stop = (): void => refuse('stopping');
+    this.pending.add(stop);
     const done = (): void => {
       timer?.unsubscribe();
-      if (waiting) this.pending--;
-      waiting = false;
+      this.pending.delete(stop);
     };
     const refuse = (reason: ResumeRefusalReason, error?: RxmsgError, peerId?: number): void => {
       done();
@@ -117,9 +117,13 @@ export class ResumeRegistry {
     link.start(handshake);
   }
 
-  /** Refuse resumptions from now on and close every detached session (the attached ones close with their sessions). */
+  /**
+   * Refuse resumptions from now on, refuse the handshakes in progress (their physical connections end)
+   * and close every detached session (the attached ones close with their sessions).
+   */
   stop(): void {
     this.stopping = true;
+    for (const refuse of [...this.pending]) refuse();
     for (const c of [...this.live.values()]) if (c.detached) c.fail(new ResumeRefusedError('stopping'));
   }
 
@@ -169,6 +173,11 @@ export class ResumeRegistry {
     }
     if (!sameSecret(connection.token, hello.token)) {
       refuse('bad-token', undefined, connection.peerId);
+      return;
+    }
+    if (link.connection.framing !== connection.framing) {
+      // Another listener's transport: its frames could not carry the session's (attach would refuse it after the welcome).
+      refuse('unsupported', new ResumeFrameError(`a ${connection.framing} session cannot resume over a ${link.connection.framing} connection`), connection.peerId);
       return;
     }
     if (!connection.canReplayFrom(hello.received)) {
