@@ -345,11 +345,12 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
       }
       this.leave(st);
     }
+    // Counted before the queues are emptied: what was still queued shows as `queued` in the lanes.
+    const stats = this.stats();
     const unsent = this.out.clear();
     this.inbound.releaseHeld();
     const reason: DisconnectReason = this.closeReason ?? (error !== undefined ? 'transport-error' : 'remote-closed');
     const cause = this.closeError ?? error;
-    const stats = this.stats();
     this.options.emit(
       cause === undefined
         ? { type: 'disconnected', peerId: this.id, reason, stats }

@@ -119,6 +119,41 @@ describe('Session lanes (memory transport)', () => {
     }
   });
 
+  it('the disconnected event counts what was still queued in each lane (sent + dropped + queued = accepted)', async () => {
+    const memory = memoryTransport({ highWaterMark: 256 });
+    const server = await createServer({
+      listen: 'memory://lanes-gone:0',
+      transports: [memory],
+      protocol: Watch,
+      config: { lanes: { notify: { limit: 50, policy: 'drop-oldest', priority: 1 } } } as const,
+      processor: (in$, peer) =>
+        in$.pipe(
+          concatMap(async (m) => {
+            if (m.kind !== 'Watch') return;
+            // Replies first, written in this turn: the socket's queue then waits for a drain that never
+            // comes (the client does not read), so the notify lane keeps what it is given next turn.
+            for (let id = 1; id <= 100; id++) peer.send({ kind: 'Reply', id });
+            await new Promise((resolve) => setImmediate(resolve));
+            for (let v = 1; v <= m.changes; v++) peer.send({ kind: 'Changed', v });
+          }),
+          ignoreElements(),
+        ),
+    });
+    const gone = firstValueFrom(server.events$.pipe(filter((e) => e.type === 'disconnected')));
+    const client = memory.dial(server.addresses()[0]!);
+    client.start({ onData: () => undefined, onEnd: () => undefined, onDrain: () => undefined, onClose: () => undefined });
+    client.pause();
+    client.write('{"kind":"Watch","changes":200}\n');
+    await eventually(() => (server.snapshot().connections[0]?.lanes?.['notify']?.dropped ?? 0) > 0, 5000, 'notify drops');
+    client.destroy();
+    const event = await gone;
+    const notify = event.type === 'disconnected' ? event.stats.lanes?.['notify'] : undefined;
+    expect(notify).to.not.equal(undefined);
+    expect(notify!.queued).to.be.greaterThan(0);
+    expect(notify!.sent + notify!.dropped + notify!.queued).to.equal(200);
+    await server.close();
+  });
+
   it('a processor that completes right after sending: every lane is flushed before the connection ends', async () => {
     const memory = memoryTransport();
     const server = await createServer({
