@@ -18,6 +18,9 @@ const LAYERS: Record<string, number> = {
   '@rxmsg/test-utils': 1,
   '@rxmsg/runtime': 2,
   '@rxmsg/node': 3,
+  // Extras: scale-out on top of the Node package.
+  '@rxmsg/cluster': 4,
+  '@rxmsg/redis': 4,
 };
 const EXAMPLE_LAYER = 10;
 const BROWSER_SAFE = new Set(['@rxmsg/core', '@rxmsg/runtime']);

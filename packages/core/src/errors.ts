@@ -30,6 +30,8 @@ export type RxmsgErrorCode =
   | RequestErrorCode
   | 'ROOM_LIMIT'
   | 'ROOM_ADAPTER_FAILED'
+  | 'PEER_NOT_FOUND'
+  | 'REMOTE_UNDELIVERED'
   | ListenerErrorCode
   | SoeErrorCode;
 
@@ -431,6 +433,41 @@ export class RoomAdapterError extends RxmsgError {
     const cause: unknown = options?.cause;
     super(`room adapter ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`, options);
     this.operation = operation;
+  }
+}
+
+/**
+ * A send to one peer (`rooms.sendToConfirmed`) found no such peer: `reason` `node-down` when the
+ * node its id names is not alive (known without asking it: the send failed fast), `no-such-peer`
+ * when that node answered it has no open connection with this id.
+ */
+export class PeerNotFoundError extends RxmsgError {
+  readonly code = 'PEER_NOT_FOUND' as const;
+  /** The id asked for. */
+  readonly peerId: number;
+  /** Why it was not found. */
+  readonly reason: 'node-down' | 'no-such-peer';
+
+  constructor(peerId: number, reason: 'node-down' | 'no-such-peer') {
+    super(reason === 'node-down' ? `peer ${peerId}: its node is down` : `peer ${peerId}: no such peer`);
+    this.peerId = peerId;
+    this.reason = reason;
+  }
+}
+
+/**
+ * Messages a rooms adapter could not carry to other nodes (its bus is down or too slow): the cause
+ * of a `room-error` event. Adapters report these in batches, so `count` may be more than one.
+ * Delivery on this node is not affected.
+ */
+export class RemoteDeliveryError extends RxmsgError {
+  readonly code = 'REMOTE_UNDELIVERED' as const;
+  /** Messages (broadcasts, forwarded sends) that did not leave this node since the previous report. */
+  readonly count: number;
+
+  constructor(count: number, reason: string, options?: { cause?: unknown }) {
+    super(`${count} message${count === 1 ? '' : 's'} not delivered to other nodes: ${reason}`, options);
+    this.count = count;
   }
 }
 

@@ -55,6 +55,8 @@ export {
   RemoteError,
   RequestLimitError,
   RoomAdapterError,
+  PeerNotFoundError,
+  RemoteDeliveryError,
   RoomLimitError,
   RxmsgError,
   SendQueueFullError,

@@ -44,10 +44,11 @@ export type {
   ServerOptions,
   ServerSnapshot,
 } from './server';
-export { DEFAULT_MAX_ROOM_NAME_LENGTH, DEFAULT_MAX_ROOMS_PER_PEER, ROOM_ADAPTER_CLOSE_TIMEOUT_MS, Rooms, createRooms } from './rooms';
+export { DEFAULT_MAX_ROOM_NAME_LENGTH, DEFAULT_MAX_ROOMS_PER_PEER, DEFAULT_REMOTE_TIMEOUT_MS, ROOM_ADAPTER_CLOSE_TIMEOUT_MS, Rooms, createRooms } from './rooms';
 export type { RoomsAccess, RoomsOptions } from './rooms';
 export { LocalRoomAdapter } from './local-room-adapter';
-export type { DeliveryReport, PeerRef, RoomAdapter, RoomHost, RoomPacket, SendToResult } from './room-adapter';
+export { MAX_NODE_NUMBER, PEER_ID_NODE_STRIDE, nodeOfPeer } from './room-adapter';
+export type { ClusterSnapshot, DeliveryReport, NodeSnapshot, PeerRef, RoomAdapter, RoomHost, RoomPacket, SendToResult } from './room-adapter';
 export { RoomTarget } from './room-target';
 export type { PeerFilter, RoomName } from './room-target';
 export { Topic } from './topic';

@@ -1,3 +1,5 @@
+import type { ServerSnapshot } from './server-snapshot';
+
 /**
  * The contract between a rooms registry ({@link Rooms}) and the adapter that keeps its membership
  * and carries its broadcasts to other processes or nodes. The registry (and through it the
@@ -18,8 +20,24 @@
  *   reaches `publish` (a function cannot cross processes): it is delivered on this node only.
  */
 export interface RoomAdapter {
-  /** Called once, by the registry, when its server starts: where deliveries and failures go. */
-  attach(host: RoomHost): void;
+  /**
+   * Called once, by the registry, when its server starts and before it listens: where deliveries
+   * and failures go. A promise is awaited (an adapter connects to its bus and claims its node
+   * number here); when it rejects, `createServer` rejects with a `RoomAdapterError` (operation
+   * `attach`) and nothing was bound.
+   */
+  attach(host: RoomHost): void | Promise<void>;
+  /**
+   * This node's number among the nodes sharing the adapter's bus, read once `attach` settled:
+   * the server numbers its peers `node * PEER_ID_NODE_STRIDE + n` (n = 1, 2, …), so that a peer id
+   * is unique across the nodes and names its node ({@link nodeOfPeer}). An integer from 0 to
+   * {@link MAX_NODE_NUMBER}; absent: 0 (one node).
+   */
+  readonly node?: number;
+  /** Peer `peerId` of this node opened (for a presence registry). */
+  peerOpened?(peerId: number): void | Promise<void>;
+  /** Peer `peerId` of this node closed; called after `leaveAll` (for a presence registry). */
+  peerClosed?(peerId: number): void | Promise<void>;
   /** Add peer `peerId` of this node to `room` (already a member: nothing changes). */
   join(peerId: number, room: string): void | Promise<void>;
   /** Remove peer `peerId` of this node from `room` (not a member: nothing changes). */
@@ -43,8 +61,48 @@ export interface RoomAdapter {
    * or a promise when it was sent on (a rejection is reported).
    */
   forward(peerId: number, message: unknown): boolean | Promise<void>;
+  /**
+   * Deliver `message` to peer `peerId` of another node and say what happened there (used by
+   * `rooms.sendToConfirmed`). Settles within `timeoutMs`: with the other node's result
+   * (`not-found` when it has no such peer), or rejecting with a `PeerNotFoundError` (reason
+   * `node-down`, at once, when that node is known not to be alive) or a `TimeoutError`.
+   */
+  forwardConfirmed?(peerId: number, message: unknown, timeoutMs: number): Promise<SendToResult>;
+  /**
+   * The snapshots of the other nodes (for `server.snapshotAll()`), asked for at once: each node
+   * that does not answer within `timeoutMs` is listed with an `error`.
+   */
+  snapshots?(timeoutMs: number): Promise<readonly NodeSnapshot[]>;
   /** The server stopped: release what the adapter holds (subscriptions, timers). */
   close(): void | Promise<void>;
+}
+
+/** Peer ids of node k are `k * PEER_ID_NODE_STRIDE + n`: see {@link RoomAdapter.node}. */
+export const PEER_ID_NODE_STRIDE = 2 ** 32;
+/** The highest node number: peer ids stay safe integers (below 2^53). */
+export const MAX_NODE_NUMBER = 2 ** 21 - 1;
+
+/** The node number a peer id names (0 for the ids of a server without a node number). */
+export function nodeOfPeer(peerId: number): number {
+  return Math.floor(peerId / PEER_ID_NODE_STRIDE);
+}
+
+/**
+ * One node's part of a cluster-wide snapshot: its {@link ServerSnapshot} (without listener
+ * contexts, which need not cross processes, when it came from another node), or why it has none.
+ */
+export interface NodeSnapshot {
+  /** The node number ({@link RoomAdapter.node}). */
+  readonly node: number;
+  /** Its snapshot, when it answered. */
+  readonly snapshot?: ServerSnapshot;
+  /** Why there is none (`timeout`: it did not answer in time). */
+  readonly error?: string;
+}
+
+/** A snapshot of every node sharing a rooms adapter's bus: this node first. */
+export interface ClusterSnapshot {
+  readonly nodes: readonly NodeSnapshot[];
 }
 
 /** What the registry gives its adapter: delivery to this node's peers, and a place for failures. */
@@ -58,6 +116,8 @@ export interface RoomHost {
   sendTo(peerId: number, message: unknown): SendToResult;
   /** Report a failure of the adapter's own (as a `room-error` server event). */
   report(operation: string, cause: unknown): void;
+  /** This node's snapshot, to answer another node's `snapshots()`. */
+  snapshot(): ServerSnapshot;
 }
 
 /** A broadcast as it travels between nodes: plain data. */

@@ -1,10 +1,11 @@
 import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
-import { CallbackError, ConfigError, RoomAdapterError, RoomLimitError, TimeoutError } from '@rxmsg/core';
+import { CallbackError, ConfigError, PeerNotFoundError, RoomAdapterError, RoomLimitError, TimeoutError } from '@rxmsg/core';
 import { EncodeMemo, FAN_OUT } from './encode-memo';
 import { LocalRoomAdapter } from './local-room-adapter';
-import { peerIdOf, type DeliveryReport, type PeerRef, type RoomAdapter, type RoomHost, type RoomPacket, type SendToResult } from './room-adapter';
+import { MAX_NODE_NUMBER, nodeOfPeer, peerIdOf, type ClusterSnapshot, type DeliveryReport, type NodeSnapshot, type PeerRef, type RoomAdapter, type RoomHost, type RoomPacket, type SendToResult } from './room-adapter';
 import { ProtocolVerdicts, type PeerDelivery } from './room-delivery';
 import { RoomTarget, namesOf, type PeerFilter, type RoomName } from './room-target';
+import type { ServerSnapshot } from './server-snapshot';
 import type { SessionInfo } from './session-info';
 import { Topic, type TopicHost } from './topic';
 
@@ -12,6 +13,9 @@ import { Topic, type TopicHost } from './topic';
 export const DEFAULT_MAX_ROOMS_PER_PEER = 64;
 /** Default of {@link RoomsOptions.maxRoomNameLength}, in UTF-16 code units. */
 export const DEFAULT_MAX_ROOM_NAME_LENGTH = 128;
+
+/** Default `timeoutMs` of {@link Rooms.sendToConfirmed} and of `server.snapshotAll()`. */
+export const DEFAULT_REMOTE_TIMEOUT_MS = 5_000;
 
 /** Time `server.close()` waits for its rooms adapter's `close()`, in ms; past it a `room-error` (operation `close`, cause a `TimeoutError`) is reported and the server stops anyway. */
 export const ROOM_ADAPTER_CLOSE_TIMEOUT_MS = 10_000;
@@ -41,6 +45,8 @@ export interface RoomServerLink {
   info(peerId: number): SessionInfo<unknown> | undefined;
   /** Report an adapter failure (a `room-error` event). */
   report(error: RoomAdapterError): void;
+  /** The server's snapshot now. */
+  snapshot(): ServerSnapshot;
 }
 
 const NOTHING: DeliveryReport = Object.freeze({ delivered: 0, dropped: 0, skipped: 0 });
@@ -81,6 +87,7 @@ export class Rooms<Out = unknown> implements TopicHost {
   private readonly adapter: RoomAdapter;
   private link: RoomServerLink | undefined;
   private reporter: ((error: RoomAdapterError) => void) | undefined;
+  private ownNode = 0;
 
   /** @throws {@link ConfigError} for a bound that is not a positive integer. */
   constructor(options: RoomsOptions = {}) {
@@ -124,7 +131,8 @@ export class Rooms<Out = unknown> implements TopicHost {
   sendTo(peer: PeerRef, message: Out): SendToResult {
     const id = peerIdOf(peer);
     const local = this.sendHere(id, message);
-    if (local !== 'not-found' || this.link === undefined) return local;
+    // An id of this node that is not here is nowhere: its node part names where it lives.
+    if (local !== 'not-found' || this.link === undefined || nodeOfPeer(id) === this.ownNode) return local;
     let sent: boolean | Promise<void>;
     try {
       sent = this.adapter.forward(id, message);
@@ -135,6 +143,41 @@ export class Rooms<Out = unknown> implements TopicHost {
     if (sent === false) return 'not-found';
     if (sent !== true) this.watch('forward', sent);
     return 'forwarded';
+  }
+
+  /**
+   * Send `message` to one peer and learn what happened to it, on this node or another. Settles
+   * within `timeoutMs` (default {@link DEFAULT_REMOTE_TIMEOUT_MS}).
+   * @returns `delivered` (queued on its connection), `dropped` (refused by its send policy, or it
+   * is closing) or `skipped` (the protocol it speaks now does not accept the message).
+   * @throws (rejects with) `PeerNotFoundError`: `node-down` at once when the peer's node is known
+   * not to be alive, `no-such-peer` when no node has it; `TimeoutError` when its node did not
+   * answer in time; `RoomAdapterError` when the adapter failed to send it.
+   * @example
+   * ```ts
+   * try {
+   *   await server.rooms.sendToConfirmed(id, { kind: 'Notice', text: 'your match starts' });
+   * } catch (error) {
+   *   if (error instanceof PeerNotFoundError) forgetPlayer(id);
+   * }
+   * ```
+   */
+  async sendToConfirmed(peer: PeerRef, message: Out, options: { readonly timeoutMs?: number } = {}): Promise<'delivered' | 'dropped' | 'skipped'> {
+    const id = peerIdOf(peer);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS;
+    const local = this.sendHere(id, message);
+    if (local !== 'not-found' && local !== 'forwarded') return local;
+    const adapter = this.adapter;
+    if (this.link === undefined || nodeOfPeer(id) === this.ownNode || adapter.forwardConfirmed === undefined) throw new PeerNotFoundError(id, 'no-such-peer');
+    let result: SendToResult;
+    try {
+      result = await adapter.forwardConfirmed(id, message, timeoutMs);
+    } catch (error) {
+      if (error instanceof PeerNotFoundError || error instanceof TimeoutError) throw error;
+      throw new RoomAdapterError('forwardConfirmed', { cause: error });
+    }
+    if (result === 'not-found' || result === 'forwarded') throw new PeerNotFoundError(id, 'no-such-peer');
+    return result;
   }
 
   /**
@@ -214,10 +257,39 @@ export class Rooms<Out = unknown> implements TopicHost {
   }
 
   /**
-   * @internal Called by the server that takes this registry.
-   * @throws {@link ConfigError} when another server took it already.
+   * This node's number ({@link RoomAdapter.node}): 0 until a server took the registry, and for an
+   * adapter without one.
    */
-  attachTo(link: RoomServerLink): void {
+  get node(): number {
+    return this.ownNode;
+  }
+
+  /**
+   * The snapshots of this node's server and, through the adapter, of every other node (each that
+   * does not answer within `timeoutMs` is listed with an `error`). @internal `server.snapshotAll()`.
+   */
+  async snapshotAll(timeoutMs: number): Promise<ClusterSnapshot> {
+    const link = this.link;
+    if (link === undefined) throw new ConfigError('rooms', ['this registry belongs to no running server']);
+    const own: NodeSnapshot = { node: this.ownNode, snapshot: link.snapshot() };
+    let others: readonly NodeSnapshot[] = [];
+    if (this.adapter.snapshots !== undefined) {
+      try {
+        others = await this.adapter.snapshots(timeoutMs);
+      } catch (error) {
+        this.report('snapshots', error);
+      }
+    }
+    return { nodes: [own, ...others.filter((n) => n.node !== this.ownNode)] };
+  }
+
+  /**
+   * @internal Called by the server that takes this registry, before it listens; resolves with
+   * the node number its peer ids start from.
+   * @throws {@link ConfigError} when another server took it already, or the adapter's node number
+   * is out of range; `RoomAdapterError` when the adapter's `attach` failed.
+   */
+  async attachTo(link: RoomServerLink): Promise<number> {
     if (this.reporter !== undefined) throw new ConfigError('rooms', ['this rooms registry belongs to another server: create one per server']);
     this.link = link;
     this.reporter = (error) => link.report(error);
@@ -233,18 +305,37 @@ export class Rooms<Out = unknown> implements TopicHost {
       },
       sendTo: (peerId, message) => this.sendHere(peerId, message),
       report: (operation, cause) => this.report(operation, cause),
+      snapshot: () => link.snapshot(),
     };
     try {
-      this.adapter.attach(host);
+      await this.adapter.attach(host);
     } catch (error) {
-      this.report('attach', error);
+      this.link = undefined;
+      this.reporter = undefined;
+      throw new RoomAdapterError('attach', { cause: error });
     }
+    const node = this.adapter.node ?? 0;
+    if (!Number.isSafeInteger(node) || node < 0 || node > MAX_NODE_NUMBER) {
+      this.link = undefined;
+      this.reporter = undefined;
+      throw new ConfigError('rooms.adapter.node', [`must be an integer from 0 to ${MAX_NODE_NUMBER}, got ${node}`]);
+    }
+    this.ownNode = node;
+    return node;
+  }
+
+  /** @internal The server's connection `peerId` opened (for the adapter's presence registry). */
+  peerOpened(peerId: number): void {
+    const adapter = this.adapter;
+    if (adapter.peerOpened !== undefined) this.run('peerOpened', () => adapter.peerOpened?.(peerId));
   }
 
   /** @internal The server's connection `peerId` closed: it leaves every room. */
   peerClosed(peerId: number): void {
     // Runs in the connection's close handler: an adapter's throw must not escape to the event loop.
     this.run('leaveAll', () => (this.adapter.roomsOf(peerId) === undefined ? undefined : this.adapter.leaveAll(peerId)));
+    const adapter = this.adapter;
+    if (adapter.peerClosed !== undefined) this.run('peerClosed', () => adapter.peerClosed?.(peerId));
   }
 
   /**

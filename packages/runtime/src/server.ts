@@ -31,13 +31,14 @@ import { HandleHost } from './handle-host';
 import type { ServerHandleData } from './handle-wire';
 import { ServerEventStream, type ServerEventReader, type ServerEventsOptions } from './server-event-stream';
 import { serverSend } from './server-send';
-import type { SessionStats } from './session-stats';
+import type { ServerSnapshot } from './server-snapshot';
 import { MemoryBudget } from './memory-budget';
 import { ResumableConnection } from './resumable-connection';
 import { ResumeRegistry } from './resume-registry';
 import { deliverToSession } from './room-delivery';
 import type { RoomName } from './room-target';
-import { Rooms, roomsAccess, type RoomsAccess } from './rooms';
+import { PEER_ID_NODE_STRIDE, type ClusterSnapshot } from './room-adapter';
+import { DEFAULT_REMOTE_TIMEOUT_MS, Rooms, roomsAccess, type RoomsAccess } from './rooms';
 import { Session } from './session';
 import { widenRouter, type Router, type SessionInfo } from './session-info';
 import { serverStage, type CommonReplySides, type Stage, type StageSends } from './stage';
@@ -53,38 +54,7 @@ export interface ListenSpec {
 /** What `listen` accepts: addresses, with or without a context each. */
 export type ListenInput = string | ListenSpec | readonly (string | ListenSpec)[];
 
-/** One live connection in a {@link ServerSnapshot}: its identity, its counters, its flow state now. */
-export interface ConnectionSnapshot extends SessionStats {
-  readonly id: number;
-  readonly remoteAddress: string;
-  readonly listener: string;
-  /** The context of that listener. */
-  readonly listenerContext: unknown;
-  /** Protocol being spoken, if any. */
-  readonly protocol: string | undefined;
-  /** When it connected (ms since the epoch). */
-  readonly since: number;
-  /** Messages waiting in the outbound queue now. */
-  readonly queued: number;
-  /** Whether the socket is not being read now (backpressure). */
-  readonly inputPaused: boolean;
-  /** Bytes it holds in rxmsg's buffers now (undecoded input, outbound queue). */
-  readonly heldBytes: number;
-}
-
-/** A server's listeners and live connections at one instant, and its failure counters since it started. */
-export interface ServerSnapshot {
-  readonly listeners: readonly { readonly address: string; readonly connections: number; readonly context: unknown }[];
-  readonly connections: readonly ConnectionSnapshot[];
-  /** `listener-error` events so far, per `error.code` (every code is present, 0 when none happened). */
-  readonly listenerErrors: Readonly<Record<ListenerErrorCode, number>>;
-  /** `connection-refused` events so far, per reason (every reason is present). */
-  readonly refused: Readonly<Record<RefusalReason, number>>;
-  /** Bytes all connections hold in rxmsg's buffers now (undecoded input, outbound queues), against `maxBufferedBytes`. */
-  readonly bufferedBytes: number;
-  /** Connections closed so far to bring the server under `maxBufferedBytes` (reason `memory-limit`). */
-  readonly shed: number;
-}
+export type { ConnectionSnapshot, ServerSnapshot } from './server-snapshot';
 
 /**
  * What every server handle offers.
@@ -116,6 +86,13 @@ export interface ServerHandle<C, P, In = unknown> {
   removeListener(address: string, options?: { readonly closeConnections?: boolean }): Promise<void>;
   /** Listeners and live connections with their counters. */
   snapshot(): ServerSnapshot;
+  /**
+   * The snapshot of every node sharing this server's rooms adapter (cluster workers, Redis
+   * nodes), this one first; with the default adapter, just this one. A node that does not answer
+   * within `timeoutMs` (default 5 s) is listed with an `error`. Listener contexts of other nodes
+   * are left out (they need not cross processes).
+   */
+  snapshotAll(options?: { readonly timeoutMs?: number }): Promise<ClusterSnapshot>;
   /**
    * Read the server's `opened` / `data` / `closed` events with `for await`; `break` releases the
    * reader. Each reader buffers at most `bufferSize` events (1024 by default) and by default throws
@@ -335,6 +312,7 @@ async function startServer<State, C, P, In = unknown>(
     sessions.set(id, session);
     bound.sessions.add(session);
     events.next({ type: 'connected', peerId: id, remoteAddress: connection.remoteAddress, listener });
+    rooms.peerOpened(id);
     session.start();
     if (sessions.has(id)) connections.next(exposePeer(session, rooms));
   };
@@ -361,13 +339,16 @@ async function startServer<State, C, P, In = unknown>(
     entry.listener = await transport.listen(address, (c) => accept(c, entry as BoundListener<State>), { noDelay: config.noDelay, onError });
     return entry as BoundListener<State>;
   };
-  rooms.attachTo({
+  // Before listening: an adapter connects to its bus and names this node, whose number starts the peer ids.
+  const node = await rooms.attachTo({
     deliver: (peerId, verdicts) => deliverToSession(sessions.get(peerId) as Session<unknown> | undefined, verdicts),
     isOpen: (peerId) => sessions.get(peerId)?.closing === false,
     peerIds: () => sessions.keys(),
     info: (peerId) => sessions.get(peerId)?.peerInfo,
     report: (error) => events.next({ type: 'room-error', error }),
+    snapshot: () => snapshot(),
   });
+  nextId = node * PEER_ID_NODE_STRIDE + 1;
   const list = (typeof listen === 'string' || !isArray(listen) ? [listen] : [...listen]).map((l) => (typeof l === 'string' ? { address: l } : l));
   if (list.length === 0) throw new AddressError('', 'no listen address given');
   for (const l of list) resolveListen(l.address, transports);
@@ -375,6 +356,7 @@ async function startServer<State, C, P, In = unknown>(
     for (const l of list) bound.push(await bind(l.address, l.context));
   } catch (error) {
     await Promise.all(bound.map((b) => b.listener.close()));
+    await rooms.close(scheduler);
     throw error;
   }
   const stream = new ServerEventStream<In>(events, (id) => sessions.get(id)?.peerInfo);
@@ -429,6 +411,7 @@ async function startServer<State, C, P, In = unknown>(
       events.next({ type: 'listener-closed', address });
     },
     snapshot,
+    snapshotAll: (options = {}) => rooms.snapshotAll(options.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS),
     events: (options) => stream.open(options),
     handle: () => {
       if (stopping !== undefined) throw new ClosedError('the server is closed');

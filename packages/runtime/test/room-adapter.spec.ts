@@ -1,9 +1,15 @@
 import { expect } from 'chai';
 import { map } from 'rxjs';
 import { z } from 'zod';
-import { defineProtocol, type ServerMessage, type ServerProcessor } from '@rxmsg/core';
+import { ConfigError, PeerNotFoundError, RoomAdapterError, defineProtocol, type ServerMessage, type ServerProcessor } from '@rxmsg/core';
 import {
   LocalRoomAdapter,
+  MAX_NODE_NUMBER,
+  PEER_ID_NODE_STRIDE,
+  nodeOfPeer,
+  type NodeSnapshot,
+  type RoomHost,
+  type SendToResult,
   createRooms,
   createServer,
   memoryTransport,
@@ -34,9 +40,35 @@ class Bus {
  * whichever node has the peer. Asynchronous like a real bus: nothing crosses within the send.
  */
 class BusAdapter extends LocalRoomAdapter {
-  constructor(private readonly bus: Bus) {
+  readonly opened: number[] = [];
+  readonly closed: number[] = [];
+
+  constructor(
+    private readonly bus: Bus,
+    readonly node: number,
+  ) {
     super();
     bus.nodes.add(this);
+  }
+
+  peerOpened(peerId: number): void {
+    this.opened.push(peerId);
+  }
+
+  peerClosed(peerId: number): void {
+    this.closed.push(peerId);
+  }
+
+  async forwardConfirmed(peerId: number, message: unknown): Promise<SendToResult> {
+    await Promise.resolve();
+    const owner = [...this.bus.nodes].find((n) => n.node === nodeOfPeer(peerId));
+    if (owner === undefined) throw new PeerNotFoundError(peerId, 'node-down');
+    return owner.host!.sendTo(peerId, structuredClone(message));
+  }
+
+  async snapshots(): Promise<NodeSnapshot[]> {
+    await Promise.resolve();
+    return [...this.bus.nodes].filter((n) => n !== this).map((n) => ({ node: n.node, snapshot: n.host!.snapshot() }));
   }
 
   override publish(packet: RoomPacket): Promise<void> {
@@ -80,14 +112,15 @@ describe('room adapter interface: two nodes in one process over an in-memory bus
     for (const c of cleanup.reverse()) await c();
   });
 
-  async function node(name: string, bus: Bus, clients: number) {
-    const rooms = createRooms<ChatOut>({ adapter: new BusAdapter(bus) });
+  async function node(name: string, bus: Bus, clients: number, number = name.charCodeAt(0) - 96) {
+    const adapter = new BusAdapter(bus, number);
+    const rooms = createRooms<ChatOut>({ adapter });
     const server = await createServer({ listen: `memory://${name}:0`, transports: [memory], protocol: Chat, processor: chat(rooms), rooms });
     cleanup.push(() => server.close());
     const peers = Array.from({ length: clients }, () => LinePeer.dial(memory, server.addresses()[0]!));
     cleanup.push(async () => peers.forEach((p) => p.destroy()));
     await eventually(() => rooms.size('lobby') === clients);
-    return { rooms, server, peers };
+    return { rooms, server, peers, adapter };
   }
 
   it('a room send reaches the members on the other node; the local report counts this node only', async () => {
@@ -125,7 +158,109 @@ describe('room adapter interface: two nodes in one process over an in-memory bus
     await eventually(() => target.received.length === 1);
     expect(target.received).to.deep.equal([{ kind: 'Line', text: 'direct' }]);
     const failed = new Promise((resolve) => a.server.events$.subscribe((e) => e.type === 'room-error' && resolve(e.error)));
-    expect(a.server.sendTo(9999, { kind: 'Line', text: 'lost' })).to.equal('forwarded');
+    expect(a.server.sendTo(7 * PEER_ID_NODE_STRIDE + 5, { kind: 'Line', text: 'lost' })).to.equal('forwarded');
     expect(((await failed) as { operation: string }).operation).to.equal('forward');
+  });
+
+  it('peer ids carry the node number; an id of this node that is not here is not forwarded', async () => {
+    const bus = new Bus();
+    const a = await node('a', bus, 2);
+    const b = await node('b', bus, 1);
+    expect(a.rooms.node).to.equal(1);
+    for (const id of a.rooms.membersOf('lobby')) expect(nodeOfPeer(id)).to.equal(1);
+    expect(nodeOfPeer(b.rooms.membersOf('lobby')[0]!)).to.equal(2);
+    expect(a.adapter.opened.map(nodeOfPeer)).to.deep.equal([1, 1]);
+    let forwarded = 0;
+    const forward = a.adapter.forward.bind(a.adapter);
+    a.adapter.forward = (id, m) => (forwarded++, forward(id, m));
+    expect(a.server.sendTo(PEER_ID_NODE_STRIDE + 999, { kind: 'Line', text: 'x' })).to.equal('not-found');
+    expect(forwarded).to.equal(0);
+    b.peers[0]!.destroy();
+    await eventually(() => b.adapter.closed.length === 1);
+    expect(b.adapter.closed).to.deep.equal(b.adapter.opened);
+  });
+
+  it("sendToConfirmed says what happened on the peer's node, and rejects with a typed error when it is nowhere", async () => {
+    const bus = new Bus();
+    const a = await node('a', bus, 1);
+    const b = await node('b', bus, 1);
+    const local = a.rooms.membersOf('lobby')[0]!;
+    const remote = b.rooms.membersOf('lobby')[0]!;
+    expect(await a.rooms.sendToConfirmed(local, { kind: 'Line', text: 'here' })).to.equal('delivered');
+    expect(await a.rooms.sendToConfirmed(remote, { kind: 'Line', text: 'there' })).to.equal('delivered');
+    await eventually(() => b.peers[0]!.received.length === 1);
+    expect(b.peers[0]!.received).to.deep.equal([{ kind: 'Line', text: 'there' }]);
+    const gone = await a.rooms.sendToConfirmed(5 * PEER_ID_NODE_STRIDE + 1, { kind: 'Line', text: 'x' }).catch((e: unknown) => e);
+    expect(gone).to.be.instanceOf(PeerNotFoundError).and.include({ code: 'PEER_NOT_FOUND', reason: 'node-down' });
+    const missing = await a.rooms.sendToConfirmed(remote + 7, { kind: 'Line', text: 'x' }).catch((e: unknown) => e);
+    expect(missing).to.be.instanceOf(PeerNotFoundError).and.include({ reason: 'no-such-peer' });
+    const ownMissing = await a.rooms.sendToConfirmed(local + 7, { kind: 'Line', text: 'x' }).catch((e: unknown) => e);
+    expect(ownMissing).to.be.instanceOf(PeerNotFoundError).and.include({ reason: 'no-such-peer' });
+  });
+
+  it('snapshotAll lists this node first, then the others through the adapter', async () => {
+    const bus = new Bus();
+    const a = await node('a', bus, 2);
+    await node('b', bus, 1);
+    const all = await a.server.snapshotAll();
+    expect(all.nodes.map((n) => [n.node, n.snapshot?.connections.length])).to.deep.equal([
+      [1, 2],
+      [2, 1],
+    ]);
+  });
+});
+
+describe('room adapter attach', () => {
+  const memory = memoryTransport();
+
+  it('an asynchronous attach is awaited before the server listens; its node number starts the peer ids', async () => {
+    let attached = false;
+    class Slow extends LocalRoomAdapter {
+      readonly node = 3;
+      override async attach(host: RoomHost): Promise<void> {
+        await new Promise((r) => setTimeout(r, 5));
+        super.attach(host);
+        attached = true;
+      }
+    }
+    const rooms = createRooms<ChatOut>({ adapter: new Slow() });
+    const server = await createServer({ listen: 'memory://slow:0', transports: [memory], protocol: Chat, processor: chat(rooms), rooms });
+    try {
+      expect(attached).to.equal(true);
+      const peer = LinePeer.dial(memory, server.addresses()[0]!);
+      await eventually(() => rooms.size('lobby') === 1);
+      expect(rooms.membersOf('lobby')).to.deep.equal([3 * PEER_ID_NODE_STRIDE + 1]);
+      peer.destroy();
+      expect((await server.snapshotAll()).nodes.map((n) => n.node)).to.deep.equal([3]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a failed attach fails createServer with a RoomAdapterError and binds nothing; the registry can be used again', async () => {
+    class Failing extends LocalRoomAdapter {
+      fail = true;
+      override attach(host: RoomHost): Promise<void> {
+        if (this.fail) return Promise.reject(new Error('bus unreachable'));
+        super.attach(host);
+        return Promise.resolve();
+      }
+    }
+    const adapter = new Failing();
+    const rooms = createRooms<ChatOut>({ adapter });
+    const error = await createServer({ listen: 'memory://failing:1', transports: [memory], protocol: Chat, processor: chat(rooms), rooms }).catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(RoomAdapterError).and.include({ operation: 'attach' });
+    adapter.fail = false;
+    const server = await createServer({ listen: 'memory://failing:1', transports: [memory], protocol: Chat, processor: chat(rooms), rooms });
+    await server.close();
+  });
+
+  it('a node number out of range is a ConfigError', async () => {
+    for (const node of [-1, 1.5, MAX_NODE_NUMBER + 1]) {
+      const adapter = Object.assign(new LocalRoomAdapter(), { node });
+      const rooms = createRooms<ChatOut>({ adapter });
+      const error = await createServer({ listen: 'memory://range:0', transports: [memory], protocol: Chat, processor: chat(rooms), rooms }).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(ConfigError);
+    }
   });
 });
