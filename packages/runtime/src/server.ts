@@ -91,6 +91,7 @@ export interface ServerHandle<C, P, In = unknown> {
    * nodes), this one first; with the default adapter, just this one. A node that does not answer
    * within `timeoutMs` (default 5 s) is listed with an `error`. Listener contexts of other nodes
    * are left out (they need not cross processes).
+   * @throws (rejects with) {@link ClosedError} after `close()`.
    */
   snapshotAll(options?: { readonly timeoutMs?: number }): Promise<ClusterSnapshot>;
   /**
@@ -411,7 +412,10 @@ async function startServer<State, C, P, In = unknown>(
       events.next({ type: 'listener-closed', address });
     },
     snapshot,
-    snapshotAll: (options = {}) => rooms.snapshotAll(options.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS),
+    snapshotAll: async (options = {}) => {
+      if (stopping !== undefined) throw new ClosedError('the server is closed');
+      return rooms.snapshotAll(options.timeoutMs ?? DEFAULT_REMOTE_TIMEOUT_MS);
+    },
     events: (options) => stream.open(options),
     handle: () => {
       if (stopping !== undefined) throw new ClosedError('the server is closed');

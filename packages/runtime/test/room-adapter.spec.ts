@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { map } from 'rxjs';
 import { z } from 'zod';
-import { ConfigError, PeerNotFoundError, RoomAdapterError, defineProtocol, type ServerMessage, type ServerProcessor } from '@rxmsg/core';
+import { ClosedError, ConfigError, PeerNotFoundError, RoomAdapterError, defineProtocol, type ServerMessage, type ServerProcessor } from '@rxmsg/core';
 import {
   LocalRoomAdapter,
   MAX_NODE_NUMBER,
@@ -235,6 +235,7 @@ describe('room adapter attach', () => {
     } finally {
       await server.close();
     }
+    expect(await server.snapshotAll().catch((e: unknown) => e)).to.be.instanceOf(ClosedError);
   });
 
   it('a failed attach fails createServer with a RoomAdapterError and binds nothing; the registry can be used again', async () => {
