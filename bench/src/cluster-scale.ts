@@ -130,8 +130,8 @@ function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 }
 
 /** Ask every worker of the cluster and the load process for a sample. */
-async function sampleAll(load: ChildProcess, nextId: () => number): Promise<{ workers: Sample[]; load: Sample }> {
-  const ask = (send: (m: Ask) => void, on: (h: (m: unknown) => void) => () => void): Promise<Sample> => {
+async function sampleAll(pids: ReadonlySet<number>, load: ChildProcess, askLoad: boolean, nextId: () => number): Promise<{ workers: Sample[]; load: Sample }> {
+  const ask = (what: string, send: (m: Ask) => void, on: (h: (m: unknown) => void) => () => void): Promise<Sample> => {
     const id = nextId();
     return withTimeout(
       new Promise<Sample>((resolve) => {
@@ -144,24 +144,41 @@ async function sampleAll(load: ChildProcess, nextId: () => number): Promise<{ wo
         send({ bench: 'sample', id });
       }),
       15_000,
-      'a sample',
+      `a sample of ${what}`,
     );
   };
+  // Only this run's workers: one of a previous cluster may linger in the table until its channel closed.
   const workers = Object.values(nodeCluster.workers ?? {}).flatMap((w) =>
-    w === undefined
+    w === undefined || !pids.has(w.process.pid ?? -1)
       ? []
       : [
           ask(
+            `worker ${w.process.pid}`,
             (m) => w.send(m),
             (h) => (w.on('message', h), () => void w.off('message', h)),
           ),
         ],
   );
-  const loadSample = ask(
-    (m) => load.send(m),
-    (h) => (load.on('message', h), () => void load.off('message', h)),
-  );
+  // One-way: the count is the workers'; the load process's CPU is read from /proc (its event
+  // loop may be too busy pulling messages to answer in time).
+  const loadSample = askLoad
+    ? ask(
+        'the load process',
+        (m) => load.send(m),
+        (h) => (load.on('message', h), () => void load.off('message', h)),
+      )
+    : Promise.resolve<Sample>({ bench: 'sample', id: -1, count: 0, cpuMs: procCpuMs(load.pid ?? -1), at: performance.now() });
   return { workers: await Promise.all(workers), load: await loadSample };
+}
+
+/** CPU ms used so far by process `pid`, from /proc (Linux; clock ticks of 10 ms); NaN elsewhere. */
+function procCpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 interface RunResult {
@@ -183,16 +200,18 @@ async function runOnce(workload: Workload, workers: number, connections: number,
     load = l;
     await withTimeout(new Promise<void>((resolve) => l.on('message', (m: { bench?: string }) => m.bench === 'ready' && resolve())), 120_000, 'the load connected');
     await new Promise((r) => setTimeout(r, warmupMs));
-    const a = await sampleAll(l, () => id++);
+    const pids = new Set(cluster.workers().map((w) => w.pid));
+    const a = await sampleAll(pids, l, workload === 'fan-in-2000', () => id++);
     const machineBusy = await cpuBusy(windowMs);
-    const b = await sampleAll(l, () => id++);
+    const b = await sampleAll(pids, l, workload === 'fan-in-2000', () => id++);
     const share = (x: Sample, y: Sample): number => (y.cpuMs - x.cpuMs) / (y.at - x.at);
     const workerCpu = a.workers.map((x, i) => share(x, b.workers[i]!));
     const rate =
       workload === 'fan-in-2000'
         ? ((b.load.count - a.load.count) * 1000) / (b.load.at - a.load.at)
         : a.workers.reduce((sum, x, i) => sum + ((b.workers[i]!.count - x.count) * 1000) / (b.workers[i]!.at - x.at), 0);
-    return { workers, rate: rate > 0 ? rate : undefined, workerCpu, loadCpu: share(a.load, b.load), machineBusy };
+    const loadCpu = share(a.load, b.load);
+    return { workers, rate: rate > 0 ? rate : undefined, workerCpu, loadCpu: Number.isFinite(loadCpu) ? loadCpu : undefined, machineBusy };
   } catch (error) {
     return { workers, rate: undefined, workerCpu: [], loadCpu: undefined, machineBusy: undefined, error: error instanceof Error ? error.message : String(error) };
   } finally {

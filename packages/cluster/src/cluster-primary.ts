@@ -7,7 +7,7 @@ import { CLUSTER_ENV } from './cluster-env';
 import type { ClusterHandle, ClusterWorkerInfo, WorkerSnapshot } from './cluster-handle';
 import type { ResolvedClusterOptions } from './cluster-options';
 import { DropReporter } from './drop-reporter';
-import { IPC_MARKER, ToPrimarySchema, isClusterMessage, type ToPrimary, type ToWorker, type Unmarked } from './ipc-messages';
+import { IPC_MARKER, ToPrimarySchema, isClusterMessage, type ToWorker, type Unmarked } from './ipc-messages';
 import { IpcOutbox } from './ipc-outbox';
 import { NodeNumbers } from './node-numbers';
 import { PendingRequests } from './pending-requests';
@@ -159,6 +159,7 @@ export class ClusterPrimary implements ClusterHandle {
       node,
       pid,
       startedAt: Date.now(),
+      // The outbox only carries ToWorker messages (sendTo builds them).
       outbox: new IpcOutbox({ send: (m, cb) => worker.send(m as ToWorker, undefined, undefined, cb) }, { maxInFlight: this.options.maxInFlight, onDrop: () => running.drops.add() }),
       drops: new DropReporter((count) => this.emit({ type: 'ipc-dropped', slot: slot.index, node, count, inFlight: running.outbox.inFlight }), this.options.scheduler),
       undelivered: new DropReporter((count) => this.sendTo(running, { t: 'undelivered', count }), this.options.scheduler),
@@ -349,4 +350,3 @@ export class ClusterPrimary implements ClusterHandle {
   }
 }
 
-export type { ToPrimary };

@@ -83,6 +83,7 @@ export class ClusterRoomAdapter extends LocalRoomAdapter {
   override publish(packet: RoomPacket): void {
     // Alone (or the only node alive): nothing to carry, no IPC cost.
     if (this.send === undefined || !this.hasOthers()) return;
+    // Readonly arrays of the runtime's packet, sent as they are (structured clone copies them).
     this.send({ t: 'publish', packet: packet as z.infer<typeof PacketSchema> });
   }
 

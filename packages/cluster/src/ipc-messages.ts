@@ -57,6 +57,7 @@ export const ToWorkerSchema = z.discriminatedUnion('t', [
   /** Close the server gracefully and exit. */
   z.object({ ...marker, t: z.literal('shutdown') }),
 ]);
+/** A message of the primary to a worker. */
 export type ToWorker = z.infer<typeof ToWorkerSchema>;
 
 /** Worker → primary. */
@@ -80,6 +81,7 @@ export const ToPrimarySchema = z.discriminatedUnion('t', [
   /** Gather the other workers' snapshots, each within `timeoutMs`. */
   z.object({ ...marker, t: z.literal('gather'), id, timeoutMs: z.number().int().positive() }),
 ]);
+/** A message of a worker to the primary. */
 export type ToPrimary = z.infer<typeof ToPrimarySchema>;
 
 /** Whether `value` claims to be one of rxmsg's cluster messages (carries the marker). */

@@ -152,4 +152,13 @@ describe('cluster mode: refused definitions', function () {
     const { code } = await primary.close();
     expect(code).to.equal(0);
   });
+
+  it('a build that throws fails the start with a WorkerFailedError carrying its code; nothing is restarted', async () => {
+    const primary = new ClusterProcess({ FIXTURE_LISTEN: 'bogus://127.0.0.1:0', FIXTURE_WORKERS: '2' });
+    const failed = await primary.wait((m) => m.failed !== undefined, 90_000);
+    expect(failed.failed).to.include({ code: 'WORKER_FAILED', remoteCode: 'ADDRESS_INVALID' });
+    const { code } = await primary.close();
+    expect(code).to.equal(0);
+    expect(primary.events('restart-scheduled')).to.deep.equal([]);
+  });
 });

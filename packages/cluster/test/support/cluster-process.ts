@@ -6,7 +6,7 @@ import { within } from '@rxmsg/test-utils';
 const ROOT = join(__dirname, '..', '..', '..', '..');
 
 /** A message of the primary fixture (see fixtures/primary.ts). */
-export type FromPrimary = { event?: { type: string; [k: string]: unknown }; ready?: string[]; failed?: { code?: string; field?: string }; fromWorker?: Record<string, unknown>; reply?: number; value?: unknown };
+export type FromPrimary = { event?: { type: string; [k: string]: unknown }; ready?: string[]; failed?: { code?: string; field?: string; remoteCode?: string }; fromWorker?: Record<string, unknown>; reply?: number; value?: unknown };
 
 /**
  * The primary fixture in a child process (TypeScript through ts-node), and everything it said.
