@@ -6,7 +6,9 @@
  * - `fan-in-2000`: 2000 connections each doing ping-pong (Ping → Pong, the next Ping on each
  *   Pong); round trips per second counted by the load process;
  * - `one-way`: 16 connections each sending Pings as fast as the outbound queue takes them (a
- *   pulled generator) into sink processors; messages per second counted by the workers.
+ *   pulled generator) into sink processors; messages per second counted by the workers;
+ * - `one-way-work`: the same, the server doing `--work N` xorshift steps per message (default
+ *   5000, a few µs: application work), so that the server, not the load process, is the bound.
  *
  * Each round runs both worker counts (1 first in odd rounds, 2 first in even ones) and prints the
  * ratio 2/1 of that round; the summary gives medians. The CPU share of each process in the window
@@ -16,7 +18,8 @@
  * `<!-- cluster-scale:start -->` and `<!-- cluster-scale:end -->`.
  *
  * Options: `--quick` (tiny counts, checks the harness), `--repeat N` (rounds, default 3),
- * `--seconds S` (window, default 3), `--connections N` (fan-in connections, default 2000).
+ * `--seconds S` (window, default 2), `--connections N` (fan-in connections, default 2000),
+ * `--work N` (steps per message of `one-way-work`, default 5000).
  */
 import nodeCluster from 'node:cluster';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -33,10 +36,22 @@ const opt = (name: string): string | undefined => {
   return at >= 0 ? argv[at + 1] : undefined;
 };
 const quick = argv.includes('--quick');
-type Workload = 'fan-in-2000' | 'one-way';
+type Workload = 'fan-in-2000' | 'one-way' | 'one-way-work';
+const WORKLOADS: readonly Workload[] = ['fan-in-2000', 'one-way', 'one-way-work'];
 
 type Sample = { readonly bench: 'sample'; readonly id: number; readonly count: number; readonly cpuMs: number; readonly at: number };
 type Ask = { readonly bench: 'sample'; readonly id: number } | { readonly bench: 'stop' };
+
+/** Application work per message: `iterations` xorshift steps (fixed CPU, unlike a spin on the clock). */
+function work(seed: number, iterations: number): number {
+  let x = seed | 1;
+  for (let i = 0; i < iterations; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+  }
+  return x;
+}
 
 const cpuMsNow = (): number => {
   const u = process.cpuUsage();
@@ -44,17 +59,21 @@ const cpuMsNow = (): number => {
 };
 
 /** Worker: the sink (one-way) or echo (fan-in) server, counting messages; answers samples over the application's IPC. */
-function workerRole(workload: Workload): void {
+function workerRole(workload: Workload, workIterations: number): void {
   const { node, rxjs, protocols } = loadRxmsg();
   let count = 0;
+  let sink = 0;
   void clusterWorker(() =>
     node.createServer({
       listen: 'tcp://127.0.0.1:0',
       protocol: protocols.binary,
       processor: (in$) =>
-        workload === 'one-way'
+        workload !== 'fan-in-2000'
           ? in$.pipe(
-              rxjs.tap(() => void count++),
+              rxjs.tap((m) => {
+                if (workload === 'one-way-work') sink ^= work(m.n, workIterations);
+                count++;
+              }),
               rxjs.ignoreElements(),
             )
           : in$.pipe(
@@ -66,7 +85,7 @@ function workerRole(workload: Workload): void {
     }),
   );
   process.on('message', (m: Ask) => {
-    if (m.bench === 'sample') process.send?.({ bench: 'sample', id: m.id, count, cpuMs: cpuMsNow(), at: performance.now() } satisfies Sample);
+    if (m.bench === 'sample') process.send?.({ bench: 'sample', id: m.id, count: count + (sink & 0), cpuMs: cpuMsNow(), at: performance.now() } satisfies Sample);
   });
 }
 
@@ -79,7 +98,7 @@ function loadRole(address: string, workload: Workload, connections: number): voi
   const clients: { close(): Promise<void> }[] = [];
   const open = (i: number): void => {
     const client =
-      workload === 'one-way'
+      workload !== 'fan-in-2000'
         ? node.createClient({
             connect: address,
             protocol: protocols.binary,
@@ -190,13 +209,13 @@ interface RunResult {
   readonly error?: string;
 }
 
-async function runOnce(workload: Workload, workers: number, connections: number, warmupMs: number, windowMs: number): Promise<RunResult> {
+async function runOnce(workload: Workload, workers: number, connections: number, workIterations: number, warmupMs: number, windowMs: number): Promise<RunResult> {
   let id = 0;
-  const cluster = await runCluster({ worker: __filename, args: ['--role', 'worker', '--workload', workload], workers, restart: false, execArgv: [] });
+  const cluster = await runCluster({ worker: __filename, args: ['--role', 'worker', '--workload', workload, '--work', String(workIterations)], workers, restart: false, execArgv: [] });
   let load: ChildProcess | undefined;
   try {
     const address = cluster.addresses()[0]!;
-    const l = fork(__filename, ['--role', 'load', '--workload', workload, '--address', address, '--connections', String(workload === 'one-way' ? 16 : connections)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const l = fork(__filename, ['--role', 'load', '--workload', workload, '--address', address, '--connections', String(workload === 'fan-in-2000' ? connections : 16)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     load = l;
     await withTimeout(new Promise<void>((resolve) => l.on('message', (m: { bench?: string }) => m.bench === 'ready' && resolve())), 120_000, 'the load connected');
     await new Promise((r) => setTimeout(r, warmupMs));
@@ -236,8 +255,9 @@ const median = (xs: readonly number[]): number | undefined => {
 async function main(): Promise<void> {
   const repeat = Number(opt('--repeat') ?? (quick ? 1 : 3));
   const connections = Number(opt('--connections') ?? (quick ? 20 : 2000));
-  const windowMs = quick ? 500 : Number(opt('--seconds') ?? 3) * 1000;
-  const warmupMs = quick ? 200 : 1000;
+  const windowMs = quick ? 500 : Number(opt('--seconds') ?? 2) * 1000;
+  const warmupMs = quick ? 200 : 700;
+  const workIterations = Number(opt('--work') ?? 5000);
   const cores = Math.min(cpus().length, availableParallelism());
   const out: string[] = [];
   const line = (s: string): void => {
@@ -247,19 +267,19 @@ async function main(): Promise<void> {
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
   const otherWork = await cpuBusy(1000);
   line(`Cluster mode, 1 vs 2 workers: ${new Date().toISOString()}, node ${process.version}, ${cores} cores (${cpus()[0]?.model.trim() ?? 'unknown'}); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; other work on all cores before (1 s): ${Math.round(otherWork * 100)}% (CPU share available ≈ ${Math.round((1 - otherWork) * cores * 100)}% of one core × ${cores}).`);
-  line(`fan-in: ${connections} connections in ping-pong; one-way: 16 connections sending; one load process; warm-up ${warmupMs} ms, window ${windowMs} ms, ${repeat} round(s), orders interleaved.`);
+  line(`fan-in: ${connections} connections in ping-pong; one-way: 16 connections sending; one-way-work: the same with ${workIterations} xorshift steps per message in the server (${workMicros(workIterations).toFixed(1)} µs on an idle core, best of 5); one load process; warm-up ${warmupMs} ms, window ${windowMs} ms, ${repeat} round(s), orders interleaved.`);
   line('');
   line('| round | workload | workers | rate /s | worker CPU | load CPU | all cores busy | 2/1 |');
   line('|---:|---|---:|---:|---|---:|---:|---:|');
-  const ratios: Record<Workload, number[]> = { 'fan-in-2000': [], 'one-way': [] };
-  const rates: Record<Workload, Record<1 | 2, number[]>> = { 'fan-in-2000': { 1: [], 2: [] }, 'one-way': { 1: [], 2: [] } };
+  const ratios: Record<Workload, number[]> = { 'fan-in-2000': [], 'one-way': [], 'one-way-work': [] };
+  const rates: Record<Workload, Record<1 | 2, number[]>> = { 'fan-in-2000': { 1: [], 2: [] }, 'one-way': { 1: [], 2: [] }, 'one-way-work': { 1: [], 2: [] } };
   for (let round = 1; round <= repeat; round++) {
-    for (const workload of ['fan-in-2000', 'one-way'] as const) {
+    for (const workload of WORKLOADS) {
       const order: (1 | 2)[] = round % 2 === 1 ? [1, 2] : [2, 1];
       const results = new Map<number, RunResult>();
       for (const workers of order) {
         log(`round ${round}: ${workload}, ${workers} worker(s)...`);
-        const r = await runOnce(workload, workers, connections, warmupMs, windowMs);
+        const r = await runOnce(workload, workers, connections, workIterations, warmupMs, windowMs);
         if (r.error !== undefined) log(`  failed: ${r.error}`);
         if (r.rate !== undefined) rates[workload][workers].push(r.rate);
         results.set(workers, r);
@@ -275,11 +295,23 @@ async function main(): Promise<void> {
     }
   }
   line('');
-  for (const workload of ['fan-in-2000', 'one-way'] as const) {
+  for (const workload of WORKLOADS) {
     const mr = median(ratios[workload]);
     line(`- ${workload}: median 1 worker ${fmt(median(rates[workload][1]))}/s, 2 workers ${fmt(median(rates[workload][2]))}/s, ratio 2/1 ${mr === undefined ? 'no sample' : `${mr.toFixed(2)}× (${Math.min(...ratios[workload]).toFixed(2)}–${Math.max(...ratios[workload]).toFixed(2)})`}`);
   }
   if (!quick && !argv.includes('--no-markdown')) writeResults(out);
+}
+
+/** Best-of-5 µs of {@link work} with `iterations`, measured in this process: its cost on an idle core. */
+function workMicros(iterations: number): number {
+  let best = Infinity;
+  let sink = 0;
+  for (let round = 0; round < 5; round++) {
+    const t0 = performance.now();
+    for (let k = 0; k < 1000; k++) sink ^= work(k, iterations);
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  return best * 1000 + (sink & 0);
 }
 
 /** Replace the text between the cluster-scale markers of bench/RESULTS.md (adding a section when missing). */
@@ -297,7 +329,7 @@ function writeResults(lines: readonly string[]): void {
 }
 
 const role = opt('--role');
-if (role === 'worker' || nodeCluster.isWorker) workerRole((opt('--workload') ?? 'one-way') as Workload);
+if (role === 'worker' || nodeCluster.isWorker) workerRole((opt('--workload') ?? 'one-way') as Workload, Number(opt('--work') ?? 0));
 else if (role === 'load') {
   process.on('disconnect', () => process.exit(0));
   loadRole(opt('--address')!, (opt('--workload') ?? 'one-way') as Workload, Number(opt('--connections') ?? 1));

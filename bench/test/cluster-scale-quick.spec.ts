@@ -17,7 +17,7 @@ const HANG_GUARD_MS = 240_000;
 describe('bench:cluster --quick', function () {
   this.timeout(HANG_GUARD_MS + 10_000);
 
-  it('measures fan-in and one-way with 1 and 2 workers and exits', async function () {
+  it('measures fan-in, one-way and one-way with server work, with 1 and 2 workers, and exits', async function () {
     if (!existsSync(SCRIPT)) this.skip(); // not built: `npx tsc -b bench` first
     const child = spawn(process.execPath, [SCRIPT, '--quick'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -27,10 +27,11 @@ describe('bench:cluster --quick', function () {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     clearTimeout(guard);
     expect(code, out).to.equal(0);
-    const rows = out.split('\n').filter((l) => /^\| 1 \| (fan-in-2000|one-way) \| [12] \|/.test(l));
-    expect(rows, out).to.have.length(4);
+    const rows = out.split('\n').filter((l) => /^\| 1 \| (fan-in-2000|one-way|one-way-work) \| [12] \|/.test(l));
+    expect(rows, out).to.have.length(6);
     expect(out).to.match(/fan-in-2000: .*ratio 2\/1 (\d+\.\d+×|no sample)/);
     expect(out).to.match(/one-way: .*ratio 2\/1 (\d+\.\d+×|no sample)/);
+    expect(out).to.match(/one-way-work: .*ratio 2\/1 (\d+\.\d+×|no sample)/);
     expect(out).to.match(/\d+ cores/);
   });
 });
