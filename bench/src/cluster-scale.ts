@@ -19,7 +19,8 @@
  *
  * Options: `--quick` (tiny counts, checks the harness), `--repeat N` (rounds, default 3),
  * `--seconds S` (window, default 2), `--connections N` (fan-in connections, default 2000),
- * `--work N` (steps per message of `one-way-work`, default 5000).
+ * `--work N` (steps per message of `one-way-work`, default 5000), `--budget S` (no pair of runs
+ * starts that would end after S seconds, default 160: the whole run stays under 3 minutes).
  */
 import nodeCluster from 'node:cluster';
 import { fork, type ChildProcess } from 'node:child_process';
@@ -258,6 +259,7 @@ async function main(): Promise<void> {
   const windowMs = quick ? 500 : Number(opt('--seconds') ?? 2) * 1000;
   const warmupMs = quick ? 200 : 700;
   const workIterations = Number(opt('--work') ?? 5000);
+  const budgetMs = Number(opt('--budget') ?? (quick ? 600 : 160)) * 1000;
   const cores = Math.min(cpus().length, availableParallelism());
   const out: string[] = [];
   const line = (s: string): void => {
@@ -273,8 +275,18 @@ async function main(): Promise<void> {
   line('|---:|---|---:|---:|---|---:|---:|---:|');
   const ratios: Record<Workload, number[]> = { 'fan-in-2000': [], 'one-way': [], 'one-way-work': [] };
   const rates: Record<Workload, Record<1 | 2, number[]>> = { 'fan-in-2000': { 1: [], 2: [] }, 'one-way': { 1: [], 2: [] }, 'one-way-work': { 1: [], 2: [] } };
-  for (let round = 1; round <= repeat; round++) {
+  // A bounded run: no pair of runs starts that would end past the budget (by the longest pair so far).
+  const deadline = Date.now() + budgetMs;
+  let longestPair = 0;
+  let stopped = false;
+  for (let round = 1; round <= repeat && !stopped; round++) {
     for (const workload of WORKLOADS) {
+      if (Date.now() + longestPair > deadline) {
+        line(`| ${round} | (time budget of ${budgetMs / 1000} s reached: the rest of the rounds skipped) | | | | | | |`);
+        stopped = true;
+        break;
+      }
+      const pairStarted = Date.now();
       const order: (1 | 2)[] = round % 2 === 1 ? [1, 2] : [2, 1];
       const results = new Map<number, RunResult>();
       for (const workers of order) {
@@ -284,6 +296,7 @@ async function main(): Promise<void> {
         if (r.rate !== undefined) rates[workload][workers].push(r.rate);
         results.set(workers, r);
       }
+      longestPair = Math.max(longestPair, Date.now() - pairStarted);
       const one = results.get(1)?.rate;
       const two = results.get(2)?.rate;
       const ratio = one !== undefined && two !== undefined ? two / one : undefined;

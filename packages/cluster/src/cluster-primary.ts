@@ -313,9 +313,11 @@ export class ClusterPrimary implements ClusterHandle {
     const asked = this.slots.flatMap((slot) => {
       const running = slot.running;
       if (running === undefined || !running.listening || running.node === exceptNode) return [];
+      let asked = -1;
       const answer = this.snapshotRequests.request(
         timeoutMs,
         (id) => {
+          asked = id;
           running.snapshots.add(id);
           if (!this.sendTo(running, { t: 'snapshot', id })) this.snapshotRequests.answer(id, 'ipc-full');
         },
@@ -325,7 +327,8 @@ export class ClusterPrimary implements ClusterHandle {
         answer.then(
           (result): WorkerSnapshot => (typeof result === 'string' ? { slot: slot.index, node: running.node, pid: running.pid, error: result } : { slot: slot.index, node: running.node, pid: running.pid, snapshot: result }),
           (): WorkerSnapshot => ({ slot: slot.index, node: running.node, pid: running.pid, error: 'exited' }),
-        ),
+        )
+        .finally(() => running.snapshots.delete(asked)),
       ];
     });
     return Promise.all(asked);
