@@ -275,16 +275,16 @@ async function main(): Promise<void> {
   line('|---:|---|---:|---:|---|---:|---:|---:|');
   const ratios: Record<Workload, number[]> = { 'fan-in-2000': [], 'one-way': [], 'one-way-work': [] };
   const rates: Record<Workload, Record<1 | 2, number[]>> = { 'fan-in-2000': { 1: [], 2: [] }, 'one-way': { 1: [], 2: [] }, 'one-way-work': { 1: [], 2: [] } };
-  // A bounded run: no pair of runs starts that would end past the budget (by the longest pair so far).
+  // A bounded run: no pair of runs starts that would end past the budget (by the longest pair of that workload so far).
   const deadline = Date.now() + budgetMs;
-  let longestPair = 0;
+  const longestPair: Record<Workload, number> = { 'fan-in-2000': 0, 'one-way': 0, 'one-way-work': 0 };
   let stopped = false;
   for (let round = 1; round <= repeat && !stopped; round++) {
     for (const workload of WORKLOADS) {
-      if (Date.now() + longestPair > deadline) {
-        line(`| ${round} | (time budget of ${budgetMs / 1000} s reached: the rest of the rounds skipped) | | | | | | |`);
+      if (Date.now() + longestPair[workload] > deadline) {
+        line(`| ${round} | ${workload} | (time budget of ${budgetMs / 1000} s reached: skipped) | | | | | |`);
         stopped = true;
-        break;
+        continue;
       }
       const pairStarted = Date.now();
       const order: (1 | 2)[] = round % 2 === 1 ? [1, 2] : [2, 1];
@@ -296,7 +296,7 @@ async function main(): Promise<void> {
         if (r.rate !== undefined) rates[workload][workers].push(r.rate);
         results.set(workers, r);
       }
-      longestPair = Math.max(longestPair, Date.now() - pairStarted);
+      longestPair[workload] = Math.max(longestPair[workload], Date.now() - pairStarted);
       const one = results.get(1)?.rate;
       const two = results.get(2)?.rate;
       const ratio = one !== undefined && two !== undefined ? two / one : undefined;
