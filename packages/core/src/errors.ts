@@ -32,6 +32,7 @@ export type RxmsgErrorCode =
   | 'ROOM_ADAPTER_FAILED'
   | 'PEER_NOT_FOUND'
   | 'REMOTE_UNDELIVERED'
+  | 'WORKER_FAILED'
   | ListenerErrorCode
   | SoeErrorCode;
 
@@ -468,6 +469,31 @@ export class RemoteDeliveryError extends RxmsgError {
   constructor(count: number, reason: string, options?: { cause?: unknown }) {
     super(`${count} message${count === 1 ? '' : 's'} not delivered to other nodes: ${reason}`, options);
     this.count = count;
+  }
+}
+
+/**
+ * A cluster worker (`@rxmsg/cluster`) failed to start its server, or exited before it listened:
+ * `runCluster` rejects with it. `remoteCode` is the `code` of the error the worker's build threw
+ * (when it was an rxmsg error), `exitCode`/`signal` how the process ended, when it did.
+ */
+export class WorkerFailedError extends RxmsgError {
+  readonly code = 'WORKER_FAILED' as const;
+  /** The worker's node number. */
+  readonly node: number;
+  /** The `code` of the error the worker reported, if any. */
+  readonly remoteCode: string | undefined;
+  /** The exit code, when the worker exited. */
+  readonly exitCode: number | null;
+  /** The signal that ended it, when one did. */
+  readonly signal: string | null;
+
+  constructor(node: number, message: string, details: { readonly remoteCode?: string; readonly exitCode?: number | null; readonly signal?: string | null } = {}, options?: { cause?: unknown }) {
+    super(`cluster worker (node ${node}) failed: ${message}`, options);
+    this.node = node;
+    this.remoteCode = details.remoteCode;
+    this.exitCode = details.exitCode ?? null;
+    this.signal = details.signal ?? null;
   }
 }
 

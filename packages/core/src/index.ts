@@ -57,6 +57,7 @@ export {
   RoomAdapterError,
   PeerNotFoundError,
   RemoteDeliveryError,
+  WorkerFailedError,
   RoomLimitError,
   RxmsgError,
   SendQueueFullError,

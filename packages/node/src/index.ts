@@ -46,6 +46,7 @@ export {
   RoomAdapterError,
   PeerNotFoundError,
   RemoteDeliveryError,
+  WorkerFailedError,
   RoomLimitError,
   RxmsgError,
   SERVER_CONFIG_DEFAULTS,
