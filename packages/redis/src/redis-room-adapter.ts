@@ -34,6 +34,8 @@ export interface RedisAdapterStats {
   readonly pendingReplies: number;
   /** Whether sharded pub/sub is in use. */
   readonly sharded: boolean;
+  /** Whether the publishing connection to Redis is up now. */
+  readonly ready: boolean;
 }
 
 const LiveNodesReply = z.array(z.number());
@@ -109,6 +111,7 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
       inFlight: this.counts.inFlight,
       pendingReplies: this.pending.size,
       sharded: this.sharded,
+      ready: this.pub?.isReady === true,
     };
   }
 

@@ -13,8 +13,11 @@ export interface RedisServer {
   readonly pid: number;
   /** Send a command and read one reply line (for CONFIG SET and the like): `+OK`, `:1`, … */
   command(...args: string[]): Promise<string>;
-  /** Stop it (its dataset is gone: no persistence) and start it again on the same port. */
-  restart(): Promise<void>;
+  /**
+   * Stop it (its dataset is gone: no persistence) and start it again on the same port; `whileDown`
+   * runs (and is awaited) between the two, while nothing listens on the port.
+   */
+  restart(whileDown?: () => Promise<void> | void): Promise<void>;
   /** Stop it for good and remove its directory; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -99,9 +102,10 @@ export async function startRedisServer(options: { readonly path?: string; readon
       return child?.pid ?? -1;
     },
     command: (...args) => command(port, args),
-    restart: async () => {
+    restart: async (whileDown) => {
       if (child !== undefined) await kill(child);
       child = undefined;
+      await whileDown?.();
       let error: unknown;
       // The port was ours a moment ago; another process may take it meanwhile, rarely: retry a few times.
       for (let attempt = 0; attempt < START_ATTEMPTS && child === undefined; attempt++) {
