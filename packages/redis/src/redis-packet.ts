@@ -34,7 +34,7 @@ const Schema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('ask'), from: node, peer: z.number(), m: z.unknown(), id }),
   z.object({ t: z.literal('ack'), from: node, id, r: z.enum(['delivered', 'dropped', 'skipped', 'forwarded', 'not-found']) }),
   z.object({ t: z.literal('snap?'), from: node, id }),
-  z.object({ t: z.literal('snap'), from: node, id, s: z.unknown(), e: z.string().optional() }),
+  z.object({ t: z.literal('snap'), from: node, id, s: z.unknown().optional(), e: z.string().optional() }),
   z.object({ t: z.literal('beat'), from: node }),
   z.object({ t: z.literal('bye'), from: node }),
 ]);
