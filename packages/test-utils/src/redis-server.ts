@@ -11,7 +11,7 @@ export interface RedisServer {
   readonly port: number;
   /** The server's process id (changes on restart). */
   readonly pid: number;
-  /** Send a command and read one reply line (for CONFIG SET and the like): `+OK`, `:1`, … */
+  /** Send a command and read its reply: a status or integer line (`+OK`, `:1`), or a bulk string's content (CLIENT LIST, INFO). */
   command(...args: string[]): Promise<string>;
   /**
    * Stop it (its dataset is gone: no persistence) and start it again on the same port; `whileDown`
@@ -198,13 +198,19 @@ function command(port: number, args: readonly string[]): Promise<string> {
       reject(error);
     });
     socket.on('connect', () => socket.write(`*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`));
-    socket.setEncoding('utf8').on('data', (t: string) => {
+    socket.setEncoding('latin1').on('data', (t: string) => {
       reply += t;
       const end = reply.indexOf('\r\n');
       if (end < 0) return;
+      let result = reply.slice(0, end);
+      if (reply.startsWith('$') && Number(result.slice(1)) >= 0) {
+        const length = Number(result.slice(1));
+        if (reply.length < end + 2 + length) return; // the rest of the bulk string is still coming
+        result = Buffer.from(reply.slice(end + 2, end + 2 + length), 'latin1').toString('utf8');
+      }
       clearTimeout(timer);
       socket.destroy();
-      resolve(reply.slice(0, end));
+      resolve(result);
     });
   });
 }
