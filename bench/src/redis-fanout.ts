@@ -209,7 +209,7 @@ async function main(): Promise<void> {
     `| ${name} | ${Math.round(median(rates)).toLocaleString('en-US')} | ${Math.round(median(rates) * PEERS).toLocaleString('en-US')} | ${median(lat).toFixed(0)} | ${quantile(lat, 0.99).toFixed(0)} |`;
   const share = Math.max(0, 1 - otherLoad);
   const table = [
-    `Broadcasts to ${PEERS} peers of one node; ${ROUNDS} rounds of ${MESSAGES.toLocaleString('en-US')} broadcasts (at most ${WINDOW} outstanding) and ${SAMPLES.toLocaleString('en-US')} one-at-a-time latency samples per mode; medians. `,
+    `Broadcasts to ${PEERS} peers of one node; ${ROUNDS} rounds of ${MESSAGES.toLocaleString('en-US')} broadcasts (at most ${WINDOW} outstanding) and ${SAMPLES.toLocaleString('en-US')} one-at-a-time latency samples per mode; medians.`,
     `Machine: ${cores} cores, ${(share * 100).toFixed(0)}% of the CPU time free before the run (load average ${loadavg()[0]!.toFixed(2)}); Redis ${adapters[0]!.stats().sharded ? 'sharded' : 'classic'} pub/sub on loopback, both nodes and redis-server on this machine.`,
     '',
     '| mode | broadcasts/s | deliveries/s | latency p50 (µs) | latency p99 (µs) |',

@@ -214,11 +214,11 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
         return reject(new RemoteDeliveryError(1, 'Redis is not available'));
       }
       void receivers.then((n) => {
+        if (n > 0) return;
+        this.pending.drop(id);
         // Nobody listens on that node's channel: it is gone (its heartbeat just has not expired yet).
-        if (n === 0) {
-          this.pending.drop(id);
-          reject(new PeerNotFoundError(peerId, 'node-down'));
-        }
+        if (n === 0) reject(new PeerNotFoundError(peerId, 'node-down'));
+        else reject(new RemoteDeliveryError(1, 'the publish to Redis failed'));
       });
     });
   }
