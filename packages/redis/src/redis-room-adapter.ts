@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { asyncScheduler, interval, type SchedulerLike, type Subscription } from 'rxjs';
 import { createClient } from 'redis';
 import { z } from 'zod';
-import { ClosedError, PeerNotFoundError, RemoteDeliveryError, TimeoutError } from '@rxmsg/core';
+import { ClosedError, MalformedMessageError, PeerNotFoundError, RemoteDeliveryError, TimeoutError, TransportError } from '@rxmsg/core';
 import { LocalRoomAdapter, MAX_NODE_NUMBER, nodeOfPeer, type NodeSnapshot, type RoomHost, type RoomPacket, type SendToResult } from '@rxmsg/runtime';
 import type { ServerSnapshot } from '@rxmsg/runtime';
 import { AggregatedReporter } from './aggregated-reporter';
@@ -90,8 +90,13 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     this.pending = new PendingReplies(this.options.maxPendingReplies, this.scheduler);
     const interval = this.options.reportIntervalMs;
     this.undelivered = new AggregatedReporter((count, cause) => this.host?.report('publish', new RemoteDeliveryError(count, reason(cause), { cause })), interval, this.scheduler);
-    this.troubles = new AggregatedReporter((count, cause) => this.host?.report('connection', count > 1 ? new RemoteDeliveryError(0, `${count} Redis errors; the latest: ${reason(cause)}`, { cause }) : cause), interval, this.scheduler);
-    this.undecodable = new AggregatedReporter((count, cause) => this.host?.report('decode', count > 1 ? new RemoteDeliveryError(0, `${count} packets from other nodes could not be decoded; the latest: ${reason(cause)}`, { cause }) : cause), interval, this.scheduler);
+    // Connection errors and undecodable packets are aggregated the same way: one report carries the count and the latest cause.
+    this.troubles = new AggregatedReporter((count, cause) => this.host?.report('connection', new TransportError(`Redis: ${count === 1 ? '' : `${count} errors since the last report; the latest: `}${reason(cause)}`, { cause })), interval, this.scheduler);
+    this.undecodable = new AggregatedReporter(
+      (count, cause) => this.host?.report('decode', count === 1 ? cause : new MalformedMessageError(`${count} packets from other nodes could not be decoded; the latest: ${reason(cause)}`, { cause })),
+      interval,
+      this.scheduler,
+    );
   }
 
   /** This node's number, claimed in Redis at attach (0 before). */

@@ -119,6 +119,7 @@ describe('redis rooms adapter: two server processes and one Redis', function () 
       expect(await subscribers()).to.equal(1);
       b!.child.kill('SIGCONT');
       await eventually(() => b!.lines.some((l) => l['operation'] === 'connection'), WAIT, "B's report of the lost subscriber connection");
+      expect(b!.lines.find((l) => l['operation'] === 'connection')).to.include({ code: 'TRANSPORT_FAILED' });
       // At-most-once: what Redis dropped is gone; new sends arrive again once B subscribed again.
       const seen = onB.socket.lines().length;
       await eventually(
