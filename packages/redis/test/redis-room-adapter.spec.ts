@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { createClient } from 'redis';
-import { MalformedMessageError, PEER_ID_NODE_STRIDE, PeerNotFoundError, RemoteDeliveryError, RoomAdapterError, createRooms, createServer, nodeOfPeer, type ServerEvent } from '@rxmsg/node';
-import { redisRoomAdapter, type RedisRoomAdapterOptions } from '@rxmsg/redis';
+import { MalformedMessageError, PEER_ID_NODE_STRIDE, PeerNotFoundError, RemoteDeliveryError, RoomAdapterError, TimeoutError, createRooms, createServer, nodeOfPeer, type ServerEvent } from '@rxmsg/node';
+import { encodePacket, redisRoomAdapter, type RedisRoomAdapterOptions } from '@rxmsg/redis';
 import { RawSocket, eventually, requireRedisServer, startRedisServer, watchProcess, type RedisServer } from '@rxmsg/test-utils';
 import { Chat, startChatNode } from './support/chat-node';
 
@@ -196,6 +196,36 @@ describe('redis rooms adapter, two nodes in one process over a private redis-ser
     const error = roomErrors(a.events)[0]!;
     expect(error.operation).to.equal('decode');
     expect(error.cause).to.be.instanceOf(MalformedMessageError);
+  });
+
+  it('a node that never answers: snapshotAll lists it with a timeout, sendToConfirmed rejects with a TimeoutError; the pending table is bounded', async () => {
+    const a = await node({ maxPendingReplies: 2 });
+    // A stand-in for a node that is alive (it beats) and listens on its channel, but never answers.
+    const mute = createClient({ url: redis!.url });
+    mute.on('error', () => undefined);
+    await mute.connect();
+    const listener = mute.duplicate();
+    listener.on('error', () => undefined);
+    await listener.connect();
+    cleanup.push(async () => {
+      await listener.close();
+      await mute.close();
+    });
+    await listener.sSubscribe(`rxmsg:t${namespace}:to:999`, () => undefined);
+    await mute.sPublish(`rxmsg:t${namespace}:all`, encodePacket({ t: 'beat', from: 999 }));
+    await eventually(() => a.adapter.isNodeAlive(999), WAIT, 'A hears node 999');
+    const all = await a.server.snapshotAll({ timeoutMs: 300 });
+    expect(all.nodes.map((n) => [n.node, n.error])).to.deep.equal([
+      [a.rooms.node, undefined],
+      [999, 'timeout'],
+    ]);
+    const peer = 999 * PEER_ID_NODE_STRIDE + 1;
+    const waiting = [a.rooms.sendToConfirmed(peer, { kind: 'Line', text: '1' }, { timeoutMs: 1_000 }), a.rooms.sendToConfirmed(peer, { kind: 'Line', text: '2' }, { timeoutMs: 1_000 })].map((p) => p.catch((e: unknown) => e));
+    const third = await a.rooms.sendToConfirmed(peer, { kind: 'Line', text: '3' }, { timeoutMs: 1_000 }).catch((e: unknown) => e);
+    expect(third).to.be.instanceOf(RoomAdapterError);
+    expect((third as RoomAdapterError).cause).to.be.instanceOf(RemoteDeliveryError);
+    for (const error of await Promise.all(waiting)) expect(error).to.be.instanceOf(TimeoutError);
+    expect(a.adapter.stats().pendingReplies).to.equal(0);
   });
 
   it('attach fails within connectTimeoutMs when Redis is unreachable: createServer rejects, nothing is left running', async () => {
