@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createClient } from 'redis';
-import { MalformedMessageError, PEER_ID_NODE_STRIDE, PeerNotFoundError, RemoteDeliveryError, RoomAdapterError, TimeoutError, createRooms, createServer, nodeOfPeer, type ServerEvent } from '@rxmsg/node';
+import { AddressError, MalformedMessageError, PEER_ID_NODE_STRIDE, PeerNotFoundError, RemoteDeliveryError, RoomAdapterError, TimeoutError, createRooms, createServer, nodeOfPeer, type ServerEvent } from '@rxmsg/node';
 import { encodePacket, redisRoomAdapter, type RedisRoomAdapterOptions } from '@rxmsg/redis';
 import { RawSocket, eventually, requireRedisServer, startRedisServer, watchProcess, type RedisServer } from '@rxmsg/test-utils';
 import { Chat, startChatNode } from './support/chat-node';
@@ -233,5 +233,18 @@ describe('redis rooms adapter, two nodes in one process over a private redis-ser
     const rooms = createRooms({ adapter });
     const error = await createServer({ listen: 'tcp://127.0.0.1:0', protocol: Chat, processor: () => [], rooms }).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(RoomAdapterError).and.include({ operation: 'attach' });
+  });
+
+  it('a server that fails to start leaves no Redis connection behind: a bad address before attach, a taken port after it', async () => {
+    const early = redisRoomAdapter({ url: redis!.url, namespace: `t${namespace}` });
+    const bad = await createServer({ listen: 'nope://x', protocol: Chat, processor: () => [], rooms: createRooms({ adapter: early }) }).catch((e: unknown) => e);
+    expect(bad).to.be.instanceOf(AddressError);
+    expect(early.node).to.equal(0); // never attached
+    const a = await node();
+    const late = redisRoomAdapter({ url: redis!.url, namespace: `t${namespace}` });
+    const taken = await createServer({ listen: a.address, protocol: Chat, processor: () => [], rooms: createRooms({ adapter: late }) }).catch((e: unknown) => e);
+    expect(taken).to.be.instanceOf(Error);
+    expect(late.node).to.be.above(0); // it attached, then was closed by the failed start
+    expect(late.stats().ready).to.equal(false);
   });
 });
