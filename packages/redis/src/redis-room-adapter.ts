@@ -24,7 +24,7 @@ export interface RedisAdapterStats {
   readonly received: number;
   /** Packets received that could not be decoded (another version, garbage on the channel). */
   readonly undecodable: number;
-  /** Times a Redis connection was lost (including a subscriber Redis disconnected for reading too slowly). */
+  /** Times a Redis connection (the publisher or the subscriber) was lost, each loss once however many reconnection attempts followed; a subscriber Redis disconnected for reading too slowly counts too. */
   readonly disconnects: number;
   /** Times this node registered its number again after Redis lost it (a restart with an empty dataset). */
   readonly reregistered: number;
@@ -172,7 +172,15 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
       sub.destroy();
       throw error;
     }
-    for (const client of [pub, sub]) client.on('end', () => this.counts.disconnects++).on('reconnecting', () => this.counts.disconnects++);
+    for (const client of [pub, sub]) {
+      // A loss counts once, however many reconnection attempts follow it.
+      let up = true;
+      const lost = (): void => {
+        if (up) this.counts.disconnects++;
+        up = false;
+      };
+      client.on('ready', () => (up = true)).on('reconnecting', lost).on('end', lost);
+    }
     // Back after an outage: register again at once (Redis may have restarted empty) rather than at the next beat.
     pub.on('ready', () => void this.beat());
     this.heartbeat = interval(this.options.heartbeatMs, this.scheduler).subscribe(() => void this.beat());

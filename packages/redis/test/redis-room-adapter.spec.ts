@@ -141,6 +141,8 @@ describe('redis rooms adapter, two nodes in one process over a private redis-ser
     await redis!.restart(outage); // the dataset is gone: no persistence
     // Every undelivered message is counted in the reports, whose count adds up to the adapter's counter.
     await eventually(() => a.adapter.stats().reregistered > 0 && b.adapter.stats().reregistered > 0, WAIT, 'both nodes registered again');
+    // Each of A's two connections (publisher, subscriber) was lost once, however many attempts it took to come back.
+    expect(a.adapter.stats().disconnects).to.equal(2);
     // Aggregated: a few reports whose counts add up to every message that did not go out.
     const undelivered = (): number => roomErrors(a.events).reduce((sum, e) => sum + (e.cause instanceof RemoteDeliveryError ? e.cause.count : 0), 0);
     await eventually(() => undelivered() === a.adapter.stats().undelivered, WAIT, 'the whole count reported');
