@@ -139,6 +139,7 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
 
   override async attach(host: RoomHost): Promise<void> {
     super.attach(host);
+    this.closed = false; // a failed attach may be retried (a later createServer with the same registry)
     const { url, maxReconnectDelayMs, maxInFlight } = this.options;
     const pub: Client = createClient({
       url,
