@@ -169,8 +169,11 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
       await this.beat();
     } catch (error) {
       this.closed = true;
-      pub.destroy();
-      sub.destroy();
+      destroy(pub);
+      destroy(sub);
+      // What was counted is reported now: no timer outlives a failed start.
+      this.troubles.close();
+      this.undecodable.close();
       throw error;
     }
     for (const client of [pub, sub]) {
@@ -284,8 +287,8 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     }
     for (const client of [pub, sub]) {
       if (client === undefined) continue;
-      if (client.isReady) await client.close().catch(() => client.destroy());
-      else if (client.isOpen) client.destroy();
+      if (client.isReady) await client.close().catch(() => destroy(client));
+      else destroy(client);
     }
     this.undelivered.close();
     this.troubles.close();
@@ -502,6 +505,15 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
 
   private nodeChannel(node: number): string {
     return `${this.prefix}to:${node}`;
+  }
+}
+
+/** Close a client's socket now, whatever state it is in (node-redis throws for one already closed). */
+function destroy(client: Client): void {
+  try {
+    if (client.isOpen) client.destroy();
+  } catch {
+    // already closed: nothing to release
   }
 }
 
