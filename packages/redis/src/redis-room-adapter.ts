@@ -8,6 +8,7 @@ import type { ServerSnapshot } from '@rxmsg/runtime';
 import { AggregatedReporter } from './aggregated-reporter';
 import { LiveNodes } from './live-nodes';
 import { PendingReplies } from './pending-replies';
+import { PresenceWriter } from './presence-writer';
 import { resolveRedisOptions, type RedisRoomAdapterOptions, type ResolvedRedisOptions } from './redis-adapter-options';
 import { decodePacket, encodePacket, type RedisPacket } from './redis-packet';
 import { HEARTBEAT_SCRIPT, LIVE_NODES_SCRIPT } from './redis-scripts';
@@ -71,13 +72,8 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
   private closed = false;
   private heartbeat: Subscription | undefined;
   private beating = false;
-  /** Open peers of this node: what the presence set holds once flushed (bounded by the connections). */
-  private readonly peers = new Set<number>();
-  private readonly toAdd = new Set<number>();
-  private readonly toRemove = new Set<number>();
-  private flushTimer: Subscription | undefined;
-  /** The presence set must be rewritten whole (a flush failed, or Redis lost it). */
-  private presenceDirty = false;
+  /** This node's open peers and their presence set in Redis (created at attach). */
+  private presence: PresenceWriter | undefined;
   private counts = { published: 0, received: 0, disconnects: 0, reregistered: 0, inFlight: 0 };
 
   /** @throws `ConfigError` for a bad option. */
@@ -158,6 +154,27 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
       await this.withTimeout(Promise.all([pub.connect(), sub.connect()]), 'connect');
       this.sharded = this.options.pubsub === 'sharded' || (this.options.pubsub === 'auto' && (await this.serverMajor()) >= 7);
       await this.claimNumber();
+      const key = this.key(`peers:${this.number}`);
+      const ttl = this.options.presenceTtlMs;
+      this.presence = new PresenceWriter(
+        {
+          ready: () => pub.isReady,
+          update: (add, remove) => {
+            const multi = pub.multi();
+            if (add.length > 0) multi.sAdd(key, [...add]);
+            if (remove.length > 0) multi.sRem(key, [...remove]);
+            return multi.pExpire(key, ttl).exec();
+          },
+          replace: (ids) => {
+            const multi = pub.multi().del(key);
+            for (let i = 0; i < ids.length; i += PRESENCE_CHUNK) multi.sAdd(key, ids.slice(i, i + PRESENCE_CHUNK));
+            return multi.pExpire(key, ttl).exec();
+          },
+        },
+        this.options.presenceFlushMs,
+        this.scheduler,
+        (error) => this.troubles.add(1, error),
+      );
       const onMessage = (message: Buffer): void => this.receive(message);
       if (this.sharded) {
         await sub.sSubscribe(this.key('all'), onMessage, true);
@@ -191,16 +208,11 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
   }
 
   peerOpened(peerId: number): void {
-    this.peers.add(peerId);
-    this.toAdd.add(peerId);
-    this.scheduleFlush();
+    this.presence?.peerOpened(peerId);
   }
 
   peerClosed(peerId: number): void {
-    this.peers.delete(peerId);
-    // Opened and closed within one flush: Redis never needs to hear of it.
-    if (!this.toAdd.delete(peerId)) this.toRemove.add(peerId);
-    this.scheduleFlush();
+    this.presence?.peerClosed(peerId);
   }
 
   override publish(packet: RoomPacket): void {
@@ -273,8 +285,7 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     if (this.closed) return;
     this.closed = true;
     this.heartbeat?.unsubscribe();
-    this.flushTimer?.unsubscribe();
-    this.flushTimer = undefined;
+    this.presence?.close();
     this.pending.abortAll(new ClosedError('the Redis rooms adapter closed'));
     const pub = this.pub;
     const sub = this.sub;
@@ -294,7 +305,6 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     this.troubles.close();
     this.undecodable.close();
     this.live.clear();
-    this.peers.clear();
     super.close();
   }
 
@@ -401,9 +411,9 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
       } else {
         if (result === 2) {
           this.counts.reregistered++;
-          this.presenceDirty = true;
+          this.presence?.markDirty();
         }
-        if (this.presenceDirty) await this.rewritePresence(pub);
+        await this.presence?.rewriteIfDirty();
         this.send(this.key('all'), { t: 'beat', from: this.number }, 0);
         this.live.prune();
       }
@@ -436,52 +446,6 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
   private async serverMajor(): Promise<number> {
     const info = await this.client().info('server');
     return Number(/redis_version:(\d+)/.exec(info)?.[1] ?? '0');
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushTimer !== undefined || this.closed || this.pub === undefined) return;
-    this.flushTimer = this.scheduler.schedule(() => {
-      this.flushTimer = undefined;
-      void this.flushPresence();
-    }, this.options.presenceFlushMs);
-  }
-
-  private async flushPresence(): Promise<void> {
-    const pub = this.pub;
-    const add = [...this.toAdd].map(String);
-    const remove = [...this.toRemove].map(String);
-    this.toAdd.clear();
-    this.toRemove.clear();
-    if (pub === undefined || this.closed) return;
-    if (!pub.isReady) {
-      this.presenceDirty = true;
-      return;
-    }
-    if (this.presenceDirty) return void (await this.rewritePresence(pub).catch((error: unknown) => this.troubles.add(1, error)));
-    const key = this.key(`peers:${this.number}`);
-    const multi = pub.multi();
-    if (add.length > 0) multi.sAdd(key, add);
-    if (remove.length > 0) multi.sRem(key, remove);
-    try {
-      await multi.pExpire(key, this.options.presenceTtlMs).exec();
-    } catch (error) {
-      this.presenceDirty = true;
-      this.troubles.add(1, error);
-    }
-  }
-
-  private async rewritePresence(pub: Client): Promise<void> {
-    this.presenceDirty = false;
-    const key = this.key(`peers:${this.number}`);
-    const ids = [...this.peers].map(String);
-    const multi = pub.multi().del(key);
-    for (let i = 0; i < ids.length; i += PRESENCE_CHUNK) multi.sAdd(key, ids.slice(i, i + PRESENCE_CHUNK));
-    try {
-      await multi.pExpire(key, this.options.presenceTtlMs).exec();
-    } catch (error) {
-      this.presenceDirty = true;
-      throw error;
-    }
   }
 
   private withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
