@@ -7,6 +7,8 @@ import {
   tcpTransport,
   tlsTransport,
   wsTransport,
+  type ClusterSnapshot,
+  type Rooms,
   type ServerEvent,
   type ServerSnapshot,
   type Transport,
@@ -38,6 +40,11 @@ export interface PingPongServerOptions {
   readonly pregameTimeoutMs?: number;
   /** How long to wait for the client's `Endorse` once the game is over; 10 s by default. */
   readonly goodbyeTimeoutMs?: number;
+  /**
+   * The server's rooms registry; give one with a cross-node adapter (e.g. `@rxmsg/redis`) to run
+   * the server as one node of several: peer ids then name their node and `snapshotAll()` sees every node.
+   */
+  readonly rooms?: Rooms;
 }
 
 /** A running ping-pong server. */
@@ -52,6 +59,8 @@ export interface PingPongServer {
   readonly webUrl: string | undefined;
   /** Live connections and their counters. */
   snapshot(): ServerSnapshot;
+  /** This node's snapshot and, with a cross-node `rooms` adapter, every other node's. */
+  snapshotAll(): Promise<ClusterSnapshot>;
   /**
    * Stop accepting and close every connection (a match still being played ends as abandoned),
    * flushing what was queued for up to the flush timeout. Resolves when all is closed; safe to call twice.
@@ -127,6 +136,7 @@ async function startMatchServer(options: PingPongServerOptions, listen: readonly
     },
     router: matchRouter,
     config: { onDecodeError: 'reply', maxFrameBytes: 64 * 1024 } as const,
+    ...(options.rooms === undefined ? {} : { rooms: options.rooms }),
   });
   let closing: Promise<void> | undefined;
   server.events$.subscribe({
@@ -151,6 +161,7 @@ async function startMatchServer(options: PingPongServerOptions, listen: readonly
     addresses: () => server.addresses(),
     webUrl: web?.url,
     snapshot: () => server.snapshot(),
+    snapshotAll: () => server.snapshotAll(),
     close: () => (closing ??= server.close().finally(() => web?.close())),
   };
 }

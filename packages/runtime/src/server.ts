@@ -340,6 +340,10 @@ async function startServer<State, C, P, In = unknown>(
     entry.listener = await transport.listen(address, (c) => accept(c, entry as BoundListener<State>), { noDelay: config.noDelay, onError });
     return entry as BoundListener<State>;
   };
+  // Addresses are checked before the adapter attaches: a bad one must not leave it connected.
+  const list = (typeof listen === 'string' || !isArray(listen) ? [listen] : [...listen]).map((l) => (typeof l === 'string' ? { address: l } : l));
+  if (list.length === 0) throw new AddressError('', 'no listen address given');
+  for (const l of list) resolveListen(l.address, transports);
   // Before listening: an adapter connects to its bus and names this node, whose number starts the peer ids.
   const node = await rooms.attachTo({
     deliver: (peerId, verdicts) => deliverToSession(sessions.get(peerId) as Session<unknown> | undefined, verdicts),
@@ -350,9 +354,6 @@ async function startServer<State, C, P, In = unknown>(
     snapshot: () => snapshot(),
   });
   nextId = node * PEER_ID_NODE_STRIDE + 1;
-  const list = (typeof listen === 'string' || !isArray(listen) ? [listen] : [...listen]).map((l) => (typeof l === 'string' ? { address: l } : l));
-  if (list.length === 0) throw new AddressError('', 'no listen address given');
-  for (const l of list) resolveListen(l.address, transports);
   try {
     for (const l of list) bound.push(await bind(l.address, l.context));
   } catch (error) {

@@ -18,3 +18,5 @@ export { tcpFaultProxy } from './tcp-fault-proxy';
 export type { TcpFaultProxy, TcpFaultProxyOptions } from './tcp-fault-proxy';
 export { udpFaultProxy } from './udp-fault-proxy';
 export type { UdpClientAddress, UdpDirection, UdpFaultCounters, UdpFaultDecision, UdpFaultProxy, UdpFaultProxyOptions, UdpFaults } from './udp-fault-proxy';
+export { findRedisServer, redisTestDecision, requireRedisServer, startRedisServer } from './redis-server';
+export type { RedisServer, RedisTestDecision } from './redis-server';
