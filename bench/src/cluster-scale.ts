@@ -17,7 +17,8 @@
  * `--quick` or `--no-markdown`, the table is written into bench/RESULTS.md between the markers
  * `<!-- cluster-scale:start -->` and `<!-- cluster-scale:end -->`.
  *
- * Options: `--quick` (tiny counts, checks the harness), `--repeat N` (rounds, default 3),
+ * Options: `--quick` (tiny counts, checks the harness), `--load raw|rxmsg` (the load: plain sockets
+ * writing pre-encoded frames, the default, or rxmsg clients), `--repeat N` (rounds, default 3),
  * `--seconds S` (window, default 2), `--connections N` (fan-in connections, default 2000),
  * `--work N` (steps per message of `one-way-work`, default 5000), `--budget S` (no pair of runs
  * starts that would end after S seconds, default 160: the whole run stays under 3 minutes).
@@ -30,6 +31,7 @@ import { join } from 'node:path';
 import { runCluster, clusterWorker } from '@rxmsg/cluster';
 import { loadRxmsg } from './adapters/bench-protocols';
 import { cpuBusy } from './machine';
+import { rawLoad } from './raw-load';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -37,6 +39,8 @@ const opt = (name: string): string | undefined => {
   return at >= 0 ? argv[at + 1] : undefined;
 };
 const quick = argv.includes('--quick');
+/** `--load rxmsg`: rxmsg clients as the load; `raw` (default): plain sockets writing pre-encoded frames. */
+const loadKind = opt('--load') === 'rxmsg' ? 'rxmsg' : 'raw';
 type Workload = 'fan-in-2000' | 'one-way' | 'one-way-work';
 const WORKLOADS: readonly Workload[] = ['fan-in-2000', 'one-way', 'one-way-work'];
 
@@ -87,6 +91,19 @@ function workerRole(workload: Workload, workIterations: number): void {
   );
   process.on('message', (m: Ask) => {
     if (m.bench === 'sample') process.send?.({ bench: 'sample', id: m.id, count: count + (sink & 0), cpuMs: cpuMsNow(), at: performance.now() } satisfies Sample);
+  });
+}
+
+/** Load of plain sockets writing pre-encoded frames (see raw-load.ts): the cheapest client, so the workers are the bound. */
+function rawLoadRole(address: string, workload: Workload, connections: number): void {
+  const url = new URL(address);
+  const load = rawLoad(url.hostname, Number(url.port), workload === 'fan-in-2000' ? 'ping-pong' : 'one-way', connections, () => process.send?.({ bench: 'ready' }));
+  process.on('message', (m: Ask) => {
+    if (m.bench === 'sample') process.send?.({ bench: 'sample', id: m.id, count: load.count(), cpuMs: cpuMsNow(), at: performance.now() } satisfies Sample);
+    else {
+      load.stop();
+      process.exit(0);
+    }
   });
 }
 
@@ -216,7 +233,7 @@ async function runOnce(workload: Workload, workers: number, connections: number,
   let load: ChildProcess | undefined;
   try {
     const address = cluster.addresses()[0]!;
-    const l = fork(__filename, ['--role', 'load', '--workload', workload, '--address', address, '--connections', String(workload === 'fan-in-2000' ? connections : 16)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const l = fork(__filename, ['--role', 'load', '--load', loadKind, '--workload', workload, '--address', address, '--connections', String(workload === 'fan-in-2000' ? connections : 16)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     load = l;
     await withTimeout(new Promise<void>((resolve) => l.on('message', (m: { bench?: string }) => m.bench === 'ready' && resolve())), 120_000, 'the load connected');
     await new Promise((r) => setTimeout(r, warmupMs));
@@ -269,7 +286,7 @@ async function main(): Promise<void> {
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
   const otherWork = await cpuBusy(1000);
   line(`Cluster mode, 1 vs 2 workers: ${new Date().toISOString()}, node ${process.version}, ${cores} cores (${cpus()[0]?.model.trim() ?? 'unknown'}); load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}; other work on all cores before (1 s): ${Math.round(otherWork * 100)}% (CPU share available ≈ ${Math.round((1 - otherWork) * cores * 100)}% of one core × ${cores}).`);
-  line(`fan-in: ${connections} connections in ping-pong; one-way: 16 connections sending; one-way-work: the same with ${workIterations} xorshift steps per message in the server (${workMicros(workIterations).toFixed(1)} µs on an idle core, best of 5); one load process; warm-up ${warmupMs} ms, window ${windowMs} ms, ${repeat} round(s), orders interleaved.`);
+  line(`fan-in: ${connections} connections in ping-pong; one-way: 16 connections sending; one-way-work: the same with ${workIterations} xorshift steps per message in the server (${workMicros(workIterations).toFixed(1)} µs on an idle core, best of 5); one load process (${loadKind === 'raw' ? 'plain sockets writing pre-encoded frames, `--load raw`' : 'rxmsg clients, `--load rxmsg`'}); warm-up ${warmupMs} ms, window ${windowMs} ms, ${repeat} round(s), orders interleaved.`);
   line('');
   line('| round | workload | workers | rate /s | worker CPU | load CPU | all cores busy | 2/1 |');
   line('|---:|---|---:|---:|---|---:|---:|---:|');
@@ -345,7 +362,7 @@ const role = opt('--role');
 if (role === 'worker' || nodeCluster.isWorker) workerRole((opt('--workload') ?? 'one-way') as Workload, Number(opt('--work') ?? 0));
 else if (role === 'load') {
   process.on('disconnect', () => process.exit(0));
-  loadRole(opt('--address')!, (opt('--workload') ?? 'one-way') as Workload, Number(opt('--connections') ?? 1));
+  (loadKind === 'rxmsg' ? loadRole : rawLoadRole)(opt('--address')!, (opt('--workload') ?? 'one-way') as Workload, Number(opt('--connections') ?? 1));
 } else
   void main().then(
     () => process.exit(0),
