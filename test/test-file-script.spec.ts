@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -16,5 +16,16 @@ describe('npm run test:file', () => {
     const report = JSON.parse(out.slice(out.indexOf('{'))) as { stats: { tests: number }; tests: { fullTitle: string }[] };
     expect(report.stats.tests).to.equal(1);
     expect(report.tests[0]!.fullTitle).to.match(/^the hello example served by hand/);
+  });
+});
+
+/** README "Development", install scripts: `npm ci` has no dependency script left to warn about. */
+describe('npm ci and install scripts', () => {
+  it('prints no warning about unreviewed install scripts (allowScripts covers them)', function () {
+    this.timeout(120_000);
+    const run = spawnSync('npm', ['ci', '--offline', '--dry-run', '--no-audit', '--no-fund'], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status).to.equal(0);
+    // npm prints its warnings on stderr.
+    expect(`${run.stdout}${run.stderr}`).to.not.match(/install-scripts/);
   });
 });
