@@ -30,6 +30,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { runCluster, clusterWorker } from '@rxmsg/cluster';
 import { loadRxmsg } from './adapters/bench-protocols';
+import { fmt, median, pct } from './figures';
 import { cpuBusy } from './machine';
 import { rawLoad } from './raw-load';
 
@@ -261,14 +262,6 @@ async function runOnce(workload: Workload, workers: number, connections: number,
   }
 }
 
-const fmt = (n: number | undefined): string => (n === undefined ? 'no sample' : Math.round(n).toLocaleString('en-US'));
-const pct = (xs: readonly number[]): string => (xs.length === 0 ? '-' : xs.map((x) => `${Math.round(x * 100)}%`).join(' + '));
-const median = (xs: readonly number[]): number | undefined => {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function main(): Promise<void> {
   const repeat = Number(opt('--repeat') ?? (quick ? 1 : 3));

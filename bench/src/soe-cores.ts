@@ -28,6 +28,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import type { Subscription } from 'rxjs';
 import { loadRxmsg } from './adapters/bench-protocols';
 import { abnormal } from './adapters/rxmsg-common';
+import { fmt, median, pct } from './figures';
 import { cpuBusy, waitForQuiet } from './machine';
 
 const argv = process.argv.slice(2);
@@ -311,17 +312,9 @@ async function runOnce(servers: number, clients: number, loaders: number, workIt
   }
 }
 
-const fmt = (n: number | undefined): string => (n === undefined ? 'no sample' : Math.round(n).toLocaleString('en-US'));
-const pct = (xs: readonly number[]): string => (xs.length === 0 ? '-' : xs.map((x) => `${Math.round(x * 100)}%`).join(' + '));
 /** CPU µs per message: the processes' summed CPU share over the message rate (not skewed by waiting for a core). */
 const perMessage = (shares: readonly number[], rate: number | undefined): string =>
   rate === undefined || shares.length === 0 ? '-' : ((shares.reduce((a, b) => a + b, 0) / rate) * 1e6).toFixed(2);
-const median = (xs: readonly number[]): number | undefined => {
-  if (xs.length === 0) return undefined;
-  const s = [...xs].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1]! + s[m]!) / 2;
-};
 
 async function main(): Promise<void> {
   const repeat = Number(opt('--repeat') ?? (quick ? 1 : 3));
