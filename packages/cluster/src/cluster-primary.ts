@@ -39,6 +39,9 @@ interface Running {
   startTimer: Subscription | undefined;
   killTimer: Subscription | undefined;
   attached: boolean;
+  /** A `nodes` message to it is being written; `announceAgain`: the alive set changed meanwhile. */
+  announcing: boolean;
+  announceAgain: boolean;
   listening: boolean;
   addresses: readonly string[];
   failure: Failure | undefined;
@@ -173,6 +176,8 @@ export class ClusterPrimary implements ClusterHandle {
       startTimer: undefined,
       killTimer: undefined,
       attached: false,
+      announcing: false,
+      announceAgain: false,
       listening: false,
       addresses: [],
       failure: undefined,
@@ -335,8 +340,32 @@ export class ClusterPrimary implements ClusterHandle {
   }
 
   private tellAlive(): void {
+    for (const s of this.slots) if (s.running?.attached === true) this.announce(s.running);
+  }
+
+  /**
+   * Tell `running` the nodes alive now. Not through the bound (a dropped one would leave the worker
+   * with a stale alive set until the next change), but at most one in the channel per worker: a
+   * change while one is being written sends the then-current set once it left.
+   */
+  private announce(running: Running): void {
+    if (running.announcing) {
+      running.announceAgain = true;
+      return;
+    }
     const alive = this.slots.flatMap((s) => (s.running?.attached === true ? [s.running.node] : []));
-    for (const s of this.slots) if (s.running?.attached === true) this.sendTo(s.running, { t: 'nodes', alive });
+    running.announcing = true;
+    running.announceAgain = false;
+    const written = (): void => {
+      running.announcing = false;
+      if (running.announceAgain && this.slots.some((s) => s.running === running)) this.announce(running);
+    };
+    try {
+      running.worker.send({ [IPC_MARKER]: 1, t: 'nodes', alive } satisfies ToWorker, undefined, undefined, written);
+    } catch {
+      // The channel is gone: the worker is exiting.
+      running.announcing = false;
+    }
   }
 
   private byNode(node: number): Running | undefined {

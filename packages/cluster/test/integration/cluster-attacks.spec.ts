@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClusterProcess, LineClient, clientsOnDistinctWorkers } from '../support/cluster-process';
+
+/**
+ * Cluster mode under abuse: the primary fixture and chat workers as in cluster.spec.ts, driven
+ * into races (close while the workers start, membership changes while a worker is stuck) and fed
+ * forged rxmsg messages by the workers' own application code.
+ */
+describe('cluster mode under abuse', function () {
+  this.timeout(240_000);
+  let primary: ClusterProcess | undefined;
+  let clients: LineClient[] = [];
+  let dir: string | undefined;
+
+  afterEach(async () => {
+    for (const c of clients) c.destroy();
+    clients = [];
+    if (primary !== undefined) {
+      await primary.close().catch(() => primary?.kill());
+      primary = undefined;
+    }
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('close() while the workers are still starting: each worker gets the shutdown once it runs, exits 0 (no SIGKILL)', async () => {
+    primary = new ClusterProcess({ FIXTURE_SHUTDOWN_MS: '60000' });
+    // Sent at once: the primary closes right after forking, before the workers' modules ran.
+    const closing = primary.close();
+    await primary.wait((m) => m.event?.type === 'closed', 200_000, 'the closed event');
+    expect(primary.events('worker-killed')).to.deep.equal([]);
+    const exits = primary.events('worker-exit');
+    expect(exits).to.have.length(2);
+    for (const e of exits) expect(e).to.include({ code: 0, signal: null, expected: true });
+    const { code } = await closing;
+    primary = undefined;
+    expect(code).to.equal(0);
+  });
+
+  it('a worker stuck with a full IPC outbox still learns of a restarted worker: after it unblocks, sends to the new node are delivered', async () => {
+    primary = new ClusterProcess({ FIXTURE_MAX_IN_FLIGHT: '64' });
+    const address = (await primary.ready())[0]!;
+    const [a, b] = await clientsOnDistinctWorkers(address, 2);
+    clients.push(a!.client, b!.client);
+    const workers = await primary.command<{ slot: number; pid: number }[]>('workers');
+    const slotOfA = workers.find((w) => w.pid === a!.pid)!.slot;
+    const slotOfB = workers.find((w) => w.pid === b!.pid)!.slot;
+    dir = mkdtempSync(join(tmpdir(), 'rxmsg-cluster-'));
+    const unblock = join(dir, 'unblock');
+    await primary.command('to-worker', { slot: slotOfA, message: { fixture: 'block-until', file: unblock } });
+    await primary.command('to-worker', { slot: slotOfB, message: { fixture: 'flood', count: 1_000_000 } });
+    // A's outbox in the primary is full: what is sent to A now is dropped.
+    await primary.wait((m) => m.event?.type === 'ipc-dropped' && m.event.node === a!.node);
+    // B dies and comes back as a new node while A does not read.
+    await primary.command('kill', { slot: slotOfB, signal: 'SIGKILL' });
+    const listening = await primary.wait((m) => m.event?.type === 'worker-listening' && m.event.slot === slotOfB && m.event.node !== b!.node, 120_000);
+    const newB = listening.event!.node as number;
+    writeFileSync(unblock, '');
+    await primary.wait((m) => m.fromWorker?.fixture === 'unblocked' && m.fromWorker.node === a!.node, 60_000);
+    const c = (await clientsOnDistinctWorkers(address, 2)).find((x) => x.node === newB)!;
+    clients.push(c.client);
+    expect((await a!.client.ask({ kind: 'Direct', to: c.id, text: 'to the new B', confirmed: true, timeoutMs: 20_000 }, 'Result', 'Direct')).value).to.equal('delivered');
+    await c.client.next((m) => m.kind === 'Line' && m.text === 'to the new B');
+    expect((await a!.client.ask({ kind: 'Direct', to: c.id, text: 'plain' }, 'Result', 'Direct')).value).to.equal('forwarded');
+  });
+});
