@@ -257,7 +257,8 @@ export class ClusterPrimary implements ClusterHandle {
         break;
       }
       case 'snapshot':
-        running.snapshots.delete(m.id);
+        // Only an answer to a request sent to this worker (another worker's answer is not its to give).
+        if (!running.snapshots.delete(m.id)) break;
         // Shape-checked by SnapshotSchema; the rest is what the worker's own server produced.
         this.snapshotRequests.answer(m.id, m.snapshot as unknown as ServerSnapshot);
         break;

@@ -66,4 +66,36 @@ describe('cluster mode under abuse', function () {
     await c.client.next((m) => m.kind === 'Line' && m.text === 'to the new B');
     expect((await a!.client.ask({ kind: 'Direct', to: c.id, text: 'plain' }, 'Result', 'Direct')).value).to.equal('forwarded');
   });
+
+  it("forged rxmsg messages from a worker's own code: malformed ones are reported, a snapshot answer for another worker's request is not taken", async () => {
+    primary = new ClusterProcess();
+    const address = (await primary.ready())[0]!;
+    const [a, b] = await clientsOnDistinctWorkers(address, 2);
+    clients.push(a!.client, b!.client);
+    const workers = await primary.command<{ slot: number; pid: number }[]>('workers');
+    const slotOfA = workers.find((w) => w.pid === a!.pid)!.slot;
+    const slotOfB = workers.find((w) => w.pid === b!.pid)!.slot;
+    const raw = (message: unknown): Promise<unknown> => primary!.command('to-worker', { slot: slotOfA, message: { fixture: 'raw', message } });
+    await raw({ rxmsgCluster: 1, t: 'publish' });
+    await raw({ rxmsgCluster: 1, t: 'no-such-type', blob: 'x'.repeat(1 << 20) });
+    await raw({ rxmsgCluster: 1, t: 'confirmed', id: 0, to: b!.node, result: 'delivered' });
+    const errors = await primary.wait(() => primary!.events('worker-error').length >= 2);
+    expect(errors).to.not.equal(undefined);
+    for (const e of primary.events('worker-error')) expect(e).to.include({ node: a!.node }).and.to.have.nested.property('error.code', 'WORKER_FAILED');
+    dir = mkdtempSync(join(tmpdir(), 'rxmsg-cluster-'));
+    const unblock = join(dir, 'unblock');
+    await primary.command('to-worker', { slot: slotOfB, message: { fixture: 'block-until', file: unblock } });
+    // The primary opens the snapshot requests, then A answers every id it can guess.
+    const snapshot = primary.command<{ workers: { node: number; snapshot?: { connections: unknown[]; forged?: boolean }; error?: string }[] }>('snapshot', { timeoutMs: 3000 });
+    for (let id = 0; id < 16; id++) await raw({ rxmsgCluster: 1, t: 'snapshot', id, snapshot: { listeners: [], connections: [], forged: true } });
+    const all = await snapshot;
+    writeFileSync(unblock, '');
+    expect(all.workers.find((w) => w.node === b!.node)).to.deep.include({ error: 'timeout' });
+    const ofA = all.workers.find((w) => w.node === a!.node)!;
+    expect(ofA.snapshot!.connections).to.have.length(1);
+    await primary.wait((m) => m.fromWorker?.fixture === 'unblocked' && m.fromWorker.node === b!.node, 60_000);
+    // Both still serve.
+    await b!.client.ask({ kind: 'WhoAmI' }, 'You');
+    await a!.client.ask({ kind: 'WhoAmI' }, 'You');
+  });
 });
