@@ -94,7 +94,8 @@ export class ClusterRoomAdapter extends LocalRoomAdapter {
     return true;
   }
 
-  forwardConfirmed(peerId: number, message: unknown, timeoutMs: number): Promise<SendToResult> {
+  forwardConfirmed(peerId: number, message: unknown, requestedMs: number): Promise<SendToResult> {
+    const timeoutMs = timerMs(requestedMs, 0);
     const node = nodeOfPeer(peerId);
     const send = this.send;
     if (send === undefined || node === this.node || !this.alive.has(node)) return Promise.reject(new PeerNotFoundError(peerId, 'node-down'));
@@ -109,7 +110,9 @@ export class ClusterRoomAdapter extends LocalRoomAdapter {
     );
   }
 
-  snapshots(timeoutMs: number): Promise<readonly NodeSnapshot[]> {
+  snapshots(requestedMs: number): Promise<readonly NodeSnapshot[]> {
+    // The primary takes a whole number of ms; its timer and ours (with the margin) must not overflow.
+    const timeoutMs = timerMs(requestedMs, GATHER_MARGIN_MS);
     const send = this.send;
     if (send === undefined || !this.hasOthers()) return Promise.resolve([]);
     const others = [...this.alive].filter((n) => n !== this.node);
@@ -182,6 +185,14 @@ export class ClusterRoomAdapter extends LocalRoomAdapter {
   private hasOthers(): boolean {
     return this.alive.size > (this.alive.has(this.node) ? 1 : 0);
   }
+}
+
+/** Node's timers take at most 2^31 − 1 ms (a longer delay fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** `ms` as a whole number of ms from 1 up to what a timer takes, leaving room for `margin`. */
+function timerMs(ms: number, margin: number): number {
+  return Number.isNaN(ms) ? 1 : Math.min(MAX_TIMER_MS - margin, Math.max(1, Math.ceil(ms)));
 }
 
 function toPacket(p: z.infer<typeof PacketSchema>): RoomPacket {

@@ -158,4 +158,15 @@ describe('ClusterRoomAdapter (fake primary)', () => {
     expect(reported[0]).to.be.instanceOf(RemoteDeliveryError).and.include({ count: 5 });
     a.close();
   });
+
+  it('snapshotAll with a fractional or very long timeoutMs still sends a gather the primary accepts', () => {
+    for (const timeoutMs of [1500.5, 0.2, 2 ** 40]) {
+      const { a, sent } = adapter([1, 2]);
+      void a.snapshots(timeoutMs).catch(() => undefined);
+      const gather = sent.find((m) => m.t === 'gather');
+      expect(ToPrimarySchema.safeParse({ rxmsgCluster: 1, ...gather }).success, `timeoutMs ${timeoutMs}`).to.equal(true);
+      expect(gather!.timeoutMs).to.be.at.most(2 ** 31 - 1 - 1000);
+      a.close();
+    }
+  });
 });
