@@ -98,4 +98,55 @@ describe('cluster mode under abuse', function () {
     await b!.client.ask({ kind: 'WhoAmI' }, 'You');
     await a!.client.ask({ kind: 'WhoAmI' }, 'You');
   });
+
+  it('SIGKILL of a worker holding a confirmed send (it does not read): the sender gets node-down at once, not a timeout', async () => {
+    primary = new ClusterProcess();
+    const address = (await primary.ready())[0]!;
+    const [a, b] = await clientsOnDistinctWorkers(address, 2);
+    clients.push(a!.client, b!.client);
+    const slotOfA = (await primary.command<{ slot: number; pid: number }[]>('workers')).find((w) => w.pid === a!.pid)!.slot;
+    dir = mkdtempSync(join(tmpdir(), 'rxmsg-cluster-'));
+    await primary.command('to-worker', { slot: slotOfA, message: { fixture: 'block-until', file: join(dir, 'never') } });
+    b!.client.send({ kind: 'Direct', to: a!.id, text: 'held', confirmed: true, timeoutMs: 120_000 });
+    await b!.client.ask({ kind: 'WhoAmI' }, 'You'); // B handled the Direct before this
+    await primary.command('kill', { slot: slotOfA, signal: 'SIGKILL' });
+    const answer = await b!.client.next((m) => m.kind === 'Result' && m.of === 'Direct', 60_000);
+    expect(answer.value).to.equal('PEER_NOT_FOUND:node-down');
+  });
+
+  it('close() during a restart delay cancels the restart; the primary exits holding nothing', async () => {
+    primary = new ClusterProcess();
+    const address = (await primary.ready())[0]!;
+    const [a] = await clientsOnDistinctWorkers(address, 1);
+    clients.push(a!.client);
+    const slotOfA = (await primary.command<{ slot: number; pid: number }[]>('workers')).find((w) => w.pid === a!.pid)!.slot;
+    await primary.command('to-worker', { slot: slotOfA, message: { fixture: 'crash', how: 'throw' } });
+    await primary.wait((m) => m.event?.type === 'restart-scheduled');
+    const { resources, code } = await primary.close();
+    const p = primary;
+    primary = undefined;
+    expect(code).to.equal(0);
+    expect(resources.filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap')).to.deep.equal([]);
+    expect(p.events('worker-online').map((e) => e.slot).filter((s) => s === slotOfA)).to.have.length(1);
+  });
+
+  it('the primary dies (SIGKILL): its workers drain and exit, leaving no orphan on the port', async () => {
+    primary = new ClusterProcess();
+    await primary.ready();
+    const pids = (await primary.command<{ pid: number }[]>('workers')).map((w) => w.pid);
+    expect(pids).to.have.length(2);
+    primary.kill();
+    await primary.exited;
+    primary = undefined;
+    const alive = (pid: number): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 600 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(pids.filter(alive)).to.deep.equal([]);
+  });
 });
