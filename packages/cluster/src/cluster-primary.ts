@@ -12,6 +12,7 @@ import { IpcOutbox } from './ipc-outbox';
 import { NodeNumbers } from './node-numbers';
 import { PendingRequests } from './pending-requests';
 import { RestartBackoff } from './restart-backoff';
+import { timerMs } from './timer-ms';
 
 type Failure = { readonly name: string; readonly message: string; readonly code?: string | undefined; readonly field?: string | undefined; readonly problems?: readonly string[] | undefined };
 
@@ -315,7 +316,9 @@ export class ClusterPrimary implements ClusterHandle {
   }
 
   /** Snapshots of every listening worker but `exceptNode`, each within `timeoutMs`. */
-  private gather(exceptNode: number | undefined, timeoutMs: number): Promise<WorkerSnapshot[]> {
+  private gather(exceptNode: number | undefined, requestedMs: number): Promise<WorkerSnapshot[]> {
+    // A forged or huge `timeoutMs` must not overflow the timer (it would fire at once).
+    const timeoutMs = timerMs(requestedMs);
     const asked = this.slots.flatMap((slot) => {
       const running = slot.running;
       if (running === undefined || !running.listening || running.node === exceptNode) return [];

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { DropReporter } from './drop-reporter';
 import type { PacketSchema, ToPrimary, ToWorker, Unmarked, WorkerSnapshotSchema } from './ipc-messages';
 import { PendingRequests } from './pending-requests';
+import { timerMs } from './timer-ms';
 
 /**
  * How long a worker waits for the primary's answer to a snapshot gathering past the `timeoutMs`
@@ -185,14 +186,6 @@ export class ClusterRoomAdapter extends LocalRoomAdapter {
   private hasOthers(): boolean {
     return this.alive.size > (this.alive.has(this.node) ? 1 : 0);
   }
-}
-
-/** Node's timers take at most 2^31 − 1 ms (a longer delay fires at once). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** `ms` as a whole number of ms from 1 up to what a timer takes, leaving room for `margin`. */
-function timerMs(ms: number, margin: number): number {
-  return Number.isNaN(ms) ? 1 : Math.min(MAX_TIMER_MS - margin, Math.max(1, Math.ceil(ms)));
 }
 
 function toPacket(p: z.infer<typeof PacketSchema>): RoomPacket {

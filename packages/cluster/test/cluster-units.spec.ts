@@ -6,6 +6,7 @@ import { PEER_ID_NODE_STRIDE } from '@rxmsg/runtime';
 import { ClusterRoomAdapter, DropReporter, IpcOutbox, NodeNumbers, RestartBackoff, reusePortSupported, startCluster } from '@rxmsg/cluster';
 import { ToPrimarySchema, ToWorkerSchema, isClusterMessage } from '../src/ipc-messages';
 import { resolveClusterOptions } from '../src/cluster-options';
+import { MAX_TIMER_MS, timerMs } from '../src/timer-ms';
 
 describe('RestartBackoff', () => {
   it('doubles from minDelayMs up to maxDelayMs, and starts again after a long enough run', () => {
@@ -168,5 +169,17 @@ describe('ClusterRoomAdapter (fake primary)', () => {
       expect(gather!.timeoutMs).to.be.at.most(2 ** 31 - 1 - 1000);
       a.close();
     }
+  });
+});
+
+describe('timerMs', () => {
+  it('is a whole number of ms a Node timer takes, whatever it is given', () => {
+    fc.assert(
+      fc.property(fc.double(), fc.integer({ min: 0, max: 10_000 }), (ms, margin) => {
+        const t = timerMs(ms, margin);
+        expect(Number.isInteger(t) && t >= 1 && t <= MAX_TIMER_MS - margin).to.equal(true);
+        if (Number.isFinite(ms) && ms >= 1 && ms <= MAX_TIMER_MS - margin) expect(t).to.equal(Math.ceil(ms));
+      }),
+    );
   });
 });
