@@ -12,6 +12,7 @@ import { IpcOutbox } from './ipc-outbox';
 import { NodeNumbers } from './node-numbers';
 import { PendingRequests } from './pending-requests';
 import { RestartBackoff } from './restart-backoff';
+import { timerMs } from './timer-ms';
 
 type Failure = { readonly name: string; readonly message: string; readonly code?: string | undefined; readonly field?: string | undefined; readonly problems?: readonly string[] | undefined };
 
@@ -39,6 +40,9 @@ interface Running {
   startTimer: Subscription | undefined;
   killTimer: Subscription | undefined;
   attached: boolean;
+  /** A `nodes` message to it is being written; `announceAgain`: the alive set changed meanwhile. */
+  announcing: boolean;
+  announceAgain: boolean;
   listening: boolean;
   addresses: readonly string[];
   failure: Failure | undefined;
@@ -173,6 +177,8 @@ export class ClusterPrimary implements ClusterHandle {
       startTimer: undefined,
       killTimer: undefined,
       attached: false,
+      announcing: false,
+      announceAgain: false,
       listening: false,
       addresses: [],
       failure: undefined,
@@ -252,7 +258,8 @@ export class ClusterPrimary implements ClusterHandle {
         break;
       }
       case 'snapshot':
-        running.snapshots.delete(m.id);
+        // Only an answer to a request sent to this worker (another worker's answer is not its to give).
+        if (!running.snapshots.delete(m.id)) break;
         // Shape-checked by SnapshotSchema; the rest is what the worker's own server produced.
         this.snapshotRequests.answer(m.id, m.snapshot as unknown as ServerSnapshot);
         break;
@@ -309,7 +316,9 @@ export class ClusterPrimary implements ClusterHandle {
   }
 
   /** Snapshots of every listening worker but `exceptNode`, each within `timeoutMs`. */
-  private gather(exceptNode: number | undefined, timeoutMs: number): Promise<WorkerSnapshot[]> {
+  private gather(exceptNode: number | undefined, requestedMs: number): Promise<WorkerSnapshot[]> {
+    // A forged or huge `timeoutMs` must not overflow the timer (it would fire at once).
+    const timeoutMs = timerMs(requestedMs);
     const asked = this.slots.flatMap((slot) => {
       const running = slot.running;
       if (running === undefined || !running.listening || running.node === exceptNode) return [];
@@ -335,8 +344,32 @@ export class ClusterPrimary implements ClusterHandle {
   }
 
   private tellAlive(): void {
+    for (const s of this.slots) if (s.running?.attached === true) this.announce(s.running);
+  }
+
+  /**
+   * Tell `running` the nodes alive now. Not through the bound (a dropped one would leave the worker
+   * with a stale alive set until the next change), but at most one in the channel per worker: a
+   * change while one is being written sends the then-current set once it left.
+   */
+  private announce(running: Running): void {
+    if (running.announcing) {
+      running.announceAgain = true;
+      return;
+    }
     const alive = this.slots.flatMap((s) => (s.running?.attached === true ? [s.running.node] : []));
-    for (const s of this.slots) if (s.running?.attached === true) this.sendTo(s.running, { t: 'nodes', alive });
+    running.announcing = true;
+    running.announceAgain = false;
+    const written = (): void => {
+      running.announcing = false;
+      if (running.announceAgain && this.slots.some((s) => s.running === running)) this.announce(running);
+    };
+    try {
+      running.worker.send({ [IPC_MARKER]: 1, t: 'nodes', alive } satisfies ToWorker, undefined, undefined, written);
+    } catch {
+      // The channel is gone: the worker is exiting.
+      running.announcing = false;
+    }
   }
 
   private byNode(node: number): Running | undefined {

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { DropReporter } from './drop-reporter';
 import type { PacketSchema, ToPrimary, ToWorker, Unmarked, WorkerSnapshotSchema } from './ipc-messages';
 import { PendingRequests } from './pending-requests';
+import { timerMs } from './timer-ms';
 
 /**
  * How long a worker waits for the primary's answer to a snapshot gathering past the `timeoutMs`
@@ -94,7 +95,8 @@ export class ClusterRoomAdapter extends LocalRoomAdapter {
     return true;
   }
 
-  forwardConfirmed(peerId: number, message: unknown, timeoutMs: number): Promise<SendToResult> {
+  forwardConfirmed(peerId: number, message: unknown, requestedMs: number): Promise<SendToResult> {
+    const timeoutMs = timerMs(requestedMs, 0);
     const node = nodeOfPeer(peerId);
     const send = this.send;
     if (send === undefined || node === this.node || !this.alive.has(node)) return Promise.reject(new PeerNotFoundError(peerId, 'node-down'));
@@ -109,7 +111,9 @@ export class ClusterRoomAdapter extends LocalRoomAdapter {
     );
   }
 
-  snapshots(timeoutMs: number): Promise<readonly NodeSnapshot[]> {
+  snapshots(requestedMs: number): Promise<readonly NodeSnapshot[]> {
+    // The primary takes a whole number of ms; its timer and ours (with the margin) must not overflow.
+    const timeoutMs = timerMs(requestedMs, GATHER_MARGIN_MS);
     const send = this.send;
     if (send === undefined || !this.hasOthers()) return Promise.resolve([]);
     const others = [...this.alive].filter((n) => n !== this.node);

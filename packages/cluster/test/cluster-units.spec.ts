@@ -6,6 +6,7 @@ import { PEER_ID_NODE_STRIDE } from '@rxmsg/runtime';
 import { ClusterRoomAdapter, DropReporter, IpcOutbox, NodeNumbers, RestartBackoff, reusePortSupported, startCluster } from '@rxmsg/cluster';
 import { ToPrimarySchema, ToWorkerSchema, isClusterMessage } from '../src/ipc-messages';
 import { resolveClusterOptions } from '../src/cluster-options';
+import { MAX_TIMER_MS, timerMs } from '../src/timer-ms';
 
 describe('RestartBackoff', () => {
   it('doubles from minDelayMs up to maxDelayMs, and starts again after a long enough run', () => {
@@ -157,5 +158,28 @@ describe('ClusterRoomAdapter (fake primary)', () => {
     expect(reported).to.have.length(1);
     expect(reported[0]).to.be.instanceOf(RemoteDeliveryError).and.include({ count: 5 });
     a.close();
+  });
+
+  it('snapshotAll with a fractional or very long timeoutMs still sends a gather the primary accepts', () => {
+    for (const timeoutMs of [1500.5, 0.2, 2 ** 40]) {
+      const { a, sent } = adapter([1, 2]);
+      void a.snapshots(timeoutMs).catch(() => undefined);
+      const gather = sent.find((m) => m.t === 'gather');
+      expect(ToPrimarySchema.safeParse({ rxmsgCluster: 1, ...gather }).success, `timeoutMs ${timeoutMs}`).to.equal(true);
+      expect(gather!.timeoutMs).to.be.at.most(2 ** 31 - 1 - 1000);
+      a.close();
+    }
+  });
+});
+
+describe('timerMs', () => {
+  it('is a whole number of ms a Node timer takes, whatever it is given', () => {
+    fc.assert(
+      fc.property(fc.double(), fc.integer({ min: 0, max: 10_000 }), (ms, margin) => {
+        const t = timerMs(ms, margin);
+        expect(Number.isInteger(t) && t >= 1 && t <= MAX_TIMER_MS - margin).to.equal(true);
+        if (Number.isFinite(ms) && ms >= 1 && ms <= MAX_TIMER_MS - margin) expect(t).to.equal(Math.ceil(ms));
+      }),
+    );
   });
 });
