@@ -44,6 +44,8 @@ const LiveNodesReply = z.array(z.number());
 const MAX_CLAIM_ATTEMPTS = 256;
 /** Presence ids written per command when the whole set is rewritten. */
 const PRESENCE_CHUNK = 1_000;
+/** How long `close()` waits for Redis to take the goodbye and close the connections, in ms; then the sockets are dropped (below the server's own bound on an adapter's close). */
+const CLOSE_TIMEOUT_MS = 2_000;
 
 /**
  * A rooms adapter that carries room sends, broadcasts and direct sends between the nodes of an
@@ -289,17 +291,24 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     this.pending.abortAll(new ClosedError('the Redis rooms adapter closed'));
     const pub = this.pub;
     const sub = this.sub;
-    if (pub?.isReady === true) {
-      // Goodbye: other nodes forget this one now rather than after the TTL.
-      const bye = encodePacket({ t: 'bye', from: this.number });
-      const said = this.sharded ? pub.sPublish(this.key('all'), bye) : pub.publish(this.key('all'), bye);
-      const cleanup = pub.multi().del(this.key(`node:${this.number}`)).del(this.key(`peers:${this.number}`)).zRem(this.key('nodes'), String(this.number)).exec();
-      await Promise.allSettled([said, cleanup]);
-    }
-    for (const client of [pub, sub]) {
-      if (client === undefined) continue;
-      if (client.isReady) await client.close().catch(() => destroy(client));
-      else destroy(client);
+    const goodbye = async (): Promise<void> => {
+      if (pub?.isReady === true) {
+        // Goodbye: other nodes forget this one now rather than after the TTL.
+        const bye = encodePacket({ t: 'bye', from: this.number });
+        const said = this.sharded ? pub.sPublish(this.key('all'), bye) : pub.publish(this.key('all'), bye);
+        const cleanup = pub.multi().del(this.key(`node:${this.number}`)).del(this.key(`peers:${this.number}`)).zRem(this.key('nodes'), String(this.number)).exec();
+        await Promise.allSettled([said, cleanup]);
+      }
+      for (const client of [pub, sub]) {
+        if (client === undefined) continue;
+        if (client.isReady) await client.close().catch(() => destroy(client));
+        else destroy(client);
+      }
+    };
+    // A Redis that accepts but never answers (paused, overloaded) must not hold the sockets open: past the bound they are dropped.
+    if (!(await settlesWithin(goodbye(), CLOSE_TIMEOUT_MS, this.scheduler))) {
+      if (pub !== undefined) destroy(pub);
+      if (sub !== undefined) destroy(sub);
     }
     this.undelivered.close();
     this.troubles.close();
@@ -479,6 +488,18 @@ function destroy(client: Client): void {
   } catch {
     // already closed: nothing to release
   }
+}
+
+/** Whether `promise` settled within `ms` on `scheduler` (its outcome is not needed). */
+function settlesWithin(promise: Promise<unknown>, ms: number, scheduler: SchedulerLike): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = scheduler.schedule(() => resolve(false), ms);
+    const done = (): void => {
+      timer.unsubscribe();
+      resolve(true);
+    };
+    promise.then(done, done);
+  });
 }
 
 function reason(cause: unknown): string {
