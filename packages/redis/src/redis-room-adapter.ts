@@ -234,7 +234,13 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     if (!this.isNodeAlive(node)) return Promise.reject(new PeerNotFoundError(peerId, 'node-down'));
     return new Promise<SendToResult>((resolve, reject) => {
       const id = this.pending.open(timeoutMs, {
-        reply: (_from, body) => (resolve(body as SendToResult), true), // narrowed by the packet schema: an `ack`'s result
+        reply: (from, body) => {
+          const answer = body as RedisPacket; // what receive() passes: the decoded packet
+          // Only an `ack` from the node asked settles it (not a `snap` under the same id, nor another node's packet).
+          if (answer.t !== 'ack' || from !== node) return false;
+          resolve(answer.r);
+          return true;
+        },
         timeout: () => reject(new TimeoutError(`node ${node} did not answer within ${timeoutMs} ms`)),
         abort: reject,
       });
@@ -266,7 +272,8 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
       if (expected.size === 0) return resolve([]);
       const id = this.pending.open(timeoutMs, {
         reply: (from, body) => {
-          const answer = body as { readonly s?: unknown; readonly e?: string }; // a `snap` packet's fields
+          const answer = body as RedisPacket; // what receive() passes: the decoded packet
+          if (answer.t !== 'snap' || !expected.has(from)) return false; // an `ack` under the same id, a node not asked
           got.set(from, answer.e !== undefined ? { node: from, error: answer.e } : { node: from, snapshot: answer.s as ServerSnapshot }); // what the other node's host.snapshot() returned
           const done = [...expected].every((n) => got.has(n));
           if (done) resolve(finish());
@@ -380,7 +387,7 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
           this.send(this.nodeChannel(packet.from), { t: 'ack', from: this.number, id: packet.id, r: host.sendTo(packet.peer, packet.m) }, 0);
           break;
         case 'ack':
-          this.pending.reply(packet.id, packet.from, packet.r);
+          this.pending.reply(packet.id, packet.from, packet);
           break;
         case 'snap?':
           this.answerSnapshot(host, packet.from, packet.id);

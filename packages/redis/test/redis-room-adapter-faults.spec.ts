@@ -1,9 +1,12 @@
 import { expect } from 'chai';
-import { type RoomAdapterError, type ServerEvent } from '@rxmsg/node';
-import type { RedisRoomAdapterOptions } from '@rxmsg/redis';
-import { requireRedisServer, startRedisServer, type RedisServer } from '@rxmsg/test-utils';
+import { createClient } from 'redis';
+import { PEER_ID_NODE_STRIDE, type RoomAdapterError, type ServerEvent } from '@rxmsg/node';
+import { encodePacket, type RedisRoomAdapterOptions } from '@rxmsg/redis';
+import { RawSocket, eventually, requireRedisServer, startRedisServer, watchProcess, type RedisServer } from '@rxmsg/test-utils';
 import { startChatNode } from './support/chat-node';
 
+/** Generous: a loaded 2-core machine. */
+const WAIT = 15_000;
 
 type ChatNode = Awaited<ReturnType<typeof startChatNode>>;
 const roomErrors = (events: readonly ServerEvent[]): RoomAdapterError[] => events.flatMap((e) => (e.type === 'room-error' ? [e.error] : []));
@@ -29,6 +32,13 @@ describe('redis rooms adapter under faults: a paused Redis, hostile packets', fu
     cleanup.push(() => n.server.close());
     return n;
   }
+  async function rogue() {
+    const c = createClient({ url: redis!.url });
+    c.on('error', () => undefined);
+    await c.connect();
+    cleanup.push(() => c.close());
+    return c;
+  }
 
   it('Redis paused (SIGSTOP): server.close() finishes within the adapter\'s own bound and drops the Redis connections', async () => {
     const a = await node();
@@ -38,4 +48,37 @@ describe('redis rooms adapter under faults: a paused Redis, hostile packets', fu
     expect(roomErrors(a.events).filter((e) => e.operation === 'close')).to.deep.equal([]);
     expect(a.adapter.stats().ready).to.equal(false);
   });
+
+  it('a reply of the wrong kind or from the wrong node does not settle sendToConfirmed', async () => {
+    const watch = watchProcess();
+    cleanup.push(() => watch.stop());
+    const a = await node();
+    const b = await node();
+    await eventually(() => a.adapter.isNodeAlive(b.rooms.node), WAIT, 'A hears B');
+    const c = await rogue();
+    const socket = await RawSocket.connect(b.address);
+    cleanup.push(() => socket.destroy());
+    await socket.until((s) => s.lines().length >= 1, WAIT);
+    const id = (JSON.parse(socket.lines()[0]!) as { id: number }).id;
+    // B's answer is what settles it; before it, replies under every id A could have used: a snapshot, and an ack from another node.
+    const channel = `rxmsg:f:to:${a.rooms.node}`;
+    const third = b.rooms.node + 1;
+    expect(nodeOf(id)).to.equal(b.rooms.node);
+    process.kill(redis!.pid, 'SIGSTOP'); // A's ask and the forged replies queue up in Redis in this order: forged first
+    const asked = a.rooms.sendToConfirmed(id, { kind: 'Line', text: 'confirmed' }, { timeoutMs: 10_000 });
+    const forged: Promise<number>[] = [];
+    for (let n = 1; n <= 4; n++) {
+      forged.push(c.sPublish(channel, encodePacket({ t: 'snap', from: b.rooms.node, id: n, s: { evil: true } })));
+      forged.push(c.sPublish(channel, encodePacket({ t: 'ack', from: third, id: n, r: 'skipped' })));
+    }
+    process.kill(redis!.pid, 'SIGCONT');
+    await Promise.all(forged);
+    expect(await asked).to.equal('delivered');
+    await socket.until((s) => s.lines().some((l) => l.includes('confirmed')), WAIT);
+    expect(watch.escaped).to.deep.equal([]);
+  });
 });
+
+function nodeOf(peerId: number): number {
+  return Math.floor(peerId / PEER_ID_NODE_STRIDE);
+}
