@@ -153,39 +153,8 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
       client.on('error', (error: unknown) => this.troubles.add(1, error));
     }
     try {
-      await this.withTimeout(Promise.all([pub.connect(), sub.connect()]), 'connect');
-      this.sharded = this.options.pubsub === 'sharded' || (this.options.pubsub === 'auto' && (await this.serverMajor()) >= 7);
-      await this.claimNumber();
-      const key = this.key(`peers:${this.number}`);
-      const ttl = this.options.presenceTtlMs;
-      this.presence = new PresenceWriter(
-        {
-          ready: () => pub.isReady,
-          update: (add, remove) => {
-            const multi = pub.multi();
-            if (add.length > 0) multi.sAdd(key, [...add]);
-            if (remove.length > 0) multi.sRem(key, [...remove]);
-            return multi.pExpire(key, ttl).exec();
-          },
-          replace: (ids) => {
-            const multi = pub.multi().del(key);
-            for (let i = 0; i < ids.length; i += PRESENCE_CHUNK) multi.sAdd(key, ids.slice(i, i + PRESENCE_CHUNK));
-            return multi.pExpire(key, ttl).exec();
-          },
-        },
-        this.options.presenceFlushMs,
-        this.scheduler,
-        (error) => this.troubles.add(1, error),
-      );
-      const onMessage = (message: Buffer): void => this.receive(message);
-      if (this.sharded) {
-        await sub.sSubscribe(this.key('all'), onMessage, true);
-        await sub.sSubscribe(this.nodeChannel(this.number), onMessage, true);
-      } else {
-        await sub.subscribe([this.key('all'), this.nodeChannel(this.number)], onMessage, true);
-      }
-      await this.readLiveNodes();
-      await this.beat();
+      // The whole start is bounded, not only the connection: a Redis that accepts but does not answer (paused writes during a failover) fails it too.
+      await this.withTimeout(this.start(pub, sub), 'start');
     } catch (error) {
       this.closed = true;
       destroy(pub);
@@ -207,6 +176,43 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     // Back after an outage: register again at once (Redis may have restarted empty) rather than at the next beat.
     pub.on('ready', () => void this.beat());
     this.heartbeat = interval(this.options.heartbeatMs, this.scheduler).subscribe(() => void this.beat());
+  }
+
+  /** Connect both clients, claim a number, subscribe and beat once: the part of `attach` bounded by `connectTimeoutMs`. */
+  private async start(pub: Client, sub: Client): Promise<void> {
+    await Promise.all([pub.connect(), sub.connect()]);
+    this.sharded = this.options.pubsub === 'sharded' || (this.options.pubsub === 'auto' && (await this.serverMajor()) >= 7);
+    await this.claimNumber();
+    const key = this.key(`peers:${this.number}`);
+    const ttl = this.options.presenceTtlMs;
+    this.presence = new PresenceWriter(
+      {
+        ready: () => pub.isReady,
+        update: (add, remove) => {
+          const multi = pub.multi();
+          if (add.length > 0) multi.sAdd(key, [...add]);
+          if (remove.length > 0) multi.sRem(key, [...remove]);
+          return multi.pExpire(key, ttl).exec();
+        },
+        replace: (ids) => {
+          const multi = pub.multi().del(key);
+          for (let i = 0; i < ids.length; i += PRESENCE_CHUNK) multi.sAdd(key, ids.slice(i, i + PRESENCE_CHUNK));
+          return multi.pExpire(key, ttl).exec();
+        },
+      },
+      this.options.presenceFlushMs,
+      this.scheduler,
+      (error) => this.troubles.add(1, error),
+    );
+    const onMessage = (message: Buffer): void => this.receive(message);
+    if (this.sharded) {
+      await sub.sSubscribe(this.key('all'), onMessage, true);
+      await sub.sSubscribe(this.nodeChannel(this.number), onMessage, true);
+    } else {
+      await sub.subscribe([this.key('all'), this.nodeChannel(this.number)], onMessage, true);
+    }
+    await this.readLiveNodes();
+    await this.beat();
   }
 
   peerOpened(peerId: number): void {

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { createClient } from 'redis';
-import { PEER_ID_NODE_STRIDE, type RoomAdapterError, type ServerEvent } from '@rxmsg/node';
-import { encodePacket, type RedisRoomAdapterOptions } from '@rxmsg/redis';
+import { PEER_ID_NODE_STRIDE, RoomAdapterError, TimeoutError, createRooms, createServer, type ServerEvent } from '@rxmsg/node';
+import { encodePacket, redisRoomAdapter, type RedisRoomAdapterOptions } from '@rxmsg/redis';
 import { RawSocket, eventually, requireRedisServer, startRedisServer, watchProcess, type RedisServer } from '@rxmsg/test-utils';
-import { startChatNode } from './support/chat-node';
+import { Chat, startChatNode } from './support/chat-node';
 
 /** Generous: a loaded 2-core machine. */
 const WAIT = 15_000;
@@ -47,6 +47,20 @@ describe('redis rooms adapter under faults: a paused Redis, hostile packets', fu
     // Not the server's fallback (a TimeoutError room-error after 10 s, the sockets left open until Redis wakes up).
     expect(roomErrors(a.events).filter((e) => e.operation === 'close')).to.deep.equal([]);
     expect(a.adapter.stats().ready).to.equal(false);
+  });
+
+  it('writes paused in Redis (CLIENT PAUSE WRITE, as in a failover): createServer fails within connectTimeoutMs, not when the pause ends', async () => {
+    const c = await rogue();
+    await c.sendCommand(['CLIENT', 'PAUSE', '30000', 'WRITE']);
+    cleanup.push(() => void c.sendCommand(['CLIENT', 'UNPAUSE']).catch(() => undefined));
+    const adapter = redisRoomAdapter({ url: redis!.url, namespace: 'f', connectTimeoutMs: 500, maxReconnectDelayMs: 100 });
+    const started = createServer({ listen: 'tcp://127.0.0.1:0', protocol: Chat, processor: () => [], rooms: createRooms({ adapter }) });
+    started.then((s) => cleanup.push(() => s.close()), () => undefined);
+    // The test's own timeout is 60 s, the pause 30 s: a start that waits for the pause to end fails this race.
+    const outcome = await Promise.race([started.then(() => 'started', (e: unknown) => e), new Promise((r) => setTimeout(() => r('still waiting'), 20_000).unref())]);
+    expect(outcome).to.be.instanceOf(RoomAdapterError).and.include({ operation: 'attach' });
+    expect((outcome as RoomAdapterError).cause).to.be.instanceOf(TimeoutError);
+    expect(adapter.stats().ready).to.equal(false);
   });
 
   it('a reply of the wrong kind or from the wrong node does not settle sendToConfirmed', async () => {
