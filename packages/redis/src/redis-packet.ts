@@ -1,7 +1,7 @@
 import { deserialize, serialize } from 'node:v8';
 import { z } from 'zod';
 import { MalformedMessageError } from '@rxmsg/core';
-import type { RoomPacket, SendToResult } from '@rxmsg/runtime';
+import { MAX_NODE_NUMBER, type RoomPacket, type SendToResult } from '@rxmsg/runtime';
 
 /** The first byte of every packet: the encoding's version. A node ignores (counts, reports) other versions. */
 export const REDIS_PACKET_VERSION = 1;
@@ -22,7 +22,8 @@ export type RedisPacket =
   | { readonly t: 'beat'; readonly from: number }
   | { readonly t: 'bye'; readonly from: number };
 
-const node = z.number().int().nonnegative();
+/** A node number a node can have: a packet naming another would take a place in the live-node table. */
+const node = z.number().int().min(1).max(MAX_NODE_NUMBER);
 const id = z.number().int().positive();
 const Schema = z.discriminatedUnion('t', [
   z.object({

@@ -44,6 +44,8 @@ const LiveNodesReply = z.array(z.number());
 const MAX_CLAIM_ATTEMPTS = 256;
 /** Presence ids written per command when the whole set is rewritten. */
 const PRESENCE_CHUNK = 1_000;
+/** How long `close()` waits for Redis to take the goodbye and close the connections, in ms; then the sockets are dropped (below the server's own bound on an adapter's close). */
+const CLOSE_TIMEOUT_MS = 2_000;
 
 /**
  * A rooms adapter that carries room sends, broadcasts and direct sends between the nodes of an
@@ -151,39 +153,8 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
       client.on('error', (error: unknown) => this.troubles.add(1, error));
     }
     try {
-      await this.withTimeout(Promise.all([pub.connect(), sub.connect()]), 'connect');
-      this.sharded = this.options.pubsub === 'sharded' || (this.options.pubsub === 'auto' && (await this.serverMajor()) >= 7);
-      await this.claimNumber();
-      const key = this.key(`peers:${this.number}`);
-      const ttl = this.options.presenceTtlMs;
-      this.presence = new PresenceWriter(
-        {
-          ready: () => pub.isReady,
-          update: (add, remove) => {
-            const multi = pub.multi();
-            if (add.length > 0) multi.sAdd(key, [...add]);
-            if (remove.length > 0) multi.sRem(key, [...remove]);
-            return multi.pExpire(key, ttl).exec();
-          },
-          replace: (ids) => {
-            const multi = pub.multi().del(key);
-            for (let i = 0; i < ids.length; i += PRESENCE_CHUNK) multi.sAdd(key, ids.slice(i, i + PRESENCE_CHUNK));
-            return multi.pExpire(key, ttl).exec();
-          },
-        },
-        this.options.presenceFlushMs,
-        this.scheduler,
-        (error) => this.troubles.add(1, error),
-      );
-      const onMessage = (message: Buffer): void => this.receive(message);
-      if (this.sharded) {
-        await sub.sSubscribe(this.key('all'), onMessage, true);
-        await sub.sSubscribe(this.nodeChannel(this.number), onMessage, true);
-      } else {
-        await sub.subscribe([this.key('all'), this.nodeChannel(this.number)], onMessage, true);
-      }
-      await this.readLiveNodes();
-      await this.beat();
+      // The whole start is bounded, not only the connection: a Redis that accepts but does not answer (paused writes during a failover) fails it too.
+      await this.withTimeout(this.start(pub, sub), 'start');
     } catch (error) {
       this.closed = true;
       destroy(pub);
@@ -205,6 +176,43 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     // Back after an outage: register again at once (Redis may have restarted empty) rather than at the next beat.
     pub.on('ready', () => void this.beat());
     this.heartbeat = interval(this.options.heartbeatMs, this.scheduler).subscribe(() => void this.beat());
+  }
+
+  /** Connect both clients, claim a number, subscribe and beat once: the part of `attach` bounded by `connectTimeoutMs`. */
+  private async start(pub: Client, sub: Client): Promise<void> {
+    await Promise.all([pub.connect(), sub.connect()]);
+    this.sharded = this.options.pubsub === 'sharded' || (this.options.pubsub === 'auto' && (await this.serverMajor()) >= 7);
+    await this.claimNumber();
+    const key = this.key(`peers:${this.number}`);
+    const ttl = this.options.presenceTtlMs;
+    this.presence = new PresenceWriter(
+      {
+        ready: () => pub.isReady,
+        update: (add, remove) => {
+          const multi = pub.multi();
+          if (add.length > 0) multi.sAdd(key, [...add]);
+          if (remove.length > 0) multi.sRem(key, [...remove]);
+          return multi.pExpire(key, ttl).exec();
+        },
+        replace: (ids) => {
+          const multi = pub.multi().del(key);
+          for (let i = 0; i < ids.length; i += PRESENCE_CHUNK) multi.sAdd(key, ids.slice(i, i + PRESENCE_CHUNK));
+          return multi.pExpire(key, ttl).exec();
+        },
+      },
+      this.options.presenceFlushMs,
+      this.scheduler,
+      (error) => this.troubles.add(1, error),
+    );
+    const onMessage = (message: Buffer): void => this.receive(message);
+    if (this.sharded) {
+      await sub.sSubscribe(this.key('all'), onMessage, true);
+      await sub.sSubscribe(this.nodeChannel(this.number), onMessage, true);
+    } else {
+      await sub.subscribe([this.key('all'), this.nodeChannel(this.number)], onMessage, true);
+    }
+    await this.readLiveNodes();
+    await this.beat();
   }
 
   peerOpened(peerId: number): void {
@@ -232,7 +240,13 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     if (!this.isNodeAlive(node)) return Promise.reject(new PeerNotFoundError(peerId, 'node-down'));
     return new Promise<SendToResult>((resolve, reject) => {
       const id = this.pending.open(timeoutMs, {
-        reply: (_from, body) => (resolve(body as SendToResult), true), // narrowed by the packet schema: an `ack`'s result
+        reply: (from, body) => {
+          const answer = body as RedisPacket; // what receive() passes: the decoded packet
+          // Only an `ack` from the node asked settles it (not a `snap` under the same id, nor another node's packet).
+          if (answer.t !== 'ack' || from !== node) return false;
+          resolve(answer.r);
+          return true;
+        },
         timeout: () => reject(new TimeoutError(`node ${node} did not answer within ${timeoutMs} ms`)),
         abort: reject,
       });
@@ -264,7 +278,8 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
       if (expected.size === 0) return resolve([]);
       const id = this.pending.open(timeoutMs, {
         reply: (from, body) => {
-          const answer = body as { readonly s?: unknown; readonly e?: string }; // a `snap` packet's fields
+          const answer = body as RedisPacket; // what receive() passes: the decoded packet
+          if (answer.t !== 'snap' || !expected.has(from)) return false; // an `ack` under the same id, a node not asked
           got.set(from, answer.e !== undefined ? { node: from, error: answer.e } : { node: from, snapshot: answer.s as ServerSnapshot }); // what the other node's host.snapshot() returned
           const done = [...expected].every((n) => got.has(n));
           if (done) resolve(finish());
@@ -289,17 +304,24 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     this.pending.abortAll(new ClosedError('the Redis rooms adapter closed'));
     const pub = this.pub;
     const sub = this.sub;
-    if (pub?.isReady === true) {
-      // Goodbye: other nodes forget this one now rather than after the TTL.
-      const bye = encodePacket({ t: 'bye', from: this.number });
-      const said = this.sharded ? pub.sPublish(this.key('all'), bye) : pub.publish(this.key('all'), bye);
-      const cleanup = pub.multi().del(this.key(`node:${this.number}`)).del(this.key(`peers:${this.number}`)).zRem(this.key('nodes'), String(this.number)).exec();
-      await Promise.allSettled([said, cleanup]);
-    }
-    for (const client of [pub, sub]) {
-      if (client === undefined) continue;
-      if (client.isReady) await client.close().catch(() => destroy(client));
-      else destroy(client);
+    const goodbye = async (): Promise<void> => {
+      if (pub?.isReady === true) {
+        // Goodbye: other nodes forget this one now rather than after the TTL.
+        const bye = encodePacket({ t: 'bye', from: this.number });
+        const said = this.sharded ? pub.sPublish(this.key('all'), bye) : pub.publish(this.key('all'), bye);
+        const cleanup = pub.multi().del(this.key(`node:${this.number}`)).del(this.key(`peers:${this.number}`)).zRem(this.key('nodes'), String(this.number)).exec();
+        await Promise.allSettled([said, cleanup]);
+      }
+      for (const client of [pub, sub]) {
+        if (client === undefined) continue;
+        if (client.isReady) await client.close().catch(() => destroy(client));
+        else destroy(client);
+      }
+    };
+    // A Redis that accepts but never answers (paused, overloaded) must not hold the sockets open: past the bound they are dropped.
+    if (!(await settlesWithin(goodbye(), CLOSE_TIMEOUT_MS, this.scheduler))) {
+      if (pub !== undefined) destroy(pub);
+      if (sub !== undefined) destroy(sub);
     }
     this.undelivered.close();
     this.troubles.close();
@@ -371,7 +393,7 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
           this.send(this.nodeChannel(packet.from), { t: 'ack', from: this.number, id: packet.id, r: host.sendTo(packet.peer, packet.m) }, 0);
           break;
         case 'ack':
-          this.pending.reply(packet.id, packet.from, packet.r);
+          this.pending.reply(packet.id, packet.from, packet);
           break;
         case 'snap?':
           this.answerSnapshot(host, packet.from, packet.id);
@@ -479,6 +501,18 @@ function destroy(client: Client): void {
   } catch {
     // already closed: nothing to release
   }
+}
+
+/** Whether `promise` settled within `ms` on `scheduler` (its outcome is not needed). */
+function settlesWithin(promise: Promise<unknown>, ms: number, scheduler: SchedulerLike): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = scheduler.schedule(() => resolve(false), ms);
+    const done = (): void => {
+      timer.unsubscribe();
+      resolve(true);
+    };
+    promise.then(done, done);
+  });
 }
 
 function reason(cause: unknown): string {

@@ -1,9 +1,21 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { MalformedMessageError } from '@rxmsg/core';
+import { MAX_NODE_NUMBER } from '@rxmsg/runtime';
 import { REDIS_PACKET_VERSION, decodePacket, encodePacket, type RedisPacket } from '@rxmsg/redis';
 
 describe('redis packets', () => {
+  it('refuses a node number no node can have (0, past MAX_NODE_NUMBER): such beats would take places in the live-node table', () => {
+    for (const from of [0, MAX_NODE_NUMBER + 1, 2_000_000_000]) {
+      for (const packet of [{ t: 'beat', from }, { t: 'ack', from, id: 1, r: 'delivered' }] as RedisPacket[]) {
+        const decoded = decodePacket(encodePacket(packet));
+        expect(decoded.ok, `${packet.t} from ${from}`).to.equal(false);
+        if (!decoded.ok) expect(decoded.error).to.be.instanceOf(MalformedMessageError);
+      }
+    }
+    expect(decodePacket(encodePacket({ t: 'beat', from: MAX_NODE_NUMBER })).ok).to.equal(true);
+  });
+
   it('round-trips every kind of packet, binary messages intact', () => {
     const bytes = new Uint8Array([0, 1, 2, 254, 255]);
     const packets: RedisPacket[] = [
