@@ -163,8 +163,11 @@ export class ClusterPrimary implements ClusterHandle {
       node,
       pid,
       startedAt: Date.now(),
-      // The outbox only carries ToWorker messages (sendTo builds them).
-      outbox: new IpcOutbox({ send: (m, cb) => worker.send(m as ToWorker, undefined, undefined, cb) }, { maxInFlight: this.options.maxInFlight, onDrop: () => running.drops.add() }),
+      // The outbox only carries ToWorker messages (sendTo builds them). Once the cluster closes,
+      // every worker is leaving: what cannot reach one (its channel closed first) is not a drop to report.
+      outbox: new IpcOutbox({ send: (m, cb) => worker.send(m as ToWorker, undefined, undefined, cb) }, { maxInFlight: this.options.maxInFlight, onDrop: () => {
+          if (this.closing === undefined) running.drops.add();
+        } }),
       drops: new DropReporter((count) => this.emit({ type: 'ipc-dropped', slot: slot.index, node, count, inFlight: running.outbox.inFlight }), this.options.scheduler),
       undelivered: new DropReporter((count) => this.sendTo(running, { t: 'undelivered', count }), this.options.scheduler),
       relayed: new Map(),

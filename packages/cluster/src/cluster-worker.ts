@@ -7,9 +7,16 @@ import { DEFAULT_MAX_IPC_IN_FLIGHT, IpcOutbox } from './ipc-outbox';
 
 /** What a worker's build function receives. */
 export interface ClusterWorkerContext {
-  /** The IPC rooms adapter: pass it to `createRooms({ adapter })` for rooms across workers. */
+  /**
+   * The IPC rooms adapter: pass it to `createRooms({ adapter })` for rooms across workers. A worker
+   * may give its rooms another adapter instead (`redisRoomAdapter`, for several machines each
+   * running a cluster); this one is then unused. See docs/scaling.md, "A cluster on each machine".
+   */
   readonly adapter: ClusterRoomAdapter;
-  /** This process's node number (0 outside a cluster). */
+  /**
+   * This process's node number in the cluster (0 outside a cluster): the node part of its peer ids
+   * when its rooms use `adapter`; another adapter (Redis) numbers the nodes itself.
+   */
   readonly node: number;
   /** This worker's slot, 0 … workers − 1, kept across restarts (0 outside a cluster). */
   readonly slot: number;

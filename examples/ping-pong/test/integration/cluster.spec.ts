@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { nodeOfPeer } from '@rxmsg/node';
 import { within } from '@rxmsg/test-utils';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
@@ -29,5 +30,26 @@ describe('ping-pong cluster (npm run cluster)', function () {
     expect(out).to.match(/ping-pong cluster: 2 workers listening on tcp:\/\/127\.0\.0\.1:\d+/);
     expect(out).to.include('workers answering: 2');
     expect(out).to.include('matches finished cleanly: 4 of 4');
+  });
+
+  it('gives the peers of each worker ids that name that worker (the rooms use the cluster adapter)', async () => {
+    const child = spawn(process.execPath, ['--conditions=@rxmsg/source', '-r', 'ts-node/register/transpile-only', join(ROOT, 'examples', 'ping-pong', 'test', 'fixtures', 'cluster-peer-ids.ts')], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (t: string) => (out += t));
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (err += t));
+    const code = await within(new Promise<number | null>((resolve) => child.once('exit', resolve)), 170_000, 'the peer-id fixture to finish').catch((e: unknown) => {
+      child.kill('SIGKILL');
+      throw e;
+    });
+    expect(code, out + err).to.equal(0);
+    const held = JSON.parse(out.trim().split('\n').pop()!) as { node: number; ids: number[] }[];
+    const ids = held.flatMap((w) => w.ids);
+    expect(ids).to.have.length(4);
+    expect(new Set(ids).size, JSON.stringify(held)).to.equal(4);
+    for (const w of held) for (const id of w.ids) expect(nodeOfPeer(id), JSON.stringify(held)).to.equal(w.node);
   });
 });

@@ -104,6 +104,16 @@ describe('cluster mode (two worker processes, one port)', function () {
     expect(resources.filter((r) => r !== 'PipeWrap' && r !== 'TTYWrap')).to.deep.equal([]);
   });
 
+  it('a graceful close reports no IPC drops (a worker exiting is not announced to the ones already leaving)', async () => {
+    await start();
+    const closing = primary!;
+    const { code } = await closing.close();
+    primary = undefined;
+    expect(code).to.equal(0);
+    expect(closing.events('worker-exit')).to.have.length(2);
+    expect(closing.events('ipc-dropped'), JSON.stringify(closing.said.slice(-10))).to.deep.equal([]);
+  });
+
   it('snapshot lists every worker; a worker that does not answer is listed with a timeout', async () => {
     const { a, b } = await start();
     const all = await primary!.command<{ workers: { node: number; snapshot?: { connections: unknown[] }; error?: string }[] }>('snapshot', { timeoutMs: 10_000 });
