@@ -11,7 +11,11 @@ export interface RedisRoomAdapterOptions {
   readonly namespace?: string;
   /** How long a node's number and presence live without a heartbeat, in ms; also how long a silent node counts as alive. Default 15 000. */
   readonly presenceTtlMs?: number;
-  /** Heartbeat period, in ms; at most a third of `presenceTtlMs`. Default 5 000. */
+  /**
+   * Heartbeat period, in ms; at most a third of `presenceTtlMs`. The same on every node of a
+   * namespace: a node starting on an empty (or emptied) Redis listens this long (× 1.25) for the
+   * others before it claims a number. Default 5 000.
+   */
   readonly heartbeatMs?: number;
   /** `sharded` (SPUBLISH/SSUBSCRIBE, Redis 7+), `classic` (PUBLISH/SUBSCRIBE), or `auto`: sharded when the server is 7 or later. Default `auto`. */
   readonly pubsub?: 'auto' | 'sharded' | 'classic';
@@ -23,7 +27,11 @@ export interface RedisRoomAdapterOptions {
   readonly presenceFlushMs?: number;
   /** Longest wait between two reconnection attempts, in ms (the waits double from 50 ms up to it). Default 2 000. */
   readonly maxReconnectDelayMs?: number;
-  /** How long `attach` (the server's start) waits for Redis, in ms; then `createServer` fails. Default 10 000. */
+  /**
+   * How long `attach` (the server's start) waits for Redis, in ms; then `createServer` fails. On a
+   * Redis without the namespace's number sequence, the start also listens for one heartbeat period
+   * (1.25 × `heartbeatMs`), which this bound does not include. Default 10 000.
+   */
   readonly connectTimeoutMs?: number;
   /** At most one `room-error` per this many ms for messages that could not go out (the first at once). Default 1 000. */
   readonly reportIntervalMs?: number;

@@ -73,6 +73,8 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
   private sharded = false;
   private closed = false;
   private heartbeat: Subscription | undefined;
+  /** The wait of {@link RedisRoomAdapter.listenForHeartbeats}, while it runs. */
+  private listening: Subscription | undefined;
   private beating = false;
   /** This node's open peers and their presence set in Redis (created at attach). */
   private presence: PresenceWriter | undefined;
@@ -154,9 +156,11 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     }
     try {
       // The whole start is bounded, not only the connection: a Redis that accepts but does not answer (paused writes during a failover) fails it too.
-      await this.withTimeout(this.start(pub, sub), 'start');
+      await this.withTimeout(this.start(pub, sub), 'start', this.options.connectTimeoutMs + Math.ceil(this.options.heartbeatMs * 1.25));
     } catch (error) {
       this.closed = true;
+      this.listening?.unsubscribe();
+      this.listening = undefined;
       destroy(pub);
       destroy(sub);
       // What was counted is reported now: no timer outlives a failed start.
@@ -182,6 +186,15 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
   private async start(pub: Client, sub: Client): Promise<void> {
     await Promise.all([pub.connect(), sub.connect()]);
     this.sharded = this.options.pubsub === 'sharded' || (this.options.pubsub === 'auto' && (await this.serverMajor()) >= 7);
+    const onMessage = (message: Buffer): void => this.receive(message);
+    // Hear the other nodes before claiming a number: the live ones are skipped.
+    if (this.sharded) await sub.sSubscribe(this.key('all'), onMessage, true);
+    else await sub.subscribe(this.key('all'), onMessage, true);
+    await this.readLiveNodes();
+    // A dataset without the number sequence is new or was emptied (a restart without persistence,
+    // FLUSHALL): nodes still running hold numbers that Redis forgot. They register again at their
+    // next heartbeat; listening for one heartbeat period first keeps their numbers from being taken.
+    if ((await pub.exists(this.key('seq'))) === 0) await this.listenForHeartbeats();
     await this.claimNumber();
     const key = this.key(`peers:${this.number}`);
     const ttl = this.options.presenceTtlMs;
@@ -204,13 +217,8 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
       this.scheduler,
       (error) => this.troubles.add(1, error),
     );
-    const onMessage = (message: Buffer): void => this.receive(message);
-    if (this.sharded) {
-      await sub.sSubscribe(this.key('all'), onMessage, true);
-      await sub.sSubscribe(this.nodeChannel(this.number), onMessage, true);
-    } else {
-      await sub.subscribe([this.key('all'), this.nodeChannel(this.number)], onMessage, true);
-    }
+    if (this.sharded) await sub.sSubscribe(this.nodeChannel(this.number), onMessage, true);
+    else await sub.subscribe(this.nodeChannel(this.number), onMessage, true);
     await this.readLiveNodes();
     await this.beat();
   }
@@ -396,7 +404,8 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
           this.pending.reply(packet.id, packet.from, packet);
           break;
         case 'snap?':
-          this.answerSnapshot(host, packet.from, packet.id);
+          // Not before this node has a number (it is still listening for the others).
+          if (this.number !== 0) this.answerSnapshot(host, packet.from, packet.id);
           break;
         case 'snap':
           this.pending.reply(packet.id, packet.from, packet);
@@ -427,7 +436,7 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     this.beating = true;
     try {
       const n = String(this.number);
-      const result = await pub.eval(HEARTBEAT_SCRIPT, { keys: [this.key(`node:${n}`), this.key('nodes'), this.key(`peers:${n}`)], arguments: [this.token, String(this.options.presenceTtlMs), n] });
+      const result = await pub.eval(HEARTBEAT_SCRIPT, { keys: [this.key(`node:${n}`), this.key('nodes'), this.key(`peers:${n}`), this.key('seq')], arguments: [this.token, String(this.options.presenceTtlMs), n] });
       if (result === 0) {
         this.host?.report('heartbeat', new Error(`node number ${n} is held by another instance (this one was cut off from Redis for longer than presenceTtlMs); restart this node`));
       } else {
@@ -446,11 +455,24 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     }
   }
 
+  /** Wait one heartbeat period (and a quarter), hearing the other nodes' heartbeats on the shared channel. */
+  private listenForHeartbeats(): Promise<void> {
+    // The start's bound has room for this wait (connectTimeoutMs + the same 1.25 × heartbeatMs).
+    return new Promise<void>((resolve) => {
+      this.listening = this.scheduler.schedule(() => {
+        this.listening = undefined;
+        resolve();
+      }, Math.ceil(this.options.heartbeatMs * 1.25));
+    });
+  }
+
   private async claimNumber(): Promise<void> {
     const pub = this.client();
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
       const seq = await pub.incr(this.key('seq'));
       const n = ((seq - 1) % Math.min(MAX_NODE_NUMBER, this.options.maxNodes * 64)) + 1;
+      // A number heard alive (its key may be gone: an emptied Redis) is not free.
+      if (this.live.alive(n)) continue;
       const taken = await pub.set(this.key(`node:${n}`), this.token, { condition: 'NX', expiration: { type: 'PX', value: this.options.presenceTtlMs } });
       if (taken === 'OK') {
         this.number = n;
@@ -470,9 +492,9 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     return Number(/redis_version:(\d+)/.exec(info)?.[1] ?? '0');
   }
 
-  private withTimeout<T>(promise: Promise<T>, what: string): Promise<T> {
+  private withTimeout<T>(promise: Promise<T>, what: string, ms = this.options.connectTimeoutMs): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = this.scheduler.schedule(() => reject(new TimeoutError(`Redis ${what} did not finish within ${this.options.connectTimeoutMs} ms`)), this.options.connectTimeoutMs);
+      const timer = this.scheduler.schedule(() => reject(new TimeoutError(`Redis ${what} did not finish within ${ms} ms`)), ms);
       promise.then(
         (v) => (timer.unsubscribe(), resolve(v)),
         (e: unknown) => (timer.unsubscribe(), reject(e)),

@@ -4,9 +4,10 @@
  */
 
 /**
- * The heartbeat. KEYS: node key, nodes sorted set, presence set; ARGV: this instance's token, TTL
+ * The heartbeat. KEYS: node key, nodes sorted set, presence set, number sequence; ARGV: this instance's token, TTL
  * in ms, node number. Renews the node key when it is ours (1), takes it again when it is gone,
- * e.g. after Redis restarted with an empty dataset (2: the caller rewrites its presence), or
+ * e.g. after Redis restarted with an empty dataset (2: the caller rewrites its presence, and the
+ * sequence is raised to at least this number so that it is not handed out again), or
  * refuses when another instance holds the number (0). Then it scores the node in the sorted set
  * with its expiry, forgets expired nodes, and renews the presence set.
  */
@@ -21,6 +22,9 @@ if held == ARGV[1] then
   result = 1
 elseif held == false then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
+  -- An emptied Redis forgot the sequence too: it must not hand this number out again.
+  local seq = tonumber(redis.call('GET', KEYS[4]) or '0')
+  if seq < tonumber(ARGV[3]) then redis.call('SET', KEYS[4], ARGV[3]) end
   result = 2
 else
   return 0

@@ -63,6 +63,22 @@ describe('redis rooms adapter under faults: a paused Redis, hostile packets', fu
     expect(adapter.stats().ready).to.equal(false);
   });
 
+  it('Redis emptied (FLUSHALL) under a running node: a node started right after it does not take its number; both go on', async () => {
+    // One heartbeat period is the window in which Redis does not know A's number (the nodes of a namespace share heartbeatMs).
+    const beat = { heartbeatMs: 1_500, presenceTtlMs: 6_000 };
+    const a = await node(beat);
+    const c = await rogue();
+    await c.sendCommand(['FLUSHALL']);
+    const b = await node(beat);
+    expect(b.rooms.node).to.not.equal(a.rooms.node);
+    await eventually(() => a.adapter.isNodeAlive(b.rooms.node) && b.adapter.isNodeAlive(a.rooms.node), WAIT, 'each hears the other');
+    // A registered again without finding its number taken; the sequence moved past it, so a third node gets a new one too.
+    const d = await node(beat);
+    expect(new Set([a.rooms.node, b.rooms.node, d.rooms.node]).size).to.equal(3);
+    await eventually(() => a.adapter.stats().reregistered >= 1, WAIT, 'A registered again');
+    expect(roomErrors(a.events).filter((e) => e.operation === 'heartbeat')).to.deep.equal([]);
+  });
+
   it('a reply of the wrong kind or from the wrong node does not settle sendToConfirmed', async () => {
     const watch = watchProcess();
     cleanup.push(() => watch.stop());

@@ -25,7 +25,13 @@ export function startNodeProcess(options: Record<string, unknown>, timeoutMs = 6
     env: { ...process.env, RXMSG_REDIS_OPTIONS: JSON.stringify(options) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let status = '';
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      status = signal === null ? `code ${code}` : `signal ${signal}`;
+      resolve();
+    }),
+  );
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (t: string) => (stderr = (stderr + t).slice(-4000)));
   const lines: Record<string, unknown>[] = [];
@@ -37,7 +43,7 @@ export function startNodeProcess(options: Record<string, unknown>, timeoutMs = 6
     const timer = setTimeout(() => void kill().then(() => reject(new Error(`node process did not start: ${stderr}`))), timeoutMs);
     void exited.then(() => {
       clearTimeout(timer);
-      reject(new Error(`node process exited before it was ready: ${stderr}`));
+      reject(new Error(`node process exited before it was ready (${status}): ${stderr}`));
     });
     createInterface({ input: child.stdout! }).on('line', (line) => {
       let value: Record<string, unknown>;
