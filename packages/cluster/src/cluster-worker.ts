@@ -124,10 +124,22 @@ class WorkerRun<S extends ClusterWorkerServer> {
     }
     const message = parsed.data;
     if (message.t === 'snapshot') {
-      if (this.server !== undefined) this.send({ t: 'snapshot', id: message.id, snapshot: plainSnapshot(this.server.snapshot()) });
+      if (this.server !== undefined) this.answerSnapshot(this.server, message.id);
     } else if (message.t === 'shutdown') this.stop();
     else this.adapter.receive(message);
   };
+
+  /** The server's snapshot for the primary; one that throws (a server object of the application's own) is reported and left unanswered: the primary lists this worker as timed out. */
+  private answerSnapshot(server: ClusterWorkerServer, id: number): void {
+    let snapshot: ReturnType<typeof plainSnapshot>;
+    try {
+      snapshot = plainSnapshot(server.snapshot());
+    } catch (error) {
+      this.adapter.report('snapshot', error);
+      return;
+    }
+    this.send({ t: 'snapshot', id, snapshot });
+  }
 
   private readonly stop = (): void => {
     if (this.stopping) return;

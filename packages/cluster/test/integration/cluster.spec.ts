@@ -114,7 +114,7 @@ describe('cluster mode (two worker processes, one port)', function () {
     expect(closing.events('ipc-dropped'), JSON.stringify(closing.said.slice(-10))).to.deep.equal([]);
   });
 
-  it('snapshot lists every worker; a worker that does not answer is listed with a timeout', async () => {
+  it('snapshot lists every worker; a worker that does not answer, or whose snapshot() throws, is listed with a timeout', async () => {
     const { a, b } = await start();
     const all = await primary!.command<{ workers: { node: number; snapshot?: { connections: unknown[] }; error?: string }[] }>('snapshot', { timeoutMs: 10_000 });
     expect(all.workers.map((w) => w.node).sort()).to.deep.equal([a.node, b.node].sort());
@@ -125,6 +125,15 @@ describe('cluster mode (two worker processes, one port)', function () {
     expect(stuck.workers.find((w) => w.node === a.node)).to.include({ error: 'timeout' });
     expect(stuck.workers.find((w) => w.node === b.node)!.snapshot).to.not.equal(undefined);
     await primary!.wait((m) => m.fromWorker?.fixture === 'unblocked');
+    // A snapshot() that throws in a worker is reported there and leaves that worker listed without one; the worker goes on.
+    const slotOfB = (await primary!.command<{ slot: number; pid: number }[]>('workers')).find((w) => w.pid === b.pid)!.slot;
+    await primary!.command('to-worker', { slot: slotOfB, message: { fixture: 'break-snapshot' } });
+    await primary!.wait((m) => m.fromWorker?.fixture === 'snapshot-broken');
+    const broken = await primary!.command<{ workers: { node: number; snapshot?: unknown; error?: string }[] }>('snapshot', { timeoutMs: 1_000 });
+    expect(broken.workers.find((w) => w.node === b.node)).to.include({ error: 'timeout' });
+    expect(broken.workers.find((w) => w.node === a.node)!.snapshot).to.not.equal(undefined);
+    await primary!.wait((m) => m.fromWorker?.fixture === 'room-error' && m.fromWorker.operation === 'snapshot');
+    expect((await primary!.command<{ pid: number }[]>('workers')).map((w) => w.pid).sort()).to.deep.equal([a.pid, b.pid].sort());
   });
 
   it('IPC bound: a flood of broadcasts to a stuck worker is dropped and counted, not queued; both sides report it', async () => {
