@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { runConnect } from './connect-command';
 import { ExitCode } from './exit-codes';
-import { runInspect } from './inspect-command';
-import { runListen } from './listen-command';
+// Each command loads its modules (and the transports) when it runs: `--help` and usage errors stay fast.
+// A plain CommonJS require, typed at each call by `typeof import(…)`.
+const load = (id: string): unknown => require(id);
 
 const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr };
 
@@ -50,7 +50,7 @@ tlsOptions(
     .option('--timeout <ms>', 'connect timeout and time given to the expectations', integer, 5000)
     .option('--max-frame-bytes <n>', 'largest frame read', integer, 16 * 1024 * 1024),
 ).action((address: string, o: { codec?: 'text' | 'binary'; protocol?: string; send: string[]; expect: string[]; timeout: number; maxFrameBytes: number; ca?: string; insecure?: boolean }) =>
-  exit(runConnect(address, o, io)),
+  exit(Promise.resolve().then(() => (load('./connect-command') as typeof import('./connect-command')).runConnect(address, o, io))),
 );
 
 tlsOptions(
@@ -64,7 +64,7 @@ tlsOptions(
     .option('--max-connections <n>', 'connections at once', integer, 100)
     .option('--max-frame-bytes <n>', 'largest frame read', integer, 1024 * 1024),
 ).action((address: string, o: { codec: 'text' | 'binary'; echo: boolean; maxConnections: number; maxFrameBytes: number; cert?: string; key?: string; ca?: string; insecure?: boolean }) =>
-  exit(runListen(address, o, io)),
+  exit(Promise.resolve().then(() => (load('./listen-command') as typeof import('./listen-command')).runListen(address, o, io))),
 );
 
 tlsOptions(
@@ -82,7 +82,7 @@ tlsOptions(
     process.stderr.write('rxmsg: inspect needs --token or RXMSG_ADMIN_TOKEN\n');
     process.exit(ExitCode.usage);
   }
-  exit(runInspect(address, { ...o, token }, io));
+  exit(Promise.resolve().then(() => (load('./inspect-command') as typeof import('./inspect-command')).runInspect(address, { ...o, token }, io)));
 });
 
 program.parse();

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { z } from 'zod';
-import { NEVER, firstValueFrom, filter } from 'rxjs';
+import { filter, firstValueFrom, ignoreElements } from 'rxjs';
 import { ClosedError, ConfigError, createClient, createServer, defineProtocol, tcpTransport, type ClusterSnapshot, type ServerSnapshot } from '@rxmsg/node';
 import { waitFor } from '@rxmsg/test-utils';
 import { AdminClient } from '../../src/admin-client';
@@ -21,7 +21,7 @@ describe('adminEndpoint', function () {
   });
 
   async function appServer() {
-    const server = await createServer({ listen: 'tcp://127.0.0.1:0', protocol: Chat, processor: () => NEVER });
+    const server = await createServer({ listen: 'tcp://127.0.0.1:0', protocol: Chat, processor: (in$) => in$.pipe(ignoreElements()) });
     closers.push(() => server.close());
     return server;
   }
