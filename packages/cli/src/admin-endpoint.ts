@@ -8,6 +8,10 @@ import { ADMIN_REQUEST_MAX_BYTES, AdminProtocol, type AdminServerSnapshot, type 
 export const MIN_ADMIN_TOKEN_LENGTH = 16;
 /** Default {@link AdminEndpointOptions.maxConnectionsListed}. */
 export const DEFAULT_MAX_CONNECTIONS_LISTED = 1_000;
+/** Default {@link AdminEndpointOptions.idleTimeoutMs}. */
+export const DEFAULT_ADMIN_IDLE_TIMEOUT_MS = 60_000;
+/** Requests per second one admin connection may make (a burst as large); past it the connection is not read for a while. */
+export const ADMIN_REQUESTS_PER_SECOND = 20;
 /** Default {@link AdminEndpointOptions.maxClients}. */
 export const DEFAULT_MAX_ADMIN_CLIENTS = 8;
 
@@ -26,6 +30,11 @@ export interface AdminEndpointOptions {
   readonly maxConnectionsListed?: number;
   /** Admin clients connected at once; default {@link DEFAULT_MAX_ADMIN_CLIENTS}. */
   readonly maxClients?: number;
+  /**
+   * Close an admin connection that asked nothing for this long, in ms (0: never); default
+   * {@link DEFAULT_ADMIN_IDLE_TIMEOUT_MS}. Keeps silent peers from holding the `maxClients` slots.
+   */
+  readonly idleTimeoutMs?: number;
   /** How long other nodes get to answer, in ms (see `server.snapshotAll`). */
   readonly timeoutMs?: number;
   /** Transports of the admin listener (the Node ones by default; pass a TLS one to encrypt). */
@@ -80,8 +89,9 @@ export function toAdminServerSnapshot(snapshot: ServerSnapshot, max: number): Ad
  * compared in constant time; a wrong token is answered `Denied` and the connection closed.
  *
  * Bounds: requests are at most {@link ADMIN_REQUEST_MAX_BYTES}; one request per connection is served at a
- * time (a request arriving while one is answered is dropped, as the CLI waits for each answer); at most
- * `maxClients` connections; at most `maxConnectionsListed` connections per node in a reply.
+ * time (a request arriving while one is answered is dropped, as the CLI waits for each answer) and at most
+ * {@link ADMIN_REQUESTS_PER_SECOND} a second; at most `maxClients` connections, each closed after
+ * `idleTimeoutMs` without a request; at most `maxConnectionsListed` connections per node in a reply.
  *
  * @throws {@link ConfigError} when the token is too short or an option is out of range.
  * @example
@@ -126,7 +136,13 @@ export async function adminEndpoint(server: SnapshotSource, options: AdminEndpoi
     listen: options.listen,
     protocol: AdminProtocol,
     ...(options.transports === undefined ? {} : { transports: options.transports }),
-    config: { maxFrameBytes: ADMIN_REQUEST_MAX_BYTES, maxConnections: maxClients, onDecodeError: 'reply' } as const,
+    config: {
+      maxFrameBytes: ADMIN_REQUEST_MAX_BYTES,
+      maxConnections: maxClients,
+      onDecodeError: 'reply',
+      idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_ADMIN_IDLE_TIMEOUT_MS,
+      rateLimit: { messagesPerSecond: ADMIN_REQUESTS_PER_SECOND, burst: ADMIN_REQUESTS_PER_SECOND, onExceed: 'pause' },
+    } as const,
     processor: (incoming$, peer) =>
       incoming$.pipe(
         exhaustMap((request) => {

@@ -69,16 +69,15 @@ export async function runInspect(address: string, options: InspectOptions, io: C
       if (reply.kind === 'Failed') {
         err(`rxmsg: the server could not take a snapshot: ${reply.message}`);
         if (options.once) return ExitCode.usage;
-        continue;
-      }
-      if (options.once) {
+      } else if (options.once) {
         io.stdout.write(`${JSON.stringify(reply.snapshot, null, 2)}\n`);
         return ExitCode.ok;
+      } else {
+        const rows = Math.max(5, ((io.stdout as { rows?: number }).rows ?? 40) - 12);
+        const screen = renderTop(reply.snapshot, previous, style, rows);
+        io.stdout.write(style.tty ? `\x1b[H\x1b[2J${screen}\n${style.dim('q to quit')}\n` : `${screen}\n\n`);
+        previous = reply.snapshot;
       }
-      const rows = Math.max(5, ((io.stdout as { rows?: number }).rows ?? 40) - 12);
-      const screen = renderTop(reply.snapshot, previous, style, rows);
-      io.stdout.write(style.tty ? `\x1b[H\x1b[2J${screen}\n${style.dim('q to quit')}\n` : `${screen}\n\n`);
-      previous = reply.snapshot;
       if (options.count !== 0 && n + 1 >= options.count) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, options.interval);

@@ -148,4 +148,13 @@ describe('adminEndpoint', function () {
     expect(reply.kind).to.equal('Snapshot');
   });
 
+
+  it('closes an admin connection that asks nothing for idleTimeoutMs', async () => {
+    const admin = await endpoint(await appServer(), { idleTimeoutMs: 200 });
+    const closed = waitFor(admin.events$, (e) => e.type === 'server' && e.event.type === 'disconnected');
+    const client = await adminClient(admin);
+    const event = await closed;
+    expect(event.type === 'server' && event.event.type === 'disconnected' && event.event.reason).to.equal('idle-timeout');
+    expect(await client.request(TOKEN, 5_000).then(() => undefined, (e: unknown) => e)).to.be.instanceOf(ClosedError);
+  });
 });

@@ -29,7 +29,7 @@ const Binary = defineProtocol({
 });
 
 describe('rxmsg connect (spawned bin)', function () {
-  this.timeout(30_000);
+  this.timeout(90_000); // each spawn starts a Node process: seconds on a loaded machine
   const servers: { close(): Promise<void> }[] = [];
   before(assertBuilt);
   afterEach(async () => {

@@ -11,7 +11,7 @@ const TOKEN = 'a-token-long-enough-for-tests';
 const Chat = defineProtocol({ name: 'chat', tag: 'kind', client: { Say: z.object({ text: z.string() }) }, server: { Said: z.object({ text: z.string() }) } });
 
 describe('rxmsg inspect (spawned bin)', function () {
-  this.timeout(30_000);
+  this.timeout(90_000); // each spawn starts a Node process: seconds on a loaded machine
   before(assertBuilt);
   const closers: (() => Promise<void>)[] = [];
   let admin: string;

@@ -25,7 +25,7 @@ async function hasTmux(): Promise<boolean> {
 }
 
 describe('rxmsg connect, interactive (under tmux)', function () {
-  this.timeout(40_000);
+  this.timeout(90_000);
   const socket = `rxmsg-cli-test-${process.pid}`;
   const tmux = (...args: string[]) => run('tmux', ['-L', socket, ...args]);
   let closeServer: (() => Promise<void>) | undefined;
@@ -43,7 +43,7 @@ describe('rxmsg connect, interactive (under tmux)', function () {
   /** The visible text of the pane (escape codes stripped by tmux). */
   const screen = async () => (await tmux('capture-pane', '-p', '-t', 'cli', '-S', '-200')).stdout;
   /** Poll the pane until `check` holds, at most `ms` (bounded: 100 ms steps). */
-  async function until(check: (text: string) => boolean, what: string, ms = 15_000): Promise<string> {
+  async function until(check: (text: string) => boolean, what: string, ms = 30_000): Promise<string> {
     for (let waited = 0; ; waited += 100) {
       const text = await screen();
       if (check(text)) return text;

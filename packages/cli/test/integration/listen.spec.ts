@@ -24,7 +24,7 @@ async function until(socket: Socket, check: () => boolean): Promise<void> {
 }
 
 describe('rxmsg listen (spawned bin)', function () {
-  this.timeout(30_000);
+  this.timeout(90_000); // each spawn starts a Node process: seconds on a loaded machine
   before(assertBuilt);
   const children: ChildProcess[] = [];
   const startCli = (args: string[]) => {
@@ -40,7 +40,7 @@ describe('rxmsg listen (spawned bin)', function () {
   it('prints each message as a JSON line and --echo sends it back; SIGTERM exits 0', async () => {
     const child = startCli(['listen', 'tcp://127.0.0.1:0', '--echo']);
     const [, address] = await waitForOutput(child.stderr!, /listening on (\S+)/);
-    const done = collect(child, '', 20_000);
+    const done = collect(child, '', 45_000);
     const { socket, received } = await dialRaw(address!);
     socket.write('{"kind":"Ping","n":1}\n{"kind":"Ping",');
     socket.write('"n":2}\n');
@@ -60,7 +60,7 @@ describe('rxmsg listen (spawned bin)', function () {
   it('decodes length-prefixed MessagePack with --codec binary and echoes it', async () => {
     const child = startCli(['listen', 'tcp://127.0.0.1:0', '--echo', '--codec', 'binary']);
     const [, address] = await waitForOutput(child.stderr!, /listening on (\S+)/);
-    const done = collect(child, '', 20_000);
+    const done = collect(child, '', 45_000);
     const { socket, received } = await dialRaw(address!);
     const body = encode({ kind: 'Data', list: [1, 2, 3] });
     const frame = Buffer.alloc(4 + body.length);
@@ -81,7 +81,7 @@ describe('rxmsg listen (spawned bin)', function () {
     const child = startCli(['listen', 'tcp://127.0.0.1:0', '--echo']);
     const [, address] = await waitForOutput(child.stderr!, /listening on (\S+)/);
     const bad = waitForOutput(child.stderr!, /MESSAGE_MALFORMED/);
-    const done = collect(child, '', 20_000);
+    const done = collect(child, '', 45_000);
     const { socket, received } = await dialRaw(address!);
     socket.write('nope\n{"ok":true}\n');
     await bad;
@@ -95,7 +95,7 @@ describe('rxmsg listen (spawned bin)', function () {
   it('works as the server of rxmsg connect', async () => {
     const child = startCli(['listen', 'tcp://127.0.0.1:0', '--echo']);
     const [, address] = await waitForOutput(child.stderr!, /listening on (\S+)/);
-    const done = collect(child, '', 20_000);
+    const done = collect(child, '', 45_000);
     const r = await runCli(['connect', address!, '--send', '{"x":[1,{"y":null}]}', '--expect', '{"x":[1,{"y":null}]}']);
     expect(r.code, r.stderr).to.equal(ExitCode.ok);
     child.kill('SIGTERM');

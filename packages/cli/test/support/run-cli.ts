@@ -5,17 +5,20 @@ import { join } from 'node:path';
 /** The built bin the tests spawn (`npx tsc -b` builds it; `npm test` builds first). */
 export const BIN = join(__dirname, '..', '..', 'dist', 'bin.js');
 
-/** Throw unless `dist/bin.js` is newer than every source file: a stale build would test old code. */
+/** Throw unless each `src/x.ts` has a `dist/x.js` at least as new: a stale build would test old code. */
 export function assertBuilt(): void {
   const src = join(__dirname, '..', '..', 'src');
-  let built: number;
-  try {
-    built = statSync(BIN).mtimeMs;
-  } catch {
-    throw new Error(`${BIN} is missing: run npx tsc -b first`);
-  }
-  for (const f of readdirSync(src)) {
-    if (statSync(join(src, f)).mtimeMs > built) throw new Error(`${BIN} is older than src/${f}: run npx tsc -b first`);
+  const dist = join(__dirname, '..', '..', 'dist');
+  for (const f of readdirSync(src).filter((n) => n.endsWith('.ts'))) {
+    const out = join(dist, f.replace(/\.ts$/, '.js'));
+    let built: number;
+    try {
+      built = statSync(out).mtimeMs;
+    } catch {
+      throw new Error(`${out} is missing: run npx tsc -b first`);
+    }
+    // tsc -b rewrites only the outputs that changed, so compare file by file.
+    if (statSync(join(src, f)).mtimeMs > built) throw new Error(`${out} is older than src/${f}: run npx tsc -b first`);
   }
 }
 
@@ -40,7 +43,7 @@ export function startCli(args: readonly string[], options: { env?: Record<string
 /** Run `rxmsg args…` to its end, feeding `stdin`; killed (and the promise rejected) after `limitMs`. */
 export function runCli(args: readonly string[], options: { stdin?: string; env?: Record<string, string>; limitMs?: number } = {}): Promise<CliResult> {
   const child = startCli(args, options);
-  return collect(child, options.stdin ?? '', options.limitMs ?? 15_000);
+  return collect(child, options.stdin ?? '', options.limitMs ?? 45_000);
 }
 
 /** Wait for `child` to exit, feeding `stdin` and collecting its output. */
@@ -63,7 +66,7 @@ export function collect(child: ChildProcess, stdin: string, limitMs: number): Pr
 }
 
 /** Resolve with the first match of `pattern` in what `stream` prints (the child keeps running). */
-export function waitForOutput(stream: NodeJS.ReadableStream, pattern: RegExp, limitMs = 10_000): Promise<RegExpExecArray> {
+export function waitForOutput(stream: NodeJS.ReadableStream, pattern: RegExp, limitMs = 30_000): Promise<RegExpExecArray> {
   let seen = '';
   return new Promise((resolve, reject) => {
     const onData = (d: Buffer | string) => {
