@@ -21,6 +21,8 @@ const LAYERS: Record<string, number> = {
   // Extras: scale-out on top of the Node package.
   '@rxmsg/cluster': 4,
   '@rxmsg/redis': 4,
+  // Extras: the command-line tool and the admin endpoint it inspects.
+  '@rxmsg/cli': 4,
 };
 const EXAMPLE_LAYER = 10;
 const BROWSER_SAFE = new Set(['@rxmsg/core', '@rxmsg/runtime']);
