@@ -21,6 +21,7 @@ const LAYERS: Record<string, number> = {
   // Extras: scale-out on top of the Node package.
   '@rxmsg/cluster': 4,
   '@rxmsg/redis': 4,
+  '@rxmsg/metrics': 4,
 };
 const EXAMPLE_LAYER = 10;
 const BROWSER_SAFE = new Set(['@rxmsg/core', '@rxmsg/runtime']);

@@ -1,0 +1,3 @@
+export { Store } from './protocol';
+export { startMetricsExample } from './metrics-example';
+export type { MetricsExample } from './metrics-example';
