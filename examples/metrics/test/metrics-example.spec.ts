@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { RawSocket, delay } from '@rxmsg/test-utils';
-import { startMetricsExample, type MetricsExample } from '../src';
+import { startMetricsExample, type MetricsExample } from '@rxmsg-examples/metrics';
 import { parseSamples, scrape, valueOf, type Sample } from './prometheus-text';
 
 /** Scrapes until `check` holds (the counters follow events, which follow the socket): bounded polling, no fixed sleep. */
