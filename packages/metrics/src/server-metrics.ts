@@ -164,6 +164,8 @@ export function serverMetrics(server: MetricsSource, options: ServerMetricsOptio
     for (const [name, field, help] of TRAFFIC_METRICS) {
       counter(name, help, ['listener'], (c) => {
         c.reset();
+        // Every listener has its series from the start (0), so rate() works from the first sample.
+        for (const l of view().snapshot.listeners) c.inc({ listener: listenerLabel(l.address) }, 0);
         for (const [listener, sums] of view().traffic) c.inc({ listener }, sums[field]);
       });
     }
