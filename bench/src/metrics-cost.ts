@@ -147,14 +147,14 @@ async function main(): Promise<void> {
     `Server with and without \`serverMetrics\` attached (registry scraped every ${SCRAPE_MS} ms when on); TCP on loopback, binary bench protocol, load from a child process of plain sockets; ${ROUNDS} round(s) alternating the order, warm-up ${WARMUP_MS} ms, window ${WINDOW_MS} ms; medians.`,
     `Machine: ${cpus().length} cores, ${Math.round(Math.max(0, 1 - otherLoad) * 100)}% of the CPU time free before the run (load average ${loadavg()[0]!.toFixed(2)}).`,
     '',
-    '| workload | without metrics (msg/s) | with metrics (msg/s) | on/off (median of the rounds\' ratios) | scrape p50 (ms) |',
-    '| --- | ---: | ---: | ---: | ---: |',
+    '| workload | without metrics (msg/s) | with metrics (msg/s) | on/off (median of the rounds\' ratios) | on/off range | scrape p50 (ms) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...WORKLOADS.map(
       (w) =>
-        `| ${w} (${connectionsOf(w)} connections) | ${fmt(median(rates[w].off))} | ${fmt(median(rates[w].on))} | ${median(ratios[w]).toFixed(2)} | ${scrapes[w].length === 0 ? '-' : median(scrapes[w]).toFixed(2)} |`,
+        `| ${w} (${connectionsOf(w)} connections) | ${fmt(median(rates[w].off))} | ${fmt(median(rates[w].on))} | ${median(ratios[w]).toFixed(2)} | ${Math.min(...ratios[w]).toFixed(2)}–${Math.max(...ratios[w]).toFixed(2)} | ${scrapes[w].length === 0 ? '-' : median(scrapes[w]).toFixed(2)} |`,
     ),
     '',
-    'Nothing is added to the message path: traffic counters are read from `snapshot()` at scrape time, the event counters move per connection, drop or decode error, never per message; what remains is the scrape itself (one snapshot, O(connections)). Differences within a few percent are the noise of a shared machine.',
+    'Nothing is added to the message path: traffic counters are read from `snapshot()` at scrape time, the event counters move per connection, drop or decode error, never per message; what remains is the scrape itself (one snapshot, O(connections)), timed in the last column. A ratio is 1.00 when metrics cost nothing measurable; how far the rounds spread on either side of 1 (the range) is the noise of the machine, and a difference inside it is not a cost.',
   ].join('\n');
   console.log(table);
   if (!quick) writeResults(table);

@@ -26,8 +26,8 @@ describe('bench:metrics --quick', function () {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     clearTimeout(guard);
     expect(code, out).to.equal(0);
-    expect(out).to.match(/^\| one-way \(16 connections\) \| [\d,]+ \| [\d,]+ \| \d+\.\d\d \| (?:\d+\.\d\d|-) \|$/m);
-    expect(out).to.match(/^\| fan-in-200 \(\d+ connections\) \| [\d,]+ \| [\d,]+ \| \d+\.\d\d \| (?:\d+\.\d\d|-) \|$/m);
+    expect(out).to.match(/^\| one-way \(16 connections\) \| [\d,]+ \| [\d,]+ \| \d+\.\d\d \| \d+\.\d\d–\d+\.\d\d \| (?:\d+\.\d\d|-) \|$/m);
+    expect(out).to.match(/^\| fan-in-200 \(\d+ connections\) \| [\d,]+ \| [\d,]+ \| \d+\.\d\d \| \d+\.\d\d–\d+\.\d\d \| (?:\d+\.\d\d|-) \|$/m);
     expect(out).to.match(/\d+ cores, \d+% of the CPU time free/);
     expect(out).to.not.include('written to');
   });

@@ -1,9 +1,10 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
-import { createServer, rpc, type ServerProcessor } from '@rxmsg/node';
+import { createServer } from '@rxmsg/node';
 import { serverMetrics } from '@rxmsg/metrics';
 import { Store } from './protocol';
+import { storeProcessor } from './store-processor';
 
 /** The running example: the rxmsg server's address, the metrics URL, and one `close()` for both. */
 export interface MetricsExample {
@@ -26,23 +27,18 @@ export interface MetricsExample {
  * await ex.close();
  */
 export async function startMetricsExample(options: { readonly listen?: string; readonly metricsPort?: number } = {}): Promise<MetricsExample> {
-  const store = new Map<string, string>();
-  const kv = rpc(Store);
   const registry = new Registry();
-  // The processor is built before the server exists; the handlers are timed once the metrics are attached.
-  let handlers: Parameters<typeof kv.respond>[1] = {
-    Get: ({ key }) => ({ kind: 'Value', key, value: store.get(key) ?? null }),
-    Put: ({ key, value }) => (store.set(key, value), { kind: 'Ok' }),
-  };
-  const processor: ServerProcessor<typeof Store> = (in$, peer) => in$.pipe(kv.respond(peer, handlers));
+  // The server is created before its metrics: the processor reads the timed handlers once they exist.
+  const store = new Map<string, string>();
+  let processor = storeProcessor(store);
   const server = await createServer({
     listen: options.listen ?? 'tcp://127.0.0.1:0',
     protocol: Store,
-    processor,
+    processor: (in$, peer) => processor(in$, peer),
     config: { onDecodeError: 'ignore' },
   });
   const metrics = serverMetrics(server, { registry, prefix: 'rxmsg_' });
-  handlers = metrics.timeHandlers(handlers);
+  processor = storeProcessor(store, (h) => metrics.timeHandlers(h));
   const http: HttpServer = createHttpServer((req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
