@@ -4,7 +4,7 @@ import { startMetricsExample } from './metrics-example';
 startMetricsExample({ listen: 'tcp://127.0.0.1:4000', metricsPort: 9464 }).then(
   (ex) => {
     console.log(`store on ${ex.address}; metrics on ${ex.metricsUrl}`);
-    console.log(`try: echo '{"kind":"Put","key":"a","value":"1","rid":1}' | nc -q1 127.0.0.1 4000; curl -s ${ex.metricsUrl} | grep rxmsg_`);
+    console.log(`try: npm run poke -w @rxmsg-examples/metrics && curl -s ${ex.metricsUrl} | grep '^rxmsg_'`);
     const stop = (): void => void ex.close().then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
