@@ -23,6 +23,7 @@ const LAYERS: Record<string, number> = {
   '@rxmsg/redis': 4,
   // Extras: the command-line tool and the admin endpoint it inspects.
   '@rxmsg/cli': 4,
+  '@rxmsg/metrics': 4,
 };
 const EXAMPLE_LAYER = 10;
 const BROWSER_SAFE = new Set(['@rxmsg/core', '@rxmsg/runtime']);

@@ -1,0 +1,34 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * `npm run bench:metrics -- --quick` end to end: the compiled script (built by `tsc -b bench`) runs
+ * both workloads with and without metrics in a tiny configuration, prints the table and exits with
+ * its load processes gone, writing nothing. Says nothing about speed.
+ */
+const SCRIPT = join(__dirname, '..', 'dist', 'metrics-cost.js');
+
+/** A guard against a hung script only: a quick run takes about 15 s on a loaded machine. */
+const HANG_GUARD_MS = 180_000;
+
+describe('bench:metrics --quick', function () {
+  this.timeout(HANG_GUARD_MS + 10_000);
+
+  it('measures a server with and without metrics and exits', async function () {
+    if (!existsSync(SCRIPT)) this.skip(); // not built: `npx tsc -b bench` first
+    const child = spawn(process.execPath, [SCRIPT, '--quick'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    const guard = setTimeout(() => child.kill('SIGKILL'), HANG_GUARD_MS);
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    clearTimeout(guard);
+    expect(code, out).to.equal(0);
+    expect(out).to.match(/^\| one-way \(16 connections\) \| [\d,]+ \| [\d,]+ \| \d+\.\d\d \| \d+\.\d\d–\d+\.\d\d \| (?:\d+\.\d\d|-) \|$/m);
+    expect(out).to.match(/^\| fan-in-200 \(\d+ connections\) \| [\d,]+ \| [\d,]+ \| \d+\.\d\d \| \d+\.\d\d–\d+\.\d\d \| (?:\d+\.\d\d|-) \|$/m);
+    expect(out).to.match(/\d+ cores, \d+% of the CPU time free/);
+    expect(out).to.not.include('written to');
+  });
+});
