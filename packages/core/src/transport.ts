@@ -67,6 +67,11 @@ export interface TransportOptions {
    * honours it fails the attempt with a `TimeoutError` (code `TIMEOUT`) and aborts it.
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * The session's `maxFrameBytes` (the runtime always passes it). A transport that buffers whole
+   * messages before the session sees them (WebSocket) bounds them near it unless told otherwise.
+   */
+  readonly maxFrameBytes?: number;
 }
 
 /** Options of {@link Transport.listen}: those of its sockets, and where its failures go. */
