@@ -114,4 +114,11 @@ export interface Transport {
    * passed first. Unsubscribing before it emits aborts the attempt.
    */
   connect(address: Address, options: TransportOptions): Observable<Connection>;
+  /**
+   * Optional: throws an `AddressError` for an address of its schemes that this transport cannot
+   * `use` (a path it does not take, port 0 to dial), without any I/O. The factories call it before
+   * binding or dialling, so such an address is reported like a malformed one: a server's promise
+   * rejects, a client throws.
+   */
+  checkAddress?(address: Address, use: 'listen' | 'connect'): void;
 }

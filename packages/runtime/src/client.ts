@@ -169,6 +169,7 @@ function startClient<State, C, In, Out>(
   const address = parseAddress(options.connect);
   const transport = (options.transports ?? []).find((t) => t.schemes.includes(address.scheme));
   if (transport === undefined) throw new AddressError(options.connect, `no transport for "${address.scheme}"`);
+  transport.checkAddress?.(address, 'connect');
   const resume = resolveResumeOptions(options.resume);
 
   // Not a BehaviorSubject: that one stops replaying once completed, and a late subscriber must still see `closed`.

@@ -199,6 +199,7 @@ function resolveListen(text: string, transports: readonly Transport[]): { addres
   const address = parseAddress(text);
   const transport = transports.find((t) => t.schemes.includes(address.scheme));
   if (transport === undefined) throw new AddressError(text, `no transport for "${address.scheme}"`);
+  transport.checkAddress?.(address, 'listen');
   return { address, transport };
 }
 

@@ -177,8 +177,7 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
   };
 
   const listen = async (address: Address, onConnection: (connection: Connection) => void, transportOptions: ListenOptions): Promise<Listener> => {
-    const a = inetAddress(address);
-    if (/[?#]/.test(a.path)) throw new AddressError(formatAddress(a), 'a listen path has no query or fragment');
+    const a = listenAddress(address);
     let closed = false;
     const report = (error: ListenerError): void => {
       if (!closed) transportOptions.onError?.(error);
@@ -255,6 +254,7 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
   return {
     schemes: SCHEMES,
     listen,
+    checkAddress: (address, use) => void (use === 'listen' ? listenAddress(address) : inetAddress(address)),
 
     connect(address, transportOptions) {
       return new Observable<Connection>((subscriber) => {
@@ -307,6 +307,13 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
 }
 
 /** `address` as a `ws://` or `wss://` host-and-port address. @throws AddressError for another scheme. */
+/** A `ws://` or `wss://` address to listen on: its path has no query or fragment. */
+function listenAddress(address: Address): InetAddress {
+  const a = inetAddress(address);
+  if (/[?#]/.test(a.path)) throw new AddressError(formatAddress(a), 'a listen path has no query or fragment');
+  return a;
+}
+
 function inetAddress(address: Address): InetAddress {
   if (address.kind !== 'inet' || !SCHEMES.includes(address.scheme)) {
     throw new AddressError(formatAddress(address), `this transport handles ws, wss, not "${address.scheme}"`);

@@ -144,3 +144,28 @@ describe('factory errors: one convention (a promise rejects, a synchronous facto
     });
   }
 });
+
+describe("factory errors: an address the scheme's transport refuses (Transport.checkAddress) is reported like a malformed one", () => {
+  const serverCases = ['soe://127.0.0.1:0/%ZZ', 'ws://127.0.0.1:0/chat?room=1'];
+  for (const address of serverCases) {
+    it(`createServer rejects ${address} with an AddressError, binding nothing`, async () => {
+      const before = await activeResources();
+      const promise = createServer({ listen: ['tcp://127.0.0.1:0', address], protocol: TextEcho, processor: echo });
+      const error = await promise.then(
+        () => expect.fail('resolved'),
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(AddressError);
+      expect(error).to.have.property('code', 'ADDRESS_INVALID');
+      expect(await leakedResources(before)).to.deep.equal([]);
+    });
+  }
+
+  for (const address of ['soe://127.0.0.1:0', 'soe://127.0.0.1:4000/%ZZ']) {
+    it(`createClient throws an AddressError for ${address}, before dialling`, () => {
+      expect(() => createClient({ connect: address, protocol: TextEcho })).to.throw(AddressError).with.property('code', 'ADDRESS_INVALID');
+      expect(() => createCompositeClient({ connect: address, stages: { echo: clientStage(TextEcho, () => EMPTY) }, initialState: () => ({}), router: route }))
+        .to.throw(AddressError);
+    });
+  }
+});
