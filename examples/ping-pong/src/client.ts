@@ -1,11 +1,8 @@
-import { soeTransport, tcpTransport, tlsTransport, wsTransport, type Transport } from '@rxmsg/node';
+import { BUILT_IN_TRANSPORTS } from '@rxmsg/node';
 import type { MatchResult } from './match-result';
 import { startMatch, type PlayMatchOptions } from './match-client';
 
 export type { ClientGameProcessor, PlayMatchOptions } from './match-client';
-
-/** What a Node client can dial: `tcp://`, `unix:`, `tls://`, `ws://`, `wss://` and `soe://` (reliable UDP). */
-const NODE_TRANSPORTS: readonly Transport[] = Object.freeze([tcpTransport(), tlsTransport(), wsTransport(), soeTransport()]);
 
 /**
  * Connect to a ping-pong server and play one match: pregame → game → goodbye ({@link startMatch}
@@ -22,5 +19,5 @@ const NODE_TRANSPORTS: readonly Transport[] = Object.freeze([tcpTransport(), tls
  * ```
  */
 export async function playMatch(options: PlayMatchOptions): Promise<MatchResult> {
-  return startMatch({ ...options, transports: NODE_TRANSPORTS }).result;
+  return startMatch({ ...options, transports: BUILT_IN_TRANSPORTS }).result;
 }

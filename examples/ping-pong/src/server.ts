@@ -3,9 +3,6 @@ import {
   ConfigError,
   createCompositeServer,
   serverStage,
-  soeTransport,
-  tcpTransport,
-  tlsTransport,
   wsTransport,
   type ClusterSnapshot,
   type Rooms,
@@ -115,9 +112,9 @@ async function startMatchServer(options: PingPongServerOptions, listen: readonly
   const results = new Subject<MatchResult>();
   const states = new Map<number, MatchState>();
   const game = options.turnTimeoutMs === undefined ? gameProcessor() : gameProcessor({ turnTimeoutMs: options.turnTimeoutMs });
-  // The web page's WebSocket listener shares the page's HTTP server (same origin, same port).
-  const transports: readonly Transport[] | undefined =
-    web === undefined ? undefined : [tcpTransport(), tlsTransport(), wsTransport({ httpServer: web.httpServer }), soeTransport()];
+  // The web page's WebSocket listener shares the page's HTTP server (same origin, same port); it wins
+  // over the built-in ws:// transport, and the other built-in transports stay.
+  const transports: readonly Transport[] | undefined = web === undefined ? undefined : [wsTransport({ httpServer: web.httpServer })];
   const server = await createCompositeServer({
     listen: web === undefined ? listen : [...listen, web.playAddress],
     ...(transports === undefined ? {} : { transports }),

@@ -67,6 +67,11 @@ export interface TransportOptions {
    * honours it fails the attempt with a `TimeoutError` (code `TIMEOUT`) and aborts it.
    */
   readonly connectTimeoutMs?: number;
+  /**
+   * The session's `maxFrameBytes` (the runtime always passes it). A transport that buffers whole
+   * messages before the session sees them (WebSocket) bounds them near it unless told otherwise.
+   */
+  readonly maxFrameBytes?: number;
 }
 
 /** Options of {@link Transport.listen}: those of its sockets, and where its failures go. */
@@ -109,4 +114,11 @@ export interface Transport {
    * passed first. Unsubscribing before it emits aborts the attempt.
    */
   connect(address: Address, options: TransportOptions): Observable<Connection>;
+  /**
+   * Optional: throws an `AddressError` for an address of its schemes that this transport cannot
+   * `use` (a path it does not take, port 0 to dial), without any I/O. The factories call it before
+   * binding or dialling, so such an address is reported like a malformed one: a server's promise
+   * rejects, a client throws.
+   */
+  checkAddress?(address: Address, use: 'listen' | 'connect'): void;
 }

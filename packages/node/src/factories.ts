@@ -1,22 +1,14 @@
 import * as runtime from '@rxmsg/runtime';
-import type { AnyProtocol, ConfigInput, EffectiveConfig, ReplySides, Transport } from '@rxmsg/core';
-import { tcpTransport, tlsTransport } from '@rxmsg/tcp';
-import { wsTransport } from '@rxmsg/ws';
-import { soeTransport } from '@rxmsg/soe';
-
-// tls:// and wss:// with Node's defaults: a client verifies servers against the system CAs. A TLS server
-// needs its certificate: pass `transports: [tcpTransport(), tlsTransport({ server: { key, cert } })]`
-// (or `wsTransport({ server: { key, cert } })` for wss://). ws:// listeners on one host and port share
-// one HTTP server, each on its own path.
-const NODE_TRANSPORTS: readonly Transport[] = Object.freeze([tcpTransport(), tlsTransport(), wsTransport(), soeTransport()]);
-
-/** `options` with the Node transports when it names none (internal to this package). */
-export function withDefaults<O extends { readonly transports?: readonly Transport[] }>(options: O): O {
-  return options.transports === undefined ? { ...options, transports: NODE_TRANSPORTS } : options;
-}
+import type { AnyProtocol, ConfigInput, EffectiveConfig, ReplySides } from '@rxmsg/core';
+import { withBuiltInTransports, type BuiltInTransportsOption } from './built-in-transports';
 
 /**
- * {@link runtime.createServer} with TCP, Unix-socket, TLS and WebSocket listeners available by default.
+ * {@link runtime.createServer} with TCP, Unix-socket, TLS, WebSocket and SOE listeners built in;
+ * `transports` adds to them (see {@link BuiltInTransportsOption}).
+ *
+ * Like every factory that returns a promise, it never throws: an invalid config (`ConfigError`), a
+ * bad address or a scheme no transport serves (`AddressError`) and a failed bind (`TransportError`)
+ * reject the promise, before anything is bound.
  *
  * @example
  * ```ts
@@ -27,25 +19,34 @@ export function withDefaults<O extends { readonly transports?: readonly Transpor
  * });
  * ```
  */
-export function createServer<P extends AnyProtocol, State = unknown, const C extends ConfigInput<'server', ReplySides<P>> = {}>(
-  options: runtime.ServerOptions<P, State, C>,
+export async function createServer<P extends AnyProtocol, State = unknown, const C extends ConfigInput<'server', ReplySides<P>> = {}>(
+  options: runtime.ServerOptions<P, State, C> & BuiltInTransportsOption,
 ): Promise<runtime.Server<P, EffectiveConfig<'server', C>, State>> {
-  return runtime.createServer(withDefaults(options));
+  return runtime.createServer(withBuiltInTransports(options));
 }
 
-/** {@link runtime.createCompositeServer} with TCP, Unix-socket, TLS and WebSocket listeners available by default. */
-export function createCompositeServer<
+/**
+ * {@link runtime.createCompositeServer} with the Node transports built in; `transports` adds to them.
+ * Errors as {@link createServer}: the promise rejects, nothing is thrown.
+ */
+export async function createCompositeServer<
   S extends runtime.StageMap<'server', State>,
   State,
   const C extends ConfigInput<'server', runtime.CommonReplySides<S>> = {},
 >(
-  options: runtime.CompositeServerOptions<S, State, C>,
+  options: runtime.CompositeServerOptions<S, State, C> & BuiltInTransportsOption,
 ): Promise<runtime.CompositeServer<EffectiveConfig<'server', C>, State, runtime.StageSends<S>>> {
-  return runtime.createCompositeServer(withDefaults(options));
+  return runtime.createCompositeServer(withBuiltInTransports(options));
 }
 
 /**
- * {@link runtime.createClient} with TCP, Unix-socket, TLS and WebSocket connections available by default.
+ * {@link runtime.createClient} with TCP, Unix-socket, TLS, WebSocket and SOE connections built in;
+ * `transports` adds to them (see {@link BuiltInTransportsOption}).
+ *
+ * Like every synchronous factory, it throws what is wrong with its options before dialling: a
+ * `ConfigError` for an invalid config, an `AddressError` for a bad address or a scheme no transport
+ * serves. What happens once dialling started (refused, timed out, lost) is reported on `status$`,
+ * `events$` and `closed`, never thrown.
  *
  * @example
  * ```ts
@@ -54,13 +55,14 @@ export function createCompositeServer<
  * ```
  */
 export function createClient<P extends AnyProtocol, State = unknown, const C extends ConfigInput<'client', ReplySides<P>> = {}>(
-  options: runtime.ClientOptions<P, State, C>,
+  options: runtime.ClientOptions<P, State, C> & BuiltInTransportsOption,
 ): runtime.Client<P, EffectiveConfig<'client', C>> {
-  return runtime.createClient(withDefaults(options));
+  return runtime.createClient(withBuiltInTransports(options));
 }
 
 /**
- * {@link runtime.createCompositeClient} with TCP, Unix-socket, TLS and WebSocket connections available by default.
+ * {@link runtime.createCompositeClient} with the Node transports built in; `transports` adds to them.
+ * Errors as {@link createClient}: thrown before dialling.
  * `send()` is typed by the stack's client messages and routes each to the stage whose protocol accepts it.
  */
 export function createCompositeClient<
@@ -68,7 +70,7 @@ export function createCompositeClient<
   State,
   const C extends ConfigInput<'client', runtime.CommonReplySides<S>> = {},
 >(
-  options: runtime.CompositeClientOptions<S, State, C>,
+  options: runtime.CompositeClientOptions<S, State, C> & BuiltInTransportsOption,
 ): runtime.CompositeClient<S, EffectiveConfig<'client', C>> {
-  return runtime.createCompositeClient(withDefaults(options));
+  return runtime.createCompositeClient(withBuiltInTransports(options));
 }

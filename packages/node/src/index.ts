@@ -287,10 +287,12 @@ export type {
   Rpc,
   SingleRequestOf,
 } from '@rxmsg/runtime';
+export { BUILT_IN_TRANSPORTS } from './built-in-transports';
+export type { BuiltInTransportsOption } from './built-in-transports';
 export { createClient, createCompositeClient, createCompositeServer, createServer } from './factories';
 export { SocketConnection, streamSocketTransport, tcpTransport, tlsTransport } from '@rxmsg/tcp';
 export type { SocketFactory, TlsTransportOptions } from '@rxmsg/tcp';
-export { DEFAULT_MAX_PAYLOAD, WsConnection, wsTransport } from '@rxmsg/ws';
+export { DEFAULT_MAX_PAYLOAD, MAX_PAYLOAD_SLACK, WsConnection, maxPayloadFor, wsTransport } from '@rxmsg/ws';
 export type { WsTransportOptions } from '@rxmsg/ws';
 export {
   DEFAULT_MAX_PENDING_BYTES,

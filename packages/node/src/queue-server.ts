@@ -1,7 +1,7 @@
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import * as runtime from '@rxmsg/runtime';
 import { ClosedError, type AnyProtocol, type ConfigInput, type EffectiveConfig, type ReplySides } from '@rxmsg/core';
-import { withDefaults } from './factories';
+import { withBuiltInTransports, type BuiltInTransportsOption } from './built-in-transports';
 import { QueuePortHost } from './queue-port-host';
 
 /** A {@link runtime.QueueServer} in Node, whose queues can also be used from worker threads. */
@@ -27,9 +27,9 @@ export interface NodeQueueServer<P extends AnyProtocol, C> extends runtime.Queue
  * ```
  */
 export async function createQueueServer<P extends AnyProtocol, const C extends ConfigInput<'server', ReplySides<P>> = {}>(
-  options: runtime.QueueServerOptions<P, C>,
+  options: runtime.QueueServerOptions<P, C> & BuiltInTransportsOption,
 ): Promise<NodeQueueServer<P, EffectiveConfig<'server', C>>> {
-  const server = await runtime.createQueueServer<P, C>(withDefaults(options));
+  const server = await runtime.createQueueServer<P, C>(withBuiltInTransports(options));
   const hosts = new Set<QueuePortHost<P>>();
   let stopping = false;
   return {

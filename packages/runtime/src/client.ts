@@ -114,7 +114,7 @@ export interface ClientHandle<C, In, Out> {
 interface ClientBaseOptions<C> {
   /** Address to connect to (`tcp://host:port`, `unix:/path`). */
   readonly connect: string;
-  /** Transports for the address scheme (`@rxmsg/node` supplies TCP and Unix sockets by default). */
+  /** Transports for the address scheme (the first one listing a scheme serves it; `@rxmsg/node` adds its built-in ones after these). */
   readonly transports?: readonly Transport[];
   /** Client config (validated once, here). */
   readonly config?: C;
@@ -169,6 +169,7 @@ function startClient<State, C, In, Out>(
   const address = parseAddress(options.connect);
   const transport = (options.transports ?? []).find((t) => t.schemes.includes(address.scheme));
   if (transport === undefined) throw new AddressError(options.connect, `no transport for "${address.scheme}"`);
+  transport.checkAddress?.(address, 'connect');
   const resume = resolveResumeOptions(options.resume);
 
   // Not a BehaviorSubject: that one stops replaying once completed, and a late subscriber must still see `closed`.
@@ -312,7 +313,11 @@ function startClient<State, C, In, Out>(
   // Dial on the next microtask, so that whoever created the client has subscribed to events$ by then.
   queueMicrotask(() => {
     if (finished) return;
-    const dial = (): Observable<Connection> => transport.connect(address, { noDelay: config.noDelay, connectTimeoutMs: config.connectTimeoutMs });
+    const dial = (): Observable<Connection> => transport.connect(address, {
+        noDelay: config.noDelay,
+        connectTimeoutMs: config.connectTimeoutMs,
+        maxFrameBytes: config.maxFrameBytes,
+      });
     loop = connectionLoop({
       address: options.connect,
       dial:

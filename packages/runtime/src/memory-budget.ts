@@ -25,7 +25,7 @@ const SOCKET_HIGH_WATER_MARK = 16_384;
  *
  * Messages count at their wire size; what a processor keeps of them in its own operators is its
  * own. Over WebSocket, the `ws` library first assembles each message whole, up to the transport's
- * `maxPayload` (default 1 MiB + 64 KiB, set apart from `maxFrameBytes`): add it for those connections. With the defaults (1 MiB frames, a receive queue of 1,024, an 8 MiB send queue) that is
+ * `maxPayload` (by default `maxFrameBytes` plus at most 64 KiB): add it for those connections. With the defaults (1 MiB frames, a receive queue of 1,024, an 8 MiB send queue) that is
  * about 1.1 GiB, nearly all of it the receive queue of `consume()`: servers with many untrusted
  * peers lower `receiveQueueLimit` and `maxFrameBytes` together, and set `maxBufferedBytes`.
  *

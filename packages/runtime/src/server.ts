@@ -119,7 +119,7 @@ export interface ServerHandle<C, P, In = unknown> {
 export interface CompositeServerOptions<S extends StageMap<'server', State>, State, C> {
   /** One address or several (`tcp://host:port`, `unix:/path`, ...); all are served alike. */
   readonly listen: ListenInput;
-  /** Transports for the address schemes used (`@rxmsg/node` supplies TCP and Unix sockets by default). */
+  /** Transports for the address schemes used (the first one listing a scheme serves it; `@rxmsg/node` adds its built-in ones after these). */
   readonly transports?: readonly Transport[];
   /** The protocols of the stack, each with its server processor (see {@link serverStage}), keyed by name. */
   readonly stages: S;
@@ -199,6 +199,7 @@ function resolveListen(text: string, transports: readonly Transport[]): { addres
   const address = parseAddress(text);
   const transport = transports.find((t) => t.schemes.includes(address.scheme));
   if (transport === undefined) throw new AddressError(text, `no transport for "${address.scheme}"`);
+  transport.checkAddress?.(address, 'listen');
   return { address, transport };
 }
 
@@ -337,7 +338,11 @@ async function startServer<State, C, P, In = unknown>(
       events.next({ type: 'listener-error', listener: entry.listener?.address ?? text, error });
     };
     // `accept` only runs after listen() resolved, so `entry.listener` is set by then.
-    entry.listener = await transport.listen(address, (c) => accept(c, entry as BoundListener<State>), { noDelay: config.noDelay, onError });
+    entry.listener = await transport.listen(address, (c) => accept(c, entry as BoundListener<State>), {
+      noDelay: config.noDelay,
+      maxFrameBytes: config.maxFrameBytes,
+      onError,
+    });
     return entry as BoundListener<State>;
   };
   // Addresses are checked before the adapter attaches: a bad one must not leave it connected.
@@ -490,7 +495,7 @@ export async function createCompositeServer<
 export interface ServerOptions<P extends AnyProtocol, State, C> {
   /** One address or several (`tcp://host:port`, `unix:/path`), each optionally with a listener context; all are served alike. */
   readonly listen: ListenInput;
-  /** Transports for the address schemes used (`@rxmsg/node` supplies TCP and Unix sockets by default). */
+  /** Transports for the address schemes used (the first one listing a scheme serves it; `@rxmsg/node` adds its built-in ones after these). */
   readonly transports?: readonly Transport[];
   /** The protocol spoken. */
   readonly protocol: P;

@@ -1,7 +1,7 @@
 /** The `soe://` transport: rxmsg over SOE reliable UDP. */
 import { defer } from 'rxjs';
-import { AddressError, TransportError, formatAddress, type Listener, type Transport } from '@rxmsg/core';
-import { formatSoeAddress, soeAddressOf } from './soe-address';
+import { AddressError, TransportError, formatAddress, type Address, type Listener, type Transport } from '@rxmsg/core';
+import { formatSoeAddress, soeAddressOf, type SoeAddress } from './soe-address';
 import { dialSoe } from './soe-dial';
 import { SoeEndpoint, type SoeEndpointStats } from './soe-endpoint';
 import { resolveSoeTransportOptions, type SoeTransportOptions } from './soe-transport-options';
@@ -87,15 +87,23 @@ export function soeTransport(options: SoeTransportOptions = {}): SoeTransport {
     },
 
     connect(address, transportOptions) {
-      return defer(() => {
-        const target = soeAddressOf(address);
-        if (target.port === 0) throw new AddressError(formatAddress(address), 'cannot connect to port 0');
-        return dialSoe(target, resolved, transportOptions.connectTimeoutMs ?? 0);
-      });
+      return defer(() => dialSoe(dialTarget(address), resolved, transportOptions.connectTimeoutMs ?? 0));
+    },
+
+    checkAddress(address, use) {
+      if (use === 'connect') dialTarget(address);
+      else soeAddressOf(address);
     },
 
     endpointStats(host, port) {
       return endpoints.get(keyOf(host, port))?.stats();
     },
   };
+}
+
+/** The target of a dial: an `soe://` address with a port. @throws AddressError otherwise. */
+function dialTarget(address: Address): SoeAddress {
+  const target = soeAddressOf(address);
+  if (target.port === 0) throw new AddressError(formatAddress(address), 'cannot connect to port 0');
+  return target;
 }

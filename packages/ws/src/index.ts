@@ -12,5 +12,6 @@ export { CLOSE_CODES, closeError } from './close-codes';
 export { DEFAULT_HIGH_WATER_MARK, MessageConnection } from './message-connection';
 export type { WebSocketConstructorLike, WebSocketEventLike, WebSocketEventType, WebSocketLike } from './web-socket-like';
 export { WsConnection } from './ws-connection';
-export { DEFAULT_MAX_PAYLOAD, wsTransport } from './ws-transport';
+export { DEFAULT_MAX_PAYLOAD, MAX_PAYLOAD_SLACK, maxPayloadFor } from './max-payload';
+export { wsTransport } from './ws-transport';
 export type { WsTransportOptions } from './ws-transport';

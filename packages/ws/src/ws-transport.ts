@@ -22,16 +22,10 @@ import {
   type Transport,
 } from '@rxmsg/core';
 import { DEFAULT_HIGH_WATER_MARK } from './message-connection';
+import { maxPayloadFor } from './max-payload';
 import { UpgradeRouter, refuse, type UpgradeHandler } from './upgrade-router';
 import { upgradeHandshake } from './upgrade-handshake';
 import { WsConnection } from './ws-connection';
-
-/**
- * Largest WebSocket message accepted by default: 1 MiB (the default `maxFrameBytes`) plus
- * 64 KiB of slack, so that a message just over `maxFrameBytes` still reaches the session and gets
- * its `FRAME_TOO_LARGE` decode error, while a far larger one is refused by `ws` before it is buffered.
- */
-export const DEFAULT_MAX_PAYLOAD = 1_048_576 + 65_536;
 
 /** Options of {@link wsTransport}. */
 export interface WsTransportOptions {
@@ -55,7 +49,10 @@ export interface WsTransportOptions {
   /**
    * Largest message accepted, in bytes, on both sides (`ws`'s `maxPayload`): a larger one closes the
    * connection with code 1009 before it is buffered. The session's `maxFrameBytes` applies as well,
-   * to every message: keep this a little above it. Default {@link DEFAULT_MAX_PAYLOAD}.
+   * to every message: keep this a little above it. By default it follows each server's or client's
+   * `maxFrameBytes`: that plus the smaller of itself and 64 KiB (see `maxPayloadFor`), so a peer
+   * cannot make `ws` buffer more than about twice the frame limit; `DEFAULT_MAX_PAYLOAD` when
+   * the runtime does not say.
    */
   readonly maxPayload?: number;
   /** Bytes a connection buffers for sending before `write()` returns `false`. Default 1 MiB. */
@@ -109,7 +106,6 @@ const SCHEMES = Object.freeze(['ws', 'wss']);
  * ```
  */
 export function wsTransport(options: WsTransportOptions = {}): Transport {
-  const maxPayload = options.maxPayload ?? DEFAULT_MAX_PAYLOAD;
   const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
   const perMessageDeflate = options.perMessageDeflate ?? false;
   /** Servers this transport bound, by `scheme://host:port` (port 0 is never shared). */
@@ -181,13 +177,13 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
   };
 
   const listen = async (address: Address, onConnection: (connection: Connection) => void, transportOptions: ListenOptions): Promise<Listener> => {
-    const a = inetAddress(address);
-    if (/[?#]/.test(a.path)) throw new AddressError(formatAddress(a), 'a listen path has no query or fragment');
+    const a = listenAddress(address);
     let closed = false;
     const report = (error: ListenerError): void => {
       if (!closed) transportOptions.onError?.(error);
     };
     const where = formatAddress(a);
+    const maxPayload = maxPayloadFor(options.maxPayload, transportOptions.maxFrameBytes);
     const wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload, perMessageDeflate });
     // A server made with `noServer` has no socket of its own to fail; report anything all the same.
     wss.on('error', (error: Error) => report(new ListenerSocketError(`listener ${where} failed: ${error.message}`, { cause: error })));
@@ -258,6 +254,7 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
   return {
     schemes: SCHEMES,
     listen,
+    checkAddress: (address, use) => void (use === 'listen' ? listenAddress(address) : inetAddress(address)),
 
     connect(address, transportOptions) {
       return new Observable<Connection>((subscriber) => {
@@ -268,7 +265,7 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
           ws = new WebSocket(url, {
             handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
             ...options.client,
-            maxPayload,
+            maxPayload: maxPayloadFor(options.maxPayload, transportOptions.maxFrameBytes),
             perMessageDeflate,
           });
         } catch (error) {
@@ -310,6 +307,13 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
 }
 
 /** `address` as a `ws://` or `wss://` host-and-port address. @throws AddressError for another scheme. */
+/** A `ws://` or `wss://` address to listen on: its path has no query or fragment. */
+function listenAddress(address: Address): InetAddress {
+  const a = inetAddress(address);
+  if (/[?#]/.test(a.path)) throw new AddressError(formatAddress(a), 'a listen path has no query or fragment');
+  return a;
+}
+
 function inetAddress(address: Address): InetAddress {
   if (address.kind !== 'inet' || !SCHEMES.includes(address.scheme)) {
     throw new AddressError(formatAddress(address), `this transport handles ws, wss, not "${address.scheme}"`);
