@@ -25,12 +25,13 @@
  */
 import nodeCluster from 'node:cluster';
 import { fork, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { runCluster, clusterWorker } from '@rxmsg/cluster';
 import { loadRxmsg } from './adapters/bench-protocols';
+import { work, workMicros } from './app-work';
 import { fmt, median, pct } from './figures';
+import { writeResultsSection } from './results-section';
 import { cpuBusy } from './machine';
 import { rawLoad } from './raw-load';
 
@@ -48,16 +49,6 @@ const WORKLOADS: readonly Workload[] = ['fan-in-2000', 'one-way', 'one-way-work'
 type Sample = { readonly bench: 'sample'; readonly id: number; readonly count: number; readonly cpuMs: number; readonly at: number };
 type Ask = { readonly bench: 'sample'; readonly id: number } | { readonly bench: 'stop' };
 
-/** Application work per message: `iterations` xorshift steps (fixed CPU, unlike a spin on the clock). */
-function work(seed: number, iterations: number): number {
-  let x = seed | 1;
-  for (let i = 0; i < iterations; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-  }
-  return x;
-}
 
 const cpuMsNow = (): number => {
   const u = process.cpuUsage();
@@ -322,34 +313,10 @@ async function main(): Promise<void> {
     const mr = median(ratios[workload]);
     line(`- ${workload}: median 1 worker ${fmt(median(rates[workload][1]))}/s, 2 workers ${fmt(median(rates[workload][2]))}/s, ratio 2/1 ${mr === undefined ? 'no sample' : `${mr.toFixed(2)}× (${Math.min(...ratios[workload]).toFixed(2)}–${Math.max(...ratios[workload]).toFixed(2)})`}`);
   }
-  if (!quick && !argv.includes('--no-markdown')) writeResults(out);
+  if (!quick && !argv.includes('--no-markdown')) writeResultsSection('cluster-scale', 'Cluster mode: 1 vs 2 workers (`npm run bench:cluster`)', out.join('\n'));
 }
 
-/** Best-of-5 µs of {@link work} with `iterations`, measured in this process: its cost on an idle core. */
-function workMicros(iterations: number): number {
-  let best = Infinity;
-  let sink = 0;
-  for (let round = 0; round < 5; round++) {
-    const t0 = performance.now();
-    for (let k = 0; k < 1000; k++) sink ^= work(k, iterations);
-    best = Math.min(best, (performance.now() - t0) / 1000);
-  }
-  return best * 1000 + (sink & 0);
-}
 
-/** Replace the text between the cluster-scale markers of bench/RESULTS.md (adding a section when missing). */
-function writeResults(lines: readonly string[]): void {
-  const file = join(__dirname, '..', 'RESULTS.md');
-  const start = '<!-- cluster-scale:start -->';
-  const end = '<!-- cluster-scale:end -->';
-  let text = readFileSync(file, 'utf8');
-  const block = `${start}\n${lines.join('\n')}\n${end}`;
-  const a = text.indexOf(start);
-  const b = text.indexOf(end);
-  if (a >= 0 && b > a) text = text.slice(0, a) + block + text.slice(b + end.length);
-  else text = `${text.trimEnd()}\n\n## Cluster mode: 1 vs 2 workers (\`npm run bench:cluster\`)\n\n${block}\n`;
-  writeFileSync(file, text);
-}
 
 const role = opt('--role');
 if (role === 'worker' || nodeCluster.isWorker) workerRole((opt('--workload') ?? 'one-way') as Workload, Number(opt('--work') ?? 0));

@@ -14,10 +14,9 @@
  * `--quick`: a tiny configuration for the smoke test, and nothing written. Otherwise the table goes
  * into bench/RESULTS.md between `<!-- metrics-cost:start -->` and `<!-- metrics-cost:end -->`.
  */
+import { writeResultsSection } from './results-section';
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { serverMetrics } from '@rxmsg/metrics';
 import { loadRxmsg } from './adapters/bench-protocols';
@@ -30,8 +29,6 @@ const WARMUP_MS = quick ? 200 : 700;
 const WINDOW_MS = quick ? 400 : 2_500;
 const SCRAPE_MS = 1_000;
 const STEP_DEADLINE_MS = 60_000;
-const START = '<!-- metrics-cost:start -->';
-const END = '<!-- metrics-cost:end -->';
 
 type Workload = 'one-way' | 'fan-in-200';
 type Mode = 'off' | 'on';
@@ -157,23 +154,12 @@ async function main(): Promise<void> {
     'Nothing is added to the message path: traffic counters are read from `snapshot()` at scrape time, the event counters move per connection, drop or decode error, never per message; what remains is the scrape itself (one snapshot, O(connections)), timed in the last column. A ratio is 1.00 when metrics cost nothing measurable; how far the rounds spread on either side of 1 (the range) is the noise of the machine, and a difference inside it is not a cost.',
   ].join('\n');
   console.log(table);
-  if (!quick) writeResults(table);
+  if (!quick) {
+    const file = writeResultsSection('metrics-cost', 'The cost of metrics (`npm run bench:metrics`, `bench/src/metrics-cost.ts`)', table);
+    if (file !== undefined) console.log(`written to ${file}`);
+  }
 }
 
-function writeResults(table: string): void {
-  const file = join(__dirname, '..', 'RESULTS.md');
-  if (!existsSync(file)) return;
-  const text = readFileSync(file, 'utf8');
-  const block = `${START}\n${table}\n${END}`;
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
-  const next =
-    start >= 0 && end > start
-      ? text.slice(0, start) + block + text.slice(end + END.length)
-      : `${text.trimEnd()}\n\n## The cost of metrics (\`npm run bench:metrics\`, \`bench/src/metrics-cost.ts\`)\n\n${block}\n`;
-  writeFileSync(file, next);
-  console.log(`written to ${file}`);
-}
 
 if (process.argv.includes('--role')) loadRole();
 else

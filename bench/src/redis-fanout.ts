@@ -17,9 +17,8 @@
  * `--quick`: a tiny configuration for the smoke test, and nothing written. Otherwise the table goes
  * into bench/RESULTS.md between `<!-- redis-fanout:start -->` and `<!-- redis-fanout:end -->`.
  */
+import { writeResultsSection } from './results-section';
 import { cpus, loadavg } from 'node:os';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { ignoreElements } from 'rxjs';
 import { z } from 'zod';
 import { createRooms, createServer, defineProtocol, memoryTransport } from '@rxmsg/node';
@@ -34,8 +33,6 @@ const WINDOW = 256;
 const SAMPLES = quick ? 20 : 1_000;
 const ROUNDS = quick ? 1 : 3;
 const PHASE_DEADLINE_MS = 30_000;
-const START = '<!-- redis-fanout:start -->';
-const END = '<!-- redis-fanout:end -->';
 
 const Fanout = defineProtocol({
   name: 'fanout',
@@ -220,23 +217,12 @@ async function main(): Promise<void> {
     `Ratio redis/local: rate ${(rr / lr).toFixed(2)}×, p50 latency ${(median(results.redis.lat) / median(results.local.lat)).toFixed(1)}× (lower rate, higher latency: the price of crossing Redis). Broadcasts not carried (in-flight bound): ${undelivered}.`,
   ].join('\n');
   console.log(table);
-  if (!quick) writeResults(table);
+  if (!quick) {
+    const file = writeResultsSection('redis-fanout', 'Across nodes through Redis (`npm run bench:redis`, `bench/src/redis-fanout.ts`)', table);
+    if (file !== undefined) console.log(`written to ${file}`);
+  }
 }
 
-function writeResults(table: string): void {
-  const file = join(__dirname, '..', 'RESULTS.md');
-  if (!existsSync(file)) return;
-  const text = readFileSync(file, 'utf8');
-  const block = `${START}\n${table}\n${END}`;
-  const start = text.indexOf(START);
-  const end = text.indexOf(END);
-  const next =
-    start >= 0 && end > start
-      ? text.slice(0, start) + block + text.slice(end + END.length)
-      : `${text.trimEnd()}\n\n## Across nodes through Redis (\`npm run bench:redis\`, \`bench/src/redis-fanout.ts\`)\n\n${block}\n`;
-  writeFileSync(file, next);
-  console.log(`written to ${file}`);
-}
 
 main().then(
   () => process.exit(0),
