@@ -1,8 +1,7 @@
-import { createServer as createHttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { AggregatorRegistry } from 'prom-client';
 import { runCluster } from '@rxmsg/cluster';
+import { serveMetrics } from './metrics-endpoint';
 import type { MetricsExample } from './metrics-example';
 
 /**
@@ -25,27 +24,12 @@ export async function startClusterMetricsExample(options: { readonly listen?: st
     ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
   });
   const aggregator = new AggregatorRegistry();
-  const http = createHttpServer((req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    aggregator.clusterMetrics().then(
-      (text) => res.writeHead(200, { 'content-type': aggregator.contentType }).end(text),
-      (error: unknown) => res.writeHead(500).end(String(error)),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.metricsPort ?? 0, '127.0.0.1', () => (http.off('error', reject), resolve()));
-  });
-  const port = (http.address() as AddressInfo).port; // listening on TCP: an AddressInfo, not a pipe name
+  const endpoint = await serveMetrics(() => aggregator.clusterMetrics(), aggregator.contentType, options.metricsPort);
   return {
     address: cluster.addresses()[0]!,
-    metricsUrl: `http://127.0.0.1:${port}/metrics`,
+    metricsUrl: endpoint.url,
     close: async () => {
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await endpoint.close();
       await cluster.close();
     },
   };

@@ -1,8 +1,7 @@
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Registry } from 'prom-client';
 import { createServer } from '@rxmsg/node';
 import { serverMetrics } from '@rxmsg/metrics';
+import { serveMetrics } from './metrics-endpoint';
 import { Store } from './protocol';
 import { storeProcessor } from './store-processor';
 
@@ -39,28 +38,13 @@ export async function startMetricsExample(options: { readonly listen?: string; r
   });
   const metrics = serverMetrics(server, { registry, prefix: 'rxmsg_' });
   processor = storeProcessor(store, (h) => metrics.timeHandlers(h));
-  const http: HttpServer = createHttpServer((req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
-      (error: unknown) => res.writeHead(500).end(String(error)),
-    );
-  });
-  await new Promise<void>((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(options.metricsPort ?? 0, '127.0.0.1', () => (http.off('error', reject), resolve()));
-  });
-  const port = (http.address() as AddressInfo).port; // listening on TCP: an AddressInfo, not a pipe name
+  const endpoint = await serveMetrics(() => registry.metrics(), registry.contentType, options.metricsPort);
   return {
     address: server.addresses()[0]!,
-    metricsUrl: `http://127.0.0.1:${port}/metrics`,
+    metricsUrl: endpoint.url,
     close: async () => {
       metrics.stop();
-      http.closeAllConnections();
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      await endpoint.close();
       await server.close();
     },
   };
