@@ -39,7 +39,7 @@ export abstract class MessageConnection implements Connection {
   protected constructor(
     readonly localAddress: string,
     readonly remoteAddress: string,
-    private readonly highWaterMark: number,
+    protected readonly highWaterMark: number,
   ) {}
 
   get bytesRead(): number {
@@ -48,6 +48,11 @@ export abstract class MessageConnection implements Connection {
 
   get bytesWritten(): number {
     return this.written;
+  }
+
+  /** Whether `write()` returned `false` and `drain` is still owed. */
+  protected get isBlocked(): boolean {
+    return this.blocked;
   }
 
   /** Whether the close was already reported (or is held for delivery). */
@@ -64,8 +69,9 @@ export abstract class MessageConnection implements Connection {
 
   write(chunk: string | Uint8Array): boolean {
     if (this.isClosed || !this.isOpen()) return false;
-    this.written += typeof chunk === 'string' ? utf8Length(chunk) : chunk.length;
-    this.send(chunk);
+    const bytes = typeof chunk === 'string' ? utf8Length(chunk) : chunk.length;
+    this.written += bytes;
+    this.send(chunk, bytes);
     if (this.bufferedAmount() < this.highWaterMark) return true;
     if (!this.blocked) {
       this.blocked = true;
@@ -91,8 +97,8 @@ export abstract class MessageConnection implements Connection {
 
   /** Whether the WebSocket is open for sending. */
   protected abstract isOpen(): boolean;
-  /** Send one message: a string as a text message, bytes as a binary one. */
-  protected abstract send(chunk: string | Uint8Array): void;
+  /** Send one message of `bytes` payload bytes: a string as a text message, bytes as a binary one. */
+  protected abstract send(chunk: string | Uint8Array, bytes: number): void;
   /** Bytes queued by the WebSocket and not yet handed to the network. */
   protected abstract bufferedAmount(): number;
   /** Start watching for the send buffer to fall (call {@link checkDrain} when it may have). */

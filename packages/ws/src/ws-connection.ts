@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { TransportError, type HandshakeInfo } from '@rxmsg/core';
 import { WebSocket, type RawData } from 'ws';
 import { DEFAULT_HIGH_WATER_MARK, MessageConnection } from './message-connection';
@@ -8,8 +9,13 @@ import { closeError } from './close-codes';
  * `framing: 'message'`: each WebSocket message is one `data` call (text messages as their
  * UTF-8 bytes), each `write` one message (a string as a text message, bytes as a binary one).
  *
+ * - Writes of one tick leave in one system call: the first `write` corks the socket under the
+ *   WebSocket and a microtask uncorks it, so the runtime's outbound queue, which writes a tick's
+ *   messages together, sends them as one `writev` (still one WebSocket message each).
  * - Backpressure out: `write` returns `false` while `bufferedAmount` is at or over the high-water
- *   mark; `drain` follows once the sends' callbacks see it at half that or below.
+ *   mark; `drain` follows once the sends' callbacks see it at half that or below. Only a send that
+ *   may reach the mark, or is made while blocked, asks for a callback (the last of them sees the
+ *   buffer fall; the others have nothing to report).
  * - Backpressure in: `pause()`/`resume()` stop and restart reading the socket (`ws` 8's
  *   `pause`/`resume`); a message already being parsed may still be delivered after `pause()`.
  * - `end()` sends a close frame (1000) after everything written; `destroy()` drops the socket.
@@ -19,6 +25,8 @@ import { closeError } from './close-codes';
  */
 export class WsConnection extends MessageConnection {
   private destroyed = false;
+  /** The socket is corked until the microtask {@link uncork} runs. */
+  private corked = false;
 
   /**
    * @param ws - an open WebSocket, not yet read from by anyone else.
@@ -26,6 +34,8 @@ export class WsConnection extends MessageConnection {
    * @param remoteAddress - remote end as an address string.
    * @param highWaterMark - bytes buffered for sending before `write()` returns `false`.
    * @param handshake - the upgrade request (and TLS session) as plain data, on a server.
+   * @param socket - the socket under `ws`, corked while a tick's writes are made; without it each
+   *   message is written on its own.
    */
   constructor(
     private readonly ws: WebSocket,
@@ -33,6 +43,7 @@ export class WsConnection extends MessageConnection {
     remoteAddress: string,
     highWaterMark = DEFAULT_HIGH_WATER_MARK,
     readonly handshake?: HandshakeInfo,
+    private readonly socket?: Duplex,
   ) {
     super(localAddress, remoteAddress, highWaterMark);
     // Attach `error` first so a failure before start() is never thrown into the event loop.
@@ -56,9 +67,19 @@ export class WsConnection extends MessageConnection {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
-  protected send(chunk: string | Uint8Array): void {
-    // The callback runs once this message was handed to the socket (or failed: `close` reports that).
-    this.ws.send(chunk, { binary: typeof chunk !== 'string' }, this.onSent);
+  protected send(chunk: string | Uint8Array, bytes: number): void {
+    const socket = this.socket;
+    if (socket !== undefined && !this.corked) {
+      this.corked = true;
+      socket.cork();
+      queueMicrotask(this.uncork);
+    }
+    // The callback runs once this message was handed to the kernel (or failed: `close` reports that).
+    // Needed only while a drain may be owed: by a send made blocked, or one that may block (the
+    // buffer plus this frame, header included, reaching the mark). The last such send's callback
+    // runs once everything before it left, so it sees the buffer fall.
+    const watch = this.isBlocked || this.ws.bufferedAmount + bytes + MAX_FRAME_HEADER >= this.highWaterMark;
+    this.ws.send(chunk, typeof chunk === 'string' ? TEXT : BINARY, watch ? this.onSent : undefined);
   }
 
   protected bufferedAmount(): number {
@@ -92,6 +113,12 @@ export class WsConnection extends MessageConnection {
 
   private readonly onSent = (): void => this.checkDrain();
 
+  private readonly uncork = (): void => {
+    this.corked = false;
+    // Harmless on a socket that ended meanwhile (`end()` uncorks it).
+    this.socket?.uncork();
+  };
+
   private readonly onError = (error: Error): void => {
     this.lastError ??= new TransportError(`WebSocket error: ${error.message}`, { cause: error });
   };
@@ -108,3 +135,9 @@ export class WsConnection extends MessageConnection {
 }
 
 function ignore(): void {}
+
+/** Bytes of the largest WebSocket frame header: 2, 8 bytes of length, 4 of mask (client to server). */
+const MAX_FRAME_HEADER = 14;
+/** Options of `ws.send`, shared by every send (`ws` copies them). */
+const TEXT = Object.freeze({ binary: false });
+const BINARY = Object.freeze({ binary: true });

@@ -210,7 +210,7 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
         const remote = endpoint(a.scheme, s.remoteAddress, s.remotePort, '/');
         // Whatever the runtime's handler throws stays with this one connection.
         try {
-          onConnection(new WsConnection(ws, local, remote, highWaterMark, upgradeHandshake(request)));
+          onConnection(new WsConnection(ws, local, remote, highWaterMark, upgradeHandshake(request), socket));
         } catch (error) {
           ws.terminate();
           report(new AcceptError(`connection on ${where} not taken over: ${String(error)}`, { cause: error, remoteAddress: remote }));
@@ -286,7 +286,7 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
           socket?.setNoDelay(transportOptions.noDelay);
           const local = endpoint(a.scheme, socket?.localAddress, socket?.localPort, '/');
           const remote = endpoint(a.scheme, socket?.remoteAddress, socket?.remotePort, a.path);
-          subscriber.next(new WsConnection(ws, local, remote, highWaterMark));
+          subscriber.next(new WsConnection(ws, local, remote, highWaterMark, undefined, socket));
           subscriber.complete();
         };
         ws.once('upgrade', onUpgrade);
