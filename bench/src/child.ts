@@ -58,14 +58,15 @@ function checkFileLimit(connections: number): void {
 }
 
 /** RSS after a forced GC (the server process runs with `--expose-gc`), the idle state of the heap. */
-async function settledRss(settleMs: number): Promise<number> {
+async function settledRss(settleMs: number): Promise<{ bytes: number; heapBytes: number }> {
   // Set by --expose-gc; the cast reads an optional global that @types/node does not declare.
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 2; i++) {
     gc?.();
     await new Promise((resolve) => setTimeout(resolve, settleMs));
   }
-  return process.memoryUsage().rss;
+  const m = process.memoryUsage();
+  return { bytes: m.rss, heapBytes: m.heapUsed };
 }
 
 async function runServer(system: SystemAdapter, start: Extract<StartMessage, { role: 'server' }>): Promise<void> {
@@ -84,7 +85,7 @@ async function runServer(system: SystemAdapter, start: Extract<StartMessage, { r
     );
   }
   const settleMs = s.kind === 'fan-in' ? s.rssSettleMs : 0;
-  onMeasureRss = async () => send({ type: 'rss', bytes: await settledRss(settleMs) });
+  onMeasureRss = async () => send({ type: 'rss', ...(await settledRss(settleMs)) });
   onStop = async () => {
     receiver?.stop('stopped');
     let timer: NodeJS.Timeout | undefined;

@@ -15,7 +15,7 @@ export const ParentMessageSchema = z.discriminatedUnion('role', [
   z.object({ ...common, role: z.literal('client'), address: z.string() }),
 ])
   .or(z.object({ type: z.literal('stop') }))
-  /** To a server: report `process.memoryUsage().rss` (after a forced GC) in an `rss` message. */
+  /** To a server: report `process.memoryUsage().rss` and `heapUsed` (after a forced GC) in an `rss` message. */
   .or(z.object({ type: z.literal('measure-rss') }))
   /** To a fan-in client whose connections are open and idle: start the ping-pong. */
   .or(z.object({ type: z.literal('go') }));
@@ -38,7 +38,7 @@ export const ChildMessageSchema = z.discriminatedUnion('type', [
   /** The client finished and closed its connection; the child exits. */
   z.object({ type: z.literal('done') }),
   /** A server's answer to `measure-rss`. */
-  z.object({ type: z.literal('rss'), bytes: z.number().min(0) }),
+  z.object({ type: z.literal('rss'), bytes: z.number().min(0), heapBytes: z.number().min(0).optional() }),
   /** A fan-in client: every connection is open, made one round trip, and waits for `go`. */
   z.object({ type: z.literal('idle'), connections: z.number().int().min(0) }),
 ]);

@@ -22,6 +22,8 @@ export const ServerRssSchema = z.object({
   connections: z.number().int().min(1),
   /** `(idleBytes - baselineBytes) / connections`. */
   perConnectionBytes: z.number(),
+  /** The same for the JS heap (`heapUsed` after a forced GC), when the server reported it. */
+  perConnectionHeapBytes: z.number().optional(),
 });
 export type ServerRss = z.infer<typeof ServerRssSchema>;
 

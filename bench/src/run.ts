@@ -87,10 +87,10 @@ function notApplicable(workload: Workload, system: SystemAdapter): string | unde
   return workload.handoverOnly !== undefined && system.handover === undefined ? workload.handoverOnly : undefined;
 }
 
-/** The `index`-th RSS report of a server process, if it arrived. */
-function rssReport(server: BenchProcess, index: number): number | undefined {
+/** The `index`-th RSS report of a server process (RSS and, when reported, heap bytes), if it arrived. */
+function rssReport(server: BenchProcess, index: number): { bytes: number; heapBytes?: number | undefined } | undefined {
   const m = server.messages.filter((x) => x.type === 'rss')[index];
-  return m?.type === 'rss' ? m.bytes : undefined;
+  return m?.type === 'rss' ? m : undefined;
 }
 
 function message(error: unknown): string {
@@ -138,12 +138,12 @@ async function runOnce(workload: Workload, settings: WorkloadSettings, system: S
     let serverRss: ServerRss | undefined;
     if (settings.kind === 'fan-in') {
       // RSS with no connection, then with every connection open and idle; then the ping-pong.
-      const healthyRss = (i: number) => (): number | undefined => {
+      const healthyRss = (i: number) => (): { bytes: number; heapBytes?: number | undefined } | undefined => {
         checkHealth(server, client);
         return rssReport(server, i);
       };
       server.send({ type: 'measure-rss' });
-      const baselineBytes = await waitFor(both, healthyRss(0), deadline, 'the server RSS with no connection');
+      const baseline = await waitFor(both, healthyRss(0), deadline, 'the server RSS with no connection');
       client.send({ ...common, role: 'client', address: ready.address });
       await waitFor(both, () => {
         checkHealth(server, client);
@@ -151,8 +151,10 @@ async function runOnce(workload: Workload, settings: WorkloadSettings, system: S
         return client.find('idle');
       }, deadline, `${settings.connections} open connections`);
       server.send({ type: 'measure-rss' });
-      const idleBytes = await waitFor(both, healthyRss(1), deadline, 'the server RSS with idle connections');
-      serverRss = { baselineBytes, idleBytes, connections: settings.connections, perConnectionBytes: (idleBytes - baselineBytes) / settings.connections };
+      const idle = await waitFor(both, healthyRss(1), deadline, 'the server RSS with idle connections');
+      const n = settings.connections;
+      serverRss = { baselineBytes: baseline.bytes, idleBytes: idle.bytes, connections: n, perConnectionBytes: (idle.bytes - baseline.bytes) / n };
+      if (idle.heapBytes !== undefined && baseline.heapBytes !== undefined) serverRss.perConnectionHeapBytes = (idle.heapBytes - baseline.heapBytes) / n;
       client.send({ type: 'go' });
     } else client.send({ ...common, role: 'client', address: ready.address });
     const measuring = workload.measuredBy === 'server' ? server : client;
