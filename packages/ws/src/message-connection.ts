@@ -19,7 +19,7 @@ export abstract class MessageConnection implements Connection {
    * paused socket would not see the peer's close frame either): the runtime starts a connection in
    * the tick it gets it, so this holds what arrives within a few microtasks at most.
    */
-  private backlog: Uint8Array[] = [];
+  private backlog: Uint8Array[] | undefined;
   /** `true` once the backlog was delivered: messages then go straight to `handlers.onData`. */
   private live = false;
   /** How the socket closed, when it closed before the backlog was delivered. */
@@ -64,7 +64,8 @@ export abstract class MessageConnection implements Connection {
     if (this.handlers !== undefined) throw new Error(`${this.constructor.name}.start called twice`);
     this.handlers = handlers;
     // The session creates its first stage after start() returns: deliver what is held a microtask later.
-    queueMicrotask(this.goLive);
+    // A closure made once, when started: a method bound at construction would stay with every connection.
+    queueMicrotask(() => this.goLive());
   }
 
   write(chunk: string | Uint8Array): boolean {
@@ -117,7 +118,7 @@ export abstract class MessageConnection implements Connection {
     if (this.isClosed) return;
     this.read += payload.length;
     if (this.live) this.handlers?.onData(payload);
-    else this.backlog.push(payload);
+    else (this.backlog ??= []).push(payload);
   }
 
   /** The send buffer may have fallen: report `drain` once it is at half the high-water mark or below. */
@@ -138,22 +139,24 @@ export abstract class MessageConnection implements Connection {
     else this.pendingClose = { ended, error };
   }
 
-  private readonly goLive = (): void => {
+  private goLive(): void {
     const h = this.handlers;
     if (h === undefined || this.live) return;
-    for (const payload of this.backlog.splice(0)) h.onData(payload);
+    const backlog = this.backlog;
+    this.backlog = undefined;
+    if (backlog !== undefined) for (const payload of backlog) h.onData(payload);
     this.live = true;
     const pending = this.pendingClose;
     if (pending !== undefined) {
       this.pendingClose = undefined;
       this.finish(pending.ended, pending.error);
     }
-  };
+  }
 
   private finish(ended: boolean, error: RxmsgError | undefined): void {
     if (this.closed) return;
     this.closed = true;
-    this.backlog = [];
+    this.backlog = undefined;
     if (this.blocked) {
       this.blocked = false;
       this.unwatchDrain();

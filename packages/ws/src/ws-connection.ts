@@ -25,8 +25,12 @@ import { closeError } from './close-codes';
  */
 export class WsConnection extends MessageConnection {
   private destroyed = false;
-  /** The socket is corked until the microtask {@link uncork} runs. */
+  /** The socket is corked until the end of the tick ({@link uncorkAll}). */
   private corked = false;
+  /** Why the socket failed, once it did. */
+  private lastError: TransportError | undefined;
+  /** `checkDrain` as a send callback: made for the first send that needs one (most never do). */
+  private onSent: (() => void) | undefined;
 
   /**
    * @param ws - an open WebSocket, not yet read from by anyone else.
@@ -46,11 +50,13 @@ export class WsConnection extends MessageConnection {
     private readonly socket?: Duplex,
   ) {
     super(localAddress, remoteAddress, highWaterMark);
+    // The listeners are shared by every connection (no closures per connection): they find theirs on the WebSocket.
+    (ws as OwnedWebSocket)[CONNECTION] = this;
     // Attach `error` first so a failure before start() is never thrown into the event loop.
-    ws.on('error', this.onError);
-    ws.on('message', this.onMessage);
-    ws.once('close', this.onClose);
-    if (ws.readyState === WebSocket.CLOSED) this.onClose(1006, Buffer.alloc(0));
+    ws.on('error', WsConnection.onError);
+    ws.on('message', WsConnection.onMessage);
+    ws.on('close', WsConnection.onClose);
+    if (ws.readyState === WebSocket.CLOSED) this.socketClosed(1006, Buffer.alloc(0));
   }
 
   end(): void {
@@ -72,14 +78,15 @@ export class WsConnection extends MessageConnection {
     if (socket !== undefined && !this.corked) {
       this.corked = true;
       socket.cork();
-      queueMicrotask(this.uncork);
+      corked.push(this);
+      if (corked.length === 1) queueMicrotask(WsConnection.uncorkAll);
     }
     // The callback runs once this message was handed to the kernel (or failed: `close` reports that).
     // Needed only while a drain may be owed: by a send made blocked, or one that may block (the
     // buffer plus this frame, header included, reaching the mark). The last such send's callback
     // runs once everything before it left, so it sees the buffer fall.
     const watch = this.isBlocked || this.ws.bufferedAmount + bytes + MAX_FRAME_HEADER >= this.highWaterMark;
-    this.ws.send(chunk, typeof chunk === 'string' ? TEXT : BINARY, watch ? this.onSent : undefined);
+    this.ws.send(chunk, typeof chunk === 'string' ? TEXT : BINARY, watch ? (this.onSent ??= () => this.checkDrain()) : undefined);
   }
 
   protected bufferedAmount(): number {
@@ -102,39 +109,66 @@ export class WsConnection extends MessageConnection {
 
   protected detach(): void {
     const ws = this.ws;
-    ws.off('message', this.onMessage);
-    ws.off('close', this.onClose);
+    ws.off('message', WsConnection.onMessage);
+    ws.off('close', WsConnection.onClose);
     // Keep a no-op error listener: a late error on a closed socket must not crash the process.
-    ws.off('error', this.onError);
+    ws.off('error', WsConnection.onError);
     ws.on('error', ignore);
   }
 
-  private lastError: TransportError | undefined;
-
-  private readonly onSent = (): void => this.checkDrain();
-
-  private readonly uncork = (): void => {
+  /** End of the tick: write what this tick's sends left in the corked socket. */
+  private uncork(): void {
     this.corked = false;
     // Harmless on a socket that ended meanwhile (`end()` uncorks it).
     this.socket?.uncork();
-  };
+  }
 
-  private readonly onError = (error: Error): void => {
+  /** The socket failed (`close` follows). */
+  private socketFailed(error: Error): void {
     this.lastError ??= new TransportError(`WebSocket error: ${error.message}`, { cause: error });
-  };
+  }
 
-  private readonly onMessage = (data: RawData): void => {
+  /** One whole message arrived. */
+  private messageReceived(data: RawData): void {
     // Default binaryType 'nodebuffer': a Buffer (a Uint8Array) for text and binary messages alike.
     this.received(Array.isArray(data) ? Buffer.concat(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : data);
-  };
+  }
 
-  private readonly onClose = (code: number, reason: Buffer): void => {
+  /** The WebSocket closed. */
+  private socketClosed(code: number, reason: Buffer): void {
     const error = this.lastError ?? (this.destroyed ? undefined : closeError(code, reason.toString('utf8')));
     this.closedBy(code !== 1006, error);
-  };
+  }
+
+  // The listeners, shared by every connection: `ws` calls them with the WebSocket as `this`.
+  private static onError(this: WebSocket, error: Error): void {
+    (this as OwnedWebSocket)[CONNECTION].socketFailed(error);
+  }
+
+  private static onMessage(this: WebSocket, data: RawData): void {
+    (this as OwnedWebSocket)[CONNECTION].messageReceived(data);
+  }
+
+  private static onClose(this: WebSocket, code: number, reason: Buffer): void {
+    (this as OwnedWebSocket)[CONNECTION].socketClosed(code, reason);
+  }
+
+  /** Uncork every socket corked in this tick (one microtask for all of them). */
+  private static uncorkAll(): void {
+    const list = corked;
+    corked = [];
+    for (let i = 0; i < list.length; i++) list[i]!.uncork();
+  }
 }
 
+/** Where a WebSocket keeps the connection that adapts it, for the shared listeners. */
+const CONNECTION = Symbol('rxmsg.wsConnection');
+type OwnedWebSocket = WebSocket & { [CONNECTION]: WsConnection };
+
 function ignore(): void {}
+
+/** Connections whose socket is corked in this tick; one microtask uncorks them all. */
+let corked: WsConnection[] = [];
 
 /** Bytes of the largest WebSocket frame header: 2, 8 bytes of length, 4 of mask (client to server). */
 const MAX_FRAME_HEADER = 14;
