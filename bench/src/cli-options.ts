@@ -20,6 +20,8 @@ export interface BenchOptions {
   /** Rewrite `bench/RESULTS.md` (default: only for a full, unfiltered, unprofiled run). */
   readonly markdown: boolean | undefined;
   readonly help: boolean;
+  /** Counts and measured periods of full-mode runs scaled by this factor (0.01–1; default 1): a shorter run on a busy machine. */
+  readonly scale?: number;
 }
 
 export const USAGE = `usage: npm run bench -- [options]   (or: node bench/dist/run.js [options])
@@ -32,6 +34,7 @@ export const USAGE = `usage: npm run bench -- [options]   (or: node bench/dist/r
   --out dir            directory for the JSON result and its SVG chart (default bench/results)
   --markdown           rewrite bench/RESULTS.md even for a quick, filtered or profiled run
   --no-markdown        do not rewrite bench/RESULTS.md
+  --scale f            full-mode counts and measured periods times f (0.01 to 1; default 1), time limits unchanged
   --help               this text`;
 
 /** Parse the command line. @throws {@link UsageError} on a bad option. */
@@ -44,6 +47,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   let out: string | undefined;
   let markdown: boolean | undefined;
   let help = false;
+  let scale: number | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
@@ -85,6 +89,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--no-markdown':
         markdown = false;
         break;
+      case '--scale': {
+        const f = Number(value());
+        if (!(f >= 0.01 && f <= 1)) throw new UsageError('--scale must be a number from 0.01 to 1');
+        scale = f;
+        break;
+      }
       case '--help':
       case '-h':
         help = true;
@@ -93,5 +103,5 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         throw new UsageError(`unknown option ${arg}`);
     }
   }
-  return { quick, workloads, systems, repetitions: repetitions ?? (quick ? 1 : 3), cpuProf, out, markdown, help };
+  return { quick, workloads, systems, repetitions: repetitions ?? (quick ? 1 : 3), cpuProf, out, markdown, help, ...(scale === undefined ? {} : { scale }) };
 }

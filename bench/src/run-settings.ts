@@ -17,3 +17,22 @@ export function runSettings(workload: Workload, system: Pick<SystemAdapter, 'nam
   }
   return own;
 }
+
+/**
+ * `settings` with its counts and measured period times `f` (`--scale`): messages and warm-up of
+ * one-way and request runs (at least 1 measured), the measured period of fan-in and handover runs;
+ * time limits, connections and windows unchanged.
+ */
+export function scaledSettings(settings: WorkloadSettings, f: number): WorkloadSettings {
+  const n = (x: number): number => Math.max(1, Math.round(x * f));
+  switch (settings.kind) {
+    case 'requests':
+    case 'one-way': {
+      const warmup = Math.round(settings.warmup * f);
+      return { ...settings, warmup, total: Math.max(warmup + 1, n(settings.total)) };
+    }
+    case 'fan-in':
+    case 'handover':
+      return { ...settings, durationMs: n(settings.durationMs) };
+  }
+}

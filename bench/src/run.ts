@@ -24,7 +24,7 @@ import {
   type RunRecord,
 } from './report';
 import type { RecordedResult, ServerRss } from './run-result';
-import { runSettings } from './run-settings';
+import { runSettings, scaledSettings } from './run-settings';
 import type { SystemAdapter } from './system-adapter';
 import { BASELINE_BATCHED, BASELINE_PER_MESSAGE, SYSTEMS } from './systems';
 import { WORKLOADS, type Workload, type WorkloadSettings } from './workloads';
@@ -249,7 +249,8 @@ async function main(options: BenchOptions): Promise<number> {
   const records: RunRecord[] = [];
   let done = 0;
   await inParallel(tasks, options.quick ? QUICK_PARALLEL_RUNS : 1, async ({ rep, w, s }, i) => {
-    const record = await runOnce(w, runSettings(w, s, options.quick), s, rep, ctx);
+    const settings = runSettings(w, s, options.quick);
+    const record = await runOnce(w, options.scale === undefined || options.quick ? settings : scaledSettings(settings, options.scale), s, rep, ctx);
     records[i] = record;
     const problems = record.problems.length > 0 ? ` [${record.problems.length} problem(s): ${record.problems[0]}]` : '';
     console.log(`[${++done}/${total}] rep ${rep} ${w.name} ${s.name}: ${describeRun(record, w.unit)}${problems}`);

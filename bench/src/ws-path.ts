@@ -10,7 +10,8 @@
  *
  * `--quick`: the quick counts of the main bench, one round, nothing written (a check that it runs).
  * Otherwise the table goes into bench/RESULTS.md between `<!-- ws-path:start -->` and `<!-- ws-path:end -->`.
- * `--rounds n` sets the rounds (default 3); `--cpu-prof` profiles every process into bench/profiles/.
+ * `--rounds n` sets the rounds (default 3); `--cpu-prof` profiles every process into bench/profiles/;
+ * `--scale f` runs shorter (full-mode counts and measured periods times f) on a busy machine.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -23,6 +24,9 @@ const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const cpuProf = argv.includes('--cpu-prof');
 const roundsArg = argv.indexOf('--rounds');
+const scaleArg = argv.indexOf('--scale');
+/** `--scale f`: passed to run.js (full-mode counts and periods times f), for a busy machine. */
+const SCALE = scaleArg >= 0 ? argv[scaleArg + 1] : undefined;
 const ROUNDS = quick ? 1 : roundsArg >= 0 ? Math.max(1, Math.min(20, Number(argv[roundsArg + 1]) || 3)) : 3;
 const SYSTEMS = ['rxmsg-ws-text', 'ws-json'] as const;
 type System = (typeof SYSTEMS)[number];
@@ -52,6 +56,7 @@ async function runOnce(workload: string, system: System): Promise<Figures> {
     const args = [join(__dirname, 'run.js'), '--system', system, '--workload', workload, '--repetitions', '1', '--out', out, '--no-markdown'];
     if (quick) args.push('--quick');
     if (cpuProf) args.push('--cpu-prof');
+    if (SCALE !== undefined && !quick) args.push('--scale', SCALE);
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
     child.stdout.on('data', (b: Buffer) => (text += b.toString()));
@@ -127,7 +132,8 @@ async function main(): Promise<void> {
   const fanIns = WORKLOADS.filter((w) => w.startsWith('fan-in'));
   const table = [
     `\`rxmsg-ws-text\` against \`ws-json\` (the main bench's adapters and ${quick ? 'quick' : 'full'} counts, fresh processes per run${quick ? '' : ', pinned'}); ` +
-      `${ROUNDS} interleaved round(s), the order of the systems alternating; medians of the rates and of the rounds' ratios.`,
+      `${ROUNDS} interleaved round(s), the order of the systems alternating; medians of the rates and of the rounds' ratios.` +
+      (SCALE === undefined || quick ? '' : ` Counts and measured periods scaled by ${SCALE} (\`--scale\`).`),
     `Machine: ${cpus().length} cores, ${Math.round(Math.max(0, 1 - busy) * 100)}% of the CPU time free before the run (load average ${loadavg()[0]!.toFixed(2)}).`,
     '',
     '| workload | rxmsg-ws-text (/s) | ws-json (/s) | rxmsg / ws (median of rounds) | range |',

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { runSettings } from '../src/run-settings';
+import { runSettings, scaledSettings } from '../src/run-settings';
 import { WORKLOADS, type Workload, type WorkloadSettings } from '../src/workloads';
 
 function workload(name: string): Workload {
@@ -28,5 +28,23 @@ describe('bench: settings of a run', () => {
 
   it('refuses settings of another kind than the workload', () => {
     expect(() => runSettings(workload('ping-pong'), { name: 's', fullSettings: { 'ping-pong': own } }, false)).to.throw(/kind one-way/);
+  });
+
+  it('scales counts and measured periods (--scale), keeping time limits, connections and at least one measured message', () => {
+    expect(scaledSettings({ kind: 'one-way', total: 1_000_000, warmup: 100_000, timeLimitMs: 30_000 }, 0.2)).to.deep.equal({
+      kind: 'one-way',
+      total: 200_000,
+      warmup: 20_000,
+      timeLimitMs: 30_000,
+    });
+    expect(scaledSettings({ kind: 'requests', total: 10, window: 1, warmup: 9, timeLimitMs: 5_000 }, 0.01)).to.deep.equal({
+      kind: 'requests',
+      total: 1,
+      window: 1,
+      warmup: 0,
+      timeLimitMs: 5_000,
+    });
+    const fanIn = workload('fan-in-2000').full;
+    expect(scaledSettings(fanIn, 0.5)).to.deep.equal({ ...fanIn, durationMs: 2_500 });
   });
 });
