@@ -33,11 +33,14 @@ describe('bench:ws --quick', function () {
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     clearTimeout(guard);
     expect(code, out).to.equal(0);
+    // A run that missed its time limit on a loaded machine shows as `–` and is listed under the table.
+    const figure = '(?:[\\d,]+|–)';
     for (const w of ['one-way', 'ping-pong', 'fan-in-200']) {
-      expect(out).to.match(new RegExp(`^\\| ${w} \\| [\\d,]+ \\| [\\d,]+ \\| \\d+\\.\\d\\d× \\| \\d+\\.\\d\\d–\\d+\\.\\d\\d \\|$`, 'm'));
+      expect(out).to.match(new RegExp(`^\\| ${w} \\| ${figure} \\| ${figure} \\| (?:\\d+\\.\\d\\d×|–) \\| (?:\\d+\\.\\d\\d–\\d+\\.\\d\\d|–) \\|$`, 'm'));
+      if (new RegExp(`^\\| ${w} \\| –`, 'm').test(out)) expect(out).to.match(new RegExp(`Failed runs .*${w} rxmsg-ws-text`));
     }
-    expect(out).to.match(/^\| RSS, fan-in-200 \| -?\d+\.\d \| -?\d+\.\d \| /m);
-    expect(out).to.match(/^\| JS heap, fan-in-200 \| -?\d+\.\d \| -?\d+\.\d \| /m);
+    expect(out).to.match(/^\| RSS, fan-in-200 \| (?:-?\d+\.\d|–) \| (?:-?\d+\.\d|–) \| /m);
+    expect(out).to.match(/^\| JS heap, fan-in-200 \| (?:-?\d+\.\d|–) \| (?:-?\d+\.\d|–) \| /m);
     expect(out).to.match(/\d+ cores, \d+% of the CPU time free/);
     expect(out).to.not.include('written to');
   });
