@@ -40,7 +40,10 @@ export function tarballProblems(pkg: WorkspacePackage, files: ReadonlySet<string
   for (const [subpath, target] of exportTargets(m.exports)) need(target, `exports["${subpath}"]`);
   if (m.exports?.['./package.json'] !== './package.json') problems.push(`${m.name}: exports lacks "./package.json"`);
   for (const f of files) {
-    if (/(^|\/)test\/|\.spec\.|\.tsbuildinfo$|(^|\/)node_modules\//.test(f)) problems.push(`${m.name}: ships "${f}"`);
+    if (/(^|\/)test\/|\.spec\.|\.tsbuildinfo$|(^|\/)node_modules\//.test(f)) {
+      problems.push(`${m.name}: ships "${f}"`);
+      continue;
+    }
     if (f.endsWith('.map')) {
       const map = JSON.parse(readFileSync(join(pkg.dir, f), 'utf8')) as { sources?: string[]; sourceRoot?: string };
       for (const source of map.sources ?? []) {
