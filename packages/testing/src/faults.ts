@@ -26,9 +26,11 @@ export interface Faults {
    */
   readonly delayMs?: number;
   /**
-   * Destroy the connection once `bytes` bytes passed in `direction`: exactly the first `bytes` are
-   * delivered (read) or sent (write), then this end's `onClose` reports a `TransportError`
-   * (code `TRANSPORT_FAILED`), as for a network failure. `bytes: 0` drops at the first byte.
+   * Drop the connection once `bytes` bytes passed in `direction`, as a network failure would: this
+   * end's `onClose` reports a `TransportError` (code `TRANSPORT_FAILED`). `read`: this end's reader
+   * gets exactly the first `bytes`, then the inner connection is destroyed. `write`: exactly the first
+   * `bytes` are sent, then the inner connection is ended (the peer reads them, then the end of the
+   * stream) and destroyed once the peer ends too or `destroy()` is called. `bytes: 0` drops at the first byte.
    */
   readonly dropAfter?: { readonly bytes: number; readonly direction: FaultDirection };
   /** Flip the bits of `mask` (0xff by default) in the byte at `offset` of `direction` (`read` by default). */

@@ -78,7 +78,11 @@ export class FaultyConnection implements Connection {
     this.handlers = handlers;
     this.inner.start({
       onData: (chunk) => this.received(chunk),
-      onEnd: () => this.hold({ kind: 'end', due: this.due() }),
+      onEnd: () => {
+        // After a write-side drop this end is already closed for its owner; the peer ended too: finish.
+        if (this.done) this.inner.destroy();
+        else this.hold({ kind: 'end', due: this.due() });
+      },
       onDrain: () => {
         if (!this.done) handlers.onDrain();
       },
@@ -107,7 +111,7 @@ export class FaultyConnection implements Connection {
       const keep = dropAfter.bytes - offset;
       if (keep > 0) this.inner.write(bytes.subarray(0, keep));
       this.options.stats.bytesWritten += Math.max(keep, 0);
-      this.drop(`after ${dropAfter.bytes} bytes written`);
+      this.drop(`after ${dropAfter.bytes} bytes written`, 'write');
       return false;
     }
     this.options.stats.bytesWritten += bytes.length;
@@ -130,11 +134,12 @@ export class FaultyConnection implements Connection {
   }
 
   destroy(): void {
+    // Forwarded even when this end is done: after a write-side drop the inner connection may still be half-open.
+    this.inner.destroy();
     if (this.done) return;
     this.done = true;
     this.release();
-    this.inner.destroy();
-    // The inner connection's close may come later (or never, once its handlers are detached): report it now.
+    // The inner connection's close may come later: report it now, once.
     this.handlers?.onClose(undefined);
   }
 
@@ -153,7 +158,7 @@ export class FaultyConnection implements Connection {
     }
     const due = this.due();
     for (const piece of this.split(bytes, offset)) this.hold({ kind: 'data', bytes: piece, due });
-    if (dropping) this.drop(`after ${dropAfter!.bytes} bytes read`);
+    if (dropping) this.drop(`after ${dropAfter!.bytes} bytes read`, 'read');
   }
 
   /** A copy of `bytes` with the target byte flipped when it falls inside them; `bytes` itself otherwise. */
@@ -259,11 +264,20 @@ export class FaultyConnection implements Connection {
     }
   }
 
-  /** Fail the connection as a network would: the inner one is destroyed, this end reports a `TransportError`. */
-  private drop(where: string): void {
+  /**
+   * Fail the connection as a network would; this end reports a `TransportError`. Read side: the
+   * inner connection is destroyed (its close brings the error). Write side: it is ended, so that the
+   * bytes before the drop point still reach the peer (a destroy could discard them), and this end
+   * reports its close at once; the inner one is destroyed when the peer ends too, or by `destroy()`.
+   */
+  private drop(where: string, direction: 'read' | 'write'): void {
     this.dropped = new TransportError(`injected fault: connection dropped ${where}`);
     this.options.stats.drops++;
-    this.inner.destroy();
+    if (direction === 'read') this.inner.destroy();
+    else {
+      this.inner.end();
+      this.hold({ kind: 'close', error: this.dropped, due: this.due() });
+    }
   }
 
   /** Forget held items and cancel the timer. */
