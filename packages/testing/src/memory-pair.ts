@@ -28,7 +28,10 @@ export interface MemoryPairOptions<P extends AnyProtocol, State, C, ClientState,
 export interface MemoryPair<P extends AnyProtocol, C, State, CC> {
   /** The server, listening on {@link MemoryPair.address}. */
   readonly server: Server<P, EffectiveConfig<'server', C>, State>;
-  /** The client, dialling the server (connected a few microtasks later). */
+  /**
+   * The client, dialling the server. In memory the connection may be up by the time `memoryPair`
+   * resolves: read `status$` (it replays the latest status) rather than wait for a `connected` event.
+   */
   readonly client: Client<P, EffectiveConfig<'client', CC>>;
   /** The memory transport both use (dial more clients with it). */
   readonly memory: MemoryTransport;

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createServer, connect, type Socket } from 'node:net';
-import { activeResources, eventually, leakedResources, tcpFaultProxy } from '@rxmsg/test-utils';
+import { activeResources, eventually, leakedResources } from '@rxmsg/test-utils';
+import { tcpFaultProxy } from '@rxmsg/testing';
 
 /** Generous bound for waits on a loaded machine; never a measured time. */
 const WAIT_MS = 10_000;
