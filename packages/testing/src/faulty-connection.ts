@@ -55,25 +55,32 @@ export class FaultyConnection implements Connection {
     private readonly options: FaultyConnectionOptions,
   ) {}
 
+  /** The inner connection's framing. */
   get framing(): 'stream' | 'message' {
     return this.inner.framing;
   }
+  /** The inner connection's local address. */
   get localAddress(): string {
     return this.inner.localAddress;
   }
+  /** The inner connection's remote address. */
   get remoteAddress(): string {
     return this.inner.remoteAddress;
   }
+  /** The inner connection's handshake information. */
   get handshake(): HandshakeInfo | undefined {
     return this.inner.handshake;
   }
+  /** Bytes the inner connection received (before the faults: see `stats.bytesDelivered` for what readers got). */
   get bytesRead(): number {
     return this.inner.bytesRead;
   }
+  /** Bytes the inner connection handed to the platform. */
   get bytesWritten(): number {
     return this.inner.bytesWritten;
   }
 
+  /** Start the inner connection; its events reach `handlers` through the faults. */
   start(handlers: ConnectionHandlers): void {
     this.handlers = handlers;
     this.inner.start({
@@ -94,13 +101,14 @@ export class FaultyConnection implements Connection {
     });
   }
 
+  /** Write through the write-side faults; `false` once dropped or closed, or when the inner connection is full. */
   write(chunk: string | Uint8Array): boolean {
     if (this.done || this.dropped !== undefined) return false;
     const { corrupt, dropAfter } = this.faults;
     const corruptHere = corrupt !== undefined && (corrupt.direction ?? 'read') === 'write';
     const dropHere = dropAfter !== undefined && dropAfter.direction === 'write';
     if (!corruptHere && !dropHere) {
-      this.options.stats.bytesWritten += chunk.length;
+      this.options.stats.bytesWritten += typeof chunk === 'string' ? encoder.encode(chunk).length : chunk.length;
       return this.inner.write(chunk);
     }
     let bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk;
@@ -118,21 +126,25 @@ export class FaultyConnection implements Connection {
     return this.inner.write(bytes);
   }
 
+  /** Stop handing data to the reader, and pause the inner connection. */
   pause(): void {
     this.readerPaused = true;
     this.inner.pause();
   }
 
+  /** Hand over what is due again, and resume the inner connection unless the bound holds it paused. */
   resume(): void {
     this.readerPaused = false;
     if (!this.boundPaused) this.inner.resume();
     this.deliver();
   }
 
+  /** End the inner connection's sending side. */
   end(): void {
     this.inner.end();
   }
 
+  /** Destroy the inner connection, drop what is held, and report the close once. Safe to call twice. */
   destroy(): void {
     // Forwarded even when this end is done: after a write-side drop the inner connection may still be half-open.
     this.inner.destroy();
