@@ -3,7 +3,6 @@ import fc from 'fast-check';
 import { ConfigError, TransportError, type Transport } from '@rxmsg/core';
 import { memoryTransport } from '@rxmsg/runtime';
 import { tcpTransport } from '@rxmsg/tcp';
-import { eventually } from '@rxmsg/test-utils';
 import { faultyTransport, virtualClock, type FaultPlan, type Faults, type VirtualClock } from '@rxmsg/testing';
 import { Recorder, linkedPair } from './support/recorder';
 
@@ -16,6 +15,15 @@ const onListen =
   (faults: Faults): FaultPlan =>
   ({ side }) =>
     side === 'listen' ? faults : undefined;
+
+/** Poll `check` (real time) until it holds, or fail after {@link WAIT_MS}: for bytes crossing a real socket. */
+async function eventually(check: () => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
 
 /** Fire virtual timers and let real I/O run until `done` holds (bounded by a real deadline, for TCP). */
 async function drive(clock: VirtualClock, done: () => boolean): Promise<void> {
@@ -131,7 +139,7 @@ for (const [kind, makeInner, address] of transports) {
       const t = await setUp(onListen({ delayMs: 100 }), { scheduler: clock.scheduler });
       t.dialled.write(TEXT);
       // Wait (real time) until the bytes arrived and are held; virtual time has not moved.
-      await eventually(() => t.faulty.stats.peakHeldBytes === TEXT.length, WAIT_MS, 'held bytes');
+      await eventually(() => t.faulty.stats.peakHeldBytes === TEXT.length, 'held bytes');
       await clock.advance(99);
       expect(t.server.received).to.equal(0);
       await clock.advance(1);
@@ -158,7 +166,7 @@ for (const [kind, makeInner, address] of transports) {
       const clock = virtualClock();
       const t = await setUp(onListen({ delayMs: 1000 }), { scheduler: clock.scheduler });
       t.dialled.write(TEXT);
-      await eventually(() => t.faulty.stats.peakHeldBytes > 0, WAIT_MS, 'held bytes');
+      await eventually(() => t.faulty.stats.peakHeldBytes > 0, 'held bytes');
       expect(clock.pending).to.equal(1);
       t.accepted.destroy();
       t.accepted.destroy();

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
 import { createServer, connect, type Socket } from 'node:net';
-import { activeResources, eventually, leakedResources } from '@rxmsg/test-utils';
-import { tcpFaultProxy } from '@rxmsg/testing';
+import { activeResources, eventually, leakedResources, tcpFaultProxy } from '@rxmsg/test-utils';
 
 /** Generous bound for waits on a loaded machine; never a measured time. */
 const WAIT_MS = 10_000;
