@@ -280,7 +280,7 @@ export class FaultyConnection implements Connection {
    * Fail the connection as a network would; this end reports a `TransportError`. Read side: the
    * inner connection is destroyed (its close brings the error). Write side: it is ended, so that the
    * bytes before the drop point still reach the peer (a destroy could discard them), and this end
-   * reports its close at once; the inner one is destroyed when the peer ends too, or by `destroy()`.
+   * reports its close a microtask later; the inner one is destroyed when the peer ends too, or by `destroy()`.
    */
   private drop(where: string, direction: 'read' | 'write'): void {
     this.dropped = new TransportError(`injected fault: connection dropped ${where}`);
@@ -288,7 +288,10 @@ export class FaultyConnection implements Connection {
     if (direction === 'read') this.inner.destroy();
     else {
       this.inner.end();
-      this.hold({ kind: 'close', error: this.dropped, due: this.due() });
+      // Reported in a later microtask, never inside the owner's write() (as a socket would).
+      const error = this.dropped;
+      const due = this.due();
+      queueMicrotask(() => this.hold({ kind: 'close', error, due }));
     }
   }
 
