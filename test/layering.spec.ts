@@ -15,7 +15,6 @@ const LAYERS: Record<string, number> = {
   '@rxmsg/ws': 1,
   '@rxmsg/shm': 1,
   '@rxmsg/soe': 1,
-  '@rxmsg/test-utils': 1,
   '@rxmsg/runtime': 2,
   '@rxmsg/node': 3,
   // Extras: scale-out on top of the Node package.
@@ -24,6 +23,10 @@ const LAYERS: Record<string, number> = {
   // Extras: the command-line tool and the admin endpoint it inspects.
   '@rxmsg/cli': 4,
   '@rxmsg/metrics': 4,
+  // The public testing kit (memory pairs over the runtime's factories, fault injection, virtual time, raw sockets).
+  '@rxmsg/testing': 3,
+  // The project's private test helpers: they re-export the testing kit's raw-socket helpers.
+  '@rxmsg/test-utils': 4,
 };
 const EXAMPLE_LAYER = 10;
 const BROWSER_SAFE = new Set(['@rxmsg/core', '@rxmsg/runtime']);

@@ -18,6 +18,7 @@ import {
   type ReconnectPolicy,
   type Transport,
 } from '@rxmsg/node';
+import { virtualClock } from '@rxmsg/testing';
 
 /**
  * The client's reconnection wiring on virtual time: a scripted transport whose connections are
@@ -146,8 +147,9 @@ function virtualClient(
   outcomes: readonly ('ok' | 'refused')[],
   processor: ClientProcessor<typeof Echo, { readonly connection: number }> = (in$) => in$.pipe(ignoreElements()),
 ) {
-  const scheduler = new VirtualTimeScheduler();
-  scheduler.maxFrames = 0;
+  // Virtual time from the testing kit: each timer fires at its own instant, microtasks settled between instants.
+  const clock = virtualClock();
+  const scheduler = clock.scheduler;
   const fake = scriptedTransport(outcomes);
   fake.useClock(() => scheduler.now());
   const states: number[] = [];
@@ -168,13 +170,7 @@ function virtualClient(
   const events: ClientEvent[] = [];
   client.events$.subscribe((e) => events.push(e));
   /** Run virtual time up to `ms` (absolute), with microtasks settled before and after. */
-  const advanceTo = async (ms: number): Promise<void> => {
-    await settle();
-    scheduler.schedule(() => {}, ms - scheduler.now());
-    scheduler.maxFrames = ms;
-    scheduler.flush();
-    await settle();
-  };
+  const advanceTo = (ms: number): Promise<void> => clock.advanceTo(ms);
   const shown = (): [number, string][] =>
     statuses.map(([t, s]): [number, string] => {
       switch (s.state) {
@@ -188,7 +184,7 @@ function virtualClient(
           return [t, s.error === undefined ? 'closed' : `closed ${s.error.name}`];
       }
     });
-  return { client, fake, scheduler, states, statuses, events, advanceTo, shown };
+  return { client, fake, clock, states, statuses, events, advanceTo, shown };
 }
 
 function ofType<T extends ClientEvent['type']>(events: readonly ClientEvent[], type: T): Extract<ClientEvent, { type: T }>[] {
@@ -353,7 +349,7 @@ describe('client reconnection (virtual time)', () => {
     ]);
     expect(v.fake.dialledAt).to.deep.equal([0]);
     // Nothing is left on the scheduler: the wait was cancelled, not ignored.
-    expect(v.scheduler.actions).to.deep.equal([]);
+    expect(v.clock.pending).to.equal(0);
   });
 
   describe('whileDisconnected', () => {

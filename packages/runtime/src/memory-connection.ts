@@ -103,7 +103,8 @@ export class MemoryConnection implements Connection {
   write(chunk: string | Uint8Array): boolean {
     if (this.closed || this.writeEnded) return false;
     // A copy: the writer may reuse its buffer once write() returned, as it may with a socket.
-    const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : chunk.slice();
+    // Uint8Array's slice, not the chunk's own: a Node Buffer's slice() is a view, not a copy.
+    const bytes = typeof chunk === 'string' ? encoder.encode(chunk) : Uint8Array.prototype.slice.call(chunk);
     this.bytesWritten += bytes.length;
     const o = this.other;
     o.inbox.push(bytes);

@@ -104,6 +104,23 @@ describe('memoryTransport', () => {
     await close();
   });
 
+  it('copies what is written, a Node Buffer included: the writer may reuse its buffer at once', async () => {
+    const [server, client, close] = await pair();
+    const got = recorder();
+    server.start(got);
+    client.start(recorder());
+    const buffer = Buffer.from('abc');
+    client.write(buffer);
+    buffer.fill(0x78);
+    client.write(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length));
+    buffer.fill(0x79);
+    await settle();
+    expect(got.data.map((c) => new TextDecoder().decode(c)).join('')).to.equal('abcxxx');
+    client.destroy();
+    await got.closed;
+    await close();
+  });
+
   it('answers false past the high-water mark while the reader is paused, and drains once it reads', async () => {
     const [server, client, close] = await pair(1024);
     const got = recorder();

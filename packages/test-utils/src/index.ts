@@ -1,8 +1,11 @@
-/** Helpers shared by rxmsg's own tests. Not published. */
+/**
+ * Helpers shared by rxmsg's own tests. Not published. The user-useful ones (raw sockets, the TCP
+ * fault proxy, seeded randomness) live in the public `@rxmsg/testing` and are re-exported here.
+ */
 export { HANDLE_KINDS, activeResources, leakedResources } from './handles';
 export { FakeConnection } from './fake-connection';
-export { RawSocket } from './raw-socket';
-export type { RawSocketOptions } from './raw-socket';
+export { RawSocket, seededRandom, tcpFaultProxy } from '@rxmsg/testing';
+export type { RawSocketOptions, TcpFaultProxy, TcpFaultProxyOptions } from '@rxmsg/testing';
 export { settledHeapUsed } from './heap';
 export type { HeapMeasurement } from './heap';
 export { tempSocketPath } from './temp-socket-path';
@@ -13,9 +16,6 @@ export { watchProcess } from './watch-process';
 export type { ProcessWatch } from './watch-process';
 export { stalledListener } from './stalled-listener';
 export type { StalledListener } from './stalled-listener';
-export { seededRandom } from './seeded-random';
-export { tcpFaultProxy } from './tcp-fault-proxy';
-export type { TcpFaultProxy, TcpFaultProxyOptions } from './tcp-fault-proxy';
 export { udpFaultProxy } from './udp-fault-proxy';
 export type { UdpClientAddress, UdpDirection, UdpFaultCounters, UdpFaultDecision, UdpFaultProxy, UdpFaultProxyOptions, UdpFaults } from './udp-fault-proxy';
 export { findRedisServer, redisTestDecision, requireRedisServer, startRedisServer } from './redis-server';

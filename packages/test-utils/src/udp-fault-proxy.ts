@@ -1,6 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { ConfigError } from '@rxmsg/core';
-import { seededRandom } from './seeded-random';
+import { seededRandom } from '@rxmsg/testing';
 
 /** The direction of a datagram through the proxy: from a client to upstream, or from upstream back to a client. */
 export type UdpDirection = 'toUpstream' | 'toClient';

@@ -13,7 +13,8 @@ import {
   type ServerEvent,
   type ServerProcessor,
 } from '@rxmsg/node';
-import { RawSocket, eventually } from '@rxmsg/test-utils';
+import { eventually } from '@rxmsg/test-utils';
+import { RawSocket } from '@rxmsg/testing';
 
 const Handshake = defineProtocol({
   name: 'handshake',

@@ -13,7 +13,8 @@ import {
   type ServerProcessor,
   type SessionInfo,
 } from '@rxmsg/node';
-import { RawSocket, testCertificate } from '@rxmsg/test-utils';
+import { testCertificate } from '@rxmsg/test-utils';
+import { RawSocket } from '@rxmsg/testing';
 
 const Login = defineProtocol({
   name: 'login',

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { concat, ignoreElements, map, of, take } from 'rxjs';
 import { z } from 'zod';
 import { createClient, createServer, defineProtocol, type ServerEvent } from '@rxmsg/node';
-import { RawSocket, activeResources, eventually, leakedResources } from '@rxmsg/test-utils';
+import { activeResources, eventually, leakedResources } from '@rxmsg/test-utils';
+import { RawSocket } from '@rxmsg/testing';
 
 const Hello = defineProtocol({
   name: 'hello',

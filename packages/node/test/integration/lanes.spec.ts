@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { concatMap, filter, ignoreElements, merge, tap } from 'rxjs';
 import { z } from 'zod';
 import { createServer, defineProtocol, type ServerEvent } from '@rxmsg/node';
-import { RawSocket, activeResources, eventually, leakedResources } from '@rxmsg/test-utils';
+import { activeResources, eventually, leakedResources } from '@rxmsg/test-utils';
+import { RawSocket } from '@rxmsg/testing';
 
 /** Requests answered by wide replies, and a watch that streams change notifications in the `notify` lane. */
 const Watch = defineProtocol({

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { concat, ignoreElements, of, take } from 'rxjs';
 import { createClient, createServer } from '@rxmsg/node';
-import { RawSocket, tempSocketPath } from '@rxmsg/test-utils';
+import { tempSocketPath } from '@rxmsg/test-utils';
+import { RawSocket } from '@rxmsg/testing';
 import { TextEcho, echo, ofType, pings, pongs, record } from './echo-protocol';
 import { WirePeer } from './wire-peer';
 

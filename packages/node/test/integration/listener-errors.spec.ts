@@ -15,7 +15,8 @@ import {
   type ServerEvent,
   type Transport,
 } from '@rxmsg/node';
-import { RawSocket, eventually, testCertificate, within } from '@rxmsg/test-utils';
+import { eventually, testCertificate, within } from '@rxmsg/test-utils';
+import { RawSocket } from '@rxmsg/testing';
 import { TextEcho, echo, ofType, record } from './echo-protocol';
 import { WsPeer } from './ws-peer';
 

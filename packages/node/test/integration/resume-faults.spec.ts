@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { concat, concatMap, ignoreElements, merge, range, tap, timer, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { createClient, createServer, defineProtocol, type ClientEvent, type ServerEvent } from '@rxmsg/node';
-import { activeResources, eventually, leakedResources, seededRandom, tcpFaultProxy, within } from '@rxmsg/test-utils';
+import { activeResources, eventually, leakedResources, within } from '@rxmsg/test-utils';
+import { seededRandom, tcpFaultProxy } from '@rxmsg/testing';
 
 /** Numbered messages both ways. */
 const Numbers = defineProtocol({

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { filter, firstValueFrom, map, timeout, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { ResumeRefusedError, createClient, createServer, defineProtocol, type ClientEvent, type ServerEvent } from '@rxmsg/node';
-import { activeResources, leakedResources, tcpFaultProxy, within } from '@rxmsg/test-utils';
+import { activeResources, leakedResources, within } from '@rxmsg/test-utils';
+import { tcpFaultProxy } from '@rxmsg/testing';
 
 const Counter = defineProtocol({
   name: 'counter',

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { ignoreElements, tap } from 'rxjs';
 import { z } from 'zod';
 import { createRooms, createServer, defineProtocol, type ServerMessage, type ServerProcessor } from '@rxmsg/node';
-import { RawSocket, eventually } from '@rxmsg/test-utils';
+import { eventually } from '@rxmsg/test-utils';
+import { RawSocket } from '@rxmsg/testing';
 
 // The example at the top of docs/rooms.md, run.
 const Chat = defineProtocol({

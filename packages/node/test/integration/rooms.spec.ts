@@ -11,7 +11,8 @@ import {
   type ServerMessage,
   type ServerProcessor,
 } from '@rxmsg/node';
-import { RawSocket, eventually } from '@rxmsg/test-utils';
+import { eventually } from '@rxmsg/test-utils';
+import { RawSocket } from '@rxmsg/testing';
 
 const Lobby = defineProtocol({
   name: 'lobby',

@@ -9,7 +9,8 @@ import {
   parseAddress,
   type Peer,
 } from '@rxmsg/node';
-import { RawSocket, activeResources, eventually, leakedResources, waitFor, within } from '@rxmsg/test-utils';
+import { activeResources, eventually, leakedResources, waitFor, within } from '@rxmsg/test-utils';
+import { RawSocket } from '@rxmsg/testing';
 import { TextEcho, echo, ofType, pings, pongs, record, type EchoReply, type Ping } from './echo-protocol';
 import { WirePeer } from './wire-peer';
 

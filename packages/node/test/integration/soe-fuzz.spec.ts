@@ -4,7 +4,8 @@ import { expect } from 'chai';
 import { filter, map, startWith, takeWhile, tap } from 'rxjs';
 import { createClient, createServer, soeTransport, type ServerEvent, type SoeTransportOptions } from '@rxmsg/node';
 import { DATA_BUNDLE_MAGIC, SoeOpCode, decodeSoeDatagram, encodeSoeDatagram, soeCrc32, type SoeSessionParams } from '@rxmsg/soe';
-import { HANDLE_KINDS, activeResources, eventually, leakedResources, seededRandom, settledHeapUsed } from '@rxmsg/test-utils';
+import { HANDLE_KINDS, activeResources, eventually, leakedResources, settledHeapUsed } from '@rxmsg/test-utils';
+import { seededRandom } from '@rxmsg/testing';
 import { BinaryEcho, echo, type Ping } from './echo-protocol';
 
 /**

@@ -1,5 +1,5 @@
 import { concatBytes, type Codec, type ControlKind, type Framer } from '@rxmsg/node';
-import { RawSocket, type RawSocketOptions } from '@rxmsg/test-utils';
+import { RawSocket, type RawSocketOptions } from '@rxmsg/testing';
 import type { RawPeer } from './raw-peer';
 
 /**
