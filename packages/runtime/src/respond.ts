@@ -29,7 +29,7 @@ export interface RespondOptions<In, Out> {
  * correlation ids, `$end` after a stream handler completes, `$error` when a handler throws or
  * errors (reported as a `processor-error` event; the connection stays up); a `$cancel` from the
  * requester unsubscribes the handler. Completes once `incoming$` completed and every handler ended.
- * @throws (as an error of the returned Observable) {@link ProtocolDefinitionError} when `peer` is not a stage whose protocol declares requests.
+ * @throws (as an error of the returned Observable) {@link @rxmsg/core!ProtocolDefinitionError} when `peer` is not a stage whose protocol declares requests.
  */
 export function respondTo(
   peer: Peer<unknown, unknown, unknown>,

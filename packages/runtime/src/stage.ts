@@ -44,7 +44,7 @@ export interface StageOptions<State> {
    * `(s: AppState): s is AppState & { user: string } => s.user !== undefined` the stage's processor
    * is typed with `AppState & { user: string }` (no `user?: string` in later stages). Checked when
    * the router enters the stage: `false`, or a throw, ends that connection with a `processor-error`
-   * event whose `ProcessorError` has a {@link StageStateError} (code `STAGE_STATE`) as its `cause`.
+   * event whose `ProcessorError` has a {@link @rxmsg/core!StageStateError} (code `STAGE_STATE`) as its `cause`.
    * A guard that returns a plain `boolean` checks the same at run time without narrowing the type.
    */
   readonly requires: (state: State) => boolean;
