@@ -310,6 +310,14 @@ const clientSchema = z
  * @param input - the user's config (may be `undefined`).
  * @param replySides - sides whose protocol defines an error reply; `onDecodeError: 'reply'` needs this side in it.
  * @throws {@link ConfigError} naming the first invalid field.
+ *
+ * @example
+ * ```ts
+ * const config = resolveConfig('server', { maxFrameBytes: 4096, onDecodeError: 'disconnect' });
+ * config.maxFrameBytes; // 4096
+ * config.onSendQueueFull; // 'backpressure' (the default)
+ * resolveConfig('client', { maxFrameBytes: -1 }); // throws ConfigError (code CONFIG_INVALID)
+ * ```
  */
 export function resolveConfig(side: 'server', input: unknown, replySides?: readonly Side[]): ServerConfig;
 export function resolveConfig(side: 'client', input: unknown, replySides?: readonly Side[]): ClientConfig;

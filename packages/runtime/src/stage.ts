@@ -79,6 +79,12 @@ export function serverStage<P extends AnyProtocol, State>(protocol: P, processor
 /**
  * A client stage: `protocol` spoken by `processor` (server messages in, client messages out).
  * `options.requires` narrows the state as for {@link serverStage}.
+ *
+ * @example
+ * ```ts
+ * const hello: ClientProcessor<typeof Login, AppState> = (in$) => concat(of({ kind: 'Login', user: 'ada' } as const), in$.pipe(take(1), ignoreElements()));
+ * createCompositeClient({ stages: { login: clientStage(Login, hello), chat: clientStage(Chat, chat) }, ... });
+ * ```
  */
 export function clientStage<P extends AnyProtocol, State>(protocol: P, processor: ClientProcessor<P, State>): ClientStage<P, State>;
 export function clientStage<P extends AnyProtocol, State, Narrow extends State>(
