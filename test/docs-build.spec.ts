@@ -11,7 +11,7 @@ const root = join(__dirname, '..');
  * in the reference. (A name re-exported elsewhere, e.g. by `@rxmsg/node`, is checked where defined.)
  */
 const ENTRY_POINTS: Readonly<Record<string, readonly string[]>> = {
-  '@rxmsg/core': ['defineProtocol', 'resolveConfig', 'binaryCodec', 'textCodec', 'parseAddress', 'retryBackoff'],
+  '@rxmsg/core': ['defineProtocol', 'validatesOutbound', 'binaryCodec', 'textCodec', 'parseAddress', 'retryBackoff'],
   '@rxmsg/tcp': ['tcpTransport', 'tlsTransport', 'streamSocketTransport'],
   '@rxmsg/ws': ['wsTransport', 'browserWsTransport'],
   '@rxmsg/shm': ['sharedMemoryTransport', 'createSharedMemoryLink'],

@@ -2,7 +2,7 @@ import { Observable, Subject, Subscription, from, isObservable, of, type Observa
 import { END_TAG, ERROR_TAG, MAX_ERROR_CODE_LENGTH, MAX_ERROR_MESSAGE_LENGTH, ProtocolDefinitionError, RemoteError, correlationSchema, type Peer, type RequestKind } from '@rxmsg/core';
 import { ActiveStage } from './active-stage';
 
-/** Requests one {@link respondTo} operator handles at once when `concurrency` is not given. */
+/** Requests one `respondTo` operator handles at once when `concurrency` is not given. */
 export const RESPOND_CONCURRENCY = 64;
 
 /** A request handler, untyped (see `rpc(protocol).respond` for the typed form). */
