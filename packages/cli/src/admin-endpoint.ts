@@ -93,7 +93,7 @@ export function toAdminServerSnapshot(snapshot: ServerSnapshot, max: number): Ad
  * {@link ADMIN_REQUESTS_PER_SECOND} a second; at most `maxClients` connections, each closed after
  * `idleTimeoutMs` without a request; at most `maxConnectionsListed` connections per node in a reply.
  *
- * @throws {@link ConfigError} when the token is too short or an option is out of range.
+ * @throws {@link @rxmsg/core!ConfigError} when the token is too short or an option is out of range.
  * @example
  * ```ts
  * const server = await createServer({ listen: 'tcp://0.0.0.0:4000', protocol, processor });

@@ -70,7 +70,7 @@ const Schema = z.object({
   scheduler: z.unknown().optional(),
 });
 
-/** Validate `options`. @throws {@link ConfigError} for the first bad field. */
+/** Validate `options`. @throws {@link @rxmsg/core!ConfigError} for the first bad field. */
 export function resolveClusterOptions(options: RunClusterOptions): ResolvedClusterOptions {
   const parsed = Schema.safeParse(options);
   if (!parsed.success) {

@@ -73,7 +73,7 @@ export class ClusterPrimary implements ClusterHandle {
   private closing: Promise<void> | undefined;
   private readonly signalHandler = (): void => void this.close();
 
-  /** @throws {@link ConfigError} when a cluster runs in this process already, or this is not the primary process. */
+  /** @throws {@link @rxmsg/core!ConfigError} when a cluster runs in this process already, or this is not the primary process. */
   constructor(private readonly options: ResolvedClusterOptions) {
     if (!cluster.isPrimary) throw new ConfigError('runCluster', ['runCluster runs in the primary process; a worker calls clusterWorker']);
     if (current !== undefined) throw new ConfigError('runCluster', ['a cluster runs in this process already (Node cluster settings are process-wide): close it first']);

@@ -7,7 +7,7 @@ import { resolveClusterOptions, type RunClusterOptions } from './cluster-options
  * running the `worker` module, which calls `clusterWorker` to create its server. Returns at once;
  * `ready` says when every worker listens. Subscribe to `events$` here to see the first workers
  * start. One cluster per process.
- * @throws {@link ConfigError} for bad options, in a worker process, or when a cluster runs already.
+ * @throws {@link @rxmsg/core!ConfigError} for bad options, in a worker process, or when a cluster runs already.
  * @example
  * ```ts
  * const cluster = startCluster({ worker: require.resolve('./worker'), workers: 2 });

@@ -310,6 +310,14 @@ const clientSchema = z
  * @param input - the user's config (may be `undefined`).
  * @param replySides - sides whose protocol defines an error reply; `onDecodeError: 'reply'` needs this side in it.
  * @throws {@link ConfigError} naming the first invalid field.
+ *
+ * @example
+ * ```ts
+ * const config = resolveConfig('server', { maxFrameBytes: 4096, onDecodeError: 'disconnect' });
+ * config.maxFrameBytes; // 4096
+ * config.onSendQueueFull; // 'backpressure' (the default)
+ * resolveConfig('client', { maxFrameBytes: -1 }); // throws ConfigError (code CONFIG_INVALID)
+ * ```
  */
 export function resolveConfig(side: 'server', input: unknown, replySides?: readonly Side[]): ServerConfig;
 export function resolveConfig(side: 'client', input: unknown, replySides?: readonly Side[]): ClientConfig;
@@ -341,7 +349,7 @@ export function resolveConfig(side: Side, input: unknown, replySides: readonly S
   return frozen;
 }
 
-/** `validateOutbound: 'development'` as resolved by {@link resolveConfig}: NODE_ENV is read once per config. */
+/** `validateOutbound: 'development'` as resolved by `resolveConfig`: NODE_ENV is read once per config. */
 const resolvedOutbound = new WeakMap<object, boolean>();
 
 /** `true` when `NODE_ENV` is `'production'`; `false` where there is no `process` (browsers). */
@@ -352,7 +360,7 @@ function isProduction(): boolean {
 
 /**
  * Whether a config asks for outbound validation: `'always'`, or `'development'` when `NODE_ENV` was
- * not `'production'` as {@link resolveConfig} resolved this config (a config built by hand reads
+ * not `'production'` as `resolveConfig` resolved this config (a config built by hand reads
  * `NODE_ENV` now). Read once per connection by the session engine.
  * @example `validatesOutbound(resolveConfig('server', { validateOutbound: 'always' }))` is `true`.
  */

@@ -72,7 +72,7 @@ const TRAFFIC_METRICS: readonly (readonly [string, TrafficField, string])[] = [
  *
  * @param server What to measure (a server handle from `createServer`).
  * @returns A handle whose `stop()` detaches.
- * @throws {@link ConfigError} (code `CONFIG_INVALID`) on a bad option, or when a metric of that
+ * @throws {@link @rxmsg/core!ConfigError} (code `CONFIG_INVALID`) on a bad option, or when a metric of that
  *   name is already in the registry (use another `prefix`); nothing stays registered then.
  * @example
  * import http from 'node:http';

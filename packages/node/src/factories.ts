@@ -28,6 +28,17 @@ export async function createServer<P extends AnyProtocol, State = unknown, const
 /**
  * {@link runtime.createCompositeServer} with the Node transports built in; `transports` adds to them.
  * Errors as {@link createServer}: the promise rejects, nothing is thrown.
+ *
+ * @example
+ * ```ts
+ * // A handshake stage, then the game, over one listener; the router picks each connection's next stage.
+ * const server = await createCompositeServer({
+ *   listen: 'tcp://127.0.0.1:4000',
+ *   stages: { handshake: serverStage(Handshake, handshake), game: serverStage(Game, game) },
+ *   router: (_state, _peer, previous) => (previous === null ? 'handshake' : previous === 'handshake' ? 'game' : null),
+ *   initialState: () => ({}),
+ * });
+ * ```
  */
 export async function createCompositeServer<
   S extends runtime.StageMap<'server', State>,
@@ -64,6 +75,17 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
  * {@link runtime.createCompositeClient} with the Node transports built in; `transports` adds to them.
  * Errors as {@link createClient}: thrown before dialling.
  * `send()` is typed by the stack's client messages and routes each to the stage whose protocol accepts it.
+ *
+ * @example
+ * ```ts
+ * const client = createCompositeClient({
+ *   connect: 'tcp://127.0.0.1:4000',
+ *   stages: { handshake: clientStage(Handshake, hello), game: clientStage(Game, play) },
+ *   router: (_state, _peer, previous) => (previous === null ? 'handshake' : previous === 'handshake' ? 'game' : null),
+ *   initialState: () => ({}),
+ * });
+ * await client.closed;
+ * ```
  */
 export function createCompositeClient<
   S extends runtime.StageMap<'client', State>,

@@ -39,7 +39,7 @@ export interface QueueHandle<In, Out> {
    * Block this thread until a message of the client waits (`true`), `timeoutMs` passes or the
    * client disconnects with nothing queued (`false`). For synchronous code in a worker thread:
    * never call it on the thread that runs the queue server (it could not answer).
-   * @throws {@link ClosedError} when the handle or the server is closed, {@link TimeoutError} when the server does not answer.
+   * @throws {@link @rxmsg/core!ClosedError} when the handle or the server is closed, {@link TimeoutError} when the server does not answer.
    */
   waitIncomingSync(clientId: string, timeoutMs: number): boolean;
   /** `pop`, blocking this thread for the answer. */

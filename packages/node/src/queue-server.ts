@@ -9,7 +9,7 @@ export interface NodeQueueServer<P extends AnyProtocol, C> extends runtime.Queue
   /**
    * A new `MessagePort` to transfer to a worker thread, where `queueHandle(port)` offers the
    * queue server's operations (asynchronous and blocking). Every port is closed by `stop()`.
-   * @throws {@link ClosedError} once `stop()` was called.
+   * @throws {@link @rxmsg/core!ClosedError} once `stop()` was called.
    */
   port(): MessagePort;
 }

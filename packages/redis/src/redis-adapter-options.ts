@@ -71,7 +71,7 @@ const Schema = z
 /** The options with every default filled in. */
 export type ResolvedRedisOptions = z.infer<typeof Schema> & { readonly scheduler: SchedulerLike | undefined };
 
-/** Validate `options`. @throws {@link ConfigError} naming the first bad field. */
+/** Validate `options`. @throws {@link @rxmsg/core!ConfigError} naming the first bad field. */
 export function resolveRedisOptions(options: RedisRoomAdapterOptions): ResolvedRedisOptions {
   const { scheduler, ...rest } = options;
   const parsed = Schema.safeParse(rest);

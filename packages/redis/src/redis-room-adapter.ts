@@ -242,7 +242,7 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     return true;
   }
 
-  /** See {@link RoomAdapter.forwardConfirmed}: rejects with `PeerNotFoundError` (`node-down`) at once for a node not alive, or one no subscriber listens for. */
+  /** See {@link @rxmsg/runtime!RoomAdapter#forwardConfirmed}: rejects with `PeerNotFoundError` (`node-down`) at once for a node not alive, or one no subscriber listens for. */
   forwardConfirmed(peerId: number, message: unknown, timeoutMs: number): Promise<SendToResult> {
     const node = nodeOfPeer(peerId);
     if (!this.isNodeAlive(node)) return Promise.reject(new PeerNotFoundError(peerId, 'node-down'));
@@ -274,7 +274,7 @@ export class RedisRoomAdapter extends LocalRoomAdapter {
     });
   }
 
-  /** See {@link RoomAdapter.snapshots}: asks every live node; those that do not answer in time are listed with `error: 'timeout'`. */
+  /** See {@link @rxmsg/runtime!RoomAdapter#snapshots}: asks every live node; those that do not answer in time are listed with `error: 'timeout'`. */
   snapshots(timeoutMs: number): Promise<readonly NodeSnapshot[]> {
     const expected = new Set(this.live.list().filter((n) => n !== this.number));
     const got = new Map<number, NodeSnapshot>();

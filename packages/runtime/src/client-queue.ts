@@ -1,4 +1,4 @@
-/** Options of {@link ClientQueue.wait}. */
+/** Options of `ClientQueue.wait`. */
 export interface WaitIncomingOptions {
   /** Give up after this long (resolves `false`); absent, `Infinity` or past a timer's range (2^31 - 1 ms) waits for ever, `0` only looks. */
   readonly timeoutMs?: number;

@@ -95,10 +95,10 @@ export interface ClientHandle<C, In, Out> {
    * `'error'` each is dropped with a `send-dropped` event (`disconnected`).
    *
    * Once the client is closed: `false` (with `'error'`: throws a {@link ClosedError}).
-   * @throws `UnknownMessageError`/`InvalidMessageError` (a {@link DecodeError}) for a message no
+   * @throws `UnknownMessageError`/`InvalidMessageError` (a {@link @rxmsg/core!DecodeError}) for a message no
    * protocol of a composite client's stack accepts, or, under `validateOutbound`, that a
    * single-protocol client's protocol refuses.
-   * @throws {@link ClosedError} with `whileDisconnected: 'error'`, when not connected.
+   * @throws {@link @rxmsg/core!ClosedError} with `whileDisconnected: 'error'`, when not connected.
    */
   send(message: Out): boolean;
   /**
@@ -410,7 +410,7 @@ export type CompositeClient<S, C> = ClientHandle<C, StageReceives<S>, StageSends
  * });
  * client.send({ op: 'Put', key: 'a', value: 1 }); // a Kv message: waits for the kv stage, then goes out in its protocol
  * ```
- * @throws {@link ConfigError} for an invalid config, {@link AddressError} for a bad address.
+ * @throws {@link @rxmsg/core!ConfigError} for an invalid config, {@link AddressError} for a bad address.
  */
 export function createCompositeClient<
   S extends StageMap<'client', State>,
@@ -436,7 +436,7 @@ export type Client<P extends AnyProtocol, C> = ClientHandle<C, ServerMessage<P>,
 /**
  * Connect to a server speaking one protocol. Returns at once; watch `status$`.
  * With `connectRetry`, failed attempts are retried with exponential backoff; with `reconnect`, a lost
- * connection is dialled again (see {@link shouldReconnect} for what counts as lost) and the processor
+ * connection is dialled again (see `shouldReconnect` for what counts as lost) and the processor
  * runs anew on each new connection; `whileDisconnected` decides what `send()` does in between.
  *
  * @example
@@ -455,14 +455,15 @@ export type Client<P extends AnyProtocol, C> = ClientHandle<C, ServerMessage<P>,
  * await client.closed;
  * ```
  *
- * @example A send-only client: no processor. It stays connected until `close()`; what arrives shows on `messages$`.
+ * @example A send-only client
+ * No processor: it stays connected until `close()`; what arrives shows on `messages$`.
  * ```ts
  * const logger = createClient({ connect: 'tcp://127.0.0.1:4000', transports: [tcpTransport()], protocol: LogProtocol });
  * logger.send({ kind: 'Log', line: 'started' }); // kept until connected (whileDisconnected: 'queue'), then sent
  * logger.messages$.subscribe((m) => console.log(m));
  * await logger.close(); // flushes what send() queued, within flushTimeoutMs
  * ```
- * @throws {@link ConfigError} for an invalid config, {@link AddressError} for a bad address.
+ * @throws {@link @rxmsg/core!ConfigError} for an invalid config, {@link AddressError} for a bad address.
  */
 export function createClient<P extends AnyProtocol, State = unknown, const C extends ConfigInput<'client', ReplySides<P>> = {}>(
   options: ClientOptions<P, State, C>,

@@ -35,7 +35,7 @@ export class CreditLedger {
     if (early.size > MAX_EARLY_GRANTS) early.delete(early.keys().next().value!);
   }
 
-  /** Open `stream` for sending, with the grants it received before. @throws {@link FlowControlError}. */
+  /** Open `stream` for sending, with the grants it received before. @throws {@link @rxmsg/core!FlowControlError}. */
   openStream(stream: number): CreditStream<unknown> {
     if (!Number.isInteger(stream) || stream < 0 || stream > MAX_STREAM_ID) {
       throw new FlowControlError(`stream id ${stream} is not an unsigned 32-bit integer`);

@@ -158,7 +158,7 @@ export interface Channel {
   close(): void;
 }
 
-/** @internal The platform's `BroadcastChannel` (Node 18+, browsers). @throws {@link ClosedError} where there is none. */
+/** @internal The platform's `BroadcastChannel` (Node 18+, browsers). @throws {@link @rxmsg/core!ClosedError} where there is none. */
 export function broadcastChannel(name: string): Channel {
   const Channel = (globalThis as { BroadcastChannel?: new (name: string) => Channel }).BroadcastChannel;
   if (Channel === undefined) throw new ClosedError('this platform has no BroadcastChannel');

@@ -25,7 +25,7 @@ export interface HostedSession {
    * `highWaterMark` unread bytes (it paused reading: backpressure), so that a caller that awaits
    * each call holds at most that much. Calls are taken in order; do not change `bytes` until
    * the call resolved.
-   * @throws {@link ClosedError} (rejects) when the session is closing or closed before the bytes were accepted.
+   * @throws {@link @rxmsg/core!ClosedError} (rejects) when the session is closing or closed before the bytes were accepted.
    */
   handleRequest(bytes: Uint8Array): Promise<void>;
   /** Resolves once everything deferred was delivered to the `send` of every session of the host (see `SessionHost.poll`). */

@@ -30,7 +30,7 @@ export interface MemoryTransportOptions {
 export interface MemoryTransport extends Transport {
   /**
    * Connect at once (no Observable): the listener's `onConnection` has run when this returns.
-   * @throws {@link ConnectError} when nothing of this transport listens on `address`, {@link AddressError} for a bad address.
+   * @throws {@link @rxmsg/core!ConnectError} when nothing of this transport listens on `address`, {@link AddressError} for a bad address.
    */
   dial(address: string | Address): MemoryConnection;
   /** Bytes delivered to readers so far, by every connection of this transport (monotonic). */

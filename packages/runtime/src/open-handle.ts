@@ -181,7 +181,7 @@ class Handle implements RemoteServerHandle {
  * await handle.send(peerId, { kind: 'Tick', n: 1 });
  * handle.dispose();
  * ```
- * @throws {@link ConfigError} for data that is not a server handle's or bad options, `ClosedError` without `BroadcastChannel`.
+ * @throws {@link @rxmsg/core!ConfigError} for data that is not a server handle's or bad options, `ClosedError` without `BroadcastChannel`.
  */
 export function openHandle<Out = unknown>(data: ServerHandleData, options: OpenHandleOptions = {}): RemoteServerHandle<Out> {
   if (typeof data !== 'object' || data === null || data.rxmsg !== 'server-handle' || typeof data.channel !== 'string') {

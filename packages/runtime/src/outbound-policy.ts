@@ -182,7 +182,7 @@ export class OutboundPolicy {
   /**
    * Queue a credit grant (past the limits if need be, see the class; grants add up, so each one is sent).
    * @returns whether it was queued.
-   * @throws {@link FlowControlError} when the codec has no credit frames; what the codec throws.
+   * @throws {@link @rxmsg/core!FlowControlError} when the codec has no credit frames; what the codec throws.
    */
   credit(codec: Codec, stream: number, n: number): boolean {
     if (codec.creditFrame === undefined) throw new FlowControlError(`codec ${codec.name} has no credit frames`);

@@ -54,13 +54,13 @@ function flushDue(): void {
 
 /**
  * A peer's bounded outbound queue. Chunks queued in the same tick are coalesced into one
- * write per run of same-typed chunks (and at most {@link BATCH} chunks wait for the end of
+ * write per run of same-typed chunks (and at most `BATCH` chunks wait for the end of
  * the tick); `write()` returning `false` stops flushing until the connection drains.
  * The queue reports itself `full` at its limits; what happens then is the caller's policy.
  *
  * Chunks wait in a ring buffer, so that queueing, dropping the oldest and writing from the head
  * each cost O(1). The ring is allocated with the first chunk (an idle connection holds none) and
- * given back when it empties after growing past {@link MIN_RING} chunks.
+ * given back when it empties after growing past `MIN_RING` chunks.
  */
 export class OutboundQueue {
   /**

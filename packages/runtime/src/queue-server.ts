@@ -150,7 +150,7 @@ interface Client<P extends AnyProtocol> {
  * }
  * await server.stop();
  * ```
- * @throws {@link ConfigError} for an invalid config or `inboundLimit`/`gcIntervalMs`, `AddressError` for a bad address, `TransportError` when binding fails.
+ * @throws {@link @rxmsg/core!ConfigError} for an invalid config or `inboundLimit`/`gcIntervalMs`, `AddressError` for a bad address, `TransportError` when binding fails.
  */
 export async function createQueueServer<P extends AnyProtocol, const C extends ConfigInput<'server', ReplySides<P>> = {}>(
   options: QueueServerOptions<P, C>,

@@ -2,7 +2,7 @@ import { Observable, Subject, Subscription, from, isObservable, of, type Observa
 import { END_TAG, ERROR_TAG, MAX_ERROR_CODE_LENGTH, MAX_ERROR_MESSAGE_LENGTH, ProtocolDefinitionError, RemoteError, correlationSchema, type Peer, type RequestKind } from '@rxmsg/core';
 import { ActiveStage } from './active-stage';
 
-/** Requests one {@link respondTo} operator handles at once when `concurrency` is not given. */
+/** Requests one `respondTo` operator handles at once when `concurrency` is not given. */
 export const RESPOND_CONCURRENCY = 64;
 
 /** A request handler, untyped (see `rpc(protocol).respond` for the typed form). */
@@ -29,7 +29,7 @@ export interface RespondOptions<In, Out> {
  * correlation ids, `$end` after a stream handler completes, `$error` when a handler throws or
  * errors (reported as a `processor-error` event; the connection stays up); a `$cancel` from the
  * requester unsubscribes the handler. Completes once `incoming$` completed and every handler ended.
- * @throws (as an error of the returned Observable) {@link ProtocolDefinitionError} when `peer` is not a stage whose protocol declares requests.
+ * @throws (as an error of the returned Observable) {@link @rxmsg/core!ProtocolDefinitionError} when `peer` is not a stage whose protocol declares requests.
  */
 export function respondTo(
   peer: Peer<unknown, unknown, unknown>,

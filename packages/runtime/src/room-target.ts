@@ -33,7 +33,7 @@ export class RoomTarget<M> {
   /**
    * @param sender - the registry.
    * @param rooms - the rooms targeted; `undefined`: every peer.
-   * @param except - peer ids left out.
+   * @param excluded - peer ids left out.
    * @param exceptRooms - rooms whose members are left out.
    * @param predicate - a filter on this node's peers.
    */

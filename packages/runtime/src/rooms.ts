@@ -89,7 +89,7 @@ export class Rooms<Out = unknown> implements TopicHost {
   private reporter: ((error: RoomAdapterError) => void) | undefined;
   private ownNode = 0;
 
-  /** @throws {@link ConfigError} for a bound that is not a positive integer. */
+  /** @throws {@link @rxmsg/core!ConfigError} for a bound that is not a positive integer. */
   constructor(options: RoomsOptions = {}) {
     this.maxRoomsPerPeer = positive('maxRoomsPerPeer', options.maxRoomsPerPeer ?? DEFAULT_MAX_ROOMS_PER_PEER);
     this.maxRoomNameLength = positive('maxRoomNameLength', options.maxRoomNameLength ?? DEFAULT_MAX_ROOM_NAME_LENGTH);
@@ -286,7 +286,7 @@ export class Rooms<Out = unknown> implements TopicHost {
   /**
    * @internal Called by the server that takes this registry, before it listens; resolves with
    * the node number its peer ids start from.
-   * @throws {@link ConfigError} when another server took it already, or the adapter's node number
+   * @throws {@link @rxmsg/core!ConfigError} when another server took it already, or the adapter's node number
    * is out of range; `RoomAdapterError` when the adapter's `attach` failed.
    */
   async attachTo(link: RoomServerLink): Promise<number> {
@@ -451,7 +451,7 @@ export class Rooms<Out = unknown> implements TopicHost {
 
 /**
  * Create a rooms registry, to pass to one server as its `rooms` option.
- * @throws {@link ConfigError} for bad bounds.
+ * @throws {@link @rxmsg/core!ConfigError} for bad bounds.
  * @example
  * ```ts
  * const rooms = createRooms({ maxRoomsPerPeer: 16 });

@@ -84,7 +84,7 @@ export interface Rpc<P> {
  * // client
  * const { value } = await kv.request(client, { kind: 'Get', key: 'a' }, { timeoutMs: 1000, idempotent: true });
  * ```
- * @throws {@link ProtocolDefinitionError} when `protocol` declares no requests.
+ * @throws {@link @rxmsg/core!ProtocolDefinitionError} when `protocol` declares no requests.
  */
 export function rpc<P extends AnyProtocol>(protocol: P): Rpc<P> {
   const spec = protocol.requests;

@@ -33,7 +33,7 @@ export class SendRoutes {
 
   /**
    * The names of the stages whose protocol accepts `message`, in stack order.
-   * @throws {@link DecodeError} when no protocol of the stack accepts it: the first
+   * @throws {@link @rxmsg/core!DecodeError} when no protocol of the stack accepts it: the first
    * `InvalidMessageError` (a protocol knows its tag but its schema refuses it), else the first
    * protocol's error (`UnknownMessageError`, `MalformedMessageError`).
    */

@@ -4,7 +4,7 @@ import type { DisconnectReason, ServerEvent } from './events';
 import type { SessionInfo } from './session-info';
 
 /**
- * One event of a server's actor-style event stream (see {@link ServerEventStream}):
+ * One event of a server's actor-style event stream (see {@link @rxmsg/runtime!ServerHandle#events | ServerHandle.events}):
  * - `opened`: a connection was accepted (before its first message);
  * - `data`: a message arrived, decoded and validated, after the processor got it;
  * - `closed`: the connection is gone (`reason` and `error` as in the `disconnected` event);
@@ -176,7 +176,7 @@ export class ServerEventStream<In = unknown> implements DataTap {
 
   /**
    * Open a reader. After the server stopped, the reader ends at once.
-   * @throws {@link ConfigError} for a `bufferSize` that is not a positive integer, or an unknown `overflow`.
+   * @throws {@link @rxmsg/core!ConfigError} for a `bufferSize` that is not a positive integer, or an unknown `overflow`.
    */
   open(options: ServerEventsOptions = {}): ServerEventReader<In> {
     const size = options.bufferSize ?? EVENT_BUFFER_SIZE;

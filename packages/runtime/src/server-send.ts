@@ -7,7 +7,7 @@ import type { Session } from './session';
  * validation is never sent.
  * @returns `true` if queued; `false` if the connection speaks no protocol now, is closing or closed,
  * or the send policy refused it.
- * @throws {@link DecodeError} (`UnknownMessageError`, `InvalidMessageError`) for a message the protocol rejects.
+ * @throws {@link @rxmsg/core!DecodeError} (`UnknownMessageError`, `InvalidMessageError`) for a message the protocol rejects.
  */
 export function serverSend(session: Session<unknown>, message: unknown): boolean {
   const stage = session.currentPeer;

@@ -75,7 +75,7 @@ export interface ServerHandle<C, P, In = unknown> {
   /**
    * Start listening on one more address while the server runs; its connections are served like
    * all others. Resolves with the bound address (the real port when 0 was asked).
-   * @throws {@link AddressError} for a bad address or unknown scheme, `TransportError` when binding fails, {@link ClosedError} after `close()`.
+   * @throws {@link @rxmsg/core!AddressError} for a bad address or unknown scheme, `TransportError` when binding fails, {@link ClosedError} after `close()`.
    */
   addListener(address: string, options?: { readonly context?: unknown }): Promise<string>;
   /**
@@ -91,7 +91,7 @@ export interface ServerHandle<C, P, In = unknown> {
    * nodes), this one first; with the default adapter, just this one. A node that does not answer
    * within `timeoutMs` (default 5 s) is listed with an `error`. Listener contexts of other nodes
    * are left out (they need not cross processes).
-   * @throws (rejects with) {@link ClosedError} after `close()`.
+   * @throws (rejects with) {@link @rxmsg/core!ClosedError} after `close()`.
    */
   snapshotAll(options?: { readonly timeoutMs?: number }): Promise<ClusterSnapshot>;
   /**
@@ -99,13 +99,13 @@ export interface ServerHandle<C, P, In = unknown> {
    * reader. Each reader buffers at most `bufferSize` events (1024 by default) and by default throws
    * an `EventBufferFullError` once that many are unread (or drops the oldest: see the options).
    * Readers do not change what processors see. The loop ends when the server has stopped.
-   * @throws {@link ConfigError} for bad options.
+   * @throws {@link @rxmsg/core!ConfigError} for bad options.
    */
   events(options?: ServerEventsOptions): ServerEventReader<In>;
   /**
    * A plain, structured-cloneable description of this server for `openHandle()` in any thread
    * (post it to a worker; no transfer list). The same data for every call.
-   * @throws {@link ClosedError} after `close()`.
+   * @throws {@link @rxmsg/core!ClosedError} after `close()`.
    */
   handle(): ServerHandleData;
   /**
@@ -466,7 +466,7 @@ async function startServer<State, C, P, In = unknown>(
  *   router: (state, _peer, previous) => (previous === null ? 'login' : previous === 'login' && state.user ? 'chat' : null),
  * });
  * ```
- * @throws {@link ConfigError} for an invalid config, {@link AddressError} for a bad address, `TransportError` when binding fails.
+ * @throws {@link @rxmsg/core!ConfigError} for an invalid config, {@link AddressError} for a bad address, `TransportError` when binding fails.
  */
 export async function createCompositeServer<
   S extends StageMap<'server', State>,
@@ -535,7 +535,7 @@ export type Server<P extends AnyProtocol, C, State = unknown> = ServerHandle<C, 
  * console.log(server.addresses());
  * await server.close();
  * ```
- * @throws {@link ConfigError} for an invalid config, {@link AddressError} for a bad address, `TransportError` when binding fails.
+ * @throws {@link @rxmsg/core!ConfigError} for an invalid config, {@link AddressError} for a bad address, `TransportError` when binding fails.
  */
 export async function createServer<P extends AnyProtocol, State = unknown, const C extends ConfigInput<'server', ReplySides<P>> = {}>(
   options: ServerOptions<P, State, C>,

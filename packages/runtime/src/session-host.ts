@@ -76,7 +76,7 @@ export interface SessionHost<C> {
    * writes to it, such as a broadcast from another session's processor) reach `send`, one chunk
    * at a time, never re-entrantly from `handleRequest`. A `send` that throws closes that session
    * (a `session-send-failed` event).
-   * @throws {@link ClosedError} once the host is closing.
+   * @throws {@link @rxmsg/core!ClosedError} once the host is closing.
    */
   session(send: (bytes: Uint8Array) => void): HostedSession;
   /**
@@ -118,7 +118,7 @@ interface PeerLike {
  * await session.close();
  * await host.close();
  * ```
- * @throws {@link ConfigError} for an invalid config.
+ * @throws {@link @rxmsg/core!ConfigError} for an invalid config.
  */
 export function createSessionHost<P extends AnyProtocol, State = unknown, const C extends ConfigInput<'server', ReplySides<P>> = {}>(
   options: SessionHostOptions<P, State, C>,

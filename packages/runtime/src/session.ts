@@ -79,9 +79,9 @@ const microtask = (work: () => void): void => queueMicrotask(work);
 /**
  * Drives one connection through its stack of protocols: routes it from stage to stage (handing
  * every byte not yet decoded to the next), and closes it exactly once. The work of a connection
- * is done by four parts, each with its own module: {@link InboundPump} (frames to messages),
- * {@link InputGate} (when the transport is read), {@link OutboundPolicy} (messages to the bounded
- * queue) and {@link Liveness} (deadlines and heartbeats); the session applies the configured
+ * is done by four parts, each with its own module: `InboundPump` (frames to messages),
+ * `InputGate` (when the transport is read), `OutboundPolicy` (messages to the bounded
+ * queue) and `Liveness` (deadlines and heartbeats); the session applies the configured
  * policies to what they report. Every user callback it calls (processors, router, codecs,
  * schemas, error replies, going-away messages) is contained: what it throws is reported as a
  * typed event and ends this connection at most, never the process.
@@ -188,7 +188,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     return this.inbound.held + this.out.bytes;
   }
 
-  /** Timers the connection holds now, the close deadline included (bounded: see {@link Liveness}). */
+  /** Timers the connection holds now, the close deadline included (bounded: see `Liveness`). */
   get timers(): number {
     return this.liveness.timers + this.gate.timers + (this.closeTimer === undefined || this.closeTimer.closed ? 0 : 1);
   }

@@ -44,7 +44,7 @@ export interface StageOptions<State> {
    * `(s: AppState): s is AppState & { user: string } => s.user !== undefined` the stage's processor
    * is typed with `AppState & { user: string }` (no `user?: string` in later stages). Checked when
    * the router enters the stage: `false`, or a throw, ends that connection with a `processor-error`
-   * event whose `ProcessorError` has a {@link StageStateError} (code `STAGE_STATE`) as its `cause`.
+   * event whose `ProcessorError` has a {@link @rxmsg/core!StageStateError} (code `STAGE_STATE`) as its `cause`.
    * A guard that returns a plain `boolean` checks the same at run time without narrowing the type.
    */
   readonly requires: (state: State) => boolean;
@@ -79,6 +79,12 @@ export function serverStage<P extends AnyProtocol, State>(protocol: P, processor
 /**
  * A client stage: `protocol` spoken by `processor` (server messages in, client messages out).
  * `options.requires` narrows the state as for {@link serverStage}.
+ *
+ * @example
+ * ```ts
+ * const hello: ClientProcessor<typeof Login, AppState> = (in$) => concat(of({ kind: 'Login', user: 'ada' } as const), in$.pipe(take(1), ignoreElements()));
+ * createCompositeClient({ stages: { login: clientStage(Login, hello), chat: clientStage(Chat, chat) }, ... });
+ * ```
  */
 export function clientStage<P extends AnyProtocol, State>(protocol: P, processor: ClientProcessor<P, State>): ClientStage<P, State>;
 export function clientStage<P extends AnyProtocol, State, Narrow extends State>(

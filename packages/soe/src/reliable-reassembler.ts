@@ -2,7 +2,7 @@
  * Reassembly of fragmented payloads, fed with in-order packets. The first fragment of a payload
  * declares its complete length, which must be within `maxPayloadBytes`, and every later piece must
  * fit in what remains. The buffer grows with the bytes that arrive (doubling, from
- * {@link MIN_REASSEMBLY_CAPACITY}, up to the complete length), so it holds at most twice what
+ * `MIN_REASSEMBLY_CAPACITY`, up to the complete length), so it holds at most twice what
  * arrived: allocating the declared length up front let one datagram of a few bytes make a session
  * hold `maxPayloadBytes`.
  */
@@ -34,7 +34,7 @@ export class Reassembler {
   /** @param maxPayloadBytes the largest complete length accepted. */
   constructor(private readonly maxPayloadBytes: number) {}
 
-  /** Bytes held by an unfinished payload (its buffer: at most twice what arrived, or {@link MIN_REASSEMBLY_CAPACITY}), 0 when none. */
+  /** Bytes held by an unfinished payload (its buffer: at most twice what arrived, or `MIN_REASSEMBLY_CAPACITY`), 0 when none. */
   get heldBytes(): number {
     return this.buffer?.length ?? 0;
   }

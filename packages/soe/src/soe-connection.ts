@@ -100,7 +100,7 @@ export class SoeConnection implements Connection {
   private readonly maxHeldBytes: number;
   private readonly maxPendingBytes: number;
 
-  /** @param driver - the driver of an open session; the connection takes over its hooks through {@link hooks}. */
+  /** @param driver - the driver of an open session; the connection takes over its hooks through its `hooks`. */
   constructor(
     private readonly driver: SoeSessionDriver,
     options: SoeConnectionOptions,

@@ -8,7 +8,7 @@ export interface SoeSessionParams {
   readonly crcLength: CrcLength;
   /** Whether each packet carries the compression flag byte after its op code. */
   readonly compression: boolean;
-  /** The most bytes a compressed packet may inflate to (default {@link DEFAULT_MAX_INFLATED_LENGTH}). */
+  /** The most bytes a compressed packet may inflate to (default `DEFAULT_MAX_INFLATED_LENGTH`). */
   readonly maxInflatedLength?: number;
 }
 

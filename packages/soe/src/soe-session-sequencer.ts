@@ -27,7 +27,7 @@ export type SequencerResult =
   | { readonly kind: 'packets'; readonly packets: readonly SequencedPacket[] }
   | { readonly kind: 'failed'; readonly error: SoePacketError };
 
-/** Counters of a {@link ReceiveSequencer}. */
+/** Counters of a `ReceiveSequencer`. */
 export interface ReceiveSequencerStats {
   /** Packets stashed ahead of a gap. */
   readonly stashed: number;

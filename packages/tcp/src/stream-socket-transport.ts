@@ -85,7 +85,23 @@ class NetListener implements Listener {
   }
 }
 
-/** A {@link Transport} over a family of Node stream sockets. */
+/**
+ * A {@link Transport} over a family of Node stream sockets; {@link tcpTransport} and
+ * {@link tlsTransport} are built on it.
+ *
+ * @example
+ * ```ts
+ * import { createConnection, createServer } from 'node:net';
+ * // Unix sockets only, without half-open connections.
+ * const unixOnly = streamSocketTransport({
+ *   schemes: ['unix'],
+ *   createServer: () => createServer(),
+ *   connectionEvent: 'connection',
+ *   connect: (address) => createConnection({ path: address.kind === 'unix' ? address.path : '' }),
+ *   readyEvent: 'connect',
+ * });
+ * ```
+ */
 export function streamSocketTransport(factory: SocketFactory): Transport {
   const check = (address: Address): void => {
     if (!factory.schemes.includes(address.scheme)) {
