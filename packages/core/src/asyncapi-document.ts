@@ -1,5 +1,5 @@
 import { parseAddress } from './address';
-import { MalformedMessageError } from './errors';
+import { MalformedMessageError, ProtocolDefinitionError } from './errors';
 import { messageJsonSchema, type JsonObject, type JsonValue } from './message-json-schema';
 import type { AnyProtocol, Side } from './protocol';
 import type { ProtocolStack, StackStage } from './protocol-stack';
@@ -22,13 +22,21 @@ export interface AsyncApiOptions {
 
 /** An AsyncAPI 3.0.0 document, as plain JSON. */
 export interface AsyncApiDocument {
+  /** The AsyncAPI version of the document. */
   readonly asyncapi: '3.0.0';
+  /** Title, version and a description of the stages and of the point of view. */
   readonly info: JsonObject;
+  /** One entry per address given in {@link AsyncApiOptions.servers}. */
   readonly servers?: JsonObject;
+  /** The content type of every message, when all stages share one. */
   readonly defaultContentType?: string;
+  /** One channel per stage, in stack order. */
   readonly channels: JsonObject;
+  /** `<stage>.receive`, `<stage>.send` and `<stage>.request.<name>`, from the server's point of view. */
   readonly operations: JsonObject;
+  /** `messages` and their payload `schemas`, keyed `<stage>.<sender>.<name>`. */
   readonly components: JsonObject;
+  /** rxmsg's extensions (`x-rxmsg-point-of-view`, `x-rxmsg-stack`). */
   readonly [extension: `x-${string}`]: JsonValue;
 }
 
@@ -72,7 +80,8 @@ const CONTROL = new Map([
  * @param source - a protocol (`defineProtocol`) or a stack (`defineStack`).
  * @param options - title, version, description, servers, frame limit.
  * @returns the document, as plain JSON (`JSON.stringify` it).
- * @throws {@link ProtocolDefinitionError} when a message's schema cannot be converted to JSON Schema.
+ * @throws {@link ProtocolDefinitionError} when a message's schema cannot be converted to JSON Schema,
+ * or two message names of one stage and sender give the same key (`$end` and `_end`).
  * @throws {@link AddressError} when a server address is not one.
  */
 export function toAsyncApi(source: AnyProtocol | ProtocolStack, options: AsyncApiOptions = {}): AsyncApiDocument {
@@ -136,6 +145,7 @@ function describeStage(stage: StackStage, position: { order: number; of: number 
     for (const name of protocol[side].names) {
       const key = `${side}.${safeKey(name)}`;
       const id = `${channelId}.${key}`;
+      if (id in messages) throw new ProtocolDefinitionError(`messages ${name} and ${String(at(messages, id, 'name'))} of ${stage.name} have the same document key ${id}`);
       keys[side].set(name, key);
       // names come from the set itself, so the schema exists.
       schemas[id] = messageJsonSchema(protocol[side].schemaOf(name)!, name, `#/components/schemas/${id}`);
@@ -273,6 +283,11 @@ function serverEntries(addresses: readonly string[]): JsonObject {
     }
   }
   return servers;
+}
+
+function at(object: Record<string, JsonValue>, key: string, field: string): JsonValue | undefined {
+  const value = object[key];
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as JsonObject)[field] : undefined;
 }
 
 /** A component key AsyncAPI accepts (`^[a-zA-Z0-9.\-_]+$`): other characters (`$` of control messages) become `_`. */

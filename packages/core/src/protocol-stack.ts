@@ -29,15 +29,21 @@ export interface ProtocolStack {
 
 /** A stage as {@link defineStack} takes it: `protocol` may be a runtime stage (`serverStage(…)`), whose protocol is used. */
 export interface StackStageDefinition {
+  /** The stage's name: letters, digits, `_` and `-` (it keys the document's channels). */
   readonly name: string;
+  /** The protocol spoken in the stage, or a runtime stage carrying it. */
   readonly protocol: AnyProtocol | { readonly protocol: AnyProtocol };
+  /** What ends the stage and where the connection goes next, in words. */
   readonly next?: string;
 }
 
 /** What {@link defineStack} takes. */
 export interface ProtocolStackDefinition {
+  /** Name of the stack. */
   readonly name: string;
+  /** What the stack is for, in words. */
   readonly description?: string;
+  /** The stages, in the order a connection goes through them. */
   readonly stages: readonly StackStageDefinition[];
 }
 

@@ -134,6 +134,17 @@ describe('toAsyncApi', () => {
       expect(String(at(doc.components, 'messages', 'kv.server._end', 'summary'))).to.match(/control message/);
       for (const key of [...Object.keys(doc.components['messages'] as Json), ...Object.keys(doc.operations)]) expect(key).to.match(/^[A-Za-z0-9._-]+$/);
     });
+
+    it('refuses two names that give the same key (a message named _end next to $end): ProtocolDefinitionError', () => {
+      const Clash = defineProtocol({
+        name: 'clash',
+        tag: 'op',
+        client: { Get: z.object({}) },
+        server: { Value: z.object({}), _end: z.object({}) },
+        requests: { client: { Get: 'Value' } },
+      });
+      expect(() => toAsyncApi(Clash)).to.throw(ProtocolDefinitionError, /_end/).with.property('code', 'PROTOCOL_INVALID');
+    });
   });
 
   describe('a stack', () => {
