@@ -12,7 +12,7 @@ export interface AsyncApiOptions {
   readonly title?: string;
   /** `info.version`, the version of the application's protocol; `1.0.0` by default. */
   readonly version?: string;
-  /** `info.description`, put before the generated summary of stages and directions. */
+  /** `info.description`, put before the generated summary of stages and directions; a stack's own `description` by default. */
   readonly description?: string;
   /** Addresses the protocol is served on (`tcp://host:port`, `unix:/path`, `ws://host:port/path`…): one server entry each. */
   readonly servers?: readonly string[];
@@ -101,7 +101,8 @@ export function toAsyncApi(source: AnyProtocol | ProtocolStack, options: AsyncAp
     contentTypes.add(described.contentType);
   });
   const summary = stack ? stackSummary(stages) : `One protocol, \`${stages[0]!.protocol.name}\`, for the whole connection.`;
-  const description = [options.description, summary, POINT_OF_VIEW].filter((s) => s !== undefined).join('\n\n');
+  const about = options.description ?? (stack ? source.description : undefined);
+  const description = [about, summary, POINT_OF_VIEW].filter((s) => s !== undefined).join('\n\n');
   const servers = options.servers === undefined || options.servers.length === 0 ? undefined : serverEntries(options.servers);
   return {
     asyncapi: '3.0.0',

@@ -151,6 +151,7 @@ describe('toAsyncApi', () => {
     const Bye = defineProtocol({ name: 'bye', tag: 'kind', client: { Bye: z.object({}) }, server: { Bye: z.object({}) } });
     const stack = defineStack({
       name: 'greet-then-kv',
+      description: 'Say hello, then use the store.',
       stages: [
         { name: 'greet', protocol: Hello, next: 'the server sends World: go to kv' },
         { name: 'store', protocol: Kv },
@@ -165,6 +166,8 @@ describe('toAsyncApi', () => {
       expect(at(doc.channels, 'store', 'x-rxmsg-stage')).to.deep.equal({ order: 2 });
       expect(at(doc.channels, 'store', 'x-rxmsg-protocol')).to.equal('kv');
       expect(doc['x-rxmsg-stack']).to.deep.include({ name: 'greet-then-kv', stages: ['greet', 'store', 'bye'] });
+      expect(String(doc.info['description'])).to.match(/^Say hello, then use the store\.\n\n/);
+      expect(String(toAsyncApi(stack, { description: 'Given.' }).info['description'])).to.match(/^Given\.\n\n/);
       expect(String(doc.info['description'])).to.match(/1\. `greet` \(protocol `hello`, text\): the server sends World: go to kv\n2\. `store` \(protocol `kv`, binary\)/);
     });
 
