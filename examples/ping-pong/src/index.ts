@@ -65,3 +65,4 @@ export type { MatchesSummary, PlayMatchesOptions } from './play-matches';
 export { formatResult, formatSummary } from './format-result';
 export { USAGE, parseCliArgs } from './cli-args';
 export type { CliArgsResult, CliCommand } from './cli-args';
+export { PingPongStack } from './ping-pong-stack';

@@ -71,3 +71,6 @@ export { Watch, startWatchServer } from './readme/lanes-demo';
 export { Notes, NotesLogin, startNotesServer } from './readme/state-guard-demo';
 export { Counter, connectCounter, startCounterServer } from './readme/resume-demo';
 export { Who, startWhoServer } from './readme/handshake-demo';
+
+// docs/asyncapi.md: the key-value stack of docs/typed-stacks.md as an AsyncAPI document.
+export { KvStack, kvAsyncApi } from './asyncapi/kv-stack';

@@ -13,7 +13,7 @@ const readSource = (path: string): string | undefined => {
 };
 const markdownFiles = (): string[] => readdirSync(DOCS).filter((f) => f.endsWith('.md')).sort();
 /** Docs outside the tutorials whose code lives in examples/tutorials/src too, by path from the root. */
-const OTHER_DOCS: readonly string[] = ['docs/typed-stacks.md'];
+const OTHER_DOCS: readonly string[] = ['docs/typed-stacks.md', 'docs/asyncapi.md'];
 /** Docs whose marked blocks are checked, while their unmarked blocks are left alone. */
 const MARKED_DOCS: readonly string[] = ['README.md'];
 

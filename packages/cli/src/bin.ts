@@ -35,7 +35,7 @@ function exit(run: Promise<number>): void {
 }
 
 const program = new Command('rxmsg')
-  .description('Talk to, listen as and inspect rxmsg servers. Exit codes: 0 ok, 1 usage, 2 connect failed, 3 validation failed, 4 expectation not met, 5 denied.')
+  .description('Talk to, listen as and inspect rxmsg servers; describe protocols as AsyncAPI. Exit codes: 0 ok, 1 usage, 2 connect failed, 3 validation failed, 4 expectation not met, 5 denied.')
   .showHelpAfterError()
   .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : ExitCode.usage));
 
@@ -84,5 +84,18 @@ tlsOptions(
   }
   exit(Promise.resolve().then(() => (load('./inspect-command') as typeof import('./inspect-command')).runInspect(address, { ...o, token }, io)));
 });
+
+program
+  .command('describe <module>')
+  .description('print the AsyncAPI 3.0.0 document of the protocol or stack a module exports (compiled .js; .ts with ts-node installed)')
+  .option('--export <name>', 'the export to describe (default: the default export, else the only protocol or stack)')
+  .addOption(new Option('--format <format>', 'output format').choices(['json']).default('json'))
+  .option('--server <address>', 'list this address as a server (repeatable)', collect, [])
+  .option('--title <title>', 'info.title (default: the protocol\'s or stack\'s name)')
+  .option('--app-version <version>', 'info.version (default: 1.0.0)')
+  .option('--max-frame-bytes <n>', 'document this frame limit', integer)
+  .action((file: string, o: { export?: string; format: 'json'; server: string[]; title?: string; appVersion?: string; maxFrameBytes?: number }) =>
+    exit(Promise.resolve().then(() => (load('./describe-command') as typeof import('./describe-command')).runDescribe(file, o, io))),
+  );
 
 program.parse();

@@ -1,14 +1,7 @@
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { AnyProtocol } from '@rxmsg/core';
+import { ProtocolModuleError, loadModuleExports } from './module-exports';
 
-/** A `--protocol` module could not be loaded or names no protocol. */
-export class ProtocolModuleError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ProtocolModuleError';
-  }
-}
+export { ProtocolModuleError };
 
 /** Whether `value` looks like a `defineProtocol` result (duck-typed: the module may carry its own copy of `@rxmsg/core`). */
 export function isProtocol(value: unknown): value is AnyProtocol {
@@ -27,18 +20,7 @@ export async function loadProtocol(spec: string, cwd = process.cwd()): Promise<A
   const hash = spec.lastIndexOf('#');
   const file = hash > 0 ? spec.slice(0, hash) : spec;
   const name = hash > 0 ? spec.slice(hash + 1) : undefined;
-  let mod: unknown;
-  try {
-    mod = await import(pathToFileURL(resolve(cwd, file)).href);
-  } catch (cause) {
-    throw new ProtocolModuleError(`cannot load ${file}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-  }
-  const exports = new Map<string, unknown>(Object.entries(typeof mod === 'object' && mod !== null ? mod : {}));
-  // A CommonJS module imported from ESM puts its exports on `default` too.
-  const fromDefault: unknown = exports.get('default');
-  if (typeof fromDefault === 'object' && fromDefault !== null && !isProtocol(fromDefault)) {
-    for (const [k, v] of Object.entries(fromDefault)) if (!exports.has(k)) exports.set(k, v);
-  }
+  const exports = await loadModuleExports(file, cwd);
   if (name !== undefined) {
     const value = exports.get(name);
     if (!isProtocol(value)) throw new ProtocolModuleError(`${file} exports no protocol named ${name}`);

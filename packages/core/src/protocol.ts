@@ -121,6 +121,15 @@ export class MessageSet<M> {
   }
 
   /**
+   * The schema of message `name` as it is checked on receipt: the definition's object with the tag
+   * field (a literal of `name`) and, for requests and replies, the correlation field added.
+   * @returns the schema, or `undefined` when the direction has no message of that name.
+   */
+  schemaOf(name: string): MessageSchema | undefined {
+    return this.schemas.get(name);
+  }
+
+  /**
    * Check only that a decoded value is an object with a known tag, and trust the rest: the fast
    * path of `validation: 'tag'`, for peers you trust (about a quarter of the cost of decoding a
    * small JSON message is the full zod check).

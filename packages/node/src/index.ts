@@ -320,3 +320,5 @@ export type { NodeQueueServer } from './queue-server';
 export { QUEUE_SYNC_TIMEOUT_MS, queueHandle } from './queue-handle';
 export type { QueueHandle, QueueHandleOptions } from './queue-handle';
 export { QUEUE_PORT_MAX_WAITS, QueuePortHost } from './queue-port-host';
+export { defineStack, toAsyncApi } from '@rxmsg/core';
+export type { AsyncApiDocument, AsyncApiOptions, ProtocolStack, ProtocolStackDefinition, StackStage, StackStageDefinition } from '@rxmsg/core';
