@@ -5,9 +5,6 @@ import {
   TransportError,
   validatesOutbound,
   parseAddress,
-  checkLanes,
-  resolveConfig,
-  resolveResumeOptions,
   type ResumeOptions,
   toRxmsgError,
   type AnyProtocol,
@@ -24,6 +21,7 @@ import {
   type Side,
   type Transport,
 } from '@rxmsg/core';
+import { checkLanes, resolveConfig, resolveResumeOptions } from '@rxmsg/core/internal';
 import { connectionLoop, type ConnectionEnd, type ConnectionLoopEvent } from './connection-loop';
 import { DisconnectedQueue } from './disconnected-queue';
 import { linkClient } from './client-request';
