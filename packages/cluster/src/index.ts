@@ -14,6 +14,7 @@ export { DEFAULT_RESTART_POLICY } from './restart-backoff';
 export type { RestartPolicy } from './restart-backoff';
 export { clusterWorker } from './cluster-worker';
 export type { ClusterWorkerContext, ClusterWorkerServer } from './cluster-worker';
+export { DEFAULT_MAX_IPC_IN_FLIGHT } from './ipc-outbox';
+export type { ResolvedRestartPolicy } from './restart-backoff';
 export { ClusterRoomAdapter } from './cluster-room-adapter';
 export type { ClusterRoomAdapterOptions } from './cluster-room-adapter';
-export { DEFAULT_MAX_IPC_IN_FLIGHT } from './ipc-outbox';

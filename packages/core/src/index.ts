@@ -68,7 +68,12 @@ export {
   toRxmsgError,
 } from './errors';
 export type { DecodeErrorCode, ListenerErrorCode, MessageIssue, RequestErrorCode, ResumeRefusalReason, RoomLimit, RxmsgErrorCode, SoeErrorCode } from './errors';
-export { DEFAULT_CORRELATION_FIELD, MAX_ERROR_CODE_LENGTH, MAX_ERROR_MESSAGE_LENGTH } from './request-spec';
+export {
+  DEFAULT_CORRELATION_FIELD,
+  MAX_ERROR_CODE_LENGTH,
+  MAX_ERROR_MESSAGE_LENGTH,
+  RequestSpec,
+} from './request-spec';
 export type { RequestDeclaration, RequestDeclarations, RequestKind, RequestPair, RequestPairs } from './request-spec';
 export type { FrameResult, Framer } from './framer';
 export type { CertificateFields, HandshakeInfo, HttpUpgrade, PeerCertificate, TlsHandshake, TlsSocketLike } from './handshake';

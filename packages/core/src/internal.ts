@@ -12,7 +12,6 @@ export {
   CANCEL_TAG,
   END_TAG,
   ERROR_TAG,
-  RequestSpec,
   correlationSchema,
 } from './request-spec';
 export { tlsHandshakeOf } from './handshake';

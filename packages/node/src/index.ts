@@ -245,10 +245,12 @@ export {
   MAX_ERROR_MESSAGE_LENGTH,
   RemoteError,
   RequestLimitError,
+  RequestSpec,
 } from '@rxmsg/core';
 export type { RequestDeclaration, RequestDeclarations, RequestErrorCode, RequestKind, RequestPair, RequestPairs, RequestsOf } from '@rxmsg/core';
 export { DEFAULT_REQUEST_TIMEOUT_MS, MAX_REQUEST_RESENDS, RESPOND_CONCURRENCY, rpc } from '@rxmsg/runtime';
 export type {
+  AnyRequestHandler,
   ReplyOf,
   RequestDropCause,
   RequestHandler,
@@ -256,6 +258,7 @@ export type {
   RequestOf,
   RequestOptions,
   RequestTarget,
+  RespondOptions,
   Rpc,
   SingleRequestOf,
 } from '@rxmsg/runtime';
@@ -284,7 +287,7 @@ export type {
 export { soeTransport } from '@rxmsg/soe';
 export type { SoeTransport, SoeTransportOptions } from '@rxmsg/soe';
 export { QUEUE_GC_INTERVAL_MS, QUEUE_INBOUND_LIMIT } from '@rxmsg/runtime';
-export type { CollectedQueue, QueueServer, QueueServerEvent, QueueServerOptions } from '@rxmsg/runtime';
+export type { CollectedQueue, QueueServer, QueueServerEvent, QueueServerOptions, WaitIncomingOptions } from '@rxmsg/runtime';
 export { createQueueServer } from './queue-server';
 export type { NodeQueueServer } from './queue-server';
 export { QUEUE_SYNC_TIMEOUT_MS, queueHandle } from './queue-handle';

@@ -35,15 +35,12 @@ export {
   CANCEL_TAG,
   END_TAG,
   ERROR_TAG,
-  RequestSpec,
   correlationSchema,
 } from '@rxmsg/core/internal';
 export { peerRequest$, respondTo } from '@rxmsg/runtime/internal';
-export type { AnyRequestHandler, RespondOptions } from '@rxmsg/runtime/internal';
 export { SocketConnection } from '@rxmsg/tcp/internal';
 export { MAX_PAYLOAD_SLACK, WsConnection, maxPayloadFor } from '@rxmsg/ws/internal';
 export { SharedMemoryConnection } from '@rxmsg/shm/internal';
 export type { SharedMemoryConnectionOptions } from '@rxmsg/shm/internal';
 export { ClientQueue, queueClientId } from '@rxmsg/runtime/internal';
-export type { WaitIncomingOptions } from '@rxmsg/runtime/internal';
 export { QueuePortHost } from './queue-port-host';

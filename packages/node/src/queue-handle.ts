@@ -1,6 +1,6 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { ClosedError, RxmsgError, TimeoutError, type AnyProtocol, type ClientMessage, type RxmsgErrorCode, type ServerMessage } from '@rxmsg/core';
-import type { WaitIncomingOptions } from '@rxmsg/runtime/internal';
+import type { WaitIncomingOptions } from '@rxmsg/runtime';
 import { QueueReplySchema, QueueStoppedSchema, SYNC_CLOSED, SYNC_READY, SYNC_SIGNAL_BYTES, type QueueOp, type QueueReply } from './queue-wire';
 
 /** Default {@link QueueHandleOptions.syncTimeoutMs}. */

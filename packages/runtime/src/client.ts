@@ -109,7 +109,7 @@ export interface ClientHandle<C, In, Out> {
 }
 
 /** Options shared by {@link createClient} and {@link createCompositeClient}. */
-interface ClientBaseOptions<C> {
+export interface ClientBaseOptions<C> {
   /** Address to connect to (`tcp://host:port`, `unix:/path`). */
   readonly connect: string;
   /** Transports for the address scheme (the first one listing a scheme serves it; `@rxmsg/node` adds its built-in ones after these). */

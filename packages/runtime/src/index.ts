@@ -15,6 +15,7 @@ export type { ReplyOf, RequestHandler, RequestHandlers, RequestOf, RequestTarget
 export { DEFAULT_REQUEST_TIMEOUT_MS } from './request-options';
 export type { RequestOptions } from './request-options';
 export { RESPOND_CONCURRENCY } from './respond';
+export type { AnyRequestHandler, RespondOptions } from './respond';
 export { MAX_REQUEST_RESENDS } from './client-request';
 export type { RequestDropCause } from './request-table';
 export type { PacedOptions, Pullable } from './paced';
@@ -63,5 +64,9 @@ export type { MemoryTransport, MemoryTransportOptions } from './memory-transport
 export { POLL_MAX_TURNS, createSessionHost } from './session-host';
 export type { CompositeSessionHostOptions, SessionHost, SessionHostEvent, SessionHostExtras, SessionHostOptions, SessionLogger } from './session-host';
 export type { HostedSession } from './hosted-session';
+export type { WaitIncomingOptions } from './client-queue';
 export { createQueueServer, QUEUE_GC_INTERVAL_MS, QUEUE_INBOUND_LIMIT } from './queue-server';
 export type { CollectedQueue, QueueServer, QueueServerEvent, QueueServerOptions } from './queue-server';
+export type { ClientBaseOptions } from './client';
+export type { RoomSender } from './room-target';
+export type { TopicHost } from './topic';

@@ -10,7 +10,6 @@ export { DisconnectedQueue } from './disconnected-queue';
 export type { QueueTarget } from './disconnected-queue';
 export { shouldReconnect } from './should-reconnect';
 export { respondTo } from './respond';
-export type { AnyRequestHandler, RespondOptions } from './respond';
 export { peerRequest$ } from './peer-request';
 export { OutboundQueue } from './outbound-queue';
 export type { OutboundLimits } from './outbound-queue';
@@ -31,5 +30,4 @@ export type { ResumeRegistryEvent, ResumeRegistryOptions } from './resume-regist
 export { RESUME_REDIAL, resumeDialer } from './resume-dialer';
 export type { ResumeDialerEvent, ResumeDialerOptions } from './resume-dialer';
 export { ClientQueue } from './client-queue';
-export type { WaitIncomingOptions } from './client-queue';
 export { queueClientId } from './queue-client-id';

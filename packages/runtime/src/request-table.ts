@@ -9,12 +9,8 @@ import {
   type RxmsgError,
   type Side,
 } from '@rxmsg/core';
-import {
-  CANCEL_TAG,
-  END_TAG,
-  ERROR_TAG,
-  type RequestSpec,
-} from '@rxmsg/core/internal';
+import { CANCEL_TAG, END_TAG, ERROR_TAG } from '@rxmsg/core/internal';
+import { type RequestSpec } from '@rxmsg/core';
 
 /** Why a correlated message was dropped: it matched nothing (`uncorrelated`), or the responder was at its bound (`busy`). */
 export type RequestDropCause = 'uncorrelated' | 'busy' | 'stage-ended';

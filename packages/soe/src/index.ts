@@ -6,13 +6,19 @@
  */
 export { SoePacketError, type SoePacketErrorCode } from './soe-packet-error';
 export { DisconnectReason, isDisconnectReason } from './disconnect-reason';
+export type { CrcLength } from './soe-packet';
+export { type SoeSessionParams } from './soe-session-params';
+export type { ReliableChannelStats } from './reliable-channel';
 export { RELIABLE_DEFAULTS } from './reliable-options';
-export type { ReliableChannelOptions } from './reliable-options';
+export type { ReliableChannelOptions, ResolvedReliableOptions } from './reliable-options';
 export { SoeSession } from './soe-session';
 export type { SoeSessionState, SoeSessionStats } from './soe-session';
 export type { SoeSessionEnd, SoeSessionEndReason } from './soe-session-end';
 export { MAX_UDP_LENGTH, MIN_UDP_LENGTH, SOE_PROTOCOL_VERSION } from './soe-session-options';
 export type { SoeClientSessionOptions, SoeServerSessionOptions, SoeSessionCommonOptions, SoeSessionOptions } from './soe-session-options';
+export type { ReceiveSequencerStats } from './soe-session-sequencer';
+export type { SoeClock } from './soe-session-driver';
+export type { SoeEndpointStats } from './soe-endpoint';
 export { DEFAULT_SOE_APPLICATION_PROTOCOL, formatSoeAddress, soeAddressOf } from './soe-address';
 export type { SoeAddress } from './soe-address';
 export { DEFAULT_SOE_UDP_LENGTH } from './soe-transport-options';

@@ -10,7 +10,6 @@ export { SoeOpCode, isSessionContextOpCode } from './soe-op-code';
 export { soeCrc32 } from './soe-crc32';
 export type {
   AcknowledgePacket,
-  CrcLength,
   DisconnectPacket,
   HeartbeatPacket,
   MultiPacketPacket,
@@ -38,7 +37,7 @@ export {
   splitFirstFragment,
   type SoeDecodeLimits,
 } from './soe-packet-codec';
-export { DEFAULT_MAX_INFLATED_LENGTH, PLAIN_SESSION, sessionOverhead, type SoeSessionParams } from './soe-session-params';
+export { DEFAULT_MAX_INFLATED_LENGTH, PLAIN_SESSION, sessionOverhead } from './soe-session-params';
 export { decodeSoeDatagram, encodeSoeDatagram, type SoeEncodeOptions } from './soe-datagram';
 export { Rc4 } from './rc4';
 export { DATA_BUNDLE_MAGIC, dataBundleSize, decodeDataBundle, encodeDataBundle, isDataBundle } from './data-bundle';
@@ -50,9 +49,8 @@ export {
 } from './application-data';
 export { channelPacketToSoePacket, decodeChannelPackets, encodeChannelPacket, soePacketToChannelPacket } from './channel-packet-codec';
 export { ReliableChannel } from './reliable-channel';
-export type { ReliableChannelEnd, ReliableChannelStats, ReliableEndReason } from './reliable-channel';
+export type { ReliableChannelEnd, ReliableEndReason } from './reliable-channel';
 export { FRAGMENT_LENGTH_BYTES, resolveReliableOptions } from './reliable-options';
-export type { ResolvedReliableOptions } from './reliable-options';
 export { Reassembler } from './reliable-reassembler';
 export type { ReassemblyFailure, ReassemblyResult } from './reliable-reassembler';
 export { RtoEstimator } from './reliable-rto';
@@ -62,12 +60,12 @@ export { resolveSoeSessionOptions } from './soe-session-options';
 export type { ResolvedSoeSessionOptions } from './soe-session-options';
 export { MAX_SUB_PACKETS, packSubPackets } from './soe-session-packer';
 export { ReceiveSequencer } from './soe-session-sequencer';
-export type { ReceiveSequencerStats, SequencedPacket, SequencerResult } from './soe-session-sequencer';
+export type { SequencedPacket, SequencerResult } from './soe-session-sequencer';
 export { SoeSessionDriver, monotonicClock } from './soe-session-driver';
-export type { SoeClock, SoeSessionDriverHooks } from './soe-session-driver';
+export type { SoeSessionDriverHooks } from './soe-session-driver';
 export { SoeConnection } from './soe-connection';
 export type { SoeConnectionOptions } from './soe-connection';
 export { SoeEndpoint } from './soe-endpoint';
-export type { SoeEndpointHost, SoeEndpointStats } from './soe-endpoint';
+export type { SoeEndpointHost } from './soe-endpoint';
 export { resolveSoeTransportOptions } from './soe-transport-options';
 export type { ResolvedSoeTransportOptions } from './soe-transport-options';

@@ -6,8 +6,8 @@ import {
   encodeSoeDatagram,
   splitFirstFragment,
   type SoePacket,
-  type SoeSessionParams,
 } from '@rxmsg/soe/internal';
+import { type SoeSessionParams } from '@rxmsg/soe';
 import { bytes, hex } from './hex';
 
 // Hand-computed bytes: two-byte big-endian op code, then the fields big-endian.

@@ -12,9 +12,9 @@ import {
   writeDataBundleLength,
   writeMultiPacketLength,
   type SoePacket,
-  type SoeSessionParams,
   type SoeSubPacket,
 } from '@rxmsg/soe/internal';
+import { type SoeSessionParams } from '@rxmsg/soe';
 
 const RUNS = { numRuns: 300 };
 const u16 = fc.integer({ min: 0, max: 0xffff });

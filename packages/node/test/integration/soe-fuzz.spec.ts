@@ -3,7 +3,8 @@ import { deflateSync } from 'node:zlib';
 import { expect } from 'chai';
 import { filter, map, startWith, takeWhile, tap } from 'rxjs';
 import { createClient, createServer, soeTransport, type ServerEvent, type SoeTransportOptions } from '@rxmsg/node';
-import { DATA_BUNDLE_MAGIC, SoeOpCode, decodeSoeDatagram, encodeSoeDatagram, soeCrc32, type SoeSessionParams } from '@rxmsg/soe/internal';
+import { DATA_BUNDLE_MAGIC, SoeOpCode, decodeSoeDatagram, encodeSoeDatagram, soeCrc32 } from '@rxmsg/soe/internal';
+import { type SoeSessionParams } from '@rxmsg/soe';
 import { HANDLE_KINDS, activeResources, eventually, leakedResources, seededRandom, settledHeapUsed } from '@rxmsg/test-utils';
 import { BinaryEcho, echo, type Ping } from './echo-protocol';
 
