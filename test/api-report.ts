@@ -62,7 +62,8 @@ export function runApiReports(local: boolean, pkgs: readonly string[] = apiPacka
       compilerState,
       messageCallback: (message: ExtractorMessage) => {
         // "The report changed" is what `changed` says; everything else at warning or above is a problem.
-        const quiet = message.messageId === 'console-api-report-changed' || message.messageId === 'console-api-report-copied' || message.messageId === 'console-api-report-created';
+        const quiet = message.messageId === 'console-api-report-changed' || message.messageId === 'console-api-report-copied' || message.messageId === 'console-api-report-created' ||
+          message.messageId === 'console-api-report-not-copied';
         if (!quiet && (message.logLevel === ExtractorLogLevel.Error || message.logLevel === ExtractorLogLevel.Warning)) {
           problems.push(message.formatMessageWithLocation(ROOT));
         }

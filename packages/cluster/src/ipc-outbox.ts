@@ -1,4 +1,4 @@
-/** Default of {@link IpcOutboxOptions.maxInFlight} (and of `runCluster`'s `ipc.maxInFlight`). */
+/** Default of `IpcOutboxOptions.maxInFlight` (and of `runCluster`'s `ipc.maxInFlight`). */
 export const DEFAULT_MAX_IPC_IN_FLIGHT = 4096;
 
 /**

@@ -1,4 +1,4 @@
-/** How the primary restarts a crashed worker: see {@link RestartBackoff}. */
+/** How the primary restarts a crashed worker: see `RestartBackoff`. */
 export interface RestartPolicy {
   /** Delay before the first restart, in ms. Default 100. */
   readonly minDelayMs?: number;

@@ -341,7 +341,7 @@ export function resolveConfig(side: Side, input: unknown, replySides: readonly S
   return frozen;
 }
 
-/** `validateOutbound: 'development'` as resolved by {@link resolveConfig}: NODE_ENV is read once per config. */
+/** `validateOutbound: 'development'` as resolved by `resolveConfig`: NODE_ENV is read once per config. */
 const resolvedOutbound = new WeakMap<object, boolean>();
 
 /** `true` when `NODE_ENV` is `'production'`; `false` where there is no `process` (browsers). */
@@ -352,7 +352,7 @@ function isProduction(): boolean {
 
 /**
  * Whether a config asks for outbound validation: `'always'`, or `'development'` when `NODE_ENV` was
- * not `'production'` as {@link resolveConfig} resolved this config (a config built by hand reads
+ * not `'production'` as `resolveConfig` resolved this config (a config built by hand reads
  * `NODE_ENV` now). Read once per connection by the session engine.
  * @example `validatesOutbound(resolveConfig('server', { validateOutbound: 'always' }))` is `true`.
  */

@@ -68,7 +68,7 @@ export interface HttpUpgrade {
 }
 
 /**
- * The part of a Node `TLSSocket` that {@link tlsHandshakeOf} reads, typed structurally so that
+ * The part of a Node `TLSSocket` that `tlsHandshakeOf` reads, typed structurally so that
  * this browser-safe package needs no Node types.
  */
 export interface TlsSocketLike {
@@ -81,7 +81,7 @@ export interface TlsSocketLike {
   getPeerCertificate(detailed?: boolean): object | null | undefined;
 }
 
-/** The fields of Node's `PeerCertificate` that {@link tlsHandshakeOf} keeps. */
+/** The fields of Node's `PeerCertificate` that `tlsHandshakeOf` keeps. */
 export interface CertificateFields {
   readonly subject?: object | undefined;
   readonly issuer?: object | undefined;

@@ -434,7 +434,7 @@ export type Client<P extends AnyProtocol, C> = ClientHandle<C, ServerMessage<P>,
 /**
  * Connect to a server speaking one protocol. Returns at once; watch `status$`.
  * With `connectRetry`, failed attempts are retried with exponential backoff; with `reconnect`, a lost
- * connection is dialled again (see {@link shouldReconnect} for what counts as lost) and the processor
+ * connection is dialled again (see `shouldReconnect` for what counts as lost) and the processor
  * runs anew on each new connection; `whileDisconnected` decides what `send()` does in between.
  *
  * @example

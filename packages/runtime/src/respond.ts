@@ -3,7 +3,7 @@ import { MAX_ERROR_CODE_LENGTH, MAX_ERROR_MESSAGE_LENGTH, ProtocolDefinitionErro
 import { END_TAG, ERROR_TAG, correlationSchema } from '@rxmsg/core/internal';
 import { ActiveStage } from './active-stage';
 
-/** Requests one {@link respondTo} operator handles at once when `concurrency` is not given. */
+/** Requests one `respondTo` operator handles at once when `concurrency` is not given. */
 export const RESPOND_CONCURRENCY = 64;
 
 /** A request handler, untyped (see `rpc(protocol).respond` for the typed form). */

@@ -20,7 +20,7 @@ export interface SharedMemoryConnectionOptions {
   readonly maxPendingBytes?: number;
 }
 
-/** Default of {@link SharedMemoryConnectionOptions.maxPendingBytes}: 1 MiB. */
+/** Default of `SharedMemoryConnectionOptions.maxPendingBytes`: 1 MiB. */
 export const DEFAULT_MAX_PENDING_BYTES = 1_048_576;
 
 /** Reads from the ring in one turn of the event loop before letting other work run. */

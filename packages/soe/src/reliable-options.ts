@@ -1,6 +1,6 @@
 /**
  * Options of a reliable channel, their defaults and their validation. See
- * {@link ReliableChannel} for how each one is used.
+ * `ReliableChannel` for how each one is used.
  */
 import { ConfigError } from '@rxmsg/core';
 import { SEQUENCE_HALF, isSequence } from './reliable-sequence';
@@ -8,12 +8,12 @@ import { SEQUENCE_HALF, isSequence } from './reliable-sequence';
 /** Bytes the first fragment of a payload spends on the payload's complete length (a 32-bit integer). */
 export const FRAGMENT_LENGTH_BYTES = 4;
 
-/** Options of a {@link ReliableChannel}; every field but `maxDataBytes` has a default. */
+/** Options of a `ReliableChannel`; every field but `maxDataBytes` has a default. */
 export interface ReliableChannelOptions {
   /**
    * Payload bytes one `data` or `fragment` packet may carry: the peer's datagram (UDP) length
    * minus the op code, compression flag, sequence and CRC. A first fragment carries
-   * {@link FRAGMENT_LENGTH_BYTES} fewer, as the complete length shares its room. At least 8.
+   * `FRAGMENT_LENGTH_BYTES` fewer, as the complete length shares its room. At least 8.
    */
   readonly maxDataBytes: number;
   /** Largest payload sent or accepted, in bytes. Default 1 MiB. */

@@ -7,14 +7,14 @@ export const MAX_PAYLOAD_SLACK = 65_536;
 
 /**
  * Largest WebSocket message accepted by default: 1 MiB (the default `maxFrameBytes`) plus
- * {@link MAX_PAYLOAD_SLACK}. Used when neither the transport's `maxPayload` nor the session's
+ * `MAX_PAYLOAD_SLACK`. Used when neither the transport's `maxPayload` nor the session's
  * `maxFrameBytes` is known.
  */
 export const DEFAULT_MAX_PAYLOAD = 1_048_576 + MAX_PAYLOAD_SLACK;
 
 /**
  * The `ws` `maxPayload` of one listener or connection: `configured` when the transport was given one,
- * otherwise `maxFrameBytes` plus the smaller of `maxFrameBytes` and {@link MAX_PAYLOAD_SLACK} (so a
+ * otherwise `maxFrameBytes` plus the smaller of `maxFrameBytes` and `MAX_PAYLOAD_SLACK` (so a
  * server configured for 4 KiB frames buffers at most 8 KiB of one message, and the default 1 MiB frames
  * give {@link DEFAULT_MAX_PAYLOAD}); {@link DEFAULT_MAX_PAYLOAD} when neither is known.
  *
