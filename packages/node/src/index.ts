@@ -293,3 +293,6 @@ export type { NodeQueueServer } from './queue-server';
 export { QUEUE_SYNC_TIMEOUT_MS, queueHandle } from './queue-handle';
 export type { QueueHandle, QueueHandleOptions } from './queue-handle';
 export { QUEUE_PORT_MAX_WAITS } from './queue-port-host';
+export type { LineFramerOptions, SoeErrorCode } from '@rxmsg/core';
+export { CREDIT_WINDOW, MAX_EARLY_GRANTS, PULL_LIMIT } from '@rxmsg/runtime';
+export type { ClientBaseOptions, RoomSender, TopicHost } from '@rxmsg/runtime';
