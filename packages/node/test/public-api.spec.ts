@@ -6,6 +6,8 @@ import * as nodeInternal from '@rxmsg/node/internal';
 import * as runtime from '@rxmsg/runtime';
 import * as runtimeInternal from '@rxmsg/runtime/internal';
 import * as tcpInternal from '@rxmsg/tcp/internal';
+import * as ws from '@rxmsg/ws';
+import * as wsBrowser from '@rxmsg/ws/browser';
 import * as wsInternal from '@rxmsg/ws/internal';
 
 /** docs/api.md: engine parts live behind `./internal` entries, never on the public ones. */
@@ -35,6 +37,12 @@ describe('public API of @rxmsg/node', () => {
     }
     // The memory transport pair stays public (users' tests, the testing kit).
     expect(runtime.memoryTransport).to.equal(node.memoryTransport);
+  });
+
+  it('@rxmsg/ws/browser is a subset of the public @rxmsg/ws (its report covers it)', () => {
+    const extra = Object.keys(wsBrowser).filter((name) => !(name in ws));
+    expect(extra).to.deep.equal([]);
+    expect(Object.keys(wsBrowser)).to.not.include('BrowserWsConnection');
   });
 
   it('has no name on both entries', () => {
