@@ -8,9 +8,9 @@ import {
   type RequestKind,
   type RxmsgError,
   type Side,
+  type RequestSpec,
 } from '@rxmsg/core';
 import { CANCEL_TAG, END_TAG, ERROR_TAG } from '@rxmsg/core/internal';
-import { type RequestSpec } from '@rxmsg/core';
 
 /** Why a correlated message was dropped: it matched nothing (`uncorrelated`), or the responder was at its bound (`busy`). */
 export type RequestDropCause = 'uncorrelated' | 'busy' | 'stage-ended';

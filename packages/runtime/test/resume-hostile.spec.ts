@@ -6,6 +6,7 @@ import {
   parseAddress,
   type Connection,
   type ConnectionHandlers,
+  type Transport,
 } from '@rxmsg/core';
 import {
   ResumeFrameDecoder,
@@ -28,7 +29,6 @@ import {
 import { ResumeRegistry, type ResumableConnection, type ResumeRegistryEvent } from '@rxmsg/runtime/internal';
 import { VirtualTimeScheduler } from 'rxjs';
 import { NEVER, tap } from 'rxjs';
-import type { Transport } from '@rxmsg/core';
 
 const Echo = defineProtocol({
   name: 'echo',

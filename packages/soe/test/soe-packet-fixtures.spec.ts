@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DisconnectReason, SoePacketError } from '@rxmsg/soe';
+import { DisconnectReason, SoePacketError, type SoeSessionParams } from '@rxmsg/soe';
 import {
   PLAIN_SESSION,
   decodeSoeDatagram,
@@ -7,7 +7,6 @@ import {
   splitFirstFragment,
   type SoePacket,
 } from '@rxmsg/soe/internal';
-import { type SoeSessionParams } from '@rxmsg/soe';
 import { bytes, hex } from './hex';
 
 // Hand-computed bytes: two-byte big-endian op code, then the fields big-endian.

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { SoePacketError } from '@rxmsg/soe';
+import { SoePacketError, type SoeSessionParams } from '@rxmsg/soe';
 import {
   ByteReader,
   decodeApplicationData,
@@ -14,7 +14,6 @@ import {
   type SoePacket,
   type SoeSubPacket,
 } from '@rxmsg/soe/internal';
-import { type SoeSessionParams } from '@rxmsg/soe';
 
 const RUNS = { numRuns: 300 };
 const u16 = fc.integer({ min: 0, max: 0xffff });
