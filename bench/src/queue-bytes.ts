@@ -8,7 +8,7 @@
  * Strategies alternate round by round in one process; medians of the rounds are reported.
  * Bounded: ROUNDS x STRATEGIES x BATCHES.
  */
-import { concatBytes, utf8Length } from '@rxmsg/node';
+import { concatBytes, utf8Length } from '@rxmsg/node/internal';
 
 const ROUNDS = 9;
 const BATCHES = 5_000;

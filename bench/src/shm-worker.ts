@@ -5,7 +5,8 @@
 import { connect, type Socket } from 'node:net';
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Observable, take } from 'rxjs';
-import { createClient, sharedMemoryTransport, SharedMemoryConnection, tcpTransport, type SharedMemoryEnd } from '@rxmsg/node';
+import { createClient, sharedMemoryTransport, tcpTransport, type SharedMemoryEnd } from '@rxmsg/node';
+import { SharedMemoryConnection } from '@rxmsg/node/internal';
 import { BenchEcho, benchLine, type ShmBenchJob } from './shm-bench-protocol';
 
 const job = workerData as ShmBenchJob;

@@ -17,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { filter, map, tap } from 'rxjs';
-import { createServer, createSharedMemoryLink, SharedMemoryConnection, sharedMemoryTransport, tcpTransport } from '@rxmsg/node';
+import { createServer, createSharedMemoryLink, sharedMemoryTransport, tcpTransport } from '@rxmsg/node';
+import { SharedMemoryConnection } from '@rxmsg/node/internal';
 import { BenchEcho, benchLine, type ShmBenchJob } from './shm-bench-protocol';
 
 const quick = process.argv.includes('--quick');

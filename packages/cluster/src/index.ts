@@ -10,14 +10,11 @@ export type { ClusterHandle, ClusterWorkerInfo, WorkerSnapshot } from './cluster
 export type { ClusterEvent } from './cluster-events';
 export { DEFAULT_SHUTDOWN_TIMEOUT_MS, DEFAULT_START_TIMEOUT_MS } from './cluster-options';
 export type { RunClusterOptions } from './cluster-options';
-export { DEFAULT_RESTART_POLICY, RestartBackoff } from './restart-backoff';
+export { DEFAULT_RESTART_POLICY } from './restart-backoff';
 export type { RestartPolicy } from './restart-backoff';
 export { clusterWorker } from './cluster-worker';
 export type { ClusterWorkerContext, ClusterWorkerServer } from './cluster-worker';
-export { ClusterRoomAdapter, GATHER_MARGIN_MS } from './cluster-room-adapter';
+export { DEFAULT_MAX_IPC_IN_FLIGHT } from './ipc-outbox';
+export type { ResolvedRestartPolicy } from './restart-backoff';
+export { ClusterRoomAdapter } from './cluster-room-adapter';
 export type { ClusterRoomAdapterOptions } from './cluster-room-adapter';
-export { DEFAULT_MAX_IPC_IN_FLIGHT, IpcOutbox } from './ipc-outbox';
-export type { IpcOutboxOptions, IpcPort } from './ipc-outbox';
-export { DROP_REPORT_INTERVAL_MS, DropReporter } from './drop-reporter';
-export { NodeNumbers } from './node-numbers';
-export { CLUSTER_ENV } from './cluster-env';

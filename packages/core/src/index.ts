@@ -6,11 +6,9 @@
 export { formatAddress, parseAddress } from './address';
 export type { Address, InetAddress, UnixAddress } from './address';
 export { binaryCodec } from './binary-codec';
-export { concatBytes, utf8Length } from './bytes';
-export { MAX_CREDIT, MAX_STREAM_ID, isValidCredit } from './codec';
+export { MAX_CREDIT, MAX_STREAM_ID } from './codec';
 export type { Codec, ControlKind, Credit, HeartbeatKind } from './codec';
-export { checkLanes } from './check-lanes';
-export { CLIENT_CONFIG_DEFAULTS, SERVER_CONFIG_DEFAULTS, resolveConfig, validatesOutbound } from './config';
+export { CLIENT_CONFIG_DEFAULTS, SERVER_CONFIG_DEFAULTS, validatesOutbound } from './config';
 export type {
   BaseConfig,
   ClientConfig,
@@ -71,18 +69,13 @@ export {
 } from './errors';
 export type { DecodeErrorCode, ListenerErrorCode, MessageIssue, RequestErrorCode, ResumeRefusalReason, RoomLimit, RxmsgErrorCode, SoeErrorCode } from './errors';
 export {
-  CANCEL_TAG,
   DEFAULT_CORRELATION_FIELD,
-  END_TAG,
-  ERROR_TAG,
   MAX_ERROR_CODE_LENGTH,
   MAX_ERROR_MESSAGE_LENGTH,
   RequestSpec,
-  correlationSchema,
 } from './request-spec';
 export type { RequestDeclaration, RequestDeclarations, RequestKind, RequestPair, RequestPairs } from './request-spec';
 export type { FrameResult, Framer } from './framer';
-export { tlsHandshakeOf } from './handshake';
 export type { CertificateFields, HandshakeInfo, HttpUpgrade, PeerCertificate, TlsHandshake, TlsSocketLike } from './handshake';
 export { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
 export { LineFramer } from './line-framer';
@@ -109,25 +102,8 @@ export type {
   ServerMessage,
   Side,
 } from './protocol';
-export {
-  RESUME_FRAME_HEADER_BYTES,
-  RESUME_MAGIC,
-  RESUME_MAX_CONTROL_PAYLOAD,
-  RESUME_TOKEN_BYTES,
-  ResumeFrameDecoder,
-  ResumeFrameType,
-  encodeAck,
-  encodeHello,
-  encodeResumeFrame,
-  encodeWelcome,
-  parseAck,
-  parseHello,
-  parseWelcome,
-} from './resume-frame';
-export type { ResumeFrame, ResumeHello, ResumeWelcome } from './resume-frame';
-export { resolveResumeOptions } from './resume-options';
 export type { ResumeOptions } from './resume-options';
-export { backoffDelay, retryBackoff } from './retry-backoff';
+export { retryBackoff } from './retry-backoff';
 export type { RetryBackoffOptions } from './retry-backoff';
 export { textCodec } from './text-codec';
 export type { Connection, ConnectionHandlers, ListenOptions, Listener, Transport, TransportOptions } from './transport';

@@ -11,8 +11,9 @@ import {
 import { DEFAULT_CORRELATION_FIELD, RequestSpec, type RequestDeclarations, type RequestPairs } from './request-spec';
 import { textCodec } from './text-codec';
 
-/** Which end of a connection: the one that listened or the one that connected. */
-export type Side = 'server' | 'client';
+import type { Side } from './side';
+
+export type { Side } from './side';
 
 /** The zod object schema of one message, without its tag field. */
 export type MessageSchema = z.ZodObject<z.core.$ZodShape, z.core.$ZodObjectConfig>;

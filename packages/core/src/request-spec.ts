@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ProtocolDefinitionError } from './errors';
 
 // Spelled out here rather than imported from protocol.ts, which imports this module.
-type Side = 'server' | 'client';
+import type { Side } from './side';
 type MessageSchema = z.ZodObject<z.core.$ZodShape, z.core.$ZodObjectConfig>;
 type MessageSchemas = Readonly<Record<string, MessageSchema>>;
 

@@ -2,13 +2,13 @@ import { expect } from 'chai';
 import { z } from 'zod';
 import {
   defineProtocol,
-  resolveConfig,
   type ConfigInput,
   type DecodeErrorPolicy,
   type EffectiveConfig,
   type ReplySides,
   type RetryPolicy,
 } from '@rxmsg/core';
+import { resolveConfig } from '@rxmsg/core/internal';
 
 // Type-level tests: `tsc -b` fails if a line marked @ts-expect-error compiles, or if an
 // Equals<> check is false. Each test also asserts something at run time.

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { z } from 'zod';
-import { CLIENT_CONFIG_DEFAULTS, ConfigError, SERVER_CONFIG_DEFAULTS, checkLanes, defineProtocol, resolveConfig, validatesOutbound, type Side } from '@rxmsg/core';
+import { CLIENT_CONFIG_DEFAULTS, ConfigError, SERVER_CONFIG_DEFAULTS, defineProtocol, validatesOutbound, type Side } from '@rxmsg/core';
+import { checkLanes, resolveConfig } from '@rxmsg/core/internal';
 
 const RETRY = { initialMs: 10, maxMs: 1000, factor: 2, jitter: 0.5, maxAttempts: 5 } as const;
 

@@ -6,11 +6,11 @@ import {
   LengthPrefixFramer,
   LineFramer,
   binaryCodec,
-  concatBytes,
   textCodec,
   type Codec,
   type Framer,
 } from '@rxmsg/core';
+import { concatBytes } from '@rxmsg/core/internal';
 import { feed, splitAt } from './support/bytes';
 
 const RUNS = { numRuns: 200 };

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { z } from 'zod';
-import { ProtocolDefinitionError, defineProtocol, resolveConfig, type ConfigInput, type LaneConfig } from '@rxmsg/core';
+import { ProtocolDefinitionError, defineProtocol, type ConfigInput, type LaneConfig } from '@rxmsg/core';
+import { resolveConfig } from '@rxmsg/core/internal';
 
 // Type-level tests of lanes: `tsc -b` fails if a line marked @ts-expect-error compiles.
 

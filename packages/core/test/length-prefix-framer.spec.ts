@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { FrameTooLargeError, FrameTruncatedError, LENGTH_PREFIX_BYTES, LengthPrefixFramer, LineFramer, concatBytes } from '@rxmsg/core';
+import { FrameTooLargeError, FrameTruncatedError, LENGTH_PREFIX_BYTES, LengthPrefixFramer, LineFramer } from '@rxmsg/core';
+import { concatBytes } from '@rxmsg/core/internal';
 import { drain, error, frame, hex, seen, toHex } from './support/bytes';
 import { runFramerTable, type FramerCase } from './support/framer-table';
 

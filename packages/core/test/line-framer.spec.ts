@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { FrameTooLargeError, FrameTruncatedError, LineFramer, concatBytes } from '@rxmsg/core';
+import { FrameTooLargeError, FrameTruncatedError, LineFramer } from '@rxmsg/core';
+import { concatBytes } from '@rxmsg/core/internal';
 import { drain, error, frame, hex, seen, toHex, type Seen } from './support/bytes';
 import { runFramerTable, type FramerCase } from './support/framer-table';
 

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { ResumeFrameError, type ResumeRefusalReason } from '@rxmsg/core';
 import {
   RESUME_FRAME_HEADER_BYTES,
   RESUME_MAX_CONTROL_PAYLOAD,
   ResumeFrameDecoder,
-  ResumeFrameError,
   ResumeFrameType,
   encodeAck,
   encodeHello,
@@ -14,8 +14,7 @@ import {
   parseHello,
   parseWelcome,
   type ResumeFrame,
-  type ResumeRefusalReason,
-} from '@rxmsg/core';
+} from '@rxmsg/core/internal';
 import { hex, toHex } from './support/bytes';
 
 const TOKEN = Uint8Array.from({ length: 24 }, (_, i) => i + 1);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { ConfigError, resolveResumeOptions } from '@rxmsg/core';
+import { ConfigError } from '@rxmsg/core';
+import { resolveResumeOptions } from '@rxmsg/core/internal';
 
 describe('resolveResumeOptions', () => {
   it('leaves resumption off when absent, and freezes valid options', () => {

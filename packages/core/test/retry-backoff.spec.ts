@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { defer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { backoffDelay, retryBackoff, type RetryPolicy } from '@rxmsg/core';
+import { retryBackoff, type RetryPolicy } from '@rxmsg/core';
+import { backoffDelay } from '@rxmsg/core/internal';
 
 // 10, 20, 40 -> capped at 30; four attempts in all.
 const POLICY: RetryPolicy = { initialMs: 10, factor: 2, maxMs: 30, jitter: 0, maxAttempts: 4 };

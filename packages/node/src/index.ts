@@ -57,20 +57,13 @@ export {
   TransportError,
   UnknownMessageError,
   UpgradeError,
-  backoffDelay,
   binaryCodec,
-  checkLanes,
-  concatBytes,
   defineProtocol,
   formatAddress,
   parseAddress,
-  resolveConfig,
-  resolveResumeOptions,
   retryBackoff,
   textCodec,
-  tlsHandshakeOf,
   toRxmsgError,
-  utf8Length,
   validatesOutbound,
 } from '@rxmsg/core';
 export type {
@@ -151,25 +144,19 @@ export {
   MAX_NODE_NUMBER,
   PEER_ID_NODE_STRIDE,
   nodeOfPeer,
-  DisconnectedQueue,
   LocalRoomAdapter,
   RoomTarget,
   Rooms,
   Topic,
   createRooms,
   EVENT_BUFFER_SIZE,
-  FRAME_BUFFER_SLACK,
   MEMORY_HIGH_WATER_MARK,
   MemoryConnection,
   HANDLE_MAX_IN_FLIGHT,
   HANDLE_READY_TIMEOUT_MS,
   MAX_HANDLES,
-  OutboundQueue,
   POLL_MAX_TURNS,
-  Session,
-  TokenBucket,
   clientStage,
-  connectionLoop,
   connectionMemoryBound,
   consume,
   createSessionHost,
@@ -180,8 +167,6 @@ export {
   paced,
   pull,
   serverStage,
-  shouldReconnect,
-  widenRouter,
 } from '@rxmsg/runtime';
 export type {
   Client,
@@ -196,10 +181,7 @@ export type {
   CompositeServer,
   CompositeServerOptions,
   CompositeSessionHostOptions,
-  ConnectionEnd,
   ConnectionEvent,
-  ConnectionLoopEvent,
-  ConnectionLoopOptions,
   ConnectionSnapshot,
   CreditedOptions,
   DeliveryReport,
@@ -231,13 +213,11 @@ export type {
   MemoryConnectionOptions,
   MemoryTransport,
   MemoryTransportOptions,
-  OutboundLimits,
   PacedOptions,
   PauseCause,
   PeerHandle,
   Pullable,
   PullOptions,
-  QueueTarget,
   RefusalReason,
   Router,
   SendDropCause,
@@ -252,7 +232,6 @@ export type {
   SessionHostOptions,
   SessionInfo,
   SessionLogger,
-  SessionOptions,
   LaneStats,
   SessionStats,
   Stage,
@@ -260,20 +239,16 @@ export type {
 } from '@rxmsg/runtime';
 // Request/response (docs/requests.md).
 export {
-  CANCEL_TAG,
   CancelledError,
   DEFAULT_CORRELATION_FIELD,
-  END_TAG,
-  ERROR_TAG,
   MAX_ERROR_CODE_LENGTH,
   MAX_ERROR_MESSAGE_LENGTH,
   RemoteError,
   RequestLimitError,
   RequestSpec,
-  correlationSchema,
 } from '@rxmsg/core';
 export type { RequestDeclaration, RequestDeclarations, RequestErrorCode, RequestKind, RequestPair, RequestPairs, RequestsOf } from '@rxmsg/core';
-export { DEFAULT_REQUEST_TIMEOUT_MS, MAX_REQUEST_RESENDS, RESPOND_CONCURRENCY, peerRequest$, respondTo, rpc } from '@rxmsg/runtime';
+export { DEFAULT_REQUEST_TIMEOUT_MS, MAX_REQUEST_RESENDS, RESPOND_CONCURRENCY, rpc } from '@rxmsg/runtime';
 export type {
   AnyRequestHandler,
   ReplyOf,
@@ -290,21 +265,19 @@ export type {
 export { BUILT_IN_TRANSPORTS } from './built-in-transports';
 export type { BuiltInTransportsOption } from './built-in-transports';
 export { createClient, createCompositeClient, createCompositeServer, createServer } from './factories';
-export { SocketConnection, streamSocketTransport, tcpTransport, tlsTransport } from '@rxmsg/tcp';
+export { streamSocketTransport, tcpTransport, tlsTransport } from '@rxmsg/tcp';
 export type { SocketFactory, TlsTransportOptions } from '@rxmsg/tcp';
-export { DEFAULT_MAX_PAYLOAD, MAX_PAYLOAD_SLACK, WsConnection, maxPayloadFor, wsTransport } from '@rxmsg/ws';
+export { DEFAULT_MAX_PAYLOAD, wsTransport } from '@rxmsg/ws';
 export type { WsTransportOptions } from '@rxmsg/ws';
 export {
   DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_RING_BYTES,
-  SharedMemoryConnection,
   SharedMemoryPeerError,
   createSharedMemoryLink,
   isSharedMemoryEnd,
   sharedMemoryTransport,
 } from '@rxmsg/shm';
 export type {
-  SharedMemoryConnectionOptions,
   SharedMemoryEnd,
   SharedMemoryLinkOptions,
   SharedMemoryPeerLoss,
@@ -313,12 +286,15 @@ export type {
 } from '@rxmsg/shm';
 export { soeTransport } from '@rxmsg/soe';
 export type { SoeTransport, SoeTransportOptions } from '@rxmsg/soe';
-export { ClientQueue, QUEUE_GC_INTERVAL_MS, QUEUE_INBOUND_LIMIT, queueClientId } from '@rxmsg/runtime';
+export { QUEUE_GC_INTERVAL_MS, QUEUE_INBOUND_LIMIT } from '@rxmsg/runtime';
 export type { CollectedQueue, QueueServer, QueueServerEvent, QueueServerOptions, WaitIncomingOptions } from '@rxmsg/runtime';
 export { createQueueServer } from './queue-server';
 export type { NodeQueueServer } from './queue-server';
 export { QUEUE_SYNC_TIMEOUT_MS, queueHandle } from './queue-handle';
 export type { QueueHandle, QueueHandleOptions } from './queue-handle';
-export { QUEUE_PORT_MAX_WAITS, QueuePortHost } from './queue-port-host';
+export { QUEUE_PORT_MAX_WAITS } from './queue-port-host';
+export type { LineFramerOptions, SoeErrorCode } from '@rxmsg/core';
+export { CREDIT_WINDOW, MAX_EARLY_GRANTS, PULL_LIMIT } from '@rxmsg/runtime';
+export type { ClientBaseOptions, RoomSender, TopicHost } from '@rxmsg/runtime';
 export { defineStack, toAsyncApi } from '@rxmsg/core';
 export type { AsyncApiDocument, AsyncApiOptions, ProtocolStack, ProtocolStackDefinition, StackStage, StackStageDefinition } from '@rxmsg/core';

@@ -6,5 +6,3 @@ export { RedisRoomAdapter, redisRoomAdapter } from './redis-room-adapter';
 export type { RedisAdapterStats } from './redis-room-adapter';
 export { DEFAULT_HEARTBEAT_MS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_PENDING_REPLIES, DEFAULT_PRESENCE_TTL_MS } from './redis-adapter-options';
 export type { RedisRoomAdapterOptions } from './redis-adapter-options';
-export { REDIS_PACKET_VERSION, decodePacket, encodePacket } from './redis-packet';
-export type { DecodedPacket, RedisPacket } from './redis-packet';

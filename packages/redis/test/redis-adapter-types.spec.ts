@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { RoomAdapter } from '@rxmsg/node';
-import { redisRoomAdapter, type RedisPacket, type RedisRoomAdapterOptions } from '@rxmsg/redis';
+import { redisRoomAdapter, type RedisRoomAdapterOptions } from '@rxmsg/redis';
+import { type RedisPacket } from '@rxmsg/redis/internal';
 
 // Type-level tests: `tsc -b` fails if a line marked @ts-expect-error compiles, or if an
 // Equals<> check is false. Each test also asserts something at run time.

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { MalformedMessageError } from '@rxmsg/core';
 import { MAX_NODE_NUMBER } from '@rxmsg/runtime';
-import { REDIS_PACKET_VERSION, decodePacket, encodePacket, type RedisPacket } from '@rxmsg/redis';
+import { REDIS_PACKET_VERSION, decodePacket, encodePacket, type RedisPacket } from '@rxmsg/redis/internal';
 
 describe('redis packets', () => {
   it('refuses a node number no node can have (0, past MAX_NODE_NUMBER): such beats would take places in the live-node table', () => {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { createClient } from 'redis';
 import { PEER_ID_NODE_STRIDE, RoomAdapterError, TimeoutError, createRooms, createServer, type ServerEvent } from '@rxmsg/node';
-import { encodePacket, redisRoomAdapter, type RedisRoomAdapterOptions } from '@rxmsg/redis';
+import { redisRoomAdapter, type RedisRoomAdapterOptions } from '@rxmsg/redis';
+import { encodePacket } from '@rxmsg/redis/internal';
 import { RawSocket, eventually, requireRedisServer, startRedisServer, watchProcess, type RedisServer } from '@rxmsg/test-utils';
 import { Chat, startChatNode } from './support/chat-node';
 

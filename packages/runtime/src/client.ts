@@ -5,9 +5,6 @@ import {
   TransportError,
   validatesOutbound,
   parseAddress,
-  checkLanes,
-  resolveConfig,
-  resolveResumeOptions,
   type ResumeOptions,
   toRxmsgError,
   type AnyProtocol,
@@ -24,6 +21,7 @@ import {
   type Side,
   type Transport,
 } from '@rxmsg/core';
+import { checkLanes, resolveConfig, resolveResumeOptions } from '@rxmsg/core/internal';
 import { connectionLoop, type ConnectionEnd, type ConnectionLoopEvent } from './connection-loop';
 import { DisconnectedQueue } from './disconnected-queue';
 import { linkClient } from './client-request';
@@ -111,7 +109,7 @@ export interface ClientHandle<C, In, Out> {
 }
 
 /** Options shared by {@link createClient} and {@link createCompositeClient}. */
-interface ClientBaseOptions<C> {
+export interface ClientBaseOptions<C> {
   /** Address to connect to (`tcp://host:port`, `unix:/path`). */
   readonly connect: string;
   /** Transports for the address scheme (the first one listing a scheme serves it; `@rxmsg/node` adds its built-in ones after these). */

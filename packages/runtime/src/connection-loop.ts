@@ -2,12 +2,12 @@ import { Observable, Subscription, asyncScheduler, defer, timer, type SchedulerL
 import {
   ConnectError,
   TransportError,
-  backoffDelay,
   toRxmsgError,
   type ReconnectPolicy,
   type RetryPolicy,
   type RxmsgError,
 } from '@rxmsg/core';
+import { backoffDelay } from '@rxmsg/core/internal';
 
 /** How one connection ended, as {@link connectionLoop} needs to know it. */
 export interface ConnectionEnd {

@@ -1,4 +1,5 @@
-import { SendQueueFullError, utf8Length, type BaseConfig, type MessageLanes } from '@rxmsg/core';
+import { SendQueueFullError, type BaseConfig, type MessageLanes } from '@rxmsg/core';
+import { utf8Length } from '@rxmsg/core/internal';
 import { LaneQueue } from './lane-queue';
 import { MAX_WRITE, type ByteMeter, type OutboundQueue } from './outbound-queue';
 import type { LaneStats } from './session-stats';

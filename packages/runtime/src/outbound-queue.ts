@@ -1,4 +1,5 @@
-import { utf8Length, type Connection } from '@rxmsg/core';
+import { type Connection } from '@rxmsg/core';
+import { utf8Length } from '@rxmsg/core/internal';
 
 /** Limits of an {@link OutboundQueue}. */
 export interface OutboundLimits {

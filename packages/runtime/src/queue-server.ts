@@ -1,7 +1,6 @@
 import { Subject, defer, merge, type Observable, type SchedulerLike } from 'rxjs';
 import {
   ConfigError,
-  resolveConfig,
   type AnyProtocol,
   type ClientMessage,
   type ConfigInput,
@@ -12,6 +11,7 @@ import {
   type ServerProcessor,
   type Transport,
 } from '@rxmsg/core';
+import { resolveConfig } from '@rxmsg/core/internal';
 import { ClientQueue, type WaitIncomingOptions } from './client-queue';
 import type { ServerEvent } from './events';
 import { feedQueue } from './queue-feed';

@@ -1,18 +1,16 @@
 import type { SchedulerLike } from 'rxjs';
 import {
-  CANCEL_TAG,
   ClosedError,
-  END_TAG,
-  ERROR_TAG,
   MAX_ERROR_CODE_LENGTH,
   MAX_ERROR_MESSAGE_LENGTH,
   RemoteError,
   RequestLimitError,
   type RequestKind,
-  type RequestSpec,
   type RxmsgError,
   type Side,
+  type RequestSpec,
 } from '@rxmsg/core';
+import { CANCEL_TAG, END_TAG, ERROR_TAG } from '@rxmsg/core/internal';
 
 /** Why a correlated message was dropped: it matched nothing (`uncorrelated`), or the responder was at its bound (`busy`). */
 export type RequestDropCause = 'uncorrelated' | 'busy' | 'stage-ended';

@@ -1,5 +1,6 @@
 import { Observable, Subject, Subscription, from, isObservable, of, type ObservableInput } from 'rxjs';
-import { END_TAG, ERROR_TAG, MAX_ERROR_CODE_LENGTH, MAX_ERROR_MESSAGE_LENGTH, ProtocolDefinitionError, RemoteError, correlationSchema, type Peer, type RequestKind } from '@rxmsg/core';
+import { MAX_ERROR_CODE_LENGTH, MAX_ERROR_MESSAGE_LENGTH, ProtocolDefinitionError, RemoteError, type Peer, type RequestKind } from '@rxmsg/core';
+import { END_TAG, ERROR_TAG, correlationSchema } from '@rxmsg/core/internal';
 import { ActiveStage } from './active-stage';
 
 /** Requests one `respondTo` operator handles at once when `concurrency` is not given. */

@@ -1,20 +1,22 @@
 import { Subscription, type SchedulerLike } from 'rxjs';
 import {
-  RESUME_FRAME_HEADER_BYTES,
   ResumeFrameError,
-  ResumeFrameType,
   ResumeRefusedError,
-  encodeAck,
-  encodeResumeFrame,
-  parseAck,
   toRxmsgError,
   type Connection,
   type ConnectionHandlers,
   type HandshakeInfo,
-  type ResumeFrame,
   type ResumeRefusalReason,
   type RxmsgError,
 } from '@rxmsg/core';
+import {
+  RESUME_FRAME_HEADER_BYTES,
+  ResumeFrameType,
+  encodeAck,
+  encodeResumeFrame,
+  parseAck,
+  type ResumeFrame,
+} from '@rxmsg/core/internal';
 import { ReplayBuffer } from './replay-buffer';
 import type { LinkSink, ResumeLink } from './resume-link';
 

@@ -1,22 +1,24 @@
 import { Observable, Subscription, timer, type SchedulerLike } from 'rxjs';
 import {
   ResumeFrameError,
-  ResumeFrameType,
   ResumeRefusedError,
   TimeoutError,
   TransportError,
-  backoffDelay,
-  encodeHello,
-  parseWelcome,
   toRxmsgError,
   type Connection,
-  type ResumeHello,
   type ResumeOptions,
-  type ResumeWelcome,
   type ReconnectPolicy,
   type RetryPolicy,
   type RxmsgError,
 } from '@rxmsg/core';
+import {
+  ResumeFrameType,
+  backoffDelay,
+  encodeHello,
+  parseWelcome,
+  type ResumeHello,
+  type ResumeWelcome,
+} from '@rxmsg/core/internal';
 import { RESUME_MAX_DATA_FRAME, ResumableConnection, resumeDataLimit } from './resumable-connection';
 import { ResumeLink } from './resume-link';
 

@@ -1,5 +1,6 @@
 import { Subscription, type SchedulerLike } from 'rxjs';
-import { ResumeFrameDecoder, toRxmsgError, ResumeFrameError, type Connection, type ConnectionHandlers, type ResumeFrame, type RxmsgError } from '@rxmsg/core';
+import { toRxmsgError, ResumeFrameError, type Connection, type ConnectionHandlers, type RxmsgError } from '@rxmsg/core';
+import { ResumeFrameDecoder, type ResumeFrame } from '@rxmsg/core/internal';
 
 /** How long a link that ended its side (after a final or a reset frame) waits for the other side's close before it is destroyed. */
 export const LINK_LINGER_MS = 2_000;

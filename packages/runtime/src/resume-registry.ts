@@ -1,20 +1,22 @@
 import { Subscription, type SchedulerLike } from 'rxjs';
 import {
-  RESUME_TOKEN_BYTES,
-  ResumeFrameType,
   ResumeRefusedError,
   TimeoutError,
-  encodeWelcome,
-  parseHello,
   toRxmsgError,
   ResumeFrameError,
   type Connection,
-  type ResumeFrame,
-  type ResumeHello,
   type ResumeOptions,
   type ResumeRefusalReason,
   type RxmsgError,
 } from '@rxmsg/core';
+import {
+  RESUME_TOKEN_BYTES,
+  ResumeFrameType,
+  encodeWelcome,
+  parseHello,
+  type ResumeFrame,
+  type ResumeHello,
+} from '@rxmsg/core/internal';
 import { RESUME_MAX_DATA_FRAME, ResumableConnection, resumeDataLimit } from './resumable-connection';
 import { ResumeLink, type LinkSink } from './resume-link';
 

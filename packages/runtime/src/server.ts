@@ -6,9 +6,6 @@ import {
   MemoryLimitError,
   type Address,
   parseAddress,
-  checkLanes,
-  resolveConfig,
-  resolveResumeOptions,
   type ResumeOptions,
   type AnyProtocol,
   type ConfigInput,
@@ -26,6 +23,7 @@ import {
   type Side,
   type Transport,
 } from '@rxmsg/core';
+import { checkLanes, resolveConfig, resolveResumeOptions } from '@rxmsg/core/internal';
 import type { RefusalReason, ServerEvent } from './events';
 import { HandleHost } from './handle-host';
 import type { ServerHandleData } from './handle-wire';

@@ -3,7 +3,6 @@ import {
   FlowControlError,
   FrameTooLargeError,
   PayloadFramer,
-  isValidCredit,
   ProcessorError,
   toRxmsgError,
   type BaseConfig,
@@ -17,6 +16,7 @@ import {
   type Side,
   type TimeoutError,
 } from '@rxmsg/core';
+import { isValidCredit } from '@rxmsg/core/internal';
 import { ActiveStage, type StageHost } from './active-stage';
 import { FAN_OUT } from './encode-memo';
 import type { ConnectionEvent, DisconnectReason, PauseCause } from './events';

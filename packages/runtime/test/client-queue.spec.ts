@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ClientQueue, queueClientId } from '@rxmsg/runtime';
+import { ClientQueue, queueClientId } from '@rxmsg/runtime/internal';
 
 describe('ClientQueue', () => {
   it('pops in order, reports full at its limit, and wakes the reader once a pop makes room', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { ConnectError, RxmsgError, TransportError, type ReconnectPolicy, type RetryPolicy } from '@rxmsg/core';
-import { connectionLoop, type ConnectionEnd, type ConnectionLoopEvent, type ConnectionLoopOptions } from '@rxmsg/runtime';
+import { connectionLoop, type ConnectionEnd, type ConnectionLoopEvent, type ConnectionLoopOptions } from '@rxmsg/runtime/internal';
 
 const RETRY: RetryPolicy = { initialMs: 10, maxMs: 40, factor: 2, jitter: 0, maxAttempts: 3 };
 const RECONNECT: ReconnectPolicy = { initialMs: 10, maxMs: 40, factor: 2, jitter: 0, maxAttempts: 4, stableAfterMs: 50 };

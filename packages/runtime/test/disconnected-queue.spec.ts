@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { DisconnectedQueue, type QueueTarget } from '@rxmsg/runtime';
+import { DisconnectedQueue, type QueueTarget } from '@rxmsg/runtime/internal';
 
 function target(protocol: string, accept: (m: number) => boolean = () => true): QueueTarget<number> & { got: number[] } {
   const got: number[] = [];

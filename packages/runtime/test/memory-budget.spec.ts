@@ -1,6 +1,8 @@
 import { expect } from 'chai';
-import { SERVER_CONFIG_DEFAULTS, resolveConfig } from '@rxmsg/core';
-import { BACKPRESSURE_CAP, FRAME_BUFFER_SLACK, MemoryBudget, connectionMemoryBound } from '@rxmsg/runtime';
+import { SERVER_CONFIG_DEFAULTS } from '@rxmsg/core';
+import { resolveConfig } from '@rxmsg/core/internal';
+import { BACKPRESSURE_CAP, connectionMemoryBound } from '@rxmsg/runtime';
+import { FRAME_BUFFER_SLACK, MemoryBudget } from '@rxmsg/runtime/internal';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { OutboundQueue } from '@rxmsg/runtime';
+import { OutboundQueue } from '@rxmsg/runtime/internal';
 import { FakeConnection } from '@rxmsg/test-utils';
 
 const encoder = new TextEncoder();

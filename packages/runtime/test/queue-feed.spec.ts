@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { Subject, type Subscription } from 'rxjs';
 import { FlowControlError } from '@rxmsg/core';
-import { ClientQueue } from '@rxmsg/runtime';
+import { ClientQueue } from '@rxmsg/runtime/internal';
 import { InboundStream } from '../src/inbound-stream';
 import { FakeInlet } from './support/fake-inlet';
 import { feedQueue } from '../src/queue-feed';

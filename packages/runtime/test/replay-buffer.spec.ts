@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { ReplayBuffer } from '@rxmsg/runtime';
+import { ReplayBuffer } from '@rxmsg/runtime/internal';
 
 const bytes = (...b: number[]): Uint8Array => Uint8Array.from(b);
 

@@ -2,33 +2,33 @@ import { expect } from 'chai';
 import { filter, firstValueFrom, map, timeout, type Observable } from 'rxjs';
 import { z } from 'zod';
 import {
+  defineProtocol,
+  parseAddress,
+  type Connection,
+  type ConnectionHandlers,
+  type Transport,
+} from '@rxmsg/core';
+import {
   ResumeFrameDecoder,
   ResumeFrameType,
-  defineProtocol,
   encodeAck,
   encodeHello,
   encodeResumeFrame,
-  parseAddress,
   parseWelcome,
-  type Connection,
-  type ConnectionHandlers,
   type ResumeFrame,
   type ResumeWelcome,
-} from '@rxmsg/core';
+} from '@rxmsg/core/internal';
 import {
   MemoryConnection,
-  ResumeRegistry,
   createClient,
   createServer,
   memoryTransport,
   type ClientEvent,
-  type ResumableConnection,
-  type ResumeRegistryEvent,
   type ServerEvent,
 } from '@rxmsg/runtime';
+import { ResumeRegistry, type ResumableConnection, type ResumeRegistryEvent } from '@rxmsg/runtime/internal';
 import { VirtualTimeScheduler } from 'rxjs';
 import { NEVER, tap } from 'rxjs';
-import type { Transport } from '@rxmsg/core';
 
 const Echo = defineProtocol({
   name: 'echo',

@@ -1,20 +1,23 @@
 import { expect } from 'chai';
 import { VirtualTimeScheduler } from 'rxjs';
 import {
-  ResumeFrameDecoder,
-  ResumeFrameType,
   ResumeRefusedError,
   TimeoutError,
+  type ConnectionHandlers,
+  type RxmsgError,
+} from '@rxmsg/core';
+import {
+  ResumeFrameDecoder,
+  ResumeFrameType,
   encodeAck,
   encodeHello,
   encodeResumeFrame,
   parseWelcome,
-  type ConnectionHandlers,
   type ResumeFrame,
   type ResumeWelcome,
-  type RxmsgError,
-} from '@rxmsg/core';
-import { LINK_LINGER_MS, MemoryConnection, ResumeRegistry, type ResumableConnection, type ResumeRegistryEvent } from '@rxmsg/runtime';
+} from '@rxmsg/core/internal';
+import { MemoryConnection } from '@rxmsg/runtime';
+import { LINK_LINGER_MS, ResumeRegistry, type ResumableConnection, type ResumeRegistryEvent } from '@rxmsg/runtime/internal';
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const WINDOW = 1_000;

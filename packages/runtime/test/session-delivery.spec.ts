@@ -3,7 +3,8 @@ import { Observable, concat, map, mergeMap, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { z } from 'zod';
 import { SERVER_CONFIG_DEFAULTS, defineProtocol, type Processor } from '@rxmsg/core';
-import { Session, serverStage, type ConnectionEvent } from '@rxmsg/runtime';
+import { serverStage, type ConnectionEvent } from '@rxmsg/runtime';
+import { Session } from '@rxmsg/runtime/internal';
 import { FakeConnection } from '@rxmsg/test-utils';
 
 const Echo = defineProtocol({

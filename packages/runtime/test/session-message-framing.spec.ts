@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { map } from 'rxjs';
 import { z } from 'zod';
 import { SERVER_CONFIG_DEFAULTS, binaryCodec, defineProtocol } from '@rxmsg/core';
-import { Session, serverStage, type ConnectionEvent } from '@rxmsg/runtime';
+import { serverStage, type ConnectionEvent } from '@rxmsg/runtime';
+import { Session } from '@rxmsg/runtime/internal';
 import { FakeConnection } from '@rxmsg/test-utils';
 
 const client = { Ping: z.object({ n: z.number() }) };

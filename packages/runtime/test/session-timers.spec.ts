@@ -3,7 +3,8 @@ import { map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { z } from 'zod';
 import { SERVER_CONFIG_DEFAULTS, defineProtocol, type ServerConfig } from '@rxmsg/core';
-import { Session, serverStage, type ConnectionEvent } from '@rxmsg/runtime';
+import { serverStage, type ConnectionEvent } from '@rxmsg/runtime';
+import { Session } from '@rxmsg/runtime/internal';
 import { FakeConnection } from '@rxmsg/test-utils';
 
 const Echo = defineProtocol({

@@ -11,7 +11,8 @@ import {
   type DecodeErrorPolicy,
   type Processor,
 } from '@rxmsg/core';
-import { Session, type ConnectionEvent, type Router } from '@rxmsg/runtime';
+import { type ConnectionEvent, type Router } from '@rxmsg/runtime';
+import { Session } from '@rxmsg/runtime/internal';
 import { FakeConnection, eventually } from '@rxmsg/test-utils';
 
 /** A server session on a fake connection, with the engine's events recorded. */

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { shouldReconnect, type DisconnectReason } from '@rxmsg/runtime';
+import { type DisconnectReason } from '@rxmsg/runtime';
+import { shouldReconnect } from '@rxmsg/runtime/internal';
 
 describe('shouldReconnect', () => {
   const table: readonly (readonly [DisconnectReason, remoteEndedFirst: boolean, reconnect: boolean])[] = [

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { TokenBucket } from '@rxmsg/runtime';
+import { TokenBucket } from '@rxmsg/runtime/internal';
 
 describe('TokenBucket', () => {
   it('starts full: a burst of `burst` tokens, then none', () => {

@@ -15,13 +15,11 @@
  */
 export { DEFAULT_RING_BYTES, createSharedMemoryLink } from './create-shared-memory-link';
 export type { SharedMemoryLinkOptions } from './create-shared-memory-link';
-export { DEFAULT_MAX_PENDING_BYTES, SharedMemoryConnection } from './shared-memory-connection';
-export { POLL_BACKOFF_WAITS, POLL_MS, PollWindow } from './poll-window';
-export type { SharedMemoryConnectionOptions } from './shared-memory-connection';
+export { DEFAULT_MAX_PENDING_BYTES } from './shared-memory-connection';
 export { isSharedMemoryEnd } from './shared-memory-end';
 export type { SharedMemoryEnd } from './shared-memory-end';
 export { SharedMemoryPeerError } from './shared-memory-peer-error';
 export type { SharedMemoryPeerLoss } from './shared-memory-peer-error';
-export { MAX_RING_BYTES, MIN_RING_BYTES, RING_HEADER_BYTES, RING_MAGIC, SharedRing, Word } from './shared-ring';
+export { MAX_RING_BYTES, MIN_RING_BYTES } from './shared-ring';
 export { sharedMemoryTransport } from './shared-memory-transport';
 export type { SharedMemoryTransport, SharedMemoryTransportOptions } from './shared-memory-transport';

@@ -4,80 +4,25 @@
  * driver and the `soe://` transport build on them.
  * @packageDocumentation
  */
-export type { ChannelPacket } from './channel-packet';
-export { SEQUENCE_MODULO } from './channel-packet';
 export { SoePacketError, type SoePacketErrorCode } from './soe-packet-error';
-export { SoeOpCode, isSessionContextOpCode } from './soe-op-code';
 export { DisconnectReason, isDisconnectReason } from './disconnect-reason';
-export { soeCrc32 } from './soe-crc32';
-export type {
-  AcknowledgePacket,
-  CrcLength,
-  DisconnectPacket,
-  HeartbeatPacket,
-  MultiPacketPacket,
-  OutOfOrderPacket,
-  ReliableDataFragmentPacket,
-  ReliableDataPacket,
-  RemapConnectionPacket,
-  SessionRequestPacket,
-  SessionResponsePacket,
-  SoeControlPacket,
-  SoePacket,
-  SoeSessionContextPacket,
-  SoeSubPacket,
-  UnknownSenderPacket,
-} from './soe-packet';
-export { multiPacketLengthSize, readMultiPacketLength, writeMultiPacketLength } from './multi-packet-length';
-export { dataBundleLengthSize, readDataBundleLength, writeDataBundleLength } from './data-bundle-length';
-export { ByteReader } from './byte-reader';
-export {
-  decodeSoePacketBody,
-  decodeSoeSubPacket,
-  encodeSoePacketBody,
-  encodeSoeSubPacket,
-  opCodeOf,
-  splitFirstFragment,
-  type SoeDecodeLimits,
-} from './soe-packet-codec';
-export { DEFAULT_MAX_INFLATED_LENGTH, PLAIN_SESSION, sessionOverhead, type SoeSessionParams } from './soe-session-params';
-export { decodeSoeDatagram, encodeSoeDatagram, type SoeEncodeOptions } from './soe-datagram';
-export { Rc4 } from './rc4';
-export { DATA_BUNDLE_MAGIC, dataBundleSize, decodeDataBundle, encodeDataBundle, isDataBundle } from './data-bundle';
-export {
-  decodeApplicationData,
-  decryptApplicationBuffer,
-  encodeApplicationData,
-  encryptApplicationBuffer,
-} from './application-data';
-export { channelPacketToSoePacket, decodeChannelPackets, encodeChannelPacket, soePacketToChannelPacket } from './channel-packet-codec';
-export { ReliableChannel } from './reliable-channel';
-export type { ReliableChannelEnd, ReliableChannelStats, ReliableEndReason } from './reliable-channel';
-export { FRAGMENT_LENGTH_BYTES, RELIABLE_DEFAULTS, resolveReliableOptions } from './reliable-options';
+export type { CrcLength } from './soe-packet';
+export { type SoeSessionParams } from './soe-session-params';
+export type { ReliableChannelStats } from './reliable-channel';
+export { RELIABLE_DEFAULTS } from './reliable-options';
 export type { ReliableChannelOptions, ResolvedReliableOptions } from './reliable-options';
-export { Reassembler } from './reliable-reassembler';
-export type { ReassemblyFailure, ReassemblyResult } from './reliable-reassembler';
-export { RtoEstimator } from './reliable-rto';
-export type { RtoParameters } from './reliable-rto';
-export { SEQUENCE_HALF, isSequence, sequenceAdd, sequenceDiff } from './reliable-sequence';
 export { SoeSession } from './soe-session';
 export type { SoeSessionState, SoeSessionStats } from './soe-session';
 export type { SoeSessionEnd, SoeSessionEndReason } from './soe-session-end';
-export { MAX_UDP_LENGTH, MIN_UDP_LENGTH, SOE_PROTOCOL_VERSION, resolveSoeSessionOptions } from './soe-session-options';
-export type { ResolvedSoeSessionOptions, SoeClientSessionOptions, SoeServerSessionOptions, SoeSessionCommonOptions, SoeSessionOptions } from './soe-session-options';
-export { MAX_SUB_PACKETS, packSubPackets } from './soe-session-packer';
-export { ReceiveSequencer } from './soe-session-sequencer';
-export type { ReceiveSequencerStats, SequencedPacket, SequencerResult } from './soe-session-sequencer';
-export { SoeSessionDriver, monotonicClock } from './soe-session-driver';
-export type { SoeClock, SoeSessionDriverHooks } from './soe-session-driver';
-export { SoeConnection } from './soe-connection';
-export type { SoeConnectionOptions } from './soe-connection';
-export { SoeEndpoint } from './soe-endpoint';
-export type { SoeEndpointHost, SoeEndpointStats } from './soe-endpoint';
+export { MAX_UDP_LENGTH, MIN_UDP_LENGTH, SOE_PROTOCOL_VERSION } from './soe-session-options';
+export type { SoeClientSessionOptions, SoeServerSessionOptions, SoeSessionCommonOptions, SoeSessionOptions } from './soe-session-options';
+export type { ReceiveSequencerStats } from './soe-session-sequencer';
+export type { SoeClock } from './soe-session-driver';
+export type { SoeEndpointStats } from './soe-endpoint';
 export { DEFAULT_SOE_APPLICATION_PROTOCOL, formatSoeAddress, soeAddressOf } from './soe-address';
 export type { SoeAddress } from './soe-address';
-export { DEFAULT_SOE_UDP_LENGTH, resolveSoeTransportOptions } from './soe-transport-options';
-export type { ResolvedSoeTransportOptions, SoeTransportOptions } from './soe-transport-options';
+export { DEFAULT_SOE_UDP_LENGTH } from './soe-transport-options';
+export type { SoeTransportOptions } from './soe-transport-options';
 export { soeTransport } from './soe-transport';
 export type { SoeTransport } from './soe-transport';
 export { createSoeServer } from './soe-server';

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { Rc4, SoePacketError, decryptApplicationBuffer, encryptApplicationBuffer } from '@rxmsg/soe';
+import { SoePacketError } from '@rxmsg/soe';
+import { Rc4, decryptApplicationBuffer, encryptApplicationBuffer } from '@rxmsg/soe/internal';
 import fc from 'fast-check';
 import { hex } from './hex';
 

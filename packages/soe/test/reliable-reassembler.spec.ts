@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Reassembler } from '@rxmsg/soe';
+import { Reassembler } from '@rxmsg/soe/internal';
 
 const MIB = 1024 * 1024;
 

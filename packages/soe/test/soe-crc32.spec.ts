@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { soeCrc32 } from '@rxmsg/soe';
+import { soeCrc32 } from '@rxmsg/soe/internal';
 import fc from 'fast-check';
 import { crc32 } from 'node:zlib';
 

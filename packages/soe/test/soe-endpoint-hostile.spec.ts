@@ -2,7 +2,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { expect } from 'chai';
 import { firstValueFrom } from 'rxjs';
 import { parseAddress, type Connection, type Listener } from '@rxmsg/core';
-import { SoeOpCode, decodeSoeDatagram, encodeSoeDatagram, soeTransport, type SoeTransport, type SoeTransportOptions } from '@rxmsg/soe';
+import { soeTransport, type SoeTransport, type SoeTransportOptions } from '@rxmsg/soe';
+import { SoeOpCode, decodeSoeDatagram, encodeSoeDatagram } from '@rxmsg/soe/internal';
 import { HANDLE_KINDS, activeResources, eventually, leakedResources, settledHeapUsed, within } from '@rxmsg/test-utils';
 
 const LOOPBACK = '127.0.0.1';

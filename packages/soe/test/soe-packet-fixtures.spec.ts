@@ -1,8 +1,12 @@
 import { expect } from 'chai';
+import { DisconnectReason, SoePacketError, type SoeSessionParams } from '@rxmsg/soe';
 import {
-  DisconnectReason, PLAIN_SESSION, SoePacketError, decodeSoeDatagram, encodeSoeDatagram, splitFirstFragment,
-  type SoePacket, type SoeSessionParams,
-} from '@rxmsg/soe';
+  PLAIN_SESSION,
+  decodeSoeDatagram,
+  encodeSoeDatagram,
+  splitFirstFragment,
+  type SoePacket,
+} from '@rxmsg/soe/internal';
 import { bytes, hex } from './hex';
 
 // Hand-computed bytes: two-byte big-endian op code, then the fields big-endian.

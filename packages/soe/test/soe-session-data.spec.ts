@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { decodeSoeDatagram, type SoeSession } from '@rxmsg/soe';
+import { type SoeSession } from '@rxmsg/soe';
+import { decodeSoeDatagram } from '@rxmsg/soe/internal';
 import { fixedRandom, openPair, sessionPair } from './support/soe-session-pair';
 import { cleanLink, runSessions, type DatagramLinkFaults } from './support/virtual-datagram-network';
 import { prng } from './support/virtual-network';

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { DisconnectReason, SoeSession, decodeSoeDatagram, encodeSoeDatagram, type SoeSessionParams } from '@rxmsg/soe';
+import { DisconnectReason, SoeSession, type SoeSessionParams } from '@rxmsg/soe';
+import { decodeSoeDatagram, encodeSoeDatagram } from '@rxmsg/soe/internal';
 import { openPair, sessionPair } from './support/soe-session-pair';
 
 /** Exchanges datagrams between an open pair until both are quiet (no loss), returning what each delivered. */

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { DisconnectReason, decodeSoeDatagram } from '@rxmsg/soe';
+import { DisconnectReason } from '@rxmsg/soe';
+import { decodeSoeDatagram } from '@rxmsg/soe/internal';
 import { hex } from './hex';
 import { openPair, sessionPair } from './support/soe-session-pair';
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { DisconnectReason, SoeSession, decodeSoeDatagram, encodeSoeDatagram, PLAIN_SESSION } from '@rxmsg/soe';
+import { DisconnectReason, SoeSession } from '@rxmsg/soe';
+import { decodeSoeDatagram, encodeSoeDatagram, PLAIN_SESSION } from '@rxmsg/soe/internal';
 import { hex } from './hex';
 import { fixedRandom as fixed, sessionPair as pair } from './support/soe-session-pair';
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { ReceiveSequencer, decodeSoeDatagram, packSubPackets, type SequencedPacket, type SoeSessionParams, type SoeSubPacket } from '@rxmsg/soe';
+import { ReceiveSequencer, decodeSoeDatagram, packSubPackets, type SequencedPacket, type SoeSubPacket } from '@rxmsg/soe/internal';
+import { type SoeSessionParams } from '@rxmsg/soe';
 
 const subPacket: fc.Arbitrary<SoeSubPacket> = fc.oneof(
   fc.record({ kind: fc.constant('acknowledge' as const), sequence: fc.integer({ min: 0, max: 0xffff }) }),

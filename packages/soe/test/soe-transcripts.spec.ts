@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DisconnectReason, encodeSoeDatagram, type SoePacket, type SoeSessionParams } from '@rxmsg/soe';
+import { DisconnectReason, type SoeSessionParams } from '@rxmsg/soe';
+import { encodeSoeDatagram, type SoePacket } from '@rxmsg/soe/internal';
 import { hex } from './hex';
 
 const SESSION: SoeSessionParams = { crcSeed: 0xaabbccdd, crcLength: 2, compression: false };

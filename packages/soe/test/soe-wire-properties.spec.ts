@@ -1,10 +1,19 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { SoePacketError, type SoeSessionParams } from '@rxmsg/soe';
 import {
-  ByteReader, SoePacketError, decodeApplicationData, decodeSoeDatagram, encodeApplicationData, encodeSoeDatagram,
-  readDataBundleLength, readMultiPacketLength, writeDataBundleLength, writeMultiPacketLength,
-  type SoePacket, type SoeSessionParams, type SoeSubPacket,
-} from '@rxmsg/soe';
+  ByteReader,
+  decodeApplicationData,
+  decodeSoeDatagram,
+  encodeApplicationData,
+  encodeSoeDatagram,
+  readDataBundleLength,
+  readMultiPacketLength,
+  writeDataBundleLength,
+  writeMultiPacketLength,
+  type SoePacket,
+  type SoeSubPacket,
+} from '@rxmsg/soe/internal';
 
 const RUNS = { numRuns: 300 };
 const u16 = fc.integer({ min: 0, max: 0xffff });

@@ -3,7 +3,6 @@
  * Unix domain sockets (`unix:/path`) and TLS (`tls://host:port`).
  * @packageDocumentation
  */
-export { SocketConnection } from './socket-connection';
 export { streamSocketTransport } from './stream-socket-transport';
 export type { SocketFactory } from './stream-socket-transport';
 export { tcpTransport } from './tcp-transport';

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { connect, createServer, type ConnectionOptions, type TLSSocket, type TlsOptions } from 'node:tls';
-import { tlsHandshakeOf, type Transport } from '@rxmsg/core';
+import { type Transport } from '@rxmsg/core';
+import { tlsHandshakeOf } from '@rxmsg/core/internal';
 import { streamSocketTransport } from './stream-socket-transport';
 
 /** Certificates and checks of {@link tlsTransport}; Node's own `tls` options. */

@@ -13,7 +13,7 @@ export interface BrowserWsTransportOptions {
   /**
    * Bytes a connection holds while the session does not read (a browser cannot pause a WebSocket);
    * past it the connection closes with a `ReceiveBufferFullError`. Default 4 MiB; keep it above
-   * `maxFrameBytes`. See {@link BrowserWsConnection}.
+   * `maxFrameBytes`. See `BrowserWsConnection`.
    */
   readonly receiveBufferBytes?: number;
 }
@@ -26,7 +26,7 @@ const SCHEMES = Object.freeze(['ws', 'wss']);
  * uses no `Buffer`. Import it from `@rxmsg/ws/browser` in browser code. `listen` is refused.
  *
  * TLS for `wss://` is the browser's (its trusted CAs); the browser also sends the page's `Origin`,
- * which servers should check. See {@link BrowserWsConnection} for what browsers cannot do (pause
+ * which servers should check. See `BrowserWsConnection` for what browsers cannot do (pause
  * reading, limit incoming message size, drop unsent data).
  *
  * @example

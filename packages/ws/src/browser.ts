@@ -11,6 +11,6 @@
  */
 export { browserWsTransport } from './browser-ws-client-transport';
 export type { BrowserWsTransportOptions } from './browser-ws-client-transport';
-export { BrowserWsConnection, DEFAULT_RECEIVE_BUFFER_BYTES } from './browser-ws-connection';
+export { DEFAULT_RECEIVE_BUFFER_BYTES } from './browser-ws-connection';
 export { CLOSE_CODES } from './close-codes';
 export type { WebSocketConstructorLike, WebSocketEventLike, WebSocketEventType, WebSocketLike } from './web-socket-like';

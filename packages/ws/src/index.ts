@@ -7,11 +7,9 @@
  */
 export { browserWsTransport } from './browser-ws-client-transport';
 export type { BrowserWsTransportOptions } from './browser-ws-client-transport';
-export { BrowserWsConnection, DEFAULT_RECEIVE_BUFFER_BYTES } from './browser-ws-connection';
-export { CLOSE_CODES, closeError } from './close-codes';
-export { DEFAULT_HIGH_WATER_MARK, MessageConnection } from './message-connection';
+export { DEFAULT_RECEIVE_BUFFER_BYTES } from './browser-ws-connection';
+export { CLOSE_CODES } from './close-codes';
 export type { WebSocketConstructorLike, WebSocketEventLike, WebSocketEventType, WebSocketLike } from './web-socket-like';
-export { WsConnection } from './ws-connection';
-export { DEFAULT_MAX_PAYLOAD, MAX_PAYLOAD_SLACK, maxPayloadFor } from './max-payload';
+export { DEFAULT_MAX_PAYLOAD } from './max-payload';
 export { wsTransport } from './ws-transport';
 export type { WsTransportOptions } from './ws-transport';

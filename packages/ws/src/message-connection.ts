@@ -1,4 +1,5 @@
-import { utf8Length, type Connection, type ConnectionHandlers, type RxmsgError } from '@rxmsg/core';
+import { type Connection, type ConnectionHandlers, type RxmsgError } from '@rxmsg/core';
+import { utf8Length } from '@rxmsg/core/internal';
 
 /** Bytes a WebSocket may buffer for sending before {@link Connection.write} returns `false`: 1 MiB. */
 export const DEFAULT_HIGH_WATER_MARK = 1_048_576;

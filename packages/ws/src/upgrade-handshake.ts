@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { tlsHandshakeOf, type HandshakeInfo, type HttpUpgrade } from '@rxmsg/core';
+import { type HandshakeInfo, type HttpUpgrade } from '@rxmsg/core';
+import { tlsHandshakeOf } from '@rxmsg/core/internal';
 
 /**
  * What a WebSocket server learned from an upgrade request, as plain data: the path, query and

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ReceiveBufferFullError, type RxmsgError } from '@rxmsg/core';
-import { BrowserWsConnection, type WebSocketEventLike, type WebSocketEventType, type WebSocketLike } from '@rxmsg/ws/browser';
+import type { WebSocketEventLike, WebSocketEventType, WebSocketLike } from '@rxmsg/ws/browser';
+import { BrowserWsConnection } from '@rxmsg/ws/internal';
 import { eventually } from '@rxmsg/test-utils';
 import { recorder } from './ws-pair';
 

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { firstValueFrom } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { TransportError, parseAddress, type Connection, type Listener } from '@rxmsg/core';
-import { DEFAULT_MAX_PAYLOAD, MAX_PAYLOAD_SLACK, maxPayloadFor, wsTransport } from '@rxmsg/ws';
+import { DEFAULT_MAX_PAYLOAD, wsTransport } from '@rxmsg/ws';
+import { MAX_PAYLOAD_SLACK, maxPayloadFor } from '@rxmsg/ws/internal';
 import { eventually } from '@rxmsg/test-utils';
 import { rawClient, recorder } from './ws-pair';
 

@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import {
-  SharedMemoryConnection,
   SharedMemoryPeerError,
   createServer,
   createSharedMemoryLink,
@@ -16,6 +15,7 @@ import {
   type ServerEvent,
   type SharedMemoryEnd,
 } from '@rxmsg/node';
+import { SharedMemoryConnection } from '@rxmsg/node/internal';
 import { eventually, waitFor, within } from '@rxmsg/test-utils';
 import { TextEcho, echo } from './echo-protocol';
 

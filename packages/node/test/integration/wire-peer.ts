@@ -1,4 +1,5 @@
-import { concatBytes, type Codec, type ControlKind, type Framer } from '@rxmsg/node';
+import { type Codec, type ControlKind, type Framer } from '@rxmsg/node';
+import { concatBytes } from '@rxmsg/node/internal';
 import { RawSocket, type RawSocketOptions } from '@rxmsg/testing';
 import type { RawPeer } from './raw-peer';
 

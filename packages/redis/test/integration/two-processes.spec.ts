@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createClient } from 'redis';
-import { encodePacket } from '@rxmsg/redis';
+import { encodePacket } from '@rxmsg/redis/internal';
 import { RawSocket, eventually, requireRedisServer, startRedisServer, type RedisServer } from '@rxmsg/test-utils';
 import { startNodeProcess, type NodeProcess } from '../support/node-process';
 

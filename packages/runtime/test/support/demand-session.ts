@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { TestScheduler } from 'rxjs/testing';
 import { z } from 'zod';
 import { SERVER_CONFIG_DEFAULTS, binaryCodec, defineProtocol, type Codec, type Processor, type ServerConfig } from '@rxmsg/core';
-import { Session, serverStage, type ConnectionEvent } from '@rxmsg/runtime';
+import { serverStage, type ConnectionEvent } from '@rxmsg/runtime';
+import { Session } from '@rxmsg/runtime/internal';
 import { FakeConnection } from '@rxmsg/test-utils';
 
 /** Requests and rows: the protocol of the demand tests. */

@@ -1,0 +1,2 @@
+/** Which end of a connection: the one that listened or the one that connected. */
+export type Side = 'server' | 'client';
