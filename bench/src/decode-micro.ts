@@ -4,12 +4,17 @@
  * cost (framer + codec + validation) from the rest of the one-way path measured by decode-path.ts.
  */
 import { performance } from 'node:perf_hooks';
+import { z } from 'zod';
 import { LineSplitter, asNumbered } from './adapters/json-lines';
 import { loadRxmsg, type BenchProtocol } from './adapters/bench-protocols';
 import { pingBlock } from './raw-load';
 
-/** The decoders compared: the raw baseline and the rxmsg decode path in three settings. */
-export const MICRO_DECODERS = ['raw-json', 'rxmsg-text', 'rxmsg-text-tag', 'rxmsg-binary'] as const;
+/**
+ * The decoders compared: the raw baseline and the rxmsg decode path in three settings; the `-zod`
+ * ones validate every message with zod's `safeParse` as `MessageSet.parse` did before it used a
+ * precompiled validator for flat schemas (the "before" of that change, in the same run).
+ */
+export const MICRO_DECODERS = ['raw-json', 'rxmsg-text', 'rxmsg-text-tag', 'rxmsg-binary', 'rxmsg-text-zod', 'rxmsg-binary-zod'] as const;
 /** One of {@link MICRO_DECODERS}. */
 export type MicroDecoder = (typeof MICRO_DECODERS)[number];
 
@@ -26,17 +31,23 @@ export function pingLines(bytes: number): { readonly block: Buffer; readonly fra
 }
 
 /** The rxmsg inbound path for one chunk, as the runtime's inbound pump runs it: framer, control check, codec, validation. */
-function rxmsgDecoder(protocol: BenchProtocol, full: boolean): (chunk: Buffer) => number {
+function rxmsgDecoder(protocol: BenchProtocol, validation: 'full' | 'tag' | 'zod'): (chunk: Buffer) => number {
   const codec = protocol.codec;
   const framer = codec.createFramer(1 << 20);
   const inbound = protocol.client;
+  const zodPing = z.object({ n: z.number().int().min(0) }).extend({ kind: z.literal('Ping') });
+  const viaZod = (value: unknown): unknown => {
+    const r = zodPing.safeParse(value);
+    return r.success ? r.data : r.error;
+  };
   return (chunk) => {
     framer.push(chunk);
     let ok = 0;
     for (let frame = framer.next(); frame !== undefined; frame = framer.next()) {
       if (typeof frame === 'object' && !(frame instanceof Uint8Array)) throw frame;
       if (codec.controlOf(frame) !== undefined) continue;
-      const m = full ? inbound.parse(codec.decode(frame)) : inbound.parseTag(codec.decode(frame));
+      const value = codec.decode(frame);
+      const m = validation === 'full' ? inbound.parse(value) : validation === 'tag' ? inbound.parseTag(value) : viaZod(value);
       if (m instanceof Error) throw m;
       ok++;
     }
@@ -72,11 +83,12 @@ export function microRate(decoder: MicroDecoder, ms: number): number {
   const { protocols } = loadRxmsg();
   const text = pingLines(64 * 1024);
   const binary = pingBlock(64 * 1024);
-  const source = decoder === 'rxmsg-binary' ? binary : text;
+  const isBinary = decoder === 'rxmsg-binary' || decoder === 'rxmsg-binary-zod';
+  const source = isBinary ? binary : text;
   const decode =
     decoder === 'raw-json'
       ? rawDecoder()
-      : rxmsgDecoder(decoder === 'rxmsg-binary' ? protocols.binary : protocols.text, decoder !== 'rxmsg-text-tag');
+      : rxmsgDecoder(isBinary ? protocols.binary : protocols.text, decoder === 'rxmsg-text-tag' ? 'tag' : decoder.endsWith('-zod') ? 'zod' : 'full');
   // Warm-up (the JIT), then the measured period.
   timed(decode, source, ms / 2, decoder);
   return timed(decode, source, ms, decoder);

@@ -202,12 +202,13 @@ async function main(): Promise<void> {
     '',
     '| receiver | over sockets (msg/s) | / raw-json | decode only, in process (msg/s) | / raw-json |',
     '| --- | ---: | ---: | ---: | ---: |',
-    ...SYSTEMS.filter((s) => systems.includes(s) || (micro as readonly string[]).includes(s)).map((s) => {
+    ...[...SYSTEMS, ...MICRO_DECODERS.filter((d) => !(SYSTEMS as readonly string[]).includes(d))].filter((s) => (systems as readonly string[]).includes(s) || (micro as readonly string[]).includes(s)).map((s) => {
       const m = s as MicroDecoder;
-      return `| ${s} | ${fmt(median(sock.rates.get(s) ?? []))} | ${ratio(sock.ratios.get(s) ?? [])} | ${fmt(median(mic.rates.get(m) ?? []))} | ${ratio(mic.ratios.get(m) ?? [])} |`;
+      const sys = s as System;
+      return `| ${s} | ${sock.rates.has(sys) ? fmt(median(sock.rates.get(sys)!)) : '-'} | ${ratio(sock.ratios.get(sys) ?? [])} | ${fmt(median(mic.rates.get(m) ?? []))} | ${ratio(mic.ratios.get(m) ?? [])} |`;
     }),
     '',
-    '`raw-json`: node:net, `setEncoding(\'utf8\')`, lines split by hand, `JSON.parse`, tag and `n` checked. `rxmsg-text`: `createServer` with the text codec and full validation (default config); `rxmsg-text-tag`: the same with `validation: \'tag\'`; `rxmsg-binary`: the binary codec (length-prefixed MessagePack), full validation. "decode only": the same decoders fed 64 KiB blocks in process (rxmsg: the framer, `codec.controlOf`, `codec.decode`, `MessageSet.parse`/`parseTag`, as the inbound pump runs them), without sockets or rxjs delivery.',
+    '`raw-json`: node:net, `setEncoding(\'utf8\')`, lines split by hand, `JSON.parse`, tag and `n` checked. `rxmsg-text`: `createServer` with the text codec and full validation (default config); `rxmsg-text-tag`: the same with `validation: \'tag\'`; `rxmsg-binary`: the binary codec (length-prefixed MessagePack), full validation. "decode only": the same decoders fed 64 KiB blocks in process (rxmsg: the framer, `codec.controlOf`, `codec.decode`, `MessageSet.parse`/`parseTag`, as the inbound pump runs them), without sockets or rxjs delivery; \`-zod\`: the same, validating with zod\'s \`safeParse\` as rxmsg did before the precompiled validator for flat schemas (measured in process only).',
   ].join('\n');
   console.log(table);
   if (!quick && only === undefined) {
