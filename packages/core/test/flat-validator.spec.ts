@@ -8,8 +8,8 @@ const RUNS = { numRuns: 1000 };
 
 /** A leaf type of a flat schema, as data (so fast-check can shrink it), and its zod schema. */
 type Leaf =
-  | { readonly t: 'string'; readonly min?: number; readonly max?: number }
-  | { readonly t: 'number'; readonly int: boolean; readonly lo?: number; readonly loIncl: boolean; readonly hi?: number; readonly hiIncl: boolean }
+  | { readonly t: 'string'; readonly min?: number | undefined; readonly max?: number | undefined }
+  | { readonly t: 'number'; readonly int: boolean; readonly lo?: number | undefined; readonly loIncl: boolean; readonly hi?: number | undefined; readonly hiIncl: boolean }
   | { readonly t: 'boolean' }
   | { readonly t: 'null' }
   | { readonly t: 'literal'; readonly values: readonly (string | number | boolean | null)[] }
