@@ -4,19 +4,24 @@
  * cost (framer + codec + validation) from the rest of the one-way path measured by decode-path.ts.
  */
 import { performance } from 'node:perf_hooks';
+import { Packr } from 'msgpackr';
 import { z } from 'zod';
 import { LineSplitter, asNumbered } from './adapters/json-lines';
 import { loadRxmsg, type BenchProtocol } from './adapters/bench-protocols';
 import { pingBlock } from './raw-load';
 
 /**
- * The decoders compared: the raw baseline and the rxmsg decode path in three settings; the `-zod`
- * ones validate every message with zod's `safeParse` as `MessageSet.parse` did before it used a
- * precompiled validator for flat schemas (the "before" of that change, in the same run).
+ * The decoders compared: the raw baseline and the rxmsg decode path in three settings; the `-before`
+ * ones decode as rxmsg did before issue 16 (the "before", in the same run): every message validated
+ * with zod's `safeParse` (no precompiled validator for flat schemas), and MessagePack always
+ * unpacked by msgpackr (no fast path for flat maps), with the binary codec's options.
  */
-export const MICRO_DECODERS = ['raw-json', 'rxmsg-text', 'rxmsg-text-tag', 'rxmsg-binary', 'rxmsg-text-zod', 'rxmsg-binary-zod'] as const;
+export const MICRO_DECODERS = ['raw-json', 'rxmsg-text', 'rxmsg-text-tag', 'rxmsg-binary', 'rxmsg-text-before', 'rxmsg-binary-before'] as const;
 /** One of {@link MICRO_DECODERS}. */
 export type MicroDecoder = (typeof MICRO_DECODERS)[number];
+
+/** The binary codec's msgpackr options (packages/core/src/binary-codec.ts), for the `-before` decoder. */
+const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, int64AsType: 'number' });
 
 /** A block of `{"kind":"Ping","n":i}` lines of at least `bytes` bytes, and how many lines it holds. */
 export function pingLines(bytes: number): { readonly block: Buffer; readonly frames: number } {
@@ -31,8 +36,9 @@ export function pingLines(bytes: number): { readonly block: Buffer; readonly fra
 }
 
 /** The rxmsg inbound path for one chunk, as the runtime's inbound pump runs it: framer, control check, codec, validation. */
-function rxmsgDecoder(protocol: BenchProtocol, validation: 'full' | 'tag' | 'zod'): (chunk: Buffer) => number {
+function rxmsgDecoder(protocol: BenchProtocol, validation: 'full' | 'tag' | 'before'): (chunk: Buffer) => number {
   const codec = protocol.codec;
+  const unpack = validation === 'before' && codec.name === 'binary' ? (frame: Uint8Array | string): unknown => packr.unpack(frame as Uint8Array) : codec.decode;
   const framer = codec.createFramer(1 << 20);
   const inbound = protocol.client;
   const zodPing = z.object({ n: z.number().int().min(0) }).extend({ kind: z.literal('Ping') });
@@ -46,7 +52,7 @@ function rxmsgDecoder(protocol: BenchProtocol, validation: 'full' | 'tag' | 'zod
     for (let frame = framer.next(); frame !== undefined; frame = framer.next()) {
       if (typeof frame === 'object' && !(frame instanceof Uint8Array)) throw frame;
       if (codec.controlOf(frame) !== undefined) continue;
-      const value = codec.decode(frame);
+      const value = unpack(frame);
       const m = validation === 'full' ? inbound.parse(value) : validation === 'tag' ? inbound.parseTag(value) : viaZod(value);
       if (m instanceof Error) throw m;
       ok++;
@@ -83,12 +89,12 @@ export function microRate(decoder: MicroDecoder, ms: number): number {
   const { protocols } = loadRxmsg();
   const text = pingLines(64 * 1024);
   const binary = pingBlock(64 * 1024);
-  const isBinary = decoder === 'rxmsg-binary' || decoder === 'rxmsg-binary-zod';
+  const isBinary = decoder === 'rxmsg-binary' || decoder === 'rxmsg-binary-before';
   const source = isBinary ? binary : text;
   const decode =
     decoder === 'raw-json'
       ? rawDecoder()
-      : rxmsgDecoder(isBinary ? protocols.binary : protocols.text, decoder === 'rxmsg-text-tag' ? 'tag' : decoder.endsWith('-zod') ? 'zod' : 'full');
+      : rxmsgDecoder(isBinary ? protocols.binary : protocols.text, decoder === 'rxmsg-text-tag' ? 'tag' : decoder.endsWith('-before') ? 'before' : 'full');
   // Warm-up (the JIT), then the measured period.
   timed(decode, source, ms / 2, decoder);
   return timed(decode, source, ms, decoder);

@@ -31,7 +31,7 @@ describe('bench:decode --quick', function () {
     for (const system of ['raw-json', 'rxmsg-text', 'rxmsg-text-tag', 'rxmsg-binary']) {
       expect(out).to.match(new RegExp(`^\\| ${system} \\| ${rate} \\| ${ratio} \\| ${rate} \\| ${ratio} \\|$`, 'm'));
     }
-    for (const decoder of ['rxmsg-text-zod', 'rxmsg-binary-zod']) expect(out).to.match(new RegExp(`^\\| ${decoder} \\| - \\| - \\| ${rate} \\| ${ratio} \\|$`, 'm'));
+    for (const decoder of ['rxmsg-text-before', 'rxmsg-binary-before']) expect(out).to.match(new RegExp(`^\\| ${decoder} \\| - \\| - \\| ${rate} \\| ${ratio} \\|$`, 'm'));
     expect(out).to.match(/\d+ cores, \d+% of the CPU time free/);
     expect(out).to.not.include('written to');
   });
