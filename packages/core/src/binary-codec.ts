@@ -1,6 +1,7 @@
 import { C1, Packr } from 'msgpackr';
 import { isValidCredit, type Codec } from './codec';
 import { MalformedMessageError } from './errors';
+import { NOT_FLAT, decodeFlatMap } from './flat-msgpack';
 import { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
 
 // Plain MessagePack (no msgpackr records or extensions) so any MessagePack library can speak it.
@@ -52,6 +53,9 @@ export const binaryCodec: Codec = {
   decode(payload) {
     if (typeof payload === 'string') throw new MalformedMessageError('binary protocol received a text payload');
     if (payload.length === 0) throw new MalformedMessageError('empty MessagePack payload');
+    // The common small map without msgpackr's per-message setup; anything else (and every error) is msgpackr's.
+    const flat = decodeFlatMap(payload);
+    if (flat !== NOT_FLAT) return flat;
     let value: unknown;
     try {
       value = packr.unpack(payload);

@@ -8,6 +8,7 @@ import {
   UnknownMessageError,
   type DecodeError,
 } from './errors';
+import { compileFlatValidator, type FlatValidator } from './flat-validator';
 import { DEFAULT_CORRELATION_FIELD, RequestSpec, type RequestDeclarations, type RequestPairs } from './request-spec';
 import { textCodec } from './text-codec';
 
@@ -98,6 +99,8 @@ export type MessageLanes = Readonly<Record<string, string>>;
  */
 export class MessageSet<M> {
   private readonly schemas = new Map<string, MessageSchema>();
+  /** Precompiled validators of the flat schemas (see {@link compileFlatValidator}): tried before zod. */
+  private readonly fast = new Map<string, FlatValidator>();
 
   /**
    * @param tag - the tag field.
@@ -111,7 +114,10 @@ export class MessageSet<M> {
       if (tag in schema.shape) {
         throw new ProtocolDefinitionError(`message ${name} declares the tag field "${tag}" itself; it is added for you`);
       }
-      this.schemas.set(name, schema.extend({ [tag]: z.literal(name) }));
+      const full = schema.extend({ [tag]: z.literal(name) });
+      this.schemas.set(name, full);
+      const fast = compileFlatValidator(full);
+      if (fast !== undefined) this.fast.set(name, fast);
     }
     if (this.schemas.size === 0) throw new ProtocolDefinitionError('a direction must define at least one message');
   }
@@ -165,6 +171,10 @@ export class MessageSet<M> {
     if (schema === undefined) return new UnknownMessageError(this.tag, tagValue);
     let result: ReturnType<typeof schema.safeParse>;
     try {
+      // A flat schema's precompiled validator accepts exactly what zod accepts, with zod's output;
+      // on a reject zod runs to produce its issues.
+      const fast = this.fast.get(tagValue)?.(value);
+      if (fast !== undefined) return fast as M;
       result = schema.safeParse(value);
     } catch (error) {
       // A transform or refinement threw instead of reporting an issue: user code, contained here.

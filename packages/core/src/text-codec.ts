@@ -50,6 +50,8 @@ export const textCodec: Codec = {
   byteLength: (chunk) => (typeof chunk === 'string' ? utf8Length(chunk) : chunk.length),
   controlFrame: (kind, framed) => (kind === 'ping' ? PING : PONG) + (framed ? '\n' : ''),
   controlOf(payload) {
+    // Every control line starts with '#' and no JSON object does: one comparison for a message.
+    if ((typeof payload === 'string' ? payload.charCodeAt(0) : payload[0]) !== HASH) return undefined;
     if (payload.length !== 5) return isCreditLine(payload) ? 'credit' : undefined;
     if (typeof payload === 'string') return payload === PING ? 'ping' : payload === PONG ? 'pong' : undefined;
     if (payload[0] !== HASH) return undefined;
