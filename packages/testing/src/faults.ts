@@ -52,7 +52,7 @@ const isCount = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
 
 /**
  * Check `faults`, so a mistake fails where the test wrote it rather than as a puzzling behaviour.
- * @throws {@link ConfigError} (code `CONFIG_INVALID`) naming each bad field.
+ * @throws {@link @rxmsg/core!ConfigError} (code `CONFIG_INVALID`) naming each bad field.
  */
 export function checkFaults(faults: Faults): void {
   const problems: string[] = [];

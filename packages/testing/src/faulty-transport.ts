@@ -42,7 +42,7 @@ export interface FaultyTransport extends Transport {
  * @param plan - the faults of every connection, or a function choosing them per connection.
  * @param options - seed, scheduler of the delays, and the bound of held bytes.
  * @returns a transport for the same schemes, to pass to the factories in place of `inner`.
- * @throws {@link ConfigError} for bad options, or bad faults (a plan function's when it is called).
+ * @throws {@link @rxmsg/core!ConfigError} for bad options, or bad faults (a plan function's when it is called).
  *
  * @example
  * ```ts

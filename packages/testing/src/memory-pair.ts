@@ -53,7 +53,7 @@ export interface MemoryPair<P extends AnyProtocol, C, State, CC> {
  *
  * @param options - the server's options (protocol, processor, config, scheduler...), the client's under `client`, and `faults`.
  * @returns the pair; `close()` it in `afterEach`.
- * @throws {@link ConfigError} (rejects) for a bad server or client config; nothing is left open then.
+ * @throws {@link @rxmsg/core!ConfigError} (rejects) for a bad server or client config; nothing is left open then.
  *
  * @example
  * ```ts

@@ -35,7 +35,7 @@ export interface VirtualClock {
   /**
    * Move virtual time forward by `ms`, firing each timer due on the way at its own instant, with
    * real in-process work settled between instants.
-   * @throws {@link TimeoutError} past `maxSteps` instants.
+   * @throws {@link @rxmsg/core!TimeoutError} past `maxSteps` instants.
    */
   advance(ms: number): Promise<void>;
   /** Like {@link VirtualClock.advance}, to the absolute virtual time `ms` (no-op when it is past). */
@@ -45,7 +45,7 @@ export interface VirtualClock {
    * and resolve with the promise's value. Use it to await what waits for a virtual timer, such as
    * `server.close()` with a virtual scheduler.
    * @param maxMs - virtual time it may take; `Infinity` (the default) stops only when no timer is left.
-   * @throws {@link TimeoutError} when no timer is left, `maxMs` passed or `maxSteps` were taken first;
+   * @throws {@link @rxmsg/core!TimeoutError} when no timer is left, `maxMs` passed or `maxSteps` were taken first;
    *   rejects with the promise's reason when it rejects.
    */
   runUntil<T>(until: PromiseLike<T> | (() => boolean), maxMs?: number): Promise<T | undefined>;
@@ -59,7 +59,7 @@ export interface VirtualClock {
  * virtual instant at a time, with the real event loop turned a few times between instants so that
  * in-process I/O (the memory transport) keeps up.
  *
- * @throws {@link ConfigError} for bad options.
+ * @throws {@link @rxmsg/core!ConfigError} for bad options.
  * @example
  * ```ts
  * const clock = virtualClock();
