@@ -35,6 +35,7 @@ const ENTRY_POINTS: Readonly<Record<string, readonly string[]>> = {
   '@rxmsg/redis': ['redisRoomAdapter'],
   '@rxmsg/cli': ['adminEndpoint'],
   '@rxmsg/metrics': ['serverMetrics'],
+  '@rxmsg/testing': ['memoryPair', 'faultyTransport', 'virtualClock'],
 };
 
 /** Whether the reflection's comment, or one of its signatures' comments, has an `@example` block. */

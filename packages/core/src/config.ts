@@ -362,7 +362,7 @@ function isProduction(): boolean {
  * Whether a config asks for outbound validation: `'always'`, or `'development'` when `NODE_ENV` was
  * not `'production'` as `resolveConfig` resolved this config (a config built by hand reads
  * `NODE_ENV` now). Read once per connection by the session engine.
- * @example `validatesOutbound(resolveConfig('server', { validateOutbound: 'always' }))` is `true`.
+ * @example `validatesOutbound({ validateOutbound: 'always' })` is `true`; `validatesOutbound({ validateOutbound: 'development' })` is `true` unless `NODE_ENV` is `'production'`.
  */
 export function validatesOutbound(config: Pick<BaseConfig, 'validateOutbound'>): boolean {
   const mode = config.validateOutbound;

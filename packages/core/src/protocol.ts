@@ -111,6 +111,11 @@ export class MessageSet<M> {
     schemas: MessageSchemas,
   ) {
     for (const [name, schema] of Object.entries(schemas)) {
+      // A zod 3 schema (or anything else) type-checks through a loose `any` in some setups but fails every
+      // message at run time: refuse it here, where the mistake is made.
+      if (!(schema instanceof z.ZodObject)) {
+        throw new ProtocolDefinitionError(`message ${name} is not a zod 4 object schema (z.object from zod 4; zod 3 schemas are not supported)`);
+      }
       if (tag in schema.shape) {
         throw new ProtocolDefinitionError(`message ${name} declares the tag field "${tag}" itself; it is added for you`);
       }

@@ -99,6 +99,21 @@ describe('defineProtocol', () => {
         () => defineProtocol({ name: 'p', tag: 'kind', client: { A: z.object({}) }, server: { B: z.object({}) }, lanes: { C: 'notify' } as unknown as { B: string } }),
       ],
       [
+        // The shape of a zod 3 object schema (no `_zod`): it would fail every message at run time.
+        'a schema that is not a zod 4 object (a zod 3 schema)',
+        () =>
+          defineProtocol({
+            name: 'p',
+            tag: 'kind',
+            client: { A: { shape: {}, _def: { typeName: 'ZodObject' }, extend: () => ({}) } as unknown as z.ZodObject },
+            server: { B: z.object({}) },
+          }),
+      ],
+      [
+        'a zod 4 schema that is not an object',
+        () => defineProtocol({ name: 'p', tag: 'kind', client: { A: z.string() as unknown as z.ZodObject }, server: { B: z.object({}) } }),
+      ],
+      [
         'an empty lane name',
         () => defineProtocol({ name: 'p', tag: 'kind', client: { A: z.object({}) }, server: { B: z.object({}) }, lanes: { B: '' } }),
       ],

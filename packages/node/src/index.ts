@@ -298,3 +298,5 @@ export { CREDIT_WINDOW, MAX_EARLY_GRANTS, PULL_LIMIT } from '@rxmsg/runtime';
 export type { ClientBaseOptions, RoomSender, TopicHost } from '@rxmsg/runtime';
 export { defineStack, toAsyncApi } from '@rxmsg/core';
 export type { AsyncApiDocument, AsyncApiOptions, ProtocolStack, ProtocolStackDefinition, StackStage, StackStageDefinition } from '@rxmsg/core';
+export { REFINED_KEYWORD, UNREPRESENTABLE_KEYWORD, messageJsonSchema, wireFormat } from '@rxmsg/core';
+export type { JsonObject, JsonValue, WireFormat } from '@rxmsg/core';

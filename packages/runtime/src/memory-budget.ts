@@ -32,7 +32,7 @@ const SOCKET_HIGH_WATER_MARK = 16_384;
  * @example
  * ```ts
  * const config = { maxFrameBytes: 4096, receiveQueueLimit: 16, sendQueueBytes: 65_536 } as const;
- * connectionMemoryBound(resolveConfig('server', config)); // 942,096 bytes at most per connection
+ * connectionMemoryBound(config); // 942,096 bytes at most per connection
  * ```
  */
 export function connectionMemoryBound(
