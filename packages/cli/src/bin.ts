@@ -36,6 +36,7 @@ function exit(run: Promise<number>): void {
 
 const program = new Command('rxmsg')
   .description('Talk to, listen as and inspect rxmsg servers; describe protocols as AsyncAPI. Exit codes: 0 ok, 1 usage, 2 connect failed, 3 validation failed, 4 expectation not met, 5 denied.')
+  .version((require('../package.json') as { version: string }).version, '-V, --version', 'print the version of @rxmsg/cli')
   .showHelpAfterError()
   .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : ExitCode.usage));
 

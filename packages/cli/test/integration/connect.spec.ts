@@ -79,6 +79,18 @@ describe('rxmsg connect (spawned bin)', function () {
     expect(r.code).to.equal(ExitCode.connectFailed);
   });
 
+  it('exits 1 (usage, not 2) for a malformed address, and says why', async () => {
+    const r = await runCli(['connect', 'nope', '--send', '{}']);
+    expect(r.code).to.equal(ExitCode.usage);
+    expect(r.stderr).to.contain('invalid address "nope"');
+  });
+
+  it('rxmsg --version prints the version of @rxmsg/cli', async () => {
+    const r = await runCli(['--version']);
+    expect(r.code).to.equal(ExitCode.ok);
+    expect(r.stdout.trim()).to.equal((require('../../package.json') as { version: string }).version);
+  });
+
   it('exits 1 for a --send that is not JSON, and for an unknown codec', async () => {
     expect((await runCli(['connect', 'tcp://127.0.0.1:1', '--send', '{nope'])).code).to.equal(ExitCode.usage);
     expect((await runCli(['connect', 'tcp://127.0.0.1:1', '--codec', 'xml'])).code).to.equal(ExitCode.usage);
