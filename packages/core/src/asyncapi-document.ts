@@ -272,7 +272,9 @@ function serverEntries(addresses: readonly string[]): JsonObject {
     counts.set(address.scheme, n);
     const id = n === 1 ? address.scheme : `${address.scheme}-${n}`;
     if (address.kind === 'unix') {
-      servers[id] = { host: 'localhost', pathname: address.path, protocol: 'unix', description: text };
+      // A unix-domain socket has no host name: the socket path is what a client connects to, so it
+      // is the host (AsyncAPI 3 only asks for a string; `pathname` is a resource *in* the host).
+      servers[id] = { host: address.path, protocol: 'unix', description: text };
     } else {
       const host = address.host.includes(':') ? `[${address.host}]` : address.host;
       servers[id] = {
