@@ -14,7 +14,7 @@ export interface AsyncApiOptions {
   readonly version?: string;
   /** `info.description`, put before the generated summary of stages and directions; a stack's own `description` by default. */
   readonly description?: string;
-  /** Addresses the protocol is served on (`tcp://host:port`, `unix:/path`, `ws://host:port/path`…): one server entry each. */
+  /** Addresses the protocol is served on (`tcp://host:port`, `unix:/path`, `ws://host:port/path`…): one server entry each (`host` = `host:port`, `pathname` = the path; a `unix:` socket is `host` = its path, `protocol` = `unix`). */
   readonly servers?: readonly string[];
   /** The receiver's `maxFrameBytes`, when it should be documented (`maxPayloadBytes` in each channel's framing). */
   readonly maxFrameBytes?: number;

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { map } from 'rxjs';
@@ -88,7 +89,7 @@ describe('rxmsg connect (spawned bin)', function () {
   it('rxmsg --version prints the version of @rxmsg/cli', async () => {
     const r = await runCli(['--version']);
     expect(r.code).to.equal(ExitCode.ok);
-    expect(r.stdout.trim()).to.equal((require('../../package.json') as { version: string }).version);
+    expect(r.stdout.trim()).to.equal((JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version);
   });
 
   it('exits 1 for a --send that is not JSON, and for an unknown codec', async () => {
