@@ -90,6 +90,16 @@ describe('asyncapi.json (the AsyncAPI 3.0.0 document of PingPongStack)', functio
     expect(stdout).to.equal(committedText());
   });
 
+  it('server entries of every address kind (tcp, tls, ws, wss, soe, unix) pass @asyncapi/parser with no error and no warning', async () => {
+    const servers = ['tcp://127.0.0.1:4000', 'tls://[::1]:4001', 'ws://example.org:8080/play', 'wss://example.org:443/play', 'soe://10.0.0.2:30490/kv', 'unix:/run/ping-pong.sock'];
+    const doc = toAsyncApi(PingPongStack, { servers });
+    const { document, diagnostics } = await new Parser().parse(JSON.stringify(doc));
+    expect(diagnostics.filter((d) => d.severity <= 1).map((d) => `${d.code}: ${d.message} at ${d.path.join('.')}`)).to.deep.equal([]);
+    const unix = document!.servers().get('unix')!;
+    expect([unix.host(), unix.protocol(), unix.pathname()]).to.deep.equal(['/run/ping-pong.sock', 'unix', undefined]);
+    expect(document!.servers().get('ws')!.pathname()).to.equal('/play');
+  });
+
   it('passes @asyncapi/parser with no error and no warning (one information: 3.1.0 exists; issue 15 asks for 3.0.0)', async () => {
     const { document, diagnostics } = await new Parser().parse(committedText());
     const serious = diagnostics.filter((d) => d.severity <= 1); // 0 error, 1 warning, 2 information, 3 hint

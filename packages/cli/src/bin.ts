@@ -19,6 +19,12 @@ const tlsOptions = (c: Command) =>
     .option('--ca <file>', 'PEM file of a CA to trust (tls://, wss://)')
     .option('--insecure', 'do not verify the server certificate (tls://, wss://)');
 
+/** The version in @rxmsg/cli's package.json (dist/bin.js sits one folder below it; read, not imported: sources stay inside src). */
+function cliVersion(): string {
+  const { readFileSync } = load('node:fs') as typeof import('node:fs');
+  return (JSON.parse(readFileSync(`${__dirname}/../package.json`, 'utf8')) as { version: string }).version;
+}
+
 /** Run a command and exit with its code (after stdout drains). */
 function exit(run: Promise<number>): void {
   run.then(
@@ -36,6 +42,7 @@ function exit(run: Promise<number>): void {
 
 const program = new Command('rxmsg')
   .description('Talk to, listen as and inspect rxmsg servers; describe protocols as AsyncAPI. Exit codes: 0 ok, 1 usage, 2 connect failed, 3 validation failed, 4 expectation not met, 5 denied.')
+  .version(cliVersion(), '-V, --version', 'print the version of @rxmsg/cli')
   .showHelpAfterError()
   .exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : ExitCode.usage));
 

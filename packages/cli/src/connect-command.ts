@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Subscription } from 'rxjs';
-import { binaryCodec, textCodec, RxmsgError, type AnyProtocol, type Codec } from '@rxmsg/core';
+import { binaryCodec, parseAddress, textCodec, RxmsgError, type AnyProtocol, type Codec } from '@rxmsg/core';
 import { cliTransports, dial, type TlsFlags } from './cli-transports';
 import { ExitCode, type ExitCodeValue } from './exit-codes';
 import { jsonLine, parseJson } from './json-line';
@@ -54,6 +54,12 @@ function describe(error: RxmsgError): string {
 export async function runConnect(address: string, options: ConnectOptions, io: CommandIo): Promise<ExitCodeValue> {
   const out = terminalStyle(io.stdout);
   const err = (line: string) => io.stderr.write(`${line}\n`);
+  try {
+    parseAddress(address); // a malformed address is a usage error (exit 1), not a failed connection
+  } catch (error) {
+    err(`rxmsg: ${error instanceof Error ? error.message : String(error)}`);
+    return ExitCode.usage;
+  }
   let protocol: AnyProtocol | undefined;
   if (options.protocol !== undefined) {
     try {

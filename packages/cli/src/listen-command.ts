@@ -83,7 +83,9 @@ export async function runListen(address: string, options: ListenOptions, io: Com
   try {
     running = await startListen(address, options, io);
   } catch (error) {
-    io.stderr.write(`rxmsg: cannot listen on ${address}: ${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    // A transport's TransportError already says "cannot listen on <address>: …": do not repeat it.
+    io.stderr.write(`rxmsg: ${message.startsWith('cannot listen on ') ? message : `cannot listen on ${address}: ${message}`}\n`);
     return ExitCode.connectFailed;
   }
   io.stderr.write(`listening on ${running.address}\n`);

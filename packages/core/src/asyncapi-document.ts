@@ -14,7 +14,7 @@ export interface AsyncApiOptions {
   readonly version?: string;
   /** `info.description`, put before the generated summary of stages and directions; a stack's own `description` by default. */
   readonly description?: string;
-  /** Addresses the protocol is served on (`tcp://host:port`, `unix:/path`, `ws://host:port/path`…): one server entry each. */
+  /** Addresses the protocol is served on (`tcp://host:port`, `unix:/path`, `ws://host:port/path`…): one server entry each (`host` = `host:port`, `pathname` = the path; a `unix:` socket is `host` = its path, `protocol` = `unix`). */
   readonly servers?: readonly string[];
   /** The receiver's `maxFrameBytes`, when it should be documented (`maxPayloadBytes` in each channel's framing). */
   readonly maxFrameBytes?: number;
@@ -272,7 +272,9 @@ function serverEntries(addresses: readonly string[]): JsonObject {
     counts.set(address.scheme, n);
     const id = n === 1 ? address.scheme : `${address.scheme}-${n}`;
     if (address.kind === 'unix') {
-      servers[id] = { host: 'localhost', pathname: address.path, protocol: 'unix', description: text };
+      // A unix-domain socket has no host name: the socket path is what a client connects to, so it
+      // is the host (AsyncAPI 3 only asks for a string; `pathname` is a resource *in* the host).
+      servers[id] = { host: address.path, protocol: 'unix', description: text };
     } else {
       const host = address.host.includes(':') ? `[${address.host}]` : address.host;
       servers[id] = {

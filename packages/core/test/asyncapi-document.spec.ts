@@ -187,8 +187,18 @@ describe('toAsyncApi', () => {
         tcp: { host: '127.0.0.1:4000', protocol: 'tcp', description: 'tcp://127.0.0.1:4000' },
         'tcp-2': { host: '[::1]:4001', protocol: 'tcp', description: 'tcp://[::1]:4001' },
         ws: { host: 'example.org:8080', pathname: '/play', protocol: 'ws', description: 'ws://example.org:8080/play' },
-        unix: { host: 'localhost', pathname: '/run/hello.sock', protocol: 'unix', description: 'unix:/run/hello.sock' },
+        unix: { host: '/run/hello.sock', protocol: 'unix', description: 'unix:/run/hello.sock' },
       });
+    });
+
+    it('soe:// keeps its application protocol as pathname; a unix socket is its path, with no made-up host name', () => {
+      const doc = toAsyncApi(Hello, { servers: ['soe://10.0.0.2:30490/kv', 'soe://10.0.0.3:30490', 'unix:///tmp/a.sock'] });
+      expect(doc.servers).to.deep.equal({
+        soe: { host: '10.0.0.2:30490', pathname: '/kv', protocol: 'soe', description: 'soe://10.0.0.2:30490/kv' },
+        'soe-2': { host: '10.0.0.3:30490', protocol: 'soe', description: 'soe://10.0.0.3:30490' },
+        unix: { host: '/tmp/a.sock', protocol: 'unix', description: 'unix:///tmp/a.sock' },
+      });
+      expect(JSON.stringify(doc.servers)).to.not.contain('localhost');
     });
 
     it('refuses a string that is not an address: AddressError', () => {

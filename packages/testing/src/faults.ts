@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ConfigError } from '@rxmsg/core';
 
 /** Which way a byte-offset fault counts: bytes this end `read`s (receives) or `write`s (sends). */
@@ -48,25 +49,57 @@ export interface FaultTarget {
 /** The faults of every connection alike, or a function choosing them per connection (`undefined`: leave it alone). */
 export type FaultPlan = Faults | ((target: FaultTarget) => Faults | undefined);
 
-const isCount = (n: number): boolean => Number.isSafeInteger(n) && n >= 0;
+const MAX = Number.MAX_SAFE_INTEGER;
+const count = z.number().int().min(0).max(MAX);
+const direction = z.enum(['read', 'write']);
+const SPLIT = "must be 'every-byte', { at: [ascending offsets] } or { maxChunk: an integer >= 1 }";
 
 /**
- * Check `faults`, so a mistake fails where the test wrote it rather than as a puzzling behaviour.
- * @throws {@link @rxmsg/core!ConfigError} (code `CONFIG_INVALID`) naming each bad field.
+ * The schema of {@link Faults}: strict objects (an unknown field is an error, so a typo is not a
+ * silent no-op) and exact enums.
+ */
+const FaultsSchema = z.strictObject({
+  split: z
+    .union(
+      [
+        z.literal('every-byte'),
+        z.strictObject({ at: z.array(count).refine((at) => at.every((n, i) => i === 0 || n > at[i - 1]!), 'must be ascending non-negative integers') }),
+        z.strictObject({ maxChunk: z.number().int().min(1).max(MAX) }),
+      ],
+      { error: SPLIT },
+    )
+    .optional(),
+  delayMs: z.number().min(0).max(Number.MAX_VALUE).optional(),
+  dropAfter: z.strictObject({ bytes: count, direction }).optional(),
+  corrupt: z.strictObject({ offset: count, direction: direction.optional(), mask: z.number().int().min(1).max(0xff).optional() }).optional(),
+});
+
+/** One line per problem, each naming its field (`split.at`, `dropAfter.direction`, `splt`...). */
+function problemsOf(issues: readonly z.core.$ZodIssue[], prefix: readonly PropertyKey[] = []): string[] {
+  const problems: string[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    const name = (extra: readonly PropertyKey[] = []) => [...path, ...extra].map(String).join('.') || 'faults';
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) problems.push(`${name([key])}: unknown field`);
+    } else if (issue.code === 'invalid_union') {
+      // The branch the value was meant for: the one whose only problems are inside it (its shape matched).
+      const meant = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.path.length > 0));
+      problems.push(...(meant.length === 1 ? problemsOf(meant[0]!, path) : [`${name()}: ${issue.message}`]));
+    } else {
+      problems.push(`${name()}: ${issue.message}`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Check `faults` against the schema of {@link Faults}, so a mistake (a typo in a field name, a
+ * direction that does not exist, a split of the wrong shape) fails where the test wrote it rather
+ * than as a puzzling behaviour.
+ * @throws {@link @rxmsg/core!ConfigError} (code `CONFIG_INVALID`) naming each bad field; nothing else.
  */
 export function checkFaults(faults: Faults): void {
-  const problems: string[] = [];
-  const { split, delayMs, dropAfter, corrupt } = faults;
-  if (split !== undefined && split !== 'every-byte') {
-    if ('at' in split) {
-      if (!split.at.every((n, i) => isCount(n) && (i === 0 || n > split.at[i - 1]!))) problems.push('split.at: must be ascending non-negative integers');
-    } else if (!(Number.isSafeInteger(split.maxChunk) && split.maxChunk >= 1)) problems.push('split.maxChunk: must be an integer >= 1');
-  }
-  if (delayMs !== undefined && !(Number.isFinite(delayMs) && delayMs >= 0)) problems.push('delayMs: must be a finite number >= 0');
-  if (dropAfter !== undefined && !isCount(dropAfter.bytes)) problems.push('dropAfter.bytes: must be a non-negative integer');
-  if (corrupt !== undefined) {
-    if (!isCount(corrupt.offset)) problems.push('corrupt.offset: must be a non-negative integer');
-    if (corrupt.mask !== undefined && !(Number.isInteger(corrupt.mask) && corrupt.mask >= 1 && corrupt.mask <= 0xff)) problems.push('corrupt.mask: must be an integer from 1 to 255');
-  }
-  if (problems.length > 0) throw new ConfigError('faults', problems);
+  const r = FaultsSchema.safeParse(faults);
+  if (!r.success) throw new ConfigError('faults', problemsOf(r.error.issues));
 }

@@ -67,9 +67,15 @@ export function faultyTransport(inner: Transport, plan: FaultPlan, options: Faul
   let next = 0;
   const wrap = (connection: Connection, side: 'listen' | 'connect'): Connection => {
     const index = next++;
-    const faults: Faults | undefined = typeof plan === 'function' ? plan({ index, side }) : plan;
+    let faults: Faults | undefined;
+    try {
+      faults = typeof plan === 'function' ? plan({ index, side }) : plan;
+      if (faults !== undefined && typeof plan === 'function') checkFaults(faults);
+    } catch (error) {
+      connection.destroy(); // not handed to anyone: nobody else would close it
+      throw error;
+    }
     if (faults === undefined) return connection;
-    if (typeof plan === 'function') checkFaults(faults);
     stats.connections++;
     return new FaultyConnection(connection, faults, { scheduler, maxDelayedBytes, random: seededRandom(seed + index), stats });
   };

@@ -1,6 +1,6 @@
 import type { AnyProtocol, ConfigInput, EffectiveConfig, ReplySides } from '@rxmsg/core';
 import { createClient, createServer, memoryTransport, type Client, type ClientOptions, type MemoryTransport, type MemoryTransportOptions, type Server, type ServerOptions } from '@rxmsg/runtime';
-import type { FaultPlan } from './faults';
+import { checkFaults, type FaultPlan } from './faults';
 import { faultyTransport, type FaultyTransport, type FaultyTransportOptions } from './faulty-transport';
 
 /** The client's side of {@link memoryPair}: the options of `createClient` except what the pair sets. */
@@ -13,7 +13,13 @@ export type MemoryPairClientOptions<P extends AnyProtocol, ClientState, CC> = Om
 export interface MemoryPairOptions<P extends AnyProtocol, State, C, ClientState, CC> extends Omit<ServerOptions<P, State, C>, 'listen' | 'transports'> {
   /** The client: its processor (none: send-only), config, reconnect policy...; a send-only client by default. */
   readonly client?: MemoryPairClientOptions<P, ClientState, CC>;
-  /** Faults to inject (see {@link faultyTransport}); both ends' connections are wrapped: tell them apart by `side`. */
+  /**
+   * Faults to inject (see {@link faultyTransport}); both ends' connections are wrapped: tell them apart by `side`.
+   * A plan function that throws, or returns bad faults (a `ConfigError`), fails that connection (the
+   * server reports `ACCEPT_FAILED` for a `listen` side, the dial fails for a `connect` side) and
+   * {@link MemoryPair.close} rejects with the first such error once everything is closed: the
+   * mistake cannot pass unnoticed, even when it happens before the test subscribes to any event.
+   */
   readonly faults?: FaultPlan;
   /** Options of the fault wrapper (seed, bound); its scheduler defaults to `scheduler`. */
   readonly faultOptions?: FaultyTransportOptions;
@@ -41,7 +47,11 @@ export interface MemoryPair<P extends AnyProtocol, C, State, CC> {
   readonly transport: FaultyTransport | MemoryTransport;
   /** The server's address, `memory://pair:<port>`. */
   readonly address: string;
-  /** Close the client, then the server; resolves when both are closed. Safe to call twice. */
+  /**
+   * Close the client, then the server; resolves when both are closed. Safe to call twice.
+   * Rejects (after closing both) with the first error a `faults` plan function threw or returned
+   * (bad faults: a `ConfigError` naming the field).
+   */
   close(): Promise<void>;
 }
 
@@ -76,7 +86,23 @@ export async function memoryPair<
   const { client: clientOptions, faults, faultOptions, memory: memoryOptions, ...serverOptions } = options;
   const memory = memoryTransport(memoryOptions);
   const scheduled = options.scheduler === undefined ? {} : { scheduler: options.scheduler };
-  const faulty = faults === undefined ? undefined : faultyTransport(memory, faults, { ...scheduled, ...faultOptions });
+  // A plan function runs when a connection is accepted, maybe before the test subscribes to the
+  // server's events: keep its first error for close() to report.
+  let planError: { readonly error: unknown } | undefined;
+  const plan: FaultPlan | undefined =
+    typeof faults === 'function'
+      ? (target) => {
+          try {
+            const chosen = faults(target);
+            if (chosen !== undefined) checkFaults(chosen);
+            return chosen;
+          } catch (error) {
+            planError ??= { error };
+            throw error;
+          }
+        }
+      : faults;
+  const faulty = plan === undefined ? undefined : faultyTransport(memory, plan, { ...scheduled, ...faultOptions });
   const transport = faulty ?? memory;
   const server = await createServer<P, State, C>({ ...serverOptions, listen: 'memory://pair:0', transports: [transport] });
   const address = server.addresses()[0]!;
@@ -99,6 +125,7 @@ export async function memoryPair<
       (closing ??= (async () => {
         await client.close();
         await server.close();
+        if (planError !== undefined) throw planError.error;
       })()),
   };
 }

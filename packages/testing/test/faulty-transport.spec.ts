@@ -247,4 +247,66 @@ describe('faultyTransport (memory, properties and options)', () => {
     }
     expect(() => faultyTransport(memory, {}, { maxDelayedBytes: 0 })).to.throw(ConfigError);
   });
+
+  it('rejects faults of the wrong shape with a ConfigError naming each bad field, never a TypeError', () => {
+    const memory = memoryTransport();
+    const bad: [unknown, string[]][] = [
+      [{ split: 'every-other' }, ['split:']],
+      [{ split: null }, ['split:']],
+      [{ split: { at: [1], maxChunk: 2 } }, ['split:']],
+      [{ dropAfter: { bytes: 1, direction: 'sideways' } }, ['dropAfter.direction:']],
+      [{ corrupt: { offset: 0, direction: 'up' } }, ['corrupt.direction:']],
+      [{ splt: { at: [1] } }, ['splt: unknown field']],
+      [{ corrupt: { offset: 0, mask: 0, masks: 1 }, delayMs: Number.NaN }, ['corrupt.mask:', 'corrupt.masks: unknown field', 'delayMs:']],
+      [null, ['faults:']],
+    ];
+    for (const [faults, fields] of bad) {
+      let error: unknown;
+      try {
+        faultyTransport(memory, faults as Faults);
+      } catch (e) {
+        error = e;
+      }
+      expect(error, JSON.stringify(faults)).to.be.instanceOf(ConfigError).with.property('code', 'CONFIG_INVALID');
+      const problems = (error as ConfigError).problems;
+      for (const field of fields) expect(problems.some((p) => p.startsWith(field)), `${field} in ${problems.join('; ')}`).to.equal(true);
+      expect(problems).to.have.length(fields.length);
+    }
+  });
+
+  it('property: any plan is accepted or refused with a ConfigError, never anything else; valid plans are accepted', () => {
+    const memory = memoryTransport();
+    const count = fc.nat();
+    const direction = fc.constantFrom('read' as const, 'write' as const);
+    const valid: fc.Arbitrary<Faults> = fc.record(
+      {
+        split: fc.oneof(
+          fc.constant('every-byte' as const),
+          fc.uniqueArray(fc.nat(1000), { maxLength: 8 }).map((at) => ({ at: [...at].sort((a, b) => a - b) })),
+          fc.integer({ min: 1, max: 1 << 20 }).map((maxChunk) => ({ maxChunk })),
+        ),
+        delayMs: fc.double({ min: 0, max: 1e6, noNaN: true }),
+        dropAfter: fc.record({ bytes: count, direction }),
+        corrupt: fc.record({ offset: count, direction, mask: fc.integer({ min: 1, max: 255 }) }, { requiredKeys: ['offset'] }),
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(fc.property(valid, (faults) => void faultyTransport(memory, faults)), { numRuns: 300 });
+    // Junk: anything JSON-ish, and valid plans with one field replaced by anything.
+    const junk = fc.oneof(
+      fc.anything({ maxDepth: 3 }),
+      fc.tuple(valid, fc.constantFrom('split', 'delayMs', 'dropAfter', 'corrupt', 'splt', 'direction'), fc.anything({ maxDepth: 2 })).map(([f, k, v]) => ({ ...f, [k]: v })),
+    );
+    fc.assert(
+      fc.property(junk, (faults) => {
+        try {
+          faultyTransport(memory, faults as Faults);
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+          expect(error.problems.length).to.be.greaterThan(0);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
 });

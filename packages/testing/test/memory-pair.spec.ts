@@ -88,4 +88,42 @@ describe('memoryPair', () => {
     await memoryPair({ protocol: Echo, processor: pong, client: { config: { connectTimeoutMs: -5 } } }).catch((e: unknown) => (error = e));
     expect(error).to.be.instanceOf(ConfigError);
   });
+
+  it('a plan function returning bad faults for the listen side: close() rejects with the ConfigError naming the field (and the server counted ACCEPT_FAILED)', async () => {
+    let asked!: () => void;
+    const askedForListen = new Promise<void>((resolve) => (asked = resolve));
+    const plan: FaultPlan = ({ side }) => {
+      if (side !== 'listen') return undefined;
+      asked();
+      return { split: 'every-other' } as never; // not a SplitFault: what a typo in a test looks like
+    };
+    const pair = await memoryPair({ protocol: Echo, processor: pong, client: { processor: sendAndWait(pings(1)) }, faults: plan });
+    await askedForListen; // the accept happened (maybe before memoryPair resolved): the error is kept
+    expect(pair.server.snapshot().listenerErrors).to.have.property('ACCEPT_FAILED').that.is.greaterThan(0);
+    let error: unknown;
+    await pair.close().catch((e: unknown) => (error = e));
+    expect(error).to.be.instanceOf(ConfigError);
+    expect((error as ConfigError).problems.join('\n')).to.contain('split:');
+    // Both ends are closed even so, and a second close() says the same.
+    expect(await pair.close().then(() => 'resolved', (e: unknown) => e)).to.equal(error);
+  });
+
+  it('a plan function that throws on the connect side: close() rejects with that error', async () => {
+    const boom = new Error('plan bug');
+    let asked!: () => void;
+    const askedForConnect = new Promise<void>((resolve) => (asked = resolve));
+    const pair = await memoryPair({
+      protocol: Echo,
+      processor: pong,
+      faults: ({ side }) => {
+        if (side === 'connect') {
+          asked();
+          throw boom;
+        }
+        return undefined;
+      },
+    });
+    await askedForConnect;
+    expect(await pair.close().then(() => 'resolved', (e: unknown) => e)).to.equal(boom);
+  });
 });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { map } from 'rxjs';
@@ -77,6 +78,18 @@ describe('rxmsg connect (spawned bin)', function () {
     await servers.pop()!.close(); // the port is free now
     const r = await runCli(['connect', address!, '--send', '{"kind":"Hello","name":"Ada"}']);
     expect(r.code).to.equal(ExitCode.connectFailed);
+  });
+
+  it('exits 1 (usage, not 2) for a malformed address, and says why', async () => {
+    const r = await runCli(['connect', 'nope', '--send', '{}']);
+    expect(r.code).to.equal(ExitCode.usage);
+    expect(r.stderr).to.contain('invalid address "nope"');
+  });
+
+  it('rxmsg --version prints the version of @rxmsg/cli', async () => {
+    const r = await runCli(['--version']);
+    expect(r.code).to.equal(ExitCode.ok);
+    expect(r.stdout.trim()).to.equal((JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version);
   });
 
   it('exits 1 for a --send that is not JSON, and for an unknown codec', async () => {

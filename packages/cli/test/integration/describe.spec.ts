@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode } from '../../src/exit-codes';
 import { assertBuilt, runCli } from '../support/run-cli';
@@ -97,4 +99,51 @@ describe('rxmsg describe (spawned bin)', function () {
       expect(r.stderr).to.match(message);
     });
   }
+
+  describe('TypeScript modules outside a project (no tsconfig)', () => {
+    // A duck-typed protocol with no imports: the temp dir has no node_modules and no tsconfig.json.
+    const BARE = "const parse = (v: unknown): unknown => v;\nexport const Bare = { name: 'bare', tag: 'kind', codec: {}, client: { parse }, server: { parse } };\n";
+    let dir: string;
+    before(() => {
+      dir = mkdtempSync(join(tmpdir(), 'rxmsg-ts-'));
+      writeFileSync(join(dir, 'bare.ts'), BARE);
+      writeFileSync(join(dir, 'bare.mts'), BARE);
+      mkdirSync(join(dir, 'esm'));
+      writeFileSync(join(dir, 'esm', 'package.json'), '{"type":"module"}');
+      writeFileSync(join(dir, 'esm', 'bare.ts'), BARE);
+      // A project whose typescript is 7.x: no JS API (no transpileModule).
+      const ts7 = join(dir, 'ts7', 'node_modules', 'typescript');
+      mkdirSync(ts7, { recursive: true });
+      writeFileSync(join(ts7, 'package.json'), '{"name":"typescript","version":"7.0.0","main":"index.js"}');
+      writeFileSync(join(ts7, 'index.js'), 'module.exports = { version: "7.0.0" };');
+      symlinkSync(join(require.resolve('ts-node/package.json'), '..'), join(dir, 'ts7', 'node_modules', 'ts-node'), 'dir');
+    });
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('loads a CommonJS .ts protocol with no tsconfig.json anywhere above it (connect --protocol gets as far as dialing)', async () => {
+      const r = await runCli(['connect', `unix:${join(dir, 'nobody.sock')}`, '--protocol', join(dir, 'bare.ts'), '--send', '{"kind":"Hi"}']);
+      expect(r.stderr).to.contain('cannot connect').and.not.contain('TS5107').and.not.contain('cannot load');
+      expect(r.code).to.equal(ExitCode.connectFailed);
+    });
+
+    const refused: [string, string, (cwd: string) => string, RegExp][] = [
+      ['a .mts module', 'bare.mts', () => process.cwd(), /ESM TypeScript modules .* are not supported; compile it to JavaScript first/],
+      ['a .ts module in a "type": "module" package', join('esm', 'bare.ts'), () => process.cwd(), /ESM TypeScript modules .* are not supported/],
+      ['a .ts module when the project has typescript 7 (no JS API)', 'bare.ts', (d) => join(d, 'ts7'), /found typescript 7\.0\.0; loading a \.ts module needs typescript 5\.x\/6\.x and ts-node installed in your project; or compile it to JavaScript first/],
+    ];
+    for (const [what, file, cwd, message] of refused) {
+      it(`exits 1 (usage) with a clear message on ${what}`, async () => {
+        const r = await runCli(['describe', join(dir, file)], { cwd: cwd(dir) });
+        expect(r.code).to.equal(ExitCode.usage);
+        expect(r.stdout).to.equal('');
+        expect(r.stderr).to.match(message).and.not.match(/Cannot read properties|Must use import/);
+      });
+    }
+
+    it('a missing module is reported by the path the user gave, resolved against cwd (not from inside @rxmsg/cli)', async () => {
+      const r = await runCli(['describe', 'missing.cjs'], { cwd: dir });
+      expect(r.code).to.equal(ExitCode.usage);
+      expect(r.stderr).to.contain(`cannot load missing.cjs: no such file ${join(dir, 'missing.cjs')}`).and.not.contain('imported from');
+    });
+  });
 });

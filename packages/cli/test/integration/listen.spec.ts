@@ -110,6 +110,7 @@ describe('rxmsg listen (spawned bin)', function () {
       const r = await runCli(['listen', `tcp://127.0.0.1:${port}`]);
       expect(r.code).to.equal(ExitCode.connectFailed);
       expect(r.stderr).to.match(/cannot listen/);
+      expect(r.stderr.match(/cannot listen on/g)).to.have.length(1); // the transport's message is not prefixed twice
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }

@@ -36,12 +36,12 @@ function env(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Spawn `rxmsg args…`; `stdin` is written then closed (or left open when `undefined` and `keepStdin`). */
-export function startCli(args: readonly string[], options: { env?: Record<string, string> } = {}): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { env: env(options.env ?? {}), stdio: ['pipe', 'pipe', 'pipe'] });
+export function startCli(args: readonly string[], options: { env?: Record<string, string>; cwd?: string } = {}): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { env: env(options.env ?? {}), stdio: ['pipe', 'pipe', 'pipe'], ...(options.cwd === undefined ? {} : { cwd: options.cwd }) });
 }
 
 /** Run `rxmsg args…` to its end, feeding `stdin`; killed (and the promise rejected) after `limitMs`. */
-export function runCli(args: readonly string[], options: { stdin?: string; env?: Record<string, string>; limitMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: { stdin?: string; env?: Record<string, string>; limitMs?: number; cwd?: string } = {}): Promise<CliResult> {
   const child = startCli(args, options);
   return collect(child, options.stdin ?? '', options.limitMs ?? 45_000);
 }
