@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { runQuickBench } from './support/run-quick';
 
 /**
  * `npm run bench:metrics -- --quick` end to end: the compiled script (built by `tsc -b bench`) runs
@@ -18,13 +18,7 @@ describe('bench:metrics --quick', function () {
 
   it('measures a server with and without metrics and exits', async function () {
     if (!existsSync(SCRIPT)) this.skip(); // not built: `npx tsc -b bench` first
-    const child = spawn(process.execPath, [SCRIPT, '--quick'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const guard = setTimeout(() => child.kill('SIGKILL'), HANG_GUARD_MS);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    clearTimeout(guard);
+    const { code, out } = await runQuickBench(SCRIPT, HANG_GUARD_MS);
     expect(code, out).to.equal(0);
     expect(out).to.match(/^\| one-way \(16 connections\) \| [\d,]+ \| [\d,]+ \| \d+\.\d\d \| \d+\.\d\d–\d+\.\d\d \| (?:\d+\.\d\d|-) \|$/m);
     expect(out).to.match(/^\| fan-in-200 \(\d+ connections\) \| [\d,]+ \| [\d,]+ \| \d+\.\d\d \| \d+\.\d\d–\d+\.\d\d \| (?:\d+\.\d\d|-) \|$/m);

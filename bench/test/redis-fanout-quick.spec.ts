@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireRedisServer } from '@rxmsg/test-utils';
+import { runQuickBench } from './support/run-quick';
 
 /**
  * `npm run bench:redis -- --quick` end to end: the compiled script (built by `tsc -b bench`) starts
@@ -21,13 +21,7 @@ describe('bench:redis --quick', function () {
   it('measures local and cross-node broadcasts and exits', async function () {
     requireRedisServer(this);
     if (!existsSync(SCRIPT)) this.skip(); // not built: `npx tsc -b bench` first
-    const child = spawn(process.execPath, [SCRIPT, '--quick'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const guard = setTimeout(() => child.kill('SIGKILL'), HANG_GUARD_MS);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    clearTimeout(guard);
+    const { code, out } = await runQuickBench(SCRIPT, HANG_GUARD_MS);
     expect(code, out).to.equal(0);
     expect(out).to.match(/^\| local \(`B\.broadcast`\) \| [\d,]+ \| [\d,]+ \| \d+ \| \d+ \|$/m);
     expect(out).to.match(/^\| through Redis \(`A\.broadcast` → B\) \| [\d,]+ \| [\d,]+ \| \d+ \| \d+ \|$/m);

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { median } from '../src/ws-path';
+import { runQuickBench } from './support/run-quick';
 
 /**
  * `npm run bench:ws -- --quick` end to end: the compiled script (built by `tsc -b bench`) runs
@@ -25,13 +25,7 @@ describe('bench:ws --quick', function () {
 
   it('compares rxmsg-ws-text with ws-json on every quick workload and exits', async function () {
     if (!existsSync(SCRIPT)) this.skip(); // not built: `npx tsc -b bench` first
-    const child = spawn(process.execPath, [SCRIPT, '--quick'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    const guard = setTimeout(() => child.kill('SIGKILL'), HANG_GUARD_MS);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    clearTimeout(guard);
+    const { code, out } = await runQuickBench(SCRIPT, HANG_GUARD_MS);
     expect(code, out).to.equal(0);
     // A run that missed its time limit on a loaded machine shows as `–` and is listed under the table.
     const figure = '(?:[\\d,]+|–)';
