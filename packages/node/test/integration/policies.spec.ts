@@ -13,6 +13,7 @@ import {
   type ClientMessage,
 } from '@rxmsg/node';
 import { activeResources, eventually, leakedResources } from '@rxmsg/test-utils';
+import { virtualClock } from '@rxmsg/testing';
 import { echo, ofType, pings, pongs, record, TextEcho } from './echo-protocol';
 import { TRANSPORT_CASES, type TransportSetup } from './transport-cases';
 import type { RawPeer } from './raw-peer';
@@ -196,7 +197,20 @@ for (const tc of TRANSPORT_CASES) {
 
     describe('liveness', () => {
       it('answers heartbeats for the processor, and closes a peer that went silent with reason timeout', async () => {
-        const { server, log } = await echoServer({ heartbeat: { intervalMs: 40, timeoutMs: 150 } });
+        // The server's timers run on virtual time, so a loaded machine cannot make the answering
+        // client late: virtual time moves only once the client's answer to every heartbeat sent
+        // so far has arrived (real sockets carry the bytes in between).
+        const clock = virtualClock();
+        const server = await createServer({
+          listen: tc.listenAddress(),
+          transports: setup.transports,
+          protocol: TextEcho,
+          processor: echo,
+          config: { heartbeat: { intervalMs: 40, timeoutMs: 150 } },
+          scheduler: clock.scheduler,
+        });
+        closers.push(() => clock.runUntil(server.close()));
+        const log = record(server.events$);
         // A client with no heartbeat config still answers the server's pings, so it stays.
         const seen: unknown[] = [];
         const client = createClient({
@@ -206,23 +220,40 @@ for (const tc of TRANSPORT_CASES) {
           processor: (in$) => concat(of(...pings(0, 1)), in$.pipe(tap((m) => seen.push(m)), ignoreElements())),
         });
         closers.push(() => client.close());
+        await eventually(() => seen.length === 1, 5000, 'the client got its Pong');
+        const [alive] = server.snapshot().connections;
+        expect(alive).to.not.equal(undefined);
+        const stats = () => server.snapshot().connections.find((c) => c.id === alive!.id);
         // A raw peer that never answers is the vanished one.
         const silent = await raw(server.addresses()[0]!);
         await silent.send(...pings(0, 1));
-        const t0 = Date.now();
+        expect(await silent.receive(1)).to.deep.equal(pongs(0, 1));
+        const start = clock.now();
+        const out0 = stats()!.bytesOut;
+        const in0 = stats()!.bytesIn;
+        // Each '#ping\n' the server writes is answered by a '#pong\n' of the same length.
+        const answered = () => stats()!.bytesIn - in0 >= stats()!.bytesOut - out0;
+        let closedAt: number | undefined;
+        void silent.ended.then(() => (closedAt = clock.now()));
+        while (closedAt === undefined && clock.now() - start < 1000) {
+          await clock.advance(10);
+          await eventually(answered, 5000, 'the client answered every heartbeat');
+          await eventually(() => silent.closed || ofType(log.events, 'disconnected').length === 0, 5000, 'the close reached the silent peer');
+          await clock.settle();
+        }
         await silent.ended;
-        // Not before its timeout (a lower bound only: a loaded machine is late, never early).
-        expect(Date.now() - t0).to.be.at.least(100);
+        // Not before its timeout, and within one more heartbeat interval of it.
+        expect(closedAt! - start).to.be.within(150, 150 + 40 + 10);
         expect(silent.controls()).to.include('ping');
         await eventually(() => ofType(log.events, 'disconnected').length === 1, 5000, 'disconnected');
         expect(ofType(log.events, 'disconnected')[0]).to.include({ reason: 'timeout' });
         expect(ofType(log.events, 'disconnected')[0]!.error?.code).to.equal('TIMEOUT');
-        // The client stays: it answers a further 5 pings (sent 40 ms apart, so across more than
-        // the 150 ms timeout), each '#pong\n' adding 6 bytes to what the server read from it.
-        const [alive] = server.snapshot().connections;
-        expect(alive).to.not.equal(undefined);
-        const from = alive!.bytesIn;
-        await eventually(() => (server.snapshot().connections.find((c) => c.id === alive!.id)?.bytesIn ?? -1) >= from + 5 * 6, 5000, '5 more pongs');
+        // The client stays: it answers 5 more heartbeats (200 virtual ms, more than the timeout).
+        const pongsBefore = stats()!.bytesIn;
+        while (stats()!.bytesIn < pongsBefore + 5 * 6) {
+          await clock.advance(10);
+          await eventually(answered, 5000, 'the client answered every heartbeat');
+        }
         expect(server.snapshot().connections.map((c) => c.id)).to.deep.equal([alive!.id]);
         expect(ofType(log.events, 'disconnected')).to.have.length(1);
         // Heartbeats never reach processors: the client saw only its Pong.
