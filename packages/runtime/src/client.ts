@@ -175,6 +175,8 @@ function startClient<State, C, In, Out>(
   status.next({ state: 'connecting', attempt: 1 });
   const events = new Subject<ClientEvent>();
   const messages = new Subject<In>();
+  /** Subscribers of `messages$`: a count in this closure is all a delivery reads while there are none. */
+  let messageReaders = 0;
   /** The session of the connection that is up (or closing), if any. */
   let session: Session<State> | undefined;
   let loop: Subscription | undefined;
@@ -246,8 +248,10 @@ function startClient<State, C, In, Out>(
           events.next(e);
         },
         // Subject.next costs a closure and an array per call even with no subscriber: skip it then.
+        // (A count here rather than `messages.observed`: with thousands of clients, reading each one's
+        // Subject and observer array per message costs cache misses.)
         onMessage: (m) => {
-          if (messages.observed) messages.next(m as In);
+          if (messageReaders !== 0) messages.next(m as In);
         },
         // The server ended its side: for a client, the server is gone, whatever the processor is still doing.
         // A stack that completed because its input did is closing already; anything else closes as lost.
@@ -368,7 +372,14 @@ function startClient<State, C, In, Out>(
   const handle: ClientHandle<C, In, Out> = {
     config: config as C,
     status$: status.asObservable(),
-    messages$: messages.asObservable(),
+    messages$: new Observable<In>((subscriber) => {
+      messageReaders++;
+      const subscription = messages.subscribe(subscriber);
+      return () => {
+        messageReaders--;
+        subscription.unsubscribe();
+      };
+    }),
     events$: events.asObservable(),
     send,
     close: () => {
