@@ -91,7 +91,7 @@ describe('client messages$', () => {
       listen: 'memory://flaky:0',
       transports: [memory],
       protocol: Echo,
-      processor: (in$) => (++connections === 1 ? in$.pipe(take(0)) : in$.pipe(map((m) => ({ kind: 'Pong', n: m.n }) as const))),
+      processor: (in$) => in$.pipe(take(++connections === 1 ? 0 : Infinity), map((m) => ({ kind: 'Pong', n: m.n }) as const)),
     });
     const client = createClient({
       connect: flaky.addresses()[0]!,
