@@ -322,6 +322,11 @@ const clientSchema = z
 export function resolveConfig(side: 'server', input: unknown, replySides?: readonly Side[]): ServerConfig;
 export function resolveConfig(side: 'client', input: unknown, replySides?: readonly Side[]): ClientConfig;
 export function resolveConfig(side: Side, input: unknown, replySides: readonly Side[] = []): ServerConfig | ClientConfig {
+  // No config at all (the common case of a load generator's thousands of clients): validated once per side.
+  if (input === undefined) {
+    const cached = side === 'server' ? noInput.server : noInput.client;
+    if (cached !== undefined) return cached;
+  }
   const schema = side === 'server' ? serverSchema : clientSchema;
   const parsed = schema.safeParse(input ?? {});
   if (!parsed.success) {
@@ -346,8 +351,16 @@ export function resolveConfig(side: Side, input: unknown, replySides: readonly S
   Object.freeze(config.lanes);
   const frozen = Object.freeze(config);
   if (config.validateOutbound === 'development') resolvedOutbound.set(frozen, !isProduction());
+  // The defaults depend on nothing else (not on NODE_ENV, nor on replySides: they do not ask for 'reply').
+  else if (input === undefined) {
+    if (side === 'server') noInput.server = frozen;
+    else noInput.client = frozen;
+  }
   return frozen;
 }
+
+/** The frozen config `resolveConfig` returns for no input, per side, once resolved. */
+const noInput: { server?: ServerConfig; client?: ClientConfig } = {};
 
 /** `validateOutbound: 'development'` as resolved by `resolveConfig`: NODE_ENV is read once per config. */
 const resolvedOutbound = new WeakMap<object, boolean>();

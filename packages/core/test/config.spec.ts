@@ -94,6 +94,27 @@ describe('resolveConfig', () => {
     });
   });
 
+  describe('no input: resolved once per side', () => {
+    it('returns the same frozen defaults each time, per side, equal to those of an empty input', () => {
+      const client = resolveConfig('client', undefined);
+      expect(resolveConfig('client', undefined)).to.equal(client);
+      expect(resolveConfig('client', undefined, ['client', 'server'])).to.equal(client);
+      expect(Object.isFrozen(client)).to.equal(true);
+      expect(client).to.deep.equal(resolveConfig('client', {}));
+      expect(resolveConfig('client', {})).not.to.equal(client);
+      const server = resolveConfig('server', undefined);
+      expect(resolveConfig('server', undefined)).to.equal(server);
+      expect(server).not.to.equal(client);
+      expect(server).to.deep.equal(resolveConfig('server', {}));
+    });
+
+    it('still validates every input given', () => {
+      resolveConfig('client', undefined);
+      expect(() => resolveConfig('client', { maxFrameBytes: -1 })).to.throw(ConfigError);
+      expect(resolveConfig('client', { maxFrameBytes: 64 }).maxFrameBytes).to.equal(64);
+    });
+  });
+
   describe("onDecodeError 'reply' needs the side's error reply", () => {
     const cases: [Side, readonly Side[], boolean][] = [
       ['server', [], false],

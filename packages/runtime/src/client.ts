@@ -175,6 +175,11 @@ function startClient<State, C, In, Out>(
   status.next({ state: 'connecting', attempt: 1 });
   const events = new Subject<ClientEvent>();
   const messages = new Subject<In>();
+  /** Subscribers of `messages$`: while there are none, the session calls nothing per message (its `onMessage` is unset). */
+  let messageReaders = 0;
+  // Subject.next costs a closure and an array per call even with no subscriber, and with thousands of
+  // clients a call per message into each one's closure costs cache misses: only while someone reads.
+  const deliverMessage = (m: unknown): void => messages.next(m as In);
   /** The session of the connection that is up (or closing), if any. */
   let session: Session<State> | undefined;
   let loop: Subscription | undefined;
@@ -245,10 +250,7 @@ function startClient<State, C, In, Out>(
           if (e.type === 'protocol-entered' && pending.length > 0) queueMicrotask(flushPending);
           events.next(e);
         },
-        // Subject.next costs a closure and an array per call even with no subscriber: skip it then.
-        onMessage: (m) => {
-          if (messages.observed) messages.next(m as In);
-        },
+        ...(messageReaders === 0 ? {} : { onMessage: deliverMessage }),
         // The server ended its side: for a client, the server is gone, whatever the processor is still doing.
         // A stack that completed because its input did is closing already; anything else closes as lost.
         onRemoteEnd: () => {
@@ -368,7 +370,14 @@ function startClient<State, C, In, Out>(
   const handle: ClientHandle<C, In, Out> = {
     config: config as C,
     status$: status.asObservable(),
-    messages$: messages.asObservable(),
+    messages$: new Observable<In>((subscriber) => {
+      if (messageReaders++ === 0 && session !== undefined) session.onMessage = deliverMessage;
+      const subscription = messages.subscribe(subscriber);
+      return () => {
+        if (--messageReaders === 0 && session !== undefined) session.onMessage = undefined;
+        subscription.unsubscribe();
+      };
+    }),
     events$: events.asObservable(),
     send,
     close: () => {

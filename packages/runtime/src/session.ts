@@ -96,7 +96,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   private readonly out: OutboundPolicy;
   private readonly gate: InputGate;
   private readonly liveness: Liveness;
-  private readonly onMessage: ((message: unknown) => void) | undefined;
+  /** @internal Called with each inbound message (`options.onMessage`); the client unsets it while `messages$` has no reader. */
+  onMessage: ((message: unknown) => void) | undefined;
   /** `validateOutbound`: checks each message before it is encoded; `undefined` when off. */
   private readonly outCheck: ((st: ActiveStage<State>, message: unknown) => boolean) | undefined;
   private readonly options: SessionOptions<State>;
