@@ -2,6 +2,7 @@ import { C1, Packr } from 'msgpackr';
 import { isValidCredit, type Codec } from './codec';
 import { MalformedMessageError } from './errors';
 import { NOT_FLAT, decodeFlatMap } from './flat-msgpack';
+import { encodeFlat } from './flat-msgpack-encoder';
 import { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
 
 // Plain MessagePack (no msgpackr records or extensions) so any MessagePack library can speak it.
@@ -18,7 +19,8 @@ const CREDIT = 0x03;
 const CREDIT_PAYLOAD_BYTES = 10;
 
 function pack(message: unknown): Uint8Array {
-  return packr.pack(message);
+  // The common plain message without msgpackr's per-message setup, in the same bytes.
+  return encodeFlat(message, 0) ?? packr.pack(message);
 }
 
 /**
@@ -39,7 +41,18 @@ export const binaryCodec: Codec = {
   payloadType: 'binary',
   createFramer: (maxFrameBytes) => new LengthPrefixFramer(maxFrameBytes),
   encodeFrame(message) {
-    const body = pack(message);
+    // The fast encoder leaves room for the prefix: one array, no copy of the payload.
+    const fast = encodeFlat(message, LENGTH_PREFIX_BYTES);
+    if (fast !== undefined) {
+      const n = fast.length - LENGTH_PREFIX_BYTES;
+      // The reserved bytes hold whatever the scratch did; the fast encoder's payloads are below 64 KiB.
+      fast[0] = 0;
+      fast[1] = 0;
+      fast[2] = n >>> 8;
+      fast[3] = n & 0xff;
+      return fast;
+    }
+    const body = packr.pack(message);
     const n = body.length;
     const frame = new Uint8Array(LENGTH_PREFIX_BYTES + n);
     frame[0] = n >>> 24;
