@@ -4,7 +4,15 @@
  * {@link MAX_ENCODED} bytes in all. msgpackr pays per message for its general setup (records,
  * bundles, references, its try/finally bookkeeping) and returns a view into its shared buffer that
  * the binary codec then copied behind a length prefix; this writes the bytes directly after the
- * bytes the caller reserves (the prefix) and returns them as one exact-size array of their own.
+ * bytes the caller reserves (the prefix) and returns them as one array.
+ *
+ * Where the bytes live: an encoding of up to {@link MAX_SLAB_FRAME} bytes is a view into a
+ * {@link SLAB_BYTES}-byte slab shared by the encodings made after it (as Node's own `Buffer` pool
+ * does for small buffers, and msgpackr did): one allocation for dozens of small frames, already
+ * off the V8 heap, so that a socket or `ws` wraps it in a `Buffer` without moving it. A frame
+ * kept (e.g. queued for a peer that does not read) thus keeps at most {@link SLAB_BYTES} bytes
+ * alive: the memory a queue of `m` small frames holds is bounded by `m` × 1 KiB beyond the frame
+ * bytes it counts. Larger encodings are arrays of their own, exactly their size.
  *
  * The bytes are the ones msgpackr writes with the binary codec's options (`useRecords: false`,
  * no `variableMapSize`, no `useFloat32`): every object as a map16 of its own enumerable keys in
@@ -23,11 +31,19 @@ export const MAX_DEPTH = 8;
 /** Encoded bytes handled, reserved bytes included; larger messages go to msgpackr. */
 export const MAX_ENCODED = 4096;
 
+/** Bytes of one slab of small encodings (see the module comment). */
+export const SLAB_BYTES = 1024;
+
+/** Encodings up to this size go into a slab; larger ones get an array of their own. */
+export const MAX_SLAB_FRAME = 256;
+
 /** Strings shorter than this are encoded by msgpackr's own loop, lone surrogates as 3 bytes. */
 const SHORT_STRING = 0x40;
 
-// One scratch buffer, copied out exactly: a returned frame pins nothing else (see the module comment).
+// One scratch buffer, copied out into the slab or an array of its own (see the module comment).
 const scratch = new Uint8Array(MAX_ENCODED);
+let slab = new Uint8Array(SLAB_BYTES);
+let slabAt = 0;
 const view = new DataView(scratch.buffer);
 let pos = 0;
 /** Set while encoding: a getter that encodes again is given to msgpackr rather than share the scratch. */
@@ -45,10 +61,24 @@ export function encodeFlat(message: unknown, reserve: number): Uint8Array | unde
   busy = true;
   try {
     pos = reserve;
-    return writeValue(message, 1) ? scratch.slice(0, pos) : undefined;
+    return writeValue(message, 1) ? copyOut(pos) : undefined;
   } finally {
     busy = false;
   }
+}
+
+/** The first `n` bytes of the scratch, in a slab when small. */
+function copyOut(n: number): Uint8Array {
+  if (n > MAX_SLAB_FRAME) return scratch.slice(0, n);
+  if (slabAt + n > SLAB_BYTES) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabAt = 0;
+  }
+  const at = slabAt;
+  // A loop beats `set` (and the subarray it needs) for these few bytes.
+  for (let i = 0; i < n; i++) slab[at + i] = scratch[i]!;
+  slabAt = at + n;
+  return slab.subarray(at, at + n);
 }
 
 function writeValue(value: unknown, depth: number): boolean {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { binaryCodec } from '@rxmsg/core';
-import { MAX_DEPTH, MAX_ENCODED, encodeFlat } from '../src/flat-msgpack-encoder';
+import { MAX_DEPTH, MAX_ENCODED, MAX_SLAB_FRAME, SLAB_BYTES, encodeFlat } from '../src/flat-msgpack-encoder';
 
 // The binary codec's msgpackr options: the reference every fast-path result is compared with.
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, int64AsType: 'number' });
@@ -139,13 +139,23 @@ describe('encodeFlat (the binary codec\'s fast encoder)', () => {
     );
   });
 
-  it('returns arrays of their own, never a view of a shared buffer', () => {
-    const a = encodeFlat({ kind: 'A' }, 0)!;
-    const b = encodeFlat({ kind: 'B' }, 0)!;
-    expect(a.byteOffset).to.equal(0);
-    expect(a.buffer.byteLength).to.equal(a.length);
-    expect(hex(a)).to.equal(packed({ kind: 'A' }));
-    expect(hex(b)).to.equal(packed({ kind: 'B' }));
+  it('puts small encodings in slabs, side by side, and larger ones in arrays of their own', () => {
+    const small = Array.from({ length: 200 }, (_, i) => ({ kind: 'Small', n: i }));
+    const frames = small.map((m) => encodeFlat(m, 4)!);
+    for (const [i, f] of frames.entries()) {
+      expect(f.buffer.byteLength).to.equal(SLAB_BYTES);
+      expect(hex(f.subarray(4))).to.equal(packed(small[i]));
+    }
+    // Frames never overlap: those sharing a slab sit one after the other.
+    for (let i = 1; i < frames.length; i++) {
+      const [a, b] = [frames[i - 1]!, frames[i]!];
+      if (a.buffer === b.buffer) expect(b.byteOffset).to.equal(a.byteOffset + a.length);
+    }
+    const large = { kind: 'Large', s: 'x'.repeat(MAX_SLAB_FRAME) };
+    const own = encodeFlat(large, 0)!;
+    expect(own.byteOffset).to.equal(0);
+    expect(own.buffer.byteLength).to.equal(own.length);
+    expect(hex(own)).to.equal(packed(large));
   });
 
   it('gives up on what it does not handle', () => {
