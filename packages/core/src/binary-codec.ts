@@ -6,7 +6,9 @@ import { encodeFlat } from './flat-msgpack-encoder';
 import { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
 
 // Plain MessagePack (no msgpackr records or extensions) so any MessagePack library can speak it.
-const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, int64AsType: 'number' });
+// Decoded `bin` values are copies: a view would keep the whole received chunk (up to 64 KiB) alive
+// for as long as the application keeps the message.
+const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, int64AsType: 'number', copyBuffers: true });
 
 // 0xc1 is the one byte MessagePack never uses: a payload starting with it is a control frame.
 const NEVER_USED = 0xc1;
