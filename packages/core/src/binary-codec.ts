@@ -32,6 +32,11 @@ function pack(message: unknown): Uint8Array {
  * 2-byte payloads `c1 01` (ping) and `c1 02` (pong): 0xc1 is never used by MessagePack. A credit
  * grant is the 10-byte payload `c1 03`, the stream id and the credits, each 4 bytes big-endian.
  *
+ * Plain messages (objects and arrays of strings, numbers, booleans, `null`) are encoded without
+ * msgpackr, in the bytes msgpackr writes; a frame of up to 256 bytes is then a view into a 1 KiB
+ * slab shared with the frames encoded after it (so a frame kept alive keeps at most 1 KiB alive),
+ * a larger one an array of its own. Decoded `bin` values are copies, never views of received bytes.
+ *
  * @example
  * ```ts
  * const frame = binaryCodec.encodeFrame({ kind: 'Ping', n: 1 }) as Uint8Array;
