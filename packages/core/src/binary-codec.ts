@@ -2,10 +2,13 @@ import { C1, Packr } from 'msgpackr';
 import { isValidCredit, type Codec } from './codec';
 import { MalformedMessageError } from './errors';
 import { NOT_FLAT, decodeFlatMap } from './flat-msgpack';
+import { encodeFlat } from './flat-msgpack-encoder';
 import { LENGTH_PREFIX_BYTES, LengthPrefixFramer } from './length-prefix-framer';
 
 // Plain MessagePack (no msgpackr records or extensions) so any MessagePack library can speak it.
-const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, int64AsType: 'number' });
+// Decoded `bin` values are copies: a view would keep the whole received chunk (up to 64 KiB) alive
+// for as long as the application keeps the message.
+const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, int64AsType: 'number', copyBuffers: true });
 
 // 0xc1 is the one byte MessagePack never uses: a payload starting with it is a control frame.
 const NEVER_USED = 0xc1;
@@ -18,7 +21,8 @@ const CREDIT = 0x03;
 const CREDIT_PAYLOAD_BYTES = 10;
 
 function pack(message: unknown): Uint8Array {
-  return packr.pack(message);
+  // The common plain message without msgpackr's per-message setup, in the same bytes.
+  return encodeFlat(message, 0) ?? packr.pack(message);
 }
 
 /**
@@ -27,6 +31,11 @@ function pack(message: unknown): Uint8Array {
  * `@msgpack/msgpack` by measurement: see `bench/msgpack.md`). Framework heartbeats are the
  * 2-byte payloads `c1 01` (ping) and `c1 02` (pong): 0xc1 is never used by MessagePack. A credit
  * grant is the 10-byte payload `c1 03`, the stream id and the credits, each 4 bytes big-endian.
+ *
+ * Plain messages (objects and arrays of strings, numbers, booleans, `null`) are encoded without
+ * msgpackr, in the bytes msgpackr writes; a frame of up to 256 bytes is then a view into a 1 KiB
+ * slab shared with the frames encoded after it (so a frame kept alive keeps at most 1 KiB alive),
+ * a larger one an array of its own. Decoded `bin` values are copies, never views of received bytes.
  *
  * @example
  * ```ts
@@ -39,7 +48,18 @@ export const binaryCodec: Codec = {
   payloadType: 'binary',
   createFramer: (maxFrameBytes) => new LengthPrefixFramer(maxFrameBytes),
   encodeFrame(message) {
-    const body = pack(message);
+    // The fast encoder leaves room for the prefix: one array, no copy of the payload.
+    const fast = encodeFlat(message, LENGTH_PREFIX_BYTES);
+    if (fast !== undefined) {
+      const n = fast.length - LENGTH_PREFIX_BYTES;
+      // The reserved bytes hold whatever the scratch did; the fast encoder's payloads are below 64 KiB.
+      fast[0] = 0;
+      fast[1] = 0;
+      fast[2] = n >>> 8;
+      fast[3] = n & 0xff;
+      return fast;
+    }
+    const body = packr.pack(message);
     const n = body.length;
     const frame = new Uint8Array(LENGTH_PREFIX_BYTES + n);
     frame[0] = n >>> 24;

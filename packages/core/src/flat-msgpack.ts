@@ -101,16 +101,43 @@ function readShortString(): string | typeof NOT_FLAT {
   return (b & 0xe0) === 0xa0 ? readAscii(b & 0x1f) : NOT_FLAT;
 }
 
+/** Strings up to this long are looked up in (and kept in) {@link recent}. */
+const MAX_CACHED = 16;
+
+/**
+ * The last short string decoded per hash slot (256 slots, at most 4 KiB of text): keys and tags
+ * repeat from message to message, and a hit costs a comparison instead of building the string.
+ */
+const recent = new Array<string | undefined>(256).fill(undefined);
+
 function readAscii(n: number): string | typeof NOT_FLAT {
   if (n > MAX_SHORT || pos + n > end) return NOT_FLAT;
-  let s = '';
-  for (let i = pos, to = pos + n; i < to; i++) {
+  const to = pos + n;
+  let h = n;
+  for (let i = pos; i < to; i++) {
     const c = src[i]!;
     if (c >= 0x80) return NOT_FLAT;
-    s += String.fromCharCode(c);
+    h = (h * 31 + c) | 0;
   }
-  pos += n;
+  const slot = h & 0xff;
+  if (n <= MAX_CACHED) {
+    const hit = recent[slot];
+    if (hit !== undefined && hit.length === n && sameAscii(hit)) {
+      pos = to;
+      return hit;
+    }
+  }
+  let s = '';
+  for (let i = pos; i < to; i++) s += String.fromCharCode(src[i]!);
+  if (n <= MAX_CACHED) recent[slot] = s;
+  pos = to;
   return s;
+}
+
+/** Whether `s` is the ASCII bytes at `pos` (as many as `s` is long). */
+function sameAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== src[pos + i]) return false;
+  return true;
 }
 
 function uint32(): number {

@@ -1,4 +1,3 @@
-import { concatBytes } from './bytes';
 import { FrameTooLargeError, FrameTruncatedError, MAX_SKIP_FACTOR, type DecodeError } from './errors';
 import type { FrameResult, Framer } from './framer';
 
@@ -11,7 +10,11 @@ export const LENGTH_PREFIX_BYTES = 4;
  * bytes are then skipped as they arrive (never buffered) and framing resumes after them. A length
  * over {@link MAX_SKIP_FACTOR} times `maxFrameBytes` is reported as not resumable: the session
  * closes the connection rather than skip gigabytes of what is most likely not a frame.
- * A payload held in one chunk is returned as a view into that chunk, without copying.
+ * A payload held in one chunk is returned as a view into that chunk, without copying. A payload
+ * that spans chunks is copied as it arrives into one array of its own, grown by doubling up to the
+ * announced length: the framer then holds at most twice the bytes received of it (plus 256), and
+ * neither the chunks it came in (a view would keep a whole chunk alive) nor one object per chunk
+ * (a peer sending one byte at a time).
  */
 export class LengthPrefixFramer implements Framer {
   private readonly chunks: Uint8Array[] = [];
@@ -21,7 +24,8 @@ export class LengthPrefixFramer implements Framer {
   private header: number[] = [];
   /** Payload length of the frame being read, or -1 while reading the prefix. */
   private expected = -1;
-  private partial: Uint8Array[] = [];
+  /** The payload being assembled when it spans chunks (see the class comment), or `undefined`. */
+  private partial: Uint8Array | undefined;
   private partialBytes = 0;
   /** Bytes of an oversized payload still to skip. */
   private skipping = 0;
@@ -85,12 +89,12 @@ export class LengthPrefixFramer implements Framer {
         return frame;
       }
       const n = Math.min(avail, need);
-      this.partial.push(chunk.subarray(this.offset, this.offset + n));
-      this.partialBytes += n;
+      this.append(chunk, this.offset, n);
       this.consume(n);
       if (this.partialBytes === this.expected) {
-        const frame = concatBytes(this.partial, this.partialBytes);
-        this.partial = [];
+        // Grown up to the announced length exactly: the array is the payload.
+        const frame = this.partial!;
+        this.partial = undefined;
         this.partialBytes = 0;
         this.expected = -1;
         return frame;
@@ -113,7 +117,7 @@ export class LengthPrefixFramer implements Framer {
       const e = this.expected;
       out.push(Uint8Array.of(e >>> 24, (e >>> 16) & 0xff, (e >>> 8) & 0xff, e & 0xff));
     } else if (this.header.length > 0) out.push(Uint8Array.from(this.header));
-    out.push(...this.partial);
+    if (this.partial !== undefined) out.push(this.partial.subarray(0, this.partialBytes));
     const head = this.chunks[0];
     if (head !== undefined && this.offset > 0) this.chunks[0] = head.subarray(this.offset);
     out.push(...this.chunks);
@@ -122,10 +126,24 @@ export class LengthPrefixFramer implements Framer {
     this.unscanned = 0;
     this.header = [];
     this.expected = -1;
-    this.partial = [];
+    this.partial = undefined;
     this.partialBytes = 0;
     this.skipping = 0;
     return out;
+  }
+
+  /** Copy `n` bytes of `chunk` from `from` to the payload being assembled, growing it by doubling up to its announced length. */
+  private append(chunk: Uint8Array, from: number, n: number): void {
+    const have = this.partialBytes;
+    let partial = this.partial;
+    if (partial === undefined || partial.length < have + n) {
+      const size = Math.min(this.expected, Math.max(2 * (have + n), 256));
+      const grown = new Uint8Array(size);
+      if (partial !== undefined) grown.set(partial.subarray(0, have));
+      this.partial = partial = grown;
+    }
+    partial.set(chunk.subarray(from, from + n), have);
+    this.partialBytes = have + n;
   }
 
   private consume(n: number): void {

@@ -94,6 +94,15 @@ describe('binaryCodec', () => {
       }
     });
 
+    it('decodes bin values as copies, which keep no received chunk alive', () => {
+      const chunk = new Uint8Array(4096);
+      chunk.set(hex('81 a1 62 c4 03 01 02 03'), 100);
+      const value = binaryCodec.decode(chunk.subarray(100, 108)) as { b: Uint8Array };
+      expect(Array.from(value.b)).to.deep.equal([1, 2, 3]);
+      expect(value.b.buffer).to.not.equal(chunk.buffer);
+      expect(value.b.buffer.byteLength).to.be.lessThan(chunk.length);
+    });
+
     it('decodes a payload that is a view into a larger chunk', () => {
       const chunk = hex(`00 00 00 10 ${PING_PAYLOAD} ff`);
       expect(binaryCodec.decode(chunk.subarray(4, 20))).to.deep.equal(PING);

@@ -97,4 +97,23 @@ describe('decodeFlatMap (the binary codec\'s fast path)', () => {
     expect(decodeFlatMap(chunk.subarray(2, 2 + one.length))).to.deep.equal({ kind: 'Ping', n: 7 });
     expect(decodeFlatMap(chunk.subarray(2, 1 + one.length))).to.equal(NOT_FLAT);
   });
+
+  it('decodes repeated and colliding short strings right (the string cache)', () => {
+    // 2,000 distinct strings of 1 to 20 characters: far more than the cache's 256 slots, so slots collide.
+    const words = Array.from({ length: 2000 }, (_, i) => `${'k'.repeat(i % 20)}${i.toString(36)}`.slice(-(1 + (i % 20))));
+    for (let pass = 0; pass < 3; pass++) {
+      for (let i = 0; i < words.length; i += 2) {
+        const m = { [words[i]!]: words[i + 1]!, kind: words[(i * 7) % words.length]! };
+        const bytes = packr.pack(m);
+        expect(decodeFlatMap(bytes)).to.deep.equal(packr.unpack(bytes));
+      }
+    }
+    // A string and another of the same length and slot: each decodes as itself.
+    const a = packr.pack({ k: 'ab' });
+    const b = packr.pack({ k: 'ba' });
+    for (let i = 0; i < 3; i++) {
+      expect(decodeFlatMap(a)).to.deep.equal({ k: 'ab' });
+      expect(decodeFlatMap(b)).to.deep.equal({ k: 'ba' });
+    }
+  });
 });

@@ -129,6 +129,48 @@ describe('LengthPrefixFramer', () => {
       expect(payload).to.be.instanceOf(Uint8Array);
       expect((payload as Uint8Array).buffer).to.equal(chunk.buffer);
     });
+
+    it('copies a payload that spans chunks into an array of its own, keeping no chunk', () => {
+      const big = 1000;
+      const first = new Uint8Array(64 * 1024);
+      first.set([0, 0, big >> 8, big & 0xff], first.length - 4 - 10);
+      first.fill(7, first.length - 10);
+      const framer = new LengthPrefixFramer(big);
+      framer.push(first.subarray(first.length - 4 - 10));
+      framer.push(new Uint8Array(big - 10).fill(8));
+      const payload = framer.next() as Uint8Array;
+      expect(payload.length).to.equal(big);
+      expect(payload.buffer).to.not.equal(first.buffer);
+      expect(payload.buffer.byteLength).to.equal(big);
+      expect([payload[0], payload[9], payload[10], payload[big - 1]]).to.deep.equal([7, 7, 8, 8]);
+    });
+
+    it('holds about the bytes received of a frame sent one byte per chunk, not an object per chunk', () => {
+      const size = 200_000;
+      const framer = new LengthPrefixFramer(size);
+      framer.push(Uint8Array.of(size >>> 24, (size >>> 16) & 0xff, (size >>> 8) & 0xff, size & 0xff));
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      const before = process.memoryUsage();
+      const received = size - 1;
+      let early = 0;
+      for (let i = 0; i < received; i++) {
+        framer.push(Uint8Array.of(i & 0xff));
+        if (framer.next() !== undefined) early++;
+      }
+      expect(early).to.equal(0);
+      gc?.();
+      const after = process.memoryUsage();
+      const held = after.heapUsed - before.heapUsed + (after.arrayBuffers - before.arrayBuffers);
+      // An object per chunk would be tens of MB; the assembled payload is at most twice the bytes.
+      expect(held).to.be.lessThan(2 * received + 2_000_000);
+      expect(framer.bufferedBytes).to.equal(received);
+      framer.push(Uint8Array.of(received & 0xff));
+      const payload = framer.next() as Uint8Array;
+      expect(payload.length).to.equal(size);
+      expect(payload[size - 1]).to.equal(received & 0xff);
+      expect(payload[12_345]).to.equal(12_345 & 0xff);
+    });
   });
 
   describe('takeRemainder', () => {
