@@ -10,7 +10,7 @@ import { basename, join, relative } from 'node:path';
 import { BenchProcess, waitFor } from './bench-process';
 import { throughputChart } from './chart-svg';
 import { USAGE, UsageError, parseOptions, type BenchOptions } from './cli-options';
-import { detectPinning, machineFacts, waitForQuiet, type Pinning } from './machine';
+import { detectPinning, fileLimitShortfall, machineFacts, waitForQuiet, type Pinning } from './machine';
 import {
   noiseCheck,
   problemList,
@@ -65,11 +65,15 @@ interface RunContext {
   readonly settle: boolean;
 }
 
-/** A fresh server and client process (`nodeArgs` per role: profiling). */
-function spawnPair(ctx: RunContext, nodeArgs: (role: string) => string[]): readonly [BenchProcess, BenchProcess] {
-  // --expose-gc: the fan-in RSS figures are read after a forced GC.
-  const server = new BenchProcess({ role: 'server', cpu: ctx.pinning.server, nodeArgs: ['--expose-gc', ...nodeArgs('server')] });
-  const client = new BenchProcess({ role: 'client', cpu: ctx.pinning.client, nodeArgs: nodeArgs('client') });
+/**
+ * A fresh server and client process (`nodeArgs` per role: profiling), pinned as `ctx` says unless
+ * the system asks for none ({@link SystemAdapter.unpinned}: a cluster's workers need both CPUs).
+ */
+function spawnPair(ctx: RunContext, system: SystemAdapter, nodeArgs: (role: string) => string[]): readonly [BenchProcess, BenchProcess] {
+  const pin = system.unpinned === undefined ? ctx.pinning : { server: undefined, client: undefined };
+  // --expose-gc: the memory figures (fan-in, idle) are read after forced GCs.
+  const server = new BenchProcess({ role: 'server', cpu: pin.server, nodeArgs: ['--expose-gc', ...nodeArgs('server')] });
+  const client = new BenchProcess({ role: 'client', cpu: pin.client, nodeArgs: ['--expose-gc', ...nodeArgs('client')] });
   return [server, client];
 }
 
@@ -91,6 +95,17 @@ function notApplicable(workload: Workload, system: SystemAdapter): string | unde
 function rssReport(server: BenchProcess, index: number): { bytes: number; heapBytes?: number | undefined } | undefined {
   const m = server.messages.filter((x) => x.type === 'rss')[index];
   return m?.type === 'rss' ? m : undefined;
+}
+
+/** What a server's memory grew by per connection, from its readings with none and with `n` idle. */
+function perConnection(
+  baseline: { bytes: number; heapBytes?: number | undefined },
+  idle: { bytes: number; heapBytes?: number | undefined },
+  n: number,
+): ServerRss {
+  const rss: ServerRss = { baselineBytes: baseline.bytes, idleBytes: idle.bytes, connections: n, perConnectionBytes: (idle.bytes - baseline.bytes) / n };
+  if (idle.heapBytes !== undefined && baseline.heapBytes !== undefined) rss.perConnectionHeapBytes = (idle.heapBytes - baseline.heapBytes) / n;
+  return rss;
 }
 
 function message(error: unknown): string {
@@ -119,7 +134,7 @@ async function runOnce(workload: Workload, settings: WorkloadSettings, system: S
     ctx.cpuProf
       ? ['--cpu-prof', `--cpu-prof-dir=${join(BENCH_DIR, 'profiles')}`, `--cpu-prof-name=${ctx.stamp}-${workload.name}-${system.name}-r${repetition}-${role}.cpuprofile`]
       : [];
-  const [server, client] = spawnPair(ctx, nodeArgs);
+  const [server, client] = spawnPair(ctx, system, nodeArgs);
   const both = [server, client];
   const problems: string[] = [];
   let result: RecordedResult | undefined;
@@ -152,10 +167,28 @@ async function runOnce(workload: Workload, settings: WorkloadSettings, system: S
       }, deadline, `${settings.connections} open connections`);
       server.send({ type: 'measure-rss' });
       const idle = await waitFor(both, healthyRss(1), deadline, 'the server RSS with idle connections');
-      const n = settings.connections;
-      serverRss = { baselineBytes: baseline.bytes, idleBytes: idle.bytes, connections: n, perConnectionBytes: (idle.bytes - baseline.bytes) / n };
-      if (idle.heapBytes !== undefined && baseline.heapBytes !== undefined) serverRss.perConnectionHeapBytes = (idle.heapBytes - baseline.heapBytes) / n;
+      if (system.serverMemoryElsewhere === undefined) serverRss = perConnection(baseline, idle, settings.connections);
       client.send({ type: 'go' });
+    } else if (settings.kind === 'idle') {
+      // Server memory with no connection; the client reads its own before and after opening them,
+      // reports it as its result and keeps the connections open; then the server's with all idle.
+      server.send({ type: 'measure-rss' });
+      const baseline = await waitFor(both, () => {
+        checkHealth(server, client);
+        return rssReport(server, 0);
+      }, deadline, 'the server RSS with no connection');
+      client.send({ ...common, role: 'client', address: ready.address });
+      await waitFor(both, () => {
+        checkHealth(server, client);
+        if (client.exit !== undefined) throw new Error('client exited before its connections were open');
+        return client.find('result');
+      }, deadline, `${settings.connections} open idle connections`);
+      server.send({ type: 'measure-rss' });
+      const idle = await waitFor(both, () => {
+        checkHealth(server, client);
+        return rssReport(server, 1);
+      }, deadline, 'the server RSS with idle connections');
+      if (system.serverMemoryElsewhere === undefined) serverRss = perConnection(baseline, idle, settings.connections);
     } else client.send({ ...common, role: 'client', address: ready.address });
     const measuring = workload.measuredBy === 'server' ? server : client;
     let clientDoneAt: number | undefined;
@@ -207,8 +240,36 @@ function describeRun(r: RunRecord, unit: string): string {
   if (r.result === undefined) return `FAILED: ${r.error ?? ''}`;
   const x = r.result;
   const latency = x.p50Us === undefined ? '' : `, p50 ${x.p50Us.toFixed(1)} µs, p99 ${(x.p99Us ?? 0).toFixed(1)} µs`;
-  const rss = x.serverRss === undefined ? '' : `, server RSS ${(x.serverRss.perConnectionBytes / 1024).toFixed(1)} KiB per idle connection`;
-  return `${Math.round(x.rate).toLocaleString('en-US')} ${unit}${latency}${rss} (${x.count.toLocaleString('en-US')} in ${x.seconds.toFixed(2)} s)`;
+  const kib = (b: number | undefined): string => (b === undefined ? '–' : (b / 1024).toFixed(1));
+  const client =
+    x.clientMemory === undefined
+      ? ''
+      : `, client RSS ${kib(x.clientMemory.perConnectionBytes)} KiB (JS heap ${kib(x.clientMemory.perConnectionHeapBytes)} KiB) per idle connection`;
+  const rss = x.serverRss === undefined ? '' : `, server RSS ${kib(x.serverRss.perConnectionBytes)} KiB per idle connection`;
+  return `${Math.round(x.rate).toLocaleString('en-US')} ${unit}${latency}${client}${rss} (${x.count.toLocaleString('en-US')} in ${x.seconds.toFixed(2)} s)`;
+}
+
+/** The connections one process of a run of `w` holds (fan-in and idle workloads), else 0. */
+function connectionsOf(w: Workload, quick: boolean): number {
+  const s = quick ? w.quick : w.full;
+  return s.kind === 'fan-in' || s.kind === 'idle' ? s.connections : 0;
+}
+
+/**
+ * Workloads skipped because the soft limit on open files is too low for their connections, with
+ * the reason the report gives. A workload named with `--workload` is not skipped: the run stops
+ * with the `ulimit -n` to use ({@link UsageError}).
+ */
+function fileLimitSkips(workloads: readonly Workload[], options: BenchOptions): Map<string, string> {
+  const skips = new Map<string, string>();
+  for (const w of workloads) {
+    const shortfall = fileLimitShortfall(connectionsOf(w, options.quick));
+    if (shortfall === undefined) continue;
+    if (options.workloads.includes(w.name)) throw new UsageError(`${w.name}: ${shortfall}`);
+    skips.set(w.name, `skipped in this run: ${shortfall}`);
+    console.log(`skipping ${w.name}: ${shortfall}`);
+  }
+  return skips;
 }
 
 async function main(options: BenchOptions): Promise<number> {
@@ -229,21 +290,23 @@ async function main(options: BenchOptions): Promise<number> {
 
   const runs: RunRecord[] = [];
   const notRun: BenchReport['notApplicable'][number][] = [];
+  const tooFewFiles = fileLimitSkips(workloads, options);
   for (const w of workloads) {
     for (const s of systems) {
-      const reason = notApplicable(w, s);
+      const reason = tooFewFiles.get(w.name) ?? notApplicable(w, s);
       if (reason !== undefined) notRun.push({ workload: w.name, system: s.name, reason });
     }
   }
+  const runnable = (w: Workload, s: SystemAdapter): boolean => !tooFewFiles.has(w.name) && notApplicable(w, s) === undefined;
   const runsOf = (w: Workload): number =>
-    workloadRepetitions(w, options.repetitions, options.quick) * systems.filter((s) => notApplicable(w, s) === undefined).length;
+    workloadRepetitions(w, options.repetitions, options.quick) * systems.filter((s) => runnable(w, s)).length;
   const total = workloads.reduce((sum, w) => sum + runsOf(w), 0);
   const t0 = Date.now();
   const tasks: { rep: number; w: Workload; s: SystemAdapter }[] = [];
   for (let rep = 1; rep <= options.repetitions; rep++) {
     for (const w of workloads) {
       if (rep > workloadRepetitions(w, options.repetitions, options.quick)) continue;
-      for (const s of systems) if (notApplicable(w, s) === undefined) tasks.push({ rep, w, s });
+      for (const s of systems) if (runnable(w, s)) tasks.push({ rep, w, s });
     }
   }
   const records: RunRecord[] = [];
