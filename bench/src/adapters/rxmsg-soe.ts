@@ -12,7 +12,7 @@ const LOSS_ROWS_ONLY =
 
 const SOE_DESCRIPTION =
   'rxmsg createServer/createClient with processors over SOE (soe://127.0.0.1:port, the @rxmsg/soe reliable-UDP transport, ' +
-  'default options), text codec: one JSON object per message, zod-validated on receipt. In the fan-in and idle workloads ' +
+  'default options), text codec: one JSON object per message, zod-validated on receipt. In the fan-in workloads ' +
   'the client process holds one SOE client, with its own UDP socket, per connection; the server one UDP socket for all';
 
 function notRun(workloads: readonly WorkloadName[], reason: string): Readonly<Partial<Record<WorkloadName, string>>> {
@@ -20,14 +20,27 @@ function notRun(workloads: readonly WorkloadName[], reason: string): Readonly<Pa
 }
 
 /**
+ * Why `rxmsg-soe-text` has no idle-10k row. Issue 16's figure is the memory of a process holding
+ * 10,000 stream connections; an SOE client is a UDP socket of its own plus a session with its
+ * own timers, so the row would measure 10,000 UDP sockets. And it was seen to fail (2026-12-06,
+ * this machine): with 10,000 SOE clients in one process, the server ended sessions for
+ * inactivity (nothing received for 30 s, despite the 25 s heartbeat) before the run was over.
+ */
+const NO_IDLE_10K =
+  'an SOE client is a UDP socket of its own and a session with its own timers per connection, not the stream connection ' +
+  'issue 16 measures; and 10,000 of them in one client process were seen to end in server-side inactivity timeouts ' +
+  '(nothing received for 30 s, despite the 25 s heartbeat) before the run ended. fan-in-2000 (2,000 SOE clients) runs';
+
+/**
  * rxmsg over SOE on loopback, text codec: `rxmsg-tcp-text` with `soe://` in place of `tcp://`, in
- * every workload (a fan-in or idle client process holds one SOE client, and so one UDP socket, per connection).
+ * every workload but idle-10k (a fan-in client process holds one SOE client, and so one UDP socket, per connection).
  */
 export const rxmsgSoeText: SystemAdapter = rxmsgSystem({
   name: 'rxmsg-soe-text',
   codec: 'text',
   listen: 'soe',
   handover: true,
+  notApplicable: { 'idle-10k': NO_IDLE_10K },
   description: SOE_DESCRIPTION,
 });
 
