@@ -106,6 +106,8 @@ export interface BenchReport {
     settings: string;
     /** Workloads this system ran with its own settings (full mode), see `SystemAdapter.fullSettings`. */
     fullSettings?: Readonly<Partial<Record<string, WorkloadSettings>>>;
+    /** Why neither of its processes was pinned, when they were not (see `SystemAdapter.unpinned`). */
+    unpinned?: string;
   }[];
   readonly baselines: { readonly perMessage: string; readonly batched: string };
   /** The peer libraries every rxmsg system is also compared with. */
@@ -385,6 +387,13 @@ const HISTORY_INTRO =
   'Each optimisation of rxmsg appends an entry here: the date, the change (commit), and the ratios before and after, ' +
   'from two runs of `npm run bench` on the same machine (copy the ratio rows of both RESULTS.md versions).';
 
+/** The systems whose processes were not pinned, and why, as a clause of the pinning sentence ('' when none). */
+function unpinnedClause(report: BenchReport): string {
+  const unpinned = report.systems.filter((s) => s.unpinned !== undefined);
+  if (unpinned.length === 0) return '';
+  return `; except ${unpinned.map((s) => `\`${s.name}\` (${s.unpinned})`).join(', ')}: neither of its processes is pinned, so its row measures the system and the client sharing all CPUs`;
+}
+
 /** How busy other processes kept the CPUs before the runs, when it was sampled. */
 function noiseLine(report: BenchReport): string[] {
   const samples = report.runs.flatMap((r) => (r.busyBefore === undefined ? [] : [r.busyBefore])).sort((a, b) => a - b);
@@ -474,7 +483,9 @@ export function resultsMarkdown(report: BenchReport, resultFile: string, previou
     '',
     `- \`npm run bench\` builds with \`tsc -b bench\` and runs \`bench/dist/run.js\`. For each repetition, workload and system (in that`,
     `  nesting, so repetitions interleave), it starts a **server process and a client process** (\`bench/dist/child.js\`, fresh`,
-    `  for every run), ${m.pinning.server === undefined ? 'unpinned' : 'pinned with `taskset -c 0` (server) and `taskset -c 1` (client)'},`,
+    `  for every run), ${m.pinning.server === undefined ? 'unpinned' : 'pinned with `taskset -c 0` (server) and `taskset -c 1` (client)'}` +
+      unpinnedClause(report) +
+      ',',
     '  connected over 127.0.0.1 or a Unix socket in `os.tmpdir()`; they report over IPC. Every run is bounded by its counts, by',
     '  a time limit, and by a parent-side deadline after which both processes are killed.',
     '- Every system sends the same messages, `{"kind":"Ping","n":i}` from client to server and `{"kind":"Pong","n":i}` back;',
@@ -499,9 +510,14 @@ export function resultsMarkdown(report: BenchReport, resultFile: string, previou
     '  virtual machine, ping-pong latency was seen to have two modes for every system (a p50 round trip of about 10 µs, or of',
     '  about 20 µs), and which one a run lands in varies from run to run; medians may then compare runs of different modes,',
     '  the best runs compare the undisturbed mode of each.',
-    `- File descriptors: a fan-in process holds one per connection (2,000 in \`fan-in-2000\`); each child reads its soft limit`,
-    `  from \`/proc/self/limits\` and fails the run with the \`ulimit -n\` to use when it is too low (Node cannot raise it).` +
+    `- File descriptors: a fan-in or idle process holds one per connection (2,000 in \`fan-in-2000\`, 10,000 in \`idle-10k\`); the`,
+    `  harness reads the soft limit from \`/proc/self/limits\` (Node cannot raise it). A workload that needs more is skipped, with`,
+    `  the reason and the \`ulimit -n\` to use in its n/a footnote, unless it was named with \`--workload\`: then the bench stops`,
+    `  with that message; each child checks the limit again.` +
       (m.openFileLimit === undefined ? '' : ` Limit here: ${int.format(m.openFileLimit)}.`),
+    '- Memory: both processes run with `--expose-gc`; every memory figure is read after two forced GCs (`process.memoryUsage()`:',
+    '  RSS, and `heapUsed` for the JS heap) and is the growth from the reading before the first connection, divided by the',
+    '  connections. Processes that load their library on first use (rxmsg, socket.io) load it before the idle client\'s first reading.',
     '- Latency is the time from emitting a request (before it is queued or written) to decoding its reply, on the client.',
     '- Other options: `--quick` (tiny counts, one repetition, three runs at a time and unpinned: an end-to-end check only),',
     '  `--workload a,b`, `--system x,y`, `--repetitions n`, `--cpu-prof` (profiles of both processes in `bench/profiles/`,',

@@ -193,7 +193,7 @@ export const WORKLOADS: readonly Workload[] = Object.freeze([
       'its memory again: (idle − before) / connections is the client memory per idle connection (the harness keeps a small ' +
       'object and a promise per connection, the same for every system; one-time costs of the first connection included). ' +
       'The server reports its RSS per idle connection the same way (RSS before the first connection, and with all of them ' +
-      'open and idle). The main figure is the rate at which the connections were opened (the round trip included)',
+      'open and idle). The main figure is the rate at which the connections were opened (the round trip included).',
     unit: 'connections opened/s',
     latency: false,
     measuredBy: 'client',

@@ -31,7 +31,8 @@ export const rxmsgCluster2TcpText: SystemAdapter = {
     'the processor of `rxmsg-tcp-text`; the client is `rxmsg-tcp-text`\'s. Not pinned: the primary, the 2 workers and the ' +
     'client process share both CPUs, so the row measures what the 2 workers give when the load runs on the same 2 CPUs ' +
     '(the other rows pin the server to one CPU and the client to the other; see `npm run bench:cluster` for a cluster ' +
-    'against a cheaper load)',
+    'against a cheaper load). No server RSS per connection (–): the connections live in the workers, and the server ' +
+    'process whose memory the harness reads is the primary',
   settings: `${WORKERS} workers, restart off, rxmsg defaults in each worker; no CPU pinning (see the description)`,
   unpinned: 'a cluster of 2 workers needs both CPUs',
   serverMemoryElsewhere: 'the connections live in the workers; the server process measured is the primary',
