@@ -6,7 +6,7 @@
 import { FanInClient } from './fan-in-client';
 import { HandoverDriver } from './handover-driver';
 import { IdleClient } from './idle-client';
-import { fileLimitShortfall } from './machine';
+import { fileLimitShortfall, openFileLimit } from './machine';
 import { ParentMessageSchema, type ChildMessage, type StartMessage } from './ipc-messages';
 import { OneWayReceiver } from './one-way-receiver';
 import { RequestDriver } from './request-driver';
@@ -46,7 +46,7 @@ async function fail(error: unknown): Promise<void> {
 
 /** Fail early, with the fix, when this process may not open `connections` sockets. */
 function checkFileLimit(connections: number): void {
-  const shortfall = fileLimitShortfall(connections);
+  const shortfall = fileLimitShortfall(connections, openFileLimit());
   if (shortfall !== undefined) throw new Error(shortfall);
 }
 

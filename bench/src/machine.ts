@@ -48,10 +48,10 @@ export function openFileLimit(): number | undefined {
 export const SPARE_FDS = 64;
 
 /**
- * Why a process with the soft limit `limit` may not hold `connections` sockets, with the
- * `ulimit -n` to use; `undefined` when it may (or the limit is unknown).
+ * Why a process with the soft limit `limit` (see {@link openFileLimit}) may not hold `connections`
+ * sockets, with the `ulimit -n` to use; `undefined` when it may (or the limit is unknown).
  */
-export function fileLimitShortfall(connections: number, limit = openFileLimit()): string | undefined {
+export function fileLimitShortfall(connections: number, limit: number | undefined): string | undefined {
   if (limit === undefined || limit >= connections + SPARE_FDS) return undefined;
   return (
     `${connections.toLocaleString('en-US')} connections need about ${connections + SPARE_FDS} file descriptors per process but the ` +

@@ -10,7 +10,7 @@ import { basename, join, relative } from 'node:path';
 import { BenchProcess, waitFor } from './bench-process';
 import { throughputChart } from './chart-svg';
 import { USAGE, UsageError, parseOptions, type BenchOptions } from './cli-options';
-import { detectPinning, fileLimitShortfall, machineFacts, waitForQuiet, type Pinning } from './machine';
+import { detectPinning, fileLimitShortfall, machineFacts, openFileLimit, waitForQuiet, type Pinning } from './machine';
 import {
   noiseCheck,
   problemList,
@@ -262,8 +262,9 @@ function connectionsOf(w: Workload, quick: boolean): number {
  */
 function fileLimitSkips(workloads: readonly Workload[], options: BenchOptions): Map<string, string> {
   const skips = new Map<string, string>();
+  const limit = openFileLimit();
   for (const w of workloads) {
-    const shortfall = fileLimitShortfall(connectionsOf(w, options.quick));
+    const shortfall = fileLimitShortfall(connectionsOf(w, options.quick), limit);
     if (shortfall === undefined) continue;
     if (options.workloads.includes(w.name)) throw new UsageError(`${w.name}: ${shortfall}`);
     skips.set(w.name, `skipped in this run: ${shortfall}`);
