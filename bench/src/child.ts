@@ -78,16 +78,18 @@ async function runServer(system: SystemAdapter, start: Extract<StartMessage, { r
     );
   }
   const settleMs = s.kind === 'fan-in' || s.kind === 'idle' ? s.rssSettleMs : 0;
+  // Closing thousands of connections takes a while (within the parent's exit grace, which grows the same way).
+  const closeGraceMs = 3_000 + (s.kind === 'fan-in' || s.kind === 'idle' ? s.connections / 2 : 0);
   onMeasureRss = async () => send({ type: 'rss', ...(await settledRss(settleMs)) });
   onStop = async () => {
     receiver?.stop('stopped');
     let timer: NodeJS.Timeout | undefined;
     const closed = await Promise.race([
       server.close().then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 3_000))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), closeGraceMs))),
     ]);
     clearTimeout(timer);
-    if (!closed) problem('server: close() did not resolve within 3 s');
+    if (!closed) problem(`server: close() did not resolve within ${closeGraceMs / 1000} s`);
     // Let the problem message go out before exiting.
     await send({ type: 'done' });
     process.exit(0);

@@ -34,8 +34,10 @@ const BENCH_DIR = join(__dirname, '..');
 const RUN_ALLOWANCE_MS = 15_000;
 /** How long a one-way receiver may lag behind a sender that finished. */
 const RECEIVER_GRACE_MS = 5_000;
-/** How long a process may take to exit after `stop` before it is killed. */
+/** How long a process may take to exit after `stop` before it is killed, plus {@link EXIT_GRACE_PER_CONNECTION_MS} per connection. */
 const EXIT_GRACE_MS = 5_000;
+/** A server closing 10,000 connections (idle-10k) is seen to take several seconds on a loaded machine. */
+const EXIT_GRACE_PER_CONNECTION_MS = 1;
 /** Before each full run: wait (up to 8 × 250 ms) while other processes keep more than this share of the CPUs busy. */
 const QUIET_SHARE = 0.15;
 /**
@@ -209,9 +211,10 @@ async function runOnce(workload: Workload, settings: WorkloadSettings, system: S
     error = message(e);
   } finally {
     for (const p of both) p.send({ type: 'stop' });
-    const exited = await Promise.all(both.map((p) => p.stopped(EXIT_GRACE_MS)));
+    const grace = EXIT_GRACE_MS + EXIT_GRACE_PER_CONNECTION_MS * (settings.kind === 'fan-in' || settings.kind === 'idle' ? settings.connections : 0);
+    const exited = await Promise.all(both.map((p) => p.stopped(grace)));
     exited.forEach((ok, i) => {
-      if (!ok) problems.push(`${both[i]!.options.role} process did not exit within ${EXIT_GRACE_MS / 1000} s of stop; killed`);
+      if (!ok) problems.push(`${both[i]!.options.role} process did not exit within ${grace / 1000} s of stop; killed`);
     });
     rmSync(socketDir, { recursive: true, force: true });
   }
