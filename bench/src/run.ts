@@ -210,9 +210,13 @@ async function runOnce(workload: Workload, settings: WorkloadSettings, system: S
   } catch (e) {
     error = message(e);
   } finally {
-    for (const p of both) p.send({ type: 'stop' });
     const grace = EXIT_GRACE_MS + EXIT_GRACE_PER_CONNECTION_MS * (settings.kind === 'fan-in' || settings.kind === 'idle' ? settings.connections : 0);
-    const exited = await Promise.all(both.map((p) => p.stopped(grace)));
+    // An idle client still holds its connections: the server closes them (an orderly close each) before the client exits.
+    const first = settings.kind === 'idle' ? [server] : both;
+    for (const p of first) p.send({ type: 'stop' });
+    const firstExited = await Promise.all(first.map((p) => p.stopped(grace)));
+    for (const p of both) if (!first.includes(p)) p.send({ type: 'stop' });
+    const exited = first.length === both.length ? firstExited : [firstExited[0]!, await client.stopped(grace)];
     exited.forEach((ok, i) => {
       if (!ok) problems.push(`${both[i]!.options.role} process did not exit within ${grace / 1000} s of stop; killed`);
     });
