@@ -5,16 +5,14 @@
  */
 import { FanInClient } from './fan-in-client';
 import { HandoverDriver } from './handover-driver';
-import { openFileLimit } from './machine';
+import { IdleClient } from './idle-client';
+import { fileLimitShortfall, openFileLimit } from './machine';
 import { ParentMessageSchema, type ChildMessage, type StartMessage } from './ipc-messages';
 import { OneWayReceiver } from './one-way-receiver';
 import { RequestDriver } from './request-driver';
 import type { Outcome } from './run-result';
 import type { RunningServer, SystemAdapter } from './system-adapter';
 import { findSystem } from './systems';
-
-/** File descriptors a process needs besides its sockets (stdio, IPC, the event loop's own). */
-const SPARE_FDS = 64;
 
 /** Problems forwarded per process; more are counted, not sent. */
 const MAX_PROBLEMS = 50;
@@ -48,16 +46,11 @@ async function fail(error: unknown): Promise<void> {
 
 /** Fail early, with the fix, when this process may not open `connections` sockets. */
 function checkFileLimit(connections: number): void {
-  const limit = openFileLimit();
-  if (limit !== undefined && limit < connections + SPARE_FDS) {
-    throw new Error(
-      `${connections} connections need about ${connections + SPARE_FDS} file descriptors but the limit is ${limit}: ` +
-        `raise it in the shell that runs the bench (\`ulimit -n ${connections * 2 + SPARE_FDS}\`)`,
-    );
-  }
+  const shortfall = fileLimitShortfall(connections, openFileLimit());
+  if (shortfall !== undefined) throw new Error(shortfall);
 }
 
-/** RSS after a forced GC (the server process runs with `--expose-gc`), the idle state of the heap. */
+/** RSS and heap used after forced GCs (both processes run with `--expose-gc`), the idle state of the heap. */
 async function settledRss(settleMs: number): Promise<{ bytes: number; heapBytes: number }> {
   // Set by --expose-gc; the cast reads an optional global that @types/node does not declare.
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -71,7 +64,7 @@ async function settledRss(settleMs: number): Promise<{ bytes: number; heapBytes:
 
 async function runServer(system: SystemAdapter, start: Extract<StartMessage, { role: 'server' }>): Promise<void> {
   const s = start.settings;
-  if (s.kind === 'fan-in') checkFileLimit(s.connections);
+  if (s.kind === 'fan-in' || s.kind === 'idle') checkFileLimit(s.connections);
   const receiver = s.kind === 'one-way' ? new OneWayReceiver(s, reportOutcome) : undefined;
   let server: RunningServer;
   if (s.kind === 'handover') {
@@ -84,17 +77,19 @@ async function runServer(system: SystemAdapter, start: Extract<StartMessage, { r
         : { kind: 'sink', socketDir: start.socketDir, receiver, problem },
     );
   }
-  const settleMs = s.kind === 'fan-in' ? s.rssSettleMs : 0;
+  const settleMs = s.kind === 'fan-in' || s.kind === 'idle' ? s.rssSettleMs : 0;
+  // Closing thousands of connections takes a while (within the parent's exit grace, which grows the same way).
+  const closeGraceMs = 3_000 + (s.kind === 'fan-in' || s.kind === 'idle' ? s.connections / 2 : 0);
   onMeasureRss = async () => send({ type: 'rss', ...(await settledRss(settleMs)) });
   onStop = async () => {
     receiver?.stop('stopped');
     let timer: NodeJS.Timeout | undefined;
     const closed = await Promise.race([
       server.close().then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 3_000))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), closeGraceMs))),
     ]);
     clearTimeout(timer);
-    if (!closed) problem('server: close() did not resolve within 3 s');
+    if (!closed) problem(`server: close() did not resolve within ${closeGraceMs / 1000} s`);
     // Let the problem message go out before exiting.
     await send({ type: 'done' });
     process.exit(0);
@@ -117,6 +112,32 @@ async function runClient(system: SystemAdapter, start: Extract<StartMessage, { r
     await started;
     fanIn.go();
     await Promise.all(closed);
+  } else if (s.kind === 'idle') {
+    checkFileLimit(s.connections);
+    // The library's code is loaded before the baseline: the figure is per connection, not the code.
+    system.preload?.();
+    const idle = new IdleClient(s);
+    const before = await settledRss(s.rssSettleMs);
+    const opened = await idle.open((driver) => system.runClient({ kind: 'requests', address: start.address, driver, problem }));
+    const after = await settledRss(s.rssSettleMs);
+    const n = opened.connections;
+    await send({
+      type: 'result',
+      result: {
+        count: n,
+        seconds: opened.seconds,
+        rate: opened.seconds > 0 ? n / opened.seconds : 0,
+        clientMemory: {
+          baselineBytes: before.bytes,
+          idleBytes: after.bytes,
+          connections: n,
+          perConnectionBytes: (after.bytes - before.bytes) / n,
+          perConnectionHeapBytes: (after.heapBytes - before.heapBytes) / n,
+        },
+      },
+    });
+    // The connections stay open while the server reads its memory; `stop` ends the process.
+    return;
   } else if (s.kind === 'handover') {
     const handover = system.handover;
     if (handover === undefined) throw new Error(`${system.name} has no handover`);

@@ -27,7 +27,7 @@ export interface BenchOptions {
 export const USAGE = `usage: npm run bench -- [options]   (or: node bench/dist/run.js [options])
 
   --quick              tiny counts, 1 repetition, 3 runs at a time, unpinned: an end-to-end check, not a measurement
-  --workload a,b       only these workloads (ping-pong, one-way, pipelined, fan-in-200, fan-in-2000, handover)
+  --workload a,b       only these workloads (ping-pong, one-way, pipelined, fan-in-200, fan-in-2000, handover, idle-10k)
   --system x,y         only these systems (see the list printed at the start)
   --repetitions n      repetitions per workload x system, fresh processes each (default 3, quick 1)
   --cpu-prof           run servers and clients with --cpu-prof; profiles go to bench/profiles/

@@ -31,7 +31,7 @@ import { runCluster, clusterWorker } from '@rxmsg/cluster';
 import { loadRxmsg } from './adapters/bench-protocols';
 import { work, workMicros } from './app-work';
 import { fmt, median, pct } from './figures';
-import { writeResultsSection } from './results-section';
+import { runBenchEntry, type BenchOutcome } from './bench-entry';
 import { cpuBusy } from './machine';
 import { rawLoad } from './raw-load';
 
@@ -254,7 +254,7 @@ async function runOnce(workload: Workload, workers: number, connections: number,
 }
 
 
-async function main(): Promise<void> {
+async function main(): Promise<BenchOutcome> {
   const repeat = Number(opt('--repeat') ?? (quick ? 1 : 3));
   const connections = Number(opt('--connections') ?? (quick ? 20 : 2000));
   const windowMs = quick ? 500 : Number(opt('--seconds') ?? 2) * 1000;
@@ -313,21 +313,22 @@ async function main(): Promise<void> {
     const mr = median(ratios[workload]);
     line(`- ${workload}: median 1 worker ${fmt(median(rates[workload][1]))}/s, 2 workers ${fmt(median(rates[workload][2]))}/s, ratio 2/1 ${mr === undefined ? 'no sample' : `${mr.toFixed(2)}× (${Math.min(...ratios[workload]).toFixed(2)}–${Math.max(...ratios[workload]).toFixed(2)})`}`);
   }
-  if (!quick && !argv.includes('--no-markdown')) writeResultsSection('cluster-scale', 'Cluster mode: 1 vs 2 workers (`npm run bench:cluster`)', out.join('\n'));
+  return !quick && !argv.includes('--no-markdown') ? { section: out.join('\n') } : {};
 }
 
 
 
-const role = opt('--role');
-if (role === 'worker' || nodeCluster.isWorker) workerRole((opt('--workload') ?? 'one-way') as Workload, Number(opt('--work') ?? 0));
-else if (role === 'load') {
-  process.on('disconnect', () => process.exit(0));
-  (loadKind === 'rxmsg' ? loadRole : rawLoadRole)(opt('--address')!, (opt('--workload') ?? 'one-way') as Workload, Number(opt('--connections') ?? 1));
-} else
-  void main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
+runBenchEntry({
+  module,
+  section: { name: 'cluster-scale', heading: 'Cluster mode: 1 vs 2 workers (`npm run bench:cluster`)' },
+  // A worker forked by node:cluster runs this script without `--role`.
+  roleOf: () => (nodeCluster.isWorker ? 'worker' : opt('--role')),
+  roles: {
+    worker: () => workerRole((opt('--workload') ?? 'one-way') as Workload, Number(opt('--work') ?? 0)),
+    load: () => {
+      process.on('disconnect', () => process.exit(0));
+      return (loadKind === 'rxmsg' ? loadRole : rawLoadRole)(opt('--address')!, (opt('--workload') ?? 'one-way') as Workload, Number(opt('--connections') ?? 1));
     },
-  );
+  },
+  main,
+});

@@ -13,6 +13,7 @@
 import { concat, filter, from, ignoreElements, mergeMap, of, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { createClient, createServer, credited, defineProtocol, paced, type ClientProcessor } from '@rxmsg/node';
+import { runBenchEntry } from './bench-entry';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const ROWS = Number(process.argv[3] ?? 200_000);
@@ -102,7 +103,4 @@ async function main(): Promise<void> {
   console.log(`  runs (rows/s): alone ${alone.map(Math.round).join(' ')}; stalled ${stalled.map(Math.round).join(' ')}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBenchEntry({ module, main, exitWhenDone: false });

@@ -27,7 +27,7 @@ import { MICRO_DECODERS, microRate, pingLines, type MicroDecoder } from './decod
 import { median } from './figures';
 import { cpuBusy } from './machine';
 import { pingBlock } from './raw-load';
-import { writeResultsSection } from './results-section';
+import { runBenchEntry, type BenchOutcome } from './bench-entry';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 1 : 7;
@@ -188,7 +188,7 @@ async function interleave<N extends string>(names: readonly N[], run: (name: N) 
   return { rates, ratios };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<BenchOutcome> {
   const only = argOf('--system')?.split(',');
   const systems = SYSTEMS.filter((s) => only === undefined || only.includes(s));
   const micro = MICRO_DECODERS.filter((s) => only === undefined || only.includes(s));
@@ -211,18 +211,12 @@ async function main(): Promise<void> {
     '`raw-json`: node:net, `setEncoding(\'utf8\')`, lines split by hand, `JSON.parse`, tag and `n` checked. `rxmsg-text`: `createServer` with the text codec and full validation (default config); `rxmsg-text-tag`: the same with `validation: \'tag\'`; `rxmsg-binary`: the binary codec (length-prefixed MessagePack), full validation. "decode only": the same decoders fed 64 KiB blocks in process (rxmsg: the framer, `codec.controlOf`, `codec.decode`, `MessageSet.parse`/`parseTag`, as the inbound pump runs them), without sockets or rxjs delivery; \`-before\`: the same decoding as rxmsg did before issue 16 (zod\'s \`safeParse\` for every message; MessagePack always through msgpackr), the before/after of the decode changes in one run (in process only).',
   ].join('\n');
   console.log(table);
-  if (!quick && only === undefined) {
-    const file = writeResultsSection('decode-path', 'The decode path (`npm run bench:decode`, `bench/src/decode-path.ts`)', table);
-    if (file !== undefined) console.log(`written to ${file}`);
-  }
+  return !quick && only === undefined ? { section: table } : {};
 }
 
-if (process.argv.includes('--role')) loadRole();
-else
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+runBenchEntry({
+  module,
+  section: { name: 'decode-path', heading: 'The decode path (`npm run bench:decode`, `bench/src/decode-path.ts`)' },
+  roles: { load: loadRole },
+  main,
+});

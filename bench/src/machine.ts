@@ -44,6 +44,21 @@ export function openFileLimit(): number | undefined {
   }
 }
 
+/** File descriptors a bench process needs besides its sockets (stdio, IPC, the event loop's own). */
+export const SPARE_FDS = 64;
+
+/**
+ * Why a process with the soft limit `limit` (see {@link openFileLimit}) may not hold `connections`
+ * sockets, with the `ulimit -n` to use; `undefined` when it may (or the limit is unknown).
+ */
+export function fileLimitShortfall(connections: number, limit: number | undefined): string | undefined {
+  if (limit === undefined || limit >= connections + SPARE_FDS) return undefined;
+  return (
+    `${connections.toLocaleString('en-US')} connections need about ${connections + SPARE_FDS} file descriptors per process but the ` +
+    `soft limit is ${limit}: raise it in the shell that runs the bench (\`ulimit -n ${connections * 2 + SPARE_FDS}\`)`
+  );
+}
+
 /**
  * Pin the server to CPU 0 and the client to CPU 1 when there are two CPUs and `taskset`
  * exists and works here (a container may forbid setting affinity); otherwise no pinning.

@@ -14,7 +14,7 @@
  * `--quick`: a tiny configuration for the smoke test, and nothing written. Otherwise the table goes
  * into bench/RESULTS.md between `<!-- metrics-cost:start -->` and `<!-- metrics-cost:end -->`.
  */
-import { writeResultsSection } from './results-section';
+import { runBenchEntry, type BenchOutcome } from './bench-entry';
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { Registry } from 'prom-client';
@@ -121,7 +121,7 @@ const median = (xs: readonly number[]): number => {
   return s.length === 0 ? Number.NaN : s.length % 2 === 1 ? s[s.length >> 1]! : (s[(s.length >> 1) - 1]! + s[s.length >> 1]!) / 2;
 };
 
-async function main(): Promise<void> {
+async function main(): Promise<BenchOutcome> {
   const otherLoad = await cpuBusy(1_000);
   const rates: Record<Workload, Record<Mode, number[]>> = { 'one-way': { off: [], on: [] }, 'fan-in-200': { off: [], on: [] } };
   const ratios: Record<Workload, number[]> = { 'one-way': [], 'fan-in-200': [] };
@@ -154,19 +154,13 @@ async function main(): Promise<void> {
     'Nothing is added to the message path: traffic counters are read from `snapshot()` at scrape time, the event counters move per connection, drop or decode error, never per message; what remains is the scrape itself (one snapshot, O(connections)), timed in the last column. A ratio is 1.00 when metrics cost nothing measurable; how far the rounds spread on either side of 1 (the range) is the noise of the machine, and a difference inside it is not a cost.',
   ].join('\n');
   console.log(table);
-  if (!quick) {
-    const file = writeResultsSection('metrics-cost', 'The cost of metrics (`npm run bench:metrics`, `bench/src/metrics-cost.ts`)', table);
-    if (file !== undefined) console.log(`written to ${file}`);
-  }
+  return quick ? {} : { section: table };
 }
 
 
-if (process.argv.includes('--role')) loadRole();
-else
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+runBenchEntry({
+  module,
+  section: { name: 'metrics-cost', heading: 'The cost of metrics (`npm run bench:metrics`, `bench/src/metrics-cost.ts`)' },
+  roles: { load: loadRole },
+  main,
+});

@@ -19,6 +19,7 @@
 import { ignoreElements, map, merge, filter, of, from, tap, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { createClient, createQueueServer, createServer, defineProtocol, type ClientProcessor } from '@rxmsg/node';
+import { runBenchEntry } from './bench-entry';
 
 const ROUNDS = Number(process.argv[2] ?? 5);
 const PIPELINED = Number(process.argv[3] ?? 100_000);
@@ -151,7 +152,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runBenchEntry({ module, main, exitWhenDone: false });

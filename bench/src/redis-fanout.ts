@@ -17,7 +17,7 @@
  * `--quick`: a tiny configuration for the smoke test, and nothing written. Otherwise the table goes
  * into bench/RESULTS.md between `<!-- redis-fanout:start -->` and `<!-- redis-fanout:end -->`.
  */
-import { writeResultsSection } from './results-section';
+import { runBenchEntry, type BenchOutcome } from './bench-entry';
 import { cpus, loadavg } from 'node:os';
 import { ignoreElements } from 'rxjs';
 import { z } from 'zod';
@@ -99,10 +99,10 @@ function quantile(xs: readonly number[], q: number): number {
   return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor(s.length * q))]!;
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<BenchOutcome> {
   if (findRedisServer() === undefined) {
     console.log('redis-server is not installed: nothing measured (apt-get install redis-server)');
-    return;
+    return {};
   }
   const otherLoad = await cpuBusy(1_000);
   const cores = cpus().length;
@@ -217,17 +217,12 @@ async function main(): Promise<void> {
     `Ratio redis/local: rate ${(rr / lr).toFixed(2)}×, p50 latency ${(median(results.redis.lat) / median(results.local.lat)).toFixed(1)}× (lower rate, higher latency: the price of crossing Redis). Broadcasts not carried (in-flight bound): ${undelivered}.`,
   ].join('\n');
   console.log(table);
-  if (!quick) {
-    const file = writeResultsSection('redis-fanout', 'Across nodes through Redis (`npm run bench:redis`, `bench/src/redis-fanout.ts`)', table);
-    if (file !== undefined) console.log(`written to ${file}`);
-  }
+  return quick ? {} : { section: table };
 }
 
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBenchEntry({
+  module,
+  section: { name: 'redis-fanout', heading: 'Across nodes through Redis (`npm run bench:redis`, `bench/src/redis-fanout.ts`)' },
+  main,
+});

@@ -39,8 +39,12 @@ export interface Summary {
   readonly rate?: Figure;
   readonly p50Us?: Figure;
   readonly p99Us?: Figure;
-  /** Server RSS per idle connection, in bytes (fan-in workloads). */
+  /** Server RSS per idle connection, in bytes (fan-in and idle workloads). */
   readonly rssPerConnectionBytes?: Figure;
+  /** Client RSS per idle connection, in bytes (idle workloads). */
+  readonly clientRssPerConnectionBytes?: Figure;
+  /** Client JS heap used per idle connection, in bytes (idle workloads). */
+  readonly clientHeapPerConnectionBytes?: Figure;
   /** Why this system does not run this workload (no runs then). */
   readonly notApplicable?: string;
 }
@@ -62,6 +66,10 @@ export interface Ratio {
   readonly bestRatio: number;
   readonly p50Ratio?: number;
   readonly rssRatio?: number;
+  /** Baseline client RSS per idle connection / the system's (idle workloads). */
+  readonly clientRssRatio?: number;
+  /** Baseline client JS heap per idle connection / the system's (idle workloads). */
+  readonly clientHeapRatio?: number;
 }
 
 /** A workload as the report describes it. */
@@ -98,6 +106,8 @@ export interface BenchReport {
     settings: string;
     /** Workloads this system ran with its own settings (full mode), see `SystemAdapter.fullSettings`. */
     fullSettings?: Readonly<Partial<Record<string, WorkloadSettings>>>;
+    /** Why neither of its processes was pinned, when they were not (see `SystemAdapter.unpinned`). */
+    unpinned?: string;
   }[];
   readonly baselines: { readonly perMessage: string; readonly batched: string };
   /** The peer libraries every rxmsg system is also compared with. */
@@ -141,6 +151,8 @@ export function summarize(
       const p50 = figure(results.flatMap((r) => (r.p50Us === undefined ? [] : [r.p50Us])));
       const p99 = figure(results.flatMap((r) => (r.p99Us === undefined ? [] : [r.p99Us])));
       const rss = figure(results.flatMap((r) => (r.serverRss === undefined ? [] : [r.serverRss.perConnectionBytes])));
+      const clientRss = figure(results.flatMap((r) => (r.clientMemory === undefined ? [] : [r.clientMemory.perConnectionBytes])));
+      const clientHeap = figure(results.flatMap((r) => (r.clientMemory?.perConnectionHeapBytes === undefined ? [] : [r.clientMemory.perConnectionHeapBytes])));
       out.push({
         workload,
         system,
@@ -150,6 +162,8 @@ export function summarize(
         ...(p50 === undefined ? {} : { p50Us: p50 }),
         ...(p99 === undefined ? {} : { p99Us: p99 }),
         ...(rss === undefined ? {} : { rssPerConnectionBytes: rss }),
+        ...(clientRss === undefined ? {} : { clientRssPerConnectionBytes: clientRss }),
+        ...(clientHeap === undefined ? {} : { clientHeapPerConnectionBytes: clientHeap }),
       });
     }
   }
@@ -178,11 +192,25 @@ export function ratios(summaries: readonly Summary[], systems: readonly { name: 
       const b = find(workload, baseline);
       if (a?.rate === undefined || b?.rate === undefined || b.rate.median <= 0) continue;
       const p50 = a.p50Us !== undefined && b.p50Us !== undefined && a.p50Us.median > 0 ? { p50Ratio: b.p50Us.median / a.p50Us.median } : {};
-      const ra = a.rssPerConnectionBytes?.median;
-      const rb = b.rssPerConnectionBytes?.median;
-      const rss = ra !== undefined && rb !== undefined && ra > 0 && rb > 0 ? { rssRatio: rb / ra } : {};
+      // Memory: the baseline's bytes per connection / the system's (above 1: the system uses less); only when both grew.
+      const less = (x: Figure | undefined, y: Figure | undefined): number | undefined =>
+        x !== undefined && y !== undefined && x.median > 0 && y.median > 0 ? y.median / x.median : undefined;
+      const rssRatio = less(a.rssPerConnectionBytes, b.rssPerConnectionBytes);
+      const clientRssRatio = less(a.clientRssPerConnectionBytes, b.clientRssPerConnectionBytes);
+      const clientHeapRatio = less(a.clientHeapPerConnectionBytes, b.clientHeapPerConnectionBytes);
       const bestRatio = a.rate.max / b.rate.max;
-      out.push({ workload, system, baseline, against, ratio: a.rate.median / b.rate.median, bestRatio, ...p50, ...rss });
+      out.push({
+        workload,
+        system,
+        baseline,
+        against,
+        ratio: a.rate.median / b.rate.median,
+        bestRatio,
+        ...p50,
+        ...(rssRatio === undefined ? {} : { rssRatio }),
+        ...(clientRssRatio === undefined ? {} : { clientRssRatio }),
+        ...(clientHeapRatio === undefined ? {} : { clientHeapRatio }),
+      });
     }
   }
   return out;
@@ -221,9 +249,16 @@ function workloadTable(report: BenchReport, w: WorkloadEntry): string[] {
   if (rows.length === 0) return [];
   const latency = rows.some((r) => r.p50Us !== undefined);
   const rss = rows.some((r) => r.rssPerConnectionBytes !== undefined);
+  const client = rows.some((r) => r.clientRssPerConnectionBytes !== undefined);
   const runs = w.repetitions === report.repetitions ? '' : ` (${w.repetitions} repetition${w.repetitions === 1 ? '' : 's'})`;
   const lines = [`### ${w.name}${runs}`, ''];
-  const head = ['system', w.unit, ...(latency ? ['p50 latency µs', 'p99 latency µs'] : []), ...(rss ? ['server RSS per idle connection, KiB'] : [])];
+  const head = [
+    'system',
+    w.unit,
+    ...(latency ? ['p50 latency µs', 'p99 latency µs'] : []),
+    ...(client ? ['client RSS per idle connection, KiB', 'client JS heap per idle connection, KiB'] : []),
+    ...(rss ? ['server RSS per idle connection, KiB'] : []),
+  ];
   lines.push(`| ${head.join(' | ')} |`, `|---|${head.slice(1).map(() => '--:').join('|')}|`);
   const reasons: string[] = [];
   for (const r of rows) {
@@ -236,6 +271,7 @@ function workloadTable(report: BenchReport, w: WorkloadEntry): string[] {
     const failed = r.failed > 0 ? ` (${r.failed} of ${r.succeeded + r.failed} runs failed)` : '';
     const cells = [`\`${r.system}\``, formatFigure(r.rate) + failed];
     if (latency) cells.push(formatLatency(r.p50Us), formatLatency(r.p99Us));
+    if (client) cells.push(formatKiB(r.clientRssPerConnectionBytes), formatKiB(r.clientHeapPerConnectionBytes));
     if (rss) cells.push(formatKiB(r.rssPerConnectionBytes));
     lines.push(`| ${cells.join(' | ')} |`);
   }
@@ -255,7 +291,15 @@ function ratioTable(report: BenchReport, against: Ratio['against']): string[] {
     for (const f of w.ratioFigures) {
       if (f === 'rate') columns.push({ workload: w.name, title: `${w.name} ${w.unit}`, pick: (r) => r.ratio });
       if (f === 'p50' && these.some((r) => r.p50Ratio !== undefined)) columns.push({ workload: w.name, title: `${w.name} p50 latency`, pick: (r) => r.p50Ratio });
-      if (f === 'rss' && these.some((r) => r.rssRatio !== undefined)) columns.push({ workload: w.name, title: `${w.name} RSS per connection`, pick: (r) => r.rssRatio });
+      if (f === 'clientRss' && these.some((r) => r.clientRssRatio !== undefined)) {
+        columns.push({ workload: w.name, title: `${w.name} client RSS per connection`, pick: (r) => r.clientRssRatio });
+      }
+      if (f === 'clientHeap' && these.some((r) => r.clientHeapRatio !== undefined)) {
+        columns.push({ workload: w.name, title: `${w.name} client JS heap per connection`, pick: (r) => r.clientHeapRatio });
+      }
+      if (f === 'rss' && these.some((r) => r.rssRatio !== undefined)) {
+        columns.push({ workload: w.name, title: `${w.name} ${w.name.startsWith('idle') ? 'server ' : ''}RSS per connection`, pick: (r) => r.rssRatio });
+      }
     }
   }
   const title =
@@ -343,6 +387,13 @@ const HISTORY_INTRO =
   'Each optimisation of rxmsg appends an entry here: the date, the change (commit), and the ratios before and after, ' +
   'from two runs of `npm run bench` on the same machine (copy the ratio rows of both RESULTS.md versions).';
 
+/** The systems whose processes were not pinned, and why, as a clause of the pinning sentence ('' when none). */
+function unpinnedClause(report: BenchReport): string {
+  const unpinned = report.systems.filter((s) => s.unpinned !== undefined);
+  if (unpinned.length === 0) return '';
+  return `; except ${unpinned.map((s) => `\`${s.name}\` (${s.unpinned})`).join(', ')}: neither of its processes is pinned, so its row measures the system and the client sharing all CPUs`;
+}
+
 /** How busy other processes kept the CPUs before the runs, when it was sampled. */
 function noiseLine(report: BenchReport): string[] {
   const samples = report.runs.flatMap((r) => (r.busyBefore === undefined ? [] : [r.busyBefore])).sort((a, b) => a - b);
@@ -385,6 +436,9 @@ function describeSettings(s: WorkloadSettings): string {
       `${int.format(s.connections)} connections (at most ${s.connectConcurrency} being opened at a time), ` +
       `${s.warmupMs} ms of ping-pong not timed, then ${s.durationMs / 1000} s measured${atLeast(s.minSamples, 'round trips')}; time limit ${s.timeLimitMs / 1000} s`
     );
+  }
+  if (s.kind === 'idle') {
+    return `${int.format(s.connections)} connections (at most ${s.connectConcurrency} being opened at a time); time limit ${s.timeLimitMs / 1000} s`;
   }
   if (s.kind === 'handover') {
     return (
@@ -429,7 +483,9 @@ export function resultsMarkdown(report: BenchReport, resultFile: string, previou
     '',
     `- \`npm run bench\` builds with \`tsc -b bench\` and runs \`bench/dist/run.js\`. For each repetition, workload and system (in that`,
     `  nesting, so repetitions interleave), it starts a **server process and a client process** (\`bench/dist/child.js\`, fresh`,
-    `  for every run), ${m.pinning.server === undefined ? 'unpinned' : 'pinned with `taskset -c 0` (server) and `taskset -c 1` (client)'},`,
+    `  for every run), ${m.pinning.server === undefined ? 'unpinned' : 'pinned with `taskset -c 0` (server) and `taskset -c 1` (client)'}` +
+      unpinnedClause(report) +
+      ',',
     '  connected over 127.0.0.1 or a Unix socket in `os.tmpdir()`; they report over IPC. Every run is bounded by its counts, by',
     '  a time limit, and by a parent-side deadline after which both processes are killed.',
     '- Every system sends the same messages, `{"kind":"Ping","n":i}` from client to server and `{"kind":"Pong","n":i}` back;',
@@ -454,9 +510,14 @@ export function resultsMarkdown(report: BenchReport, resultFile: string, previou
     '  virtual machine, ping-pong latency was seen to have two modes for every system (a p50 round trip of about 10 µs, or of',
     '  about 20 µs), and which one a run lands in varies from run to run; medians may then compare runs of different modes,',
     '  the best runs compare the undisturbed mode of each.',
-    `- File descriptors: a fan-in process holds one per connection (2,000 in \`fan-in-2000\`); each child reads its soft limit`,
-    `  from \`/proc/self/limits\` and fails the run with the \`ulimit -n\` to use when it is too low (Node cannot raise it).` +
+    `- File descriptors: a fan-in or idle process holds one per connection (2,000 in \`fan-in-2000\`, 10,000 in \`idle-10k\`); the`,
+    `  harness reads the soft limit from \`/proc/self/limits\` (Node cannot raise it). A workload that needs more is skipped, with`,
+    `  the reason and the \`ulimit -n\` to use in its n/a footnote, unless it was named with \`--workload\`: then the bench stops`,
+    `  with that message; each child checks the limit again.` +
       (m.openFileLimit === undefined ? '' : ` Limit here: ${int.format(m.openFileLimit)}.`),
+    '- Memory: both processes run with `--expose-gc`; every memory figure is read after two forced GCs (`process.memoryUsage()`:',
+    '  RSS, and `heapUsed` for the JS heap) and is the growth from the reading before the first connection, divided by the',
+    '  connections. Processes that load their library on first use (rxmsg, socket.io) load it before the idle client\'s first reading.',
     '- Latency is the time from emitting a request (before it is queued or written) to decoding its reply, on the client.',
     '- Other options: `--quick` (tiny counts, one repetition, three runs at a time and unpinned: an end-to-end check only),',
     '  `--workload a,b`, `--system x,y`, `--repetitions n`, `--cpu-prof` (profiles of both processes in `bench/profiles/`,',

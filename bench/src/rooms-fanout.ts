@@ -12,6 +12,7 @@
 import { ignoreElements } from 'rxjs';
 import { z } from 'zod';
 import { createRooms, createServer, defineProtocol, memoryTransport, type Peer } from '@rxmsg/node';
+import { runBenchEntry } from './bench-entry';
 
 const PEERS = 1_000;
 const ROUNDS = 9;
@@ -96,4 +97,4 @@ async function main(): Promise<void> {
   await run('binary');
 }
 
-void main();
+runBenchEntry({ module, main, exitWhenDone: false });

@@ -1,5 +1,17 @@
 import { z } from 'zod';
 
+/** A process's memory with no connection and with every connection open and idle (after forced GCs). */
+export const MemoryPerConnectionSchema = z.object({
+  baselineBytes: z.number().min(0),
+  idleBytes: z.number().min(0),
+  connections: z.number().int().min(1),
+  /** `(idleBytes - baselineBytes) / connections`: RSS per idle connection. */
+  perConnectionBytes: z.number(),
+  /** The same for the JS heap (`heapUsed`). */
+  perConnectionHeapBytes: z.number().optional(),
+});
+export type MemoryPerConnection = z.infer<typeof MemoryPerConnectionSchema>;
+
 /** The figures of one run, reported by the process that measured them. */
 export const RunResultSchema = z.object({
   /** Messages (or round trips) counted in the measured phase. */
@@ -12,6 +24,8 @@ export const RunResultSchema = z.object({
   p50Us: z.number().min(0).optional(),
   /** 99th-percentile latency in microseconds (request workloads). */
   p99Us: z.number().min(0).optional(),
+  /** The client's own memory per idle connection (idle-10k). */
+  clientMemory: MemoryPerConnectionSchema.optional(),
 });
 export type RunResult = z.infer<typeof RunResultSchema>;
 

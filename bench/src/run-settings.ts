@@ -21,7 +21,7 @@ export function runSettings(workload: Workload, system: Pick<SystemAdapter, 'nam
 /**
  * `settings` with its counts and measured period times `f` (`--scale`): messages and warm-up of
  * one-way and request runs (at least 1 measured), the measured period of fan-in and handover runs;
- * time limits, connections and windows unchanged.
+ * time limits, connections and windows unchanged (idle runs: nothing to scale).
  */
 export function scaledSettings(settings: WorkloadSettings, f: number): WorkloadSettings {
   const n = (x: number): number => Math.max(1, Math.round(x * f));
@@ -34,5 +34,7 @@ export function scaledSettings(settings: WorkloadSettings, f: number): WorkloadS
     case 'fan-in':
     case 'handover':
       return { ...settings, durationMs: n(settings.durationMs) };
+    case 'idle':
+      return settings;
   }
 }

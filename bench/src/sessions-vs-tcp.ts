@@ -9,6 +9,7 @@
 import { concat, ignoreElements, map, of, take } from 'rxjs';
 import { z } from 'zod';
 import { createClient, createServer, createSessionHost, defineProtocol, type ServerProcessor } from '@rxmsg/node';
+import { runBenchEntry } from './bench-entry';
 
 const Echo = defineProtocol({
   name: 'echo',
@@ -66,4 +67,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main();
+runBenchEntry({ module, main, exitWhenDone: false });

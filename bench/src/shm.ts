@@ -20,6 +20,7 @@ import { filter, map, tap } from 'rxjs';
 import { createServer, createSharedMemoryLink, sharedMemoryTransport, tcpTransport } from '@rxmsg/node';
 import { SharedMemoryConnection } from '@rxmsg/node/internal';
 import { BenchEcho, benchLine, type ShmBenchJob } from './shm-bench-protocol';
+import { runBenchEntry } from './bench-entry';
 
 const quick = process.argv.includes('--quick');
 const repeatAt = process.argv.indexOf('--repeat');
@@ -253,9 +254,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .catch((error: unknown) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => rmSync(dir, { recursive: true, force: true }));
+runBenchEntry({ module, main: () => main().finally(() => rmSync(dir, { recursive: true, force: true })), exitWhenDone: false });

@@ -31,6 +31,7 @@ import { abnormal } from './adapters/rxmsg-common';
 import { work, workMicros } from './app-work';
 import { fmt, median, pct } from './figures';
 import { cpuBusy, waitForQuiet } from './machine';
+import { runBenchEntry } from './bench-entry';
 
 const argv = process.argv.slice(2);
 const opt = (name: string): string | undefined => {
@@ -343,16 +344,13 @@ async function main(): Promise<void> {
   console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 }
 
-const role = opt('--role');
-// A child whose parent went away ends too.
-if (role !== undefined) process.on('disconnect', () => process.exit(0));
-if (role === 'server') void serverRole(Number(opt('--work') ?? 0));
-else if (role === 'load') void loadRole((opt('--addresses') ?? '').split(','), Number(opt('--clients') ?? 1));
-else
-  void main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+runBenchEntry({
+  module,
+  // A child whose parent went away ends too.
+  roleExitsOnDisconnect: true,
+  roles: {
+    server: () => serverRole(Number(opt('--work') ?? 0)),
+    load: () => loadRole((opt('--addresses') ?? '').split(','), Number(opt('--clients') ?? 1)),
+  },
+  main,
+});

@@ -96,6 +96,21 @@ export interface SystemAdapter {
   readonly description: string;
   /** Settings that differ from the library's defaults, and why (empty when none). */
   readonly settings: string;
+  /**
+   * Load the library's code now (systems that load it on first use): the idle client reads its
+   * memory baseline after this, so that its per-connection figure leaves the code out.
+   */
+  readonly preload?: () => void;
+  /**
+   * Why this system runs with neither process pinned, when it does (a cluster's workers need
+   * both CPUs); absent: pinned like every system.
+   */
+  readonly unpinned?: string;
+  /**
+   * Why the server process's memory is not the server's, when it is not (a cluster primary:
+   * the connections live in its workers); the server RSS per connection is then not reported.
+   */
+  readonly serverMemoryElsewhere?: string;
   /** Start a server for one run; resolves once it listens. */
   serve(run: ServerRun): Promise<RunningServer>;
   /** Run the client of one run; resolves once its connection is closed, whatever the outcome. */

@@ -2,6 +2,7 @@ import { rawTcpJson, rawTcpJsonBatch64 } from './adapters/raw-net';
 import { rawUdpJson } from './adapters/raw-udp';
 import { rsocketTcp } from './adapters/rsocket-tcp';
 import { rxmsgTcpBinary, rxmsgTcpText, rxmsgUnixText, rxmsgWsBinary, rxmsgWsText } from './adapters/rxmsg';
+import { rxmsgCluster2TcpText } from './adapters/rxmsg-cluster';
 import { rxmsgSoeText, rxmsgSoeTextLoss0, rxmsgSoeTextLoss1, rxmsgSoeTextLoss5 } from './adapters/rxmsg-soe';
 import { socketIo } from './adapters/socket-io';
 import { wsJson } from './adapters/ws-json';
@@ -17,6 +18,7 @@ export const SYSTEMS: readonly SystemAdapter[] = Object.freeze([
   rxmsgUnixText,
   rxmsgWsText,
   rxmsgWsBinary,
+  rxmsgCluster2TcpText,
   rxmsgSoeText,
   rxmsgSoeTextLoss0,
   rxmsgSoeTextLoss1,

@@ -53,6 +53,21 @@ export const FanInSettingsSchema = z.object({
 export type FanInSettings = z.infer<typeof FanInSettingsSchema>;
 
 /**
+ * How one idle-connections run is driven: `connections` connections are opened from one client
+ * process (at most `connectConcurrency` being set up at a time), each makes one round trip, then
+ * all stay open and idle while both processes read their memory (after forced GCs, `rssSettleMs`
+ * after each). The run fails if the connections are not all open `timeLimitMs` after the client started.
+ */
+export const IdleSettingsSchema = z.object({
+  kind: z.literal('idle'),
+  connections: z.number().int().min(1),
+  connectConcurrency: z.number().int().min(1),
+  timeLimitMs: z.number().int().min(1),
+  rssSettleMs: z.number().int().min(0),
+});
+export type IdleSettings = z.infer<typeof IdleSettingsSchema>;
+
+/**
  * How one handover run is driven: `concurrency` connections at a time each go through the
  * text handshake and one binary round trip, then close; a new one starts as each ends.
  * Completed connections are counted from `warmupMs` after the first start for `durationMs`,
@@ -75,14 +90,15 @@ export const WorkloadSettingsSchema = z.discriminatedUnion('kind', [
   OneWaySettingsSchema,
   FanInSettingsSchema,
   HandoverSettingsSchema,
+  IdleSettingsSchema,
 ]);
 export type WorkloadSettings = z.infer<typeof WorkloadSettingsSchema>;
 
 /** Names of the workloads, in the order they run and are reported. */
-export type WorkloadName = 'ping-pong' | 'one-way' | 'pipelined' | 'fan-in-200' | 'fan-in-2000' | 'handover';
+export type WorkloadName = 'ping-pong' | 'one-way' | 'pipelined' | 'fan-in-200' | 'fan-in-2000' | 'handover' | 'idle-10k';
 
-/** A figure of a run that the ratio tables compare. */
-export type RatioFigure = 'rate' | 'p50' | 'rss';
+/** A figure of a run that the ratio tables compare (`clientRss`, `clientHeap`: the client's memory per idle connection). */
+export type RatioFigure = 'rate' | 'p50' | 'rss' | 'clientRss' | 'clientHeap';
 
 /** One workload: what it measures and its counts in full and quick mode. */
 export interface Workload {
@@ -167,6 +183,25 @@ export const WORKLOADS: readonly Workload[] = Object.freeze([
       '(composite stacks); the raw baselines and peer libraries have no counterpart',
     full: { kind: 'handover', concurrency: 16, warmupMs: 300, durationMs: 2_000, timeLimitMs: 10_000 },
     quick: { kind: 'handover', concurrency: 4, warmupMs: 50, durationMs: 250, timeLimitMs: 5_000, minSamples: 4 },
+  },
+  {
+    name: 'idle-10k',
+    description:
+      'one client process holding 10,000 idle connections to one server process (issue 16: under 10 KB each). The client ' +
+      "loads the system's library, reads its own memory (`process.memoryUsage()` after forced GCs: RSS and JS heap used), opens the " +
+      'connections (at most 100 being set up at a time), makes one round trip on each, and with all of them open and idle reads ' +
+      'its memory again: (idle − before) / connections is the client memory per idle connection (the harness keeps a small ' +
+      'object and a promise per connection, the same for every system; one-time costs of the first connection included). ' +
+      'The server reports its RSS per idle connection the same way (RSS before the first connection, and with all of them ' +
+      'open and idle). The main figure is the rate at which the connections were opened (the round trip included).',
+    unit: 'connections opened/s',
+    latency: false,
+    measuredBy: 'client',
+    rss: true,
+    ratioFigures: ['clientRss', 'clientHeap', 'rss'],
+    fullRepetitions: { max: 1, why: 'its figures are memory, which does not vary with the load of the machine' },
+    full: { kind: 'idle', connections: 10_000, connectConcurrency: 100, timeLimitMs: 120_000, rssSettleMs: 100 },
+    quick: { kind: 'idle', connections: 50, connectConcurrency: 20, timeLimitMs: 20_000, rssSettleMs: 5 },
   },
 ]);
 

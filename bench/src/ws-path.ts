@@ -18,7 +18,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuBusy } from './machine';
-import { writeResultsSection } from './results-section';
+import { runBenchEntry, type BenchOutcome } from './bench-entry';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -92,7 +92,7 @@ const kib = (n: number): string => (Number.isFinite(n) ? (n / 1024).toFixed(1) :
 const ratio = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '–');
 const range = (xs: readonly number[]): string => (xs.length === 0 ? '–' : `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`);
 
-async function main(): Promise<void> {
+async function main(): Promise<BenchOutcome> {
   const busy = await cpuBusy(1_000);
   const figures = new Map<string, Record<System, Figures[]>>(WORKLOADS.map((w) => [w, { 'rxmsg-ws-text': [], 'ws-json': [] }]));
   const failures: string[] = [];
@@ -149,20 +149,13 @@ async function main(): Promise<void> {
     ...(failures.length === 0 ? [] : ['', `Failed runs (left out of the medians): ${failures.map((f) => f.split('\n')[0]).join('; ')}`]),
   ].join('\n');
   console.log(table);
-  if (!quick) {
-    const file = writeResultsSection('ws-path', 'The WebSocket path (`npm run bench:ws`, `bench/src/ws-path.ts`)', table);
-    if (file !== undefined) console.log(`written to ${file}`);
-  }
   // A run that gave no figures is listed under the table, never a failure of the bench: on a loaded
   // machine a quick run may miss its time limit (the quick mode never fails on timing).
+  return quick ? {} : { section: table };
 }
 
-if (require.main === module) {
-  main().then(
-    () => undefined,
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runBenchEntry({
+  module,
+  section: { name: 'ws-path', heading: 'The WebSocket path (`npm run bench:ws`, `bench/src/ws-path.ts`)' },
+  main,
+});

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { runQuickBench } from './support/run-quick';
 
 /**
  * `npm run bench:cluster -- --quick` end to end: the compiled harness (built by `tsc -b bench`)
@@ -19,13 +19,7 @@ describe('bench:cluster --quick', function () {
 
   it('measures fan-in, one-way and one-way with server work, with 1 and 2 workers, and exits', async function () {
     if (!existsSync(SCRIPT)) this.skip(); // not built: `npx tsc -b bench` first
-    const child = spawn(process.execPath, [SCRIPT, '--quick'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.resume();
-    const guard = setTimeout(() => child.kill('SIGKILL'), HANG_GUARD_MS);
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    clearTimeout(guard);
+    const { code, out } = await runQuickBench(SCRIPT, HANG_GUARD_MS);
     expect(code, out).to.equal(0);
     const rows = out.split('\n').filter((l) => /^\| 1 \| (fan-in-2000|one-way|one-way-work) \| [12] \|/.test(l));
     expect(rows, out).to.have.length(6);

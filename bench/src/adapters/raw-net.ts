@@ -7,6 +7,7 @@ interface RawSpec {
   /** Messages per `write()`. */
   readonly batch: number;
   readonly description: string;
+  readonly notApplicable?: SystemAdapter['notApplicable'];
 }
 
 function parseHostPort(address: string): { host: string; port: number } {
@@ -26,6 +27,7 @@ function rawNetSystem(spec: RawSpec): SystemAdapter {
     family: 'baseline',
     description: spec.description,
     settings: '',
+    ...(spec.notApplicable === undefined ? {} : { notApplicable: spec.notApplicable }),
 
     serve(run: ServerRun): Promise<RunningServer> {
       const sockets = new Set<Socket>();
@@ -155,6 +157,9 @@ export const rawTcpJson = rawNetSystem({
 export const rawTcpJsonBatch64 = rawNetSystem({
   name: 'raw-tcp-json-batch64',
   batch: 64,
+  notApplicable: {
+    'idle-10k': 'the same code as `raw-tcp-json` when idle (batching only changes writes, and an idle connection makes none): its row would repeat that one',
+  },
   description:
     'node:net over TCP (127.0.0.1), newline-delimited JSON, up to 64 messages joined per socket.write() (what is ready in one ' +
     'data event or send loop; ping-pong has only one), parsed like raw-tcp-json: the limit for JSON lines',

@@ -21,7 +21,7 @@ const STALL_MS = 2_000;
 
 /** Why a UDP system does not run the fan-in workloads. */
 export const UDP_NO_FAN_IN =
-  'a datagram system: the fan-in workloads open hundreds of connections, which raw UDP does not have ' +
+  'a datagram system: the fan-in and idle workloads open hundreds or thousands of connections, which raw UDP does not have ' +
   '(one socket serves every peer) and which would measure the datagram sessions, not the transport the issue compares';
 
 function parseHostPort(address: string): { host: string; port: number } {
@@ -66,7 +66,7 @@ export const rawUdpJson: SystemAdapter = {
     `the limit of a datagram transport. One-way paces itself with a sliding window (${ONE_WAY_WINDOW} datagrams beyond the ` +
     `receiver's acknowledgement, sent every ${ONE_WAY_ACK_EVERY}), since UDP has no backpressure and a receiver overrun loses datagrams`,
   settings: `SO_RCVBUF/SO_SNDBUF ${SOCKET_BUFFER_BYTES / 1024 / 1024} MiB asked for on both ends (capped by net.core.rmem_max/wmem_max), so that the pipelined window fits`,
-  notApplicable: { 'fan-in-200': UDP_NO_FAN_IN, 'fan-in-2000': UDP_NO_FAN_IN },
+  notApplicable: { 'fan-in-200': UDP_NO_FAN_IN, 'fan-in-2000': UDP_NO_FAN_IN, 'idle-10k': UDP_NO_FAN_IN },
 
   serve(run: ServerRun): Promise<RunningServer> {
     const socket = udpSocket();

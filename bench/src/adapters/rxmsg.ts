@@ -43,6 +43,7 @@ export function rxmsgSystem(spec: RxmsgSystem): SystemAdapter {
     ...(spec.handover ? { handover: rxmsgHandover(spec.listen) } : {}),
     ...(spec.notApplicable === undefined ? {} : { notApplicable: spec.notApplicable }),
     ...(spec.fullSettings === undefined ? {} : { fullSettings: spec.fullSettings.settings }),
+    preload: () => void loadRxmsg(),
     settings:
       'rxmsg defaults (sendQueueLimit 16,384, sendQueueBytes 8 MiB, onSendQueueFull backpressure, noDelay). The one-way sender ' +
       'is the documented pulled output: its processor returns a generator (`function* () { for (n = 0; n < N; n++) yield ping(n) }`), ' +

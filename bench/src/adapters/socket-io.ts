@@ -30,6 +30,7 @@ const MAX_UNACKED = 16;
 export const socketIo: SystemAdapter = {
   name: 'socket-io',
   family: 'peer',
+  preload: () => void load(),
   description:
     "socket.io 4 server and socket.io-client over WebSocket only (transports: ['websocket'] on both sides), one " +
     "emit('msg', {kind, n}) per message (socket.io's JSON packet in one WebSocket frame), type-checked by hand on receipt",

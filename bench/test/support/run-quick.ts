@@ -7,11 +7,11 @@ export interface QuickRun {
 }
 
 /**
- * Runs a compiled bench script with `--quick` and collects its output. `hangGuardMs` only guards
+ * Runs a compiled bench script with `--quick` (and `args`) and collects its output. `hangGuardMs` only guards
  * against a hung script (the child is killed with SIGKILL past it); it says nothing about speed.
  */
-export async function runQuickBench(script: string, hangGuardMs: number): Promise<QuickRun> {
-  const child = spawn(process.execPath, [script, '--quick'], { stdio: ['ignore', 'pipe', 'pipe'] });
+export async function runQuickBench(script: string, hangGuardMs: number, args: readonly string[] = []): Promise<QuickRun> {
+  const child = spawn(process.execPath, [script, '--quick', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
