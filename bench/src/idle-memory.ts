@@ -223,7 +223,7 @@ function snapshotCounts(): Map<string, NodeCount> {
   const out = new Map<string, NodeCount>();
   for (let i = 0; i < nodes.length; i += width) {
     let key = nameOf(i);
-    if (/^(object:Object|closure:|object:system \/ Context|array:|object:Array|number:|string:|concatenated|hidden:|code:)/.test(key)) key += ` <- ${retainer.get(i) ?? '?'}`;
+    if (/^(object:Map|object:Object|closure:|object:system \/ Context|array:|object:Array|number:|string:|concatenated|hidden:|code:)/.test(key)) key += ` <- ${retainer.get(i) ?? '?'}`;
     const c = out.get(key);
     // Flat copies of the keys: a kept cons string would show in the next snapshot's diff.
     if (c === undefined) out.set(Buffer.from(key).toString(), { count: 1, bytes: nodes[i + fSize]! });
