@@ -322,6 +322,16 @@ const clientSchema = z
 export function resolveConfig(side: 'server', input: unknown, replySides?: readonly Side[]): ServerConfig;
 export function resolveConfig(side: 'client', input: unknown, replySides?: readonly Side[]): ClientConfig;
 export function resolveConfig(side: Side, input: unknown, replySides: readonly Side[] = []): ServerConfig | ClientConfig {
+  // No config: the defaults, resolved once per side and shared (frozen, and valid for any replySides
+  // since the default onDecodeError is not 'reply'): a process with many clients keeps one copy.
+  if (input === undefined) return (resolvedDefaults[side] ??= resolveInput(side, {}, replySides));
+  return resolveInput(side, input, replySides);
+}
+
+/** The effective config of `undefined`, per side, once resolved. */
+const resolvedDefaults: { server?: ServerConfig | ClientConfig; client?: ServerConfig | ClientConfig } = {};
+
+function resolveInput(side: Side, input: unknown, replySides: readonly Side[]): ServerConfig | ClientConfig {
   const schema = side === 'server' ? serverSchema : clientSchema;
   const parsed = schema.safeParse(input ?? {});
   if (!parsed.success) {
