@@ -4,7 +4,7 @@
  * Reports RSS and JS heap (after forced GC) with N connections minus with none, per connection,
  * and with `--snapshot` the retained objects per connection by constructor (heap snapshot diff).
  *
- * `node --expose-gc bench/dist/idle-memory.js --side server|client --transport tcp|ws --n 2000
+ * `npm run bench:idle -- --side server|client --transport tcp|ws --n 2000
  *  [--system rxmsg|raw] [--hello] [--snapshot]`
  *
  * `raw` is the baseline: `net` sockets (tcp) or `ws` WebSockets (ws) with a JSON-lines /
