@@ -1,4 +1,4 @@
-import { Observable, Subscription, asyncScheduler, defer, timer, type SchedulerLike, type Subscriber } from 'rxjs';
+import { Observable, asyncScheduler, defer, timer, type SchedulerLike, type Subscriber, type Unsubscribable } from 'rxjs';
 import {
   ConnectError,
   TransportError,
@@ -78,7 +78,7 @@ export function connectionLoop<C>(options: ConnectionLoopOptions<C>): Observable
     const life = new LoopLife(options, subscriber);
     subscriber.next({ type: 'connecting', attempt: 1 });
     life.dial();
-    return () => life.step.unsubscribe();
+    return () => life.step?.unsubscribe();
   });
 }
 
@@ -94,7 +94,7 @@ type StepKind = typeof DIAL | typeof WAIT | typeof RUN;
  */
 class LoopLife<C> {
   /** The one dial, wait or connection in progress. */
-  step = new Subscription();
+  step: StepObserver<C> | undefined;
   /** `false` while making the first connection, `true` once one was lost. */
   private reconnecting = false;
   private attempt = 1;
@@ -112,13 +112,14 @@ class LoopLife<C> {
 
   /** Make `source` the step in progress; its callbacks are ignored once another step replaced it. */
   private follow(source: Observable<unknown>, kind: StepKind): void {
-    this.step.unsubscribe();
+    this.step?.unsubscribe();
     if (this.subscriber.closed) return;
-    const current = new Subscription();
-    this.step = current;
-    // A source that calls back synchronously may replace `current` before `subscribe` returns:
-    // adding to a closed Subscription then unsubscribes at once.
-    current.add(source.subscribe(new StepObserver(this, current, kind)));
+    const step = new StepObserver(this, kind);
+    this.step = step;
+    const subscription = source.subscribe(step);
+    // A source that calls back synchronously may replace this step before `subscribe` returns: it then ends at once.
+    if (step.closed) subscription.unsubscribe();
+    else step.subscription = subscription;
   }
 
   /** The step `kind` emitted `value`. */
@@ -141,7 +142,7 @@ class LoopLife<C> {
   }
 
   private end(error: RxmsgError | undefined): void {
-    this.step.unsubscribe();
+    this.step?.unsubscribe();
     this.subscriber.next(error === undefined ? { type: 'ended' } : { type: 'ended', error });
     this.subscriber.complete();
   }
@@ -198,24 +199,38 @@ class LoopLife<C> {
   }
 }
 
-/** The observer of one step: passes on what its source reports while it is the step in progress. */
-class StepObserver<C> {
+/**
+ * The observer of one step and its subscription: passes on what its source reports until it is
+ * unsubscribed (replaced by the next step, or the loop ended).
+ */
+class StepObserver<C> implements Unsubscribable {
+  closed = false;
+  /** The source's subscription, once `subscribe` returned. */
+  subscription: Unsubscribable | undefined;
+
   constructor(
     private readonly life: LoopLife<C>,
-    private readonly current: Subscription,
     private readonly kind: StepKind,
   ) {}
 
   next(value: unknown): void {
-    if (!this.current.closed) this.life.stepNext(this.kind, value);
+    if (!this.closed) this.life.stepNext(this.kind, value);
   }
 
   error(e: unknown): void {
-    if (!this.current.closed) this.life.stepError(this.kind, e);
+    if (!this.closed) this.life.stepError(this.kind, e);
   }
 
   complete(): void {
-    if (!this.current.closed) this.life.stepComplete(this.kind);
+    if (!this.closed) this.life.stepComplete(this.kind);
+  }
+
+  unsubscribe(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    subscription?.unsubscribe();
   }
 }
 
