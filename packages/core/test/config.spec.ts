@@ -228,6 +228,20 @@ describe('resolveConfig', () => {
     });
   });
 
+  describe('no config', () => {
+    it('resolves to one shared, frozen default per side, equal to what {} resolves to', () => {
+      const client = resolveConfig('client', undefined);
+      expect(resolveConfig('client', undefined)).to.equal(client);
+      expect(resolveConfig('client', undefined, ['client'])).to.equal(client);
+      expect(client).to.deep.equal(resolveConfig('client', {}));
+      expect(Object.isFrozen(client) && Object.isFrozen(client.lanes)).to.equal(true);
+      const server = resolveConfig('server', undefined);
+      expect(server).to.not.equal(client);
+      expect(server).to.deep.equal(resolveConfig('server', {}));
+      expect(resolveConfig('server', null)).to.deep.equal(server);
+    });
+  });
+
   describe('validateOutbound', () => {
     /** Run `f` with NODE_ENV set to `value` (unset for undefined), then restore it. */
     function withNodeEnv<T>(value: string | undefined, f: () => T): T {

@@ -1,4 +1,4 @@
-import { Observable, Subscription, asyncScheduler, defer, timer, type SchedulerLike } from 'rxjs';
+import { Observable, asyncScheduler, defer, timer, type SchedulerLike, type Subscriber, type Unsubscribable } from 'rxjs';
 import {
   ConnectError,
   TransportError,
@@ -75,103 +75,163 @@ export interface ConnectionLoopOptions<C> {
  */
 export function connectionLoop<C>(options: ConnectionLoopOptions<C>): Observable<ConnectionLoopEvent<C>> {
   return new Observable<ConnectionLoopEvent<C>>((subscriber) => {
-    const { connectRetry, reconnect } = options;
-    const scheduler = options.scheduler ?? asyncScheduler;
-    const random = options.random ?? Math.random;
-    /** The one dial, wait or connection in progress. */
-    let step = new Subscription();
-    /** `false` while making the first connection, `true` once one was lost. */
-    let reconnecting = false;
-    let attempt = 1;
-    let connectedAt = 0;
-
-    /** Make `source` the step in progress; its callbacks are ignored once another step replaced it. */
-    const follow = <T>(source: Observable<T>, next: (value: T) => void, error: (e: unknown) => void, complete: () => void): void => {
-      step.unsubscribe();
-      if (subscriber.closed) return;
-      const current = new Subscription();
-      step = current;
-      // A source that calls back synchronously may replace `current` before `subscribe` returns:
-      // adding to a closed Subscription then unsubscribes at once.
-      current.add(
-        source.subscribe({
-          next: (value) => {
-            if (!current.closed) next(value);
-          },
-          error: (e: unknown) => {
-            if (!current.closed) error(e);
-          },
-          complete: () => {
-            if (!current.closed) complete();
-          },
-        }),
-      );
-    };
-
-    const end = (error: RxmsgError | undefined): void => {
-      step.unsubscribe();
-      subscriber.next(error === undefined ? { type: 'ended' } : { type: 'ended', error });
-      subscriber.complete();
-    };
-
-    const dial = (): void =>
-      follow(
-        defer(options.dial),
-        connected,
-        (e) => failed(asRxmsgError(e)),
-        () => failed(new TransportError(`${options.address}: the transport completed without a connection`)),
-      );
-
-    const wait = (ms: number): void =>
-      follow(timer(ms, scheduler), dial, (e) => end(asRxmsgError(e)), () => {});
-
-    const failed = (error: RxmsgError): void => {
-      const policy = reconnecting ? reconnect : connectRetry;
-      if (policy === 'none' || attempt >= policy.maxAttempts) {
-        subscriber.next({ type: 'connect-failed', attempt, error });
-        end(new ConnectError(options.address, attempt, { cause: error }));
-        return;
-      }
-      // Reconnect attempt n waits delay(n); attempt n + 1 of the first connection waits delay(n).
-      const delayMs = delay(policy, reconnecting ? attempt + 1 : attempt, random);
-      subscriber.next({ type: 'connect-failed', attempt, error, retryInMs: delayMs });
-      attempt++;
-      subscriber.next(reconnecting ? { type: 'reconnecting', attempt, delayMs } : { type: 'connecting', attempt });
-      wait(delayMs);
-    };
-
-    const connected = (connection: C): void => {
-      connectedAt = scheduler.now();
-      subscriber.next({ type: 'connected', connection });
-      follow(
-        defer(() => options.run(connection)),
-        lost,
-        (e) => end(asRxmsgError(e)),
-        () => lost({ lost: false }),
-      );
-    };
-
-    const lost = (result: ConnectionEnd): void => {
-      if (!result.lost || reconnect === 'none') {
-        end(result.error);
-        return;
-      }
-      if (!reconnecting || scheduler.now() - connectedAt >= reconnect.stableAfterMs) attempt = 0;
-      reconnecting = true;
-      if (attempt >= reconnect.maxAttempts) {
-        end(new ConnectError(options.address, attempt, result.error === undefined ? undefined : { cause: result.error }));
-        return;
-      }
-      attempt++;
-      const delayMs = delay(reconnect, attempt, random);
-      subscriber.next({ type: 'reconnecting', attempt, delayMs });
-      wait(delayMs);
-    };
-
-    subscriber.next({ type: 'connecting', attempt });
-    dial();
-    return () => step.unsubscribe();
+    const life = new LoopLife(options, subscriber);
+    subscriber.next({ type: 'connecting', attempt: 1 });
+    life.dial();
+    return () => life.step?.unsubscribe();
   });
+}
+
+/** What a step's source is: a dial, a wait before one, or a connection in use. */
+const DIAL = 0;
+const WAIT = 1;
+const RUN = 2;
+type StepKind = typeof DIAL | typeof WAIT | typeof RUN;
+
+/**
+ * One subscription's life of a {@link connectionLoop}: one object with methods rather than a closure
+ * per step kind, since a client keeps it for as long as it lives (idle clients in their thousands).
+ */
+class LoopLife<C> {
+  /** The one dial, wait or connection in progress. */
+  step: StepObserver<C> | undefined;
+  /** `false` while making the first connection, `true` once one was lost. */
+  private reconnecting = false;
+  private attempt = 1;
+  private connectedAt = 0;
+  private readonly scheduler: SchedulerLike;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly options: ConnectionLoopOptions<C>,
+    private readonly subscriber: Subscriber<ConnectionLoopEvent<C>>,
+  ) {
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.random = options.random ?? Math.random;
+  }
+
+  /** Make `source` the step in progress; its callbacks are ignored once another step replaced it. */
+  private follow(source: Observable<unknown>, kind: StepKind): void {
+    this.step?.unsubscribe();
+    if (this.subscriber.closed) return;
+    const step = new StepObserver(this, kind);
+    this.step = step;
+    const subscription = source.subscribe(step);
+    // A source that calls back synchronously may replace this step before `subscribe` returns: it then ends at once.
+    if (step.closed) subscription.unsubscribe();
+    else step.subscription = subscription;
+  }
+
+  /** The step `kind` emitted `value`. */
+  stepNext(kind: StepKind, value: unknown): void {
+    if (kind === DIAL) this.connected(value as C);
+    else if (kind === WAIT) this.dial();
+    else this.lost(value as ConnectionEnd);
+  }
+
+  /** The step `kind` failed. */
+  stepError(kind: StepKind, e: unknown): void {
+    if (kind === DIAL) this.failed(asRxmsgError(e));
+    else this.end(asRxmsgError(e));
+  }
+
+  /** The step `kind` completed. */
+  stepComplete(kind: StepKind): void {
+    if (kind === DIAL) this.failed(new TransportError(`${this.options.address}: the transport completed without a connection`));
+    else if (kind === RUN) this.lost({ lost: false });
+  }
+
+  private end(error: RxmsgError | undefined): void {
+    this.step?.unsubscribe();
+    this.subscriber.next(error === undefined ? { type: 'ended' } : { type: 'ended', error });
+    this.subscriber.complete();
+  }
+
+  dial(): void {
+    this.follow(defer(this.options.dial), DIAL);
+  }
+
+  private wait(ms: number): void {
+    this.follow(timer(ms, this.scheduler), WAIT);
+  }
+
+  private failed(error: RxmsgError): void {
+    const { connectRetry, reconnect, address } = this.options;
+    const reconnecting = this.reconnecting;
+    const attempt = this.attempt;
+    const policy = reconnecting ? reconnect : connectRetry;
+    if (policy === 'none' || attempt >= policy.maxAttempts) {
+      this.subscriber.next({ type: 'connect-failed', attempt, error });
+      this.end(new ConnectError(address, attempt, { cause: error }));
+      return;
+    }
+    // Reconnect attempt n waits delay(n); attempt n + 1 of the first connection waits delay(n).
+    const delayMs = delay(policy, reconnecting ? attempt + 1 : attempt, this.random);
+    this.subscriber.next({ type: 'connect-failed', attempt, error, retryInMs: delayMs });
+    const next = ++this.attempt;
+    this.subscriber.next(reconnecting ? { type: 'reconnecting', attempt: next, delayMs } : { type: 'connecting', attempt: next });
+    this.wait(delayMs);
+  }
+
+  private connected(connection: C): void {
+    this.connectedAt = this.scheduler.now();
+    this.subscriber.next({ type: 'connected', connection });
+    const run = this.options.run;
+    this.follow(defer(() => run(connection)), RUN);
+  }
+
+  private lost(result: ConnectionEnd): void {
+    const reconnect = this.options.reconnect;
+    if (!result.lost || reconnect === 'none') {
+      this.end(result.error);
+      return;
+    }
+    if (!this.reconnecting || this.scheduler.now() - this.connectedAt >= reconnect.stableAfterMs) this.attempt = 0;
+    this.reconnecting = true;
+    if (this.attempt >= reconnect.maxAttempts) {
+      this.end(new ConnectError(this.options.address, this.attempt, result.error === undefined ? undefined : { cause: result.error }));
+      return;
+    }
+    const attempt = ++this.attempt;
+    const delayMs = delay(reconnect, attempt, this.random);
+    this.subscriber.next({ type: 'reconnecting', attempt, delayMs });
+    this.wait(delayMs);
+  }
+}
+
+/**
+ * The observer of one step and its subscription: passes on what its source reports until it is
+ * unsubscribed (replaced by the next step, or the loop ended).
+ */
+class StepObserver<C> implements Unsubscribable {
+  closed = false;
+  /** The source's subscription, once `subscribe` returned. */
+  subscription: Unsubscribable | undefined;
+
+  constructor(
+    private readonly life: LoopLife<C>,
+    private readonly kind: StepKind,
+  ) {}
+
+  next(value: unknown): void {
+    if (!this.closed) this.life.stepNext(this.kind, value);
+  }
+
+  error(e: unknown): void {
+    if (!this.closed) this.life.stepError(this.kind, e);
+  }
+
+  complete(): void {
+    if (!this.closed) this.life.stepComplete(this.kind);
+  }
+
+  unsubscribe(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    subscription?.unsubscribe();
+  }
 }
 
 /** {@link backoffDelay}, where a huge retry number with `initialMs: 0` gives 0 rather than `0 * Infinity`. */

@@ -25,7 +25,12 @@ export interface Inlet<T> {
  */
 export class InboundStream<T> extends Observable<T> {
   constructor(private readonly inlet: Inlet<T>) {
-    super((subscriber) => inlet.attach(subscriber, false));
+    // One function for every stream (rxjs calls it with the stream as `this`), not a closure per stage.
+    super(InboundStream.attachPlain as (this: Observable<T>, subscriber: Subscriber<T>) => TeardownLogic);
+  }
+
+  private static attachPlain(this: Observable<unknown>, subscriber: Subscriber<unknown>): TeardownLogic {
+    return (this as InboundStream<unknown>).inlet.attach(subscriber, false);
   }
 
   /** The peer whose demand paces what `consume` pulls in answer: a stage is both inlet and peer. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { map, type Observable } from 'rxjs';
+import { Observable, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { ConnectError, RxmsgError, TransportError, type ReconnectPolicy, type RetryPolicy } from '@rxmsg/core';
 import { connectionLoop, type ConnectionEnd, type ConnectionLoopEvent, type ConnectionLoopOptions } from '@rxmsg/runtime/internal';
@@ -288,6 +288,41 @@ describe('connectionLoop', () => {
         // The test's flush runs the whole schedule: the wait was cancelled, not merely ignored.
         ts.schedule(() => expect(dials).to.equal(1), 100);
       });
+    });
+
+    it('sources that call back synchronously: each step is torn down once, the next step runs, the loop ends once', () => {
+      const ts = testScheduler();
+      const teardowns: string[] = [];
+      /** Emits `value` and completes (or fails) within subscribe, and records its teardown. */
+      const sync = <T>(name: string, value: T | undefined, error?: RxmsgError): Observable<T> =>
+        new Observable<T>((subscriber) => {
+          if (error !== undefined) subscriber.error(error);
+          else {
+            subscriber.next(value as T);
+            subscriber.complete();
+          }
+          return () => teardowns.push(name);
+        });
+      const events: Seen[] = [];
+      const options = scripted(ts, [sync<string>('dial1', undefined, refused), sync('dial2', 'c2'), sync('dial3', 'c3')], [sync('run1', LOST), sync('run2', DONE)], {
+        connectRetry: RETRY,
+        reconnect: RECONNECT,
+      });
+      let completed = 0;
+      connectionLoop(options).subscribe({ next: (e) => events.push(seen(e)), complete: () => completed++ });
+      ts.flush();
+      expect(events).to.deep.equal([
+        V.connecting(1),
+        V.failed(1, 10),
+        V.connecting(2),
+        V.connected('c2'),
+        V.reconnecting(1, 10),
+        V.connected('c3'),
+        V.ended(),
+      ]);
+      expect(completed).to.equal(1);
+      // Nested: a step that emits within subscribe is torn down after the steps it started (as before LoopLife).
+      expect(teardowns).to.deep.equal(['dial1', 'run1', 'dial2', 'run2', 'dial3']);
     });
 
     it('unsubscribing while connected tears the connection down, and while dialling aborts the dial', () => {

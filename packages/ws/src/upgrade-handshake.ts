@@ -19,9 +19,9 @@ export function upgradeHandshake(request: IncomingMessage): HandshakeInfo {
 export function httpUpgradeOf(request: IncomingMessage): HttpUpgrade {
   const raw = request.url ?? '/';
   let path = raw;
-  // No prototype: a parameter named `constructor` or `__proto__` is a parameter like any other,
+  // No inherited members: a parameter named `constructor` or `__proto__` is a parameter like any other,
   // not an inherited member (which broke the parse and lost the parameters after it).
-  const query = Object.create(null) as Record<string, string | string[]>;
+  const query = Object.create(NO_MEMBERS) as Record<string, string | string[]>;
   try {
     const url = new URL(raw, 'http://upgrade.invalid');
     path = url.pathname;
@@ -32,9 +32,17 @@ export function httpUpgradeOf(request: IncomingMessage): HttpUpgrade {
   } catch {
     // A request line Node accepted but URL does not: the path as sent, no query. Nothing to report.
   }
-  const headers = Object.create(null) as Record<string, string | readonly string[]>;
+  const headers = Object.create(NO_MEMBERS) as Record<string, string | readonly string[]>;
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) headers[name] = typeof value === 'string' ? value : [...value];
   }
   return { path, query, headers };
 }
+
+/**
+ * The prototype of the query and headers objects: empty, frozen, itself without a prototype, so that
+ * nothing is inherited. Not `Object.create(null)` for each: V8 keeps an object without a prototype
+ * in dictionary mode (about 190 bytes empty, 460 with a handful of headers, kept by every
+ * WebSocket connection), an object with one in fast mode (about 80 and 110).
+ */
+const NO_MEMBERS: object = Object.freeze(Object.create(null) as object);

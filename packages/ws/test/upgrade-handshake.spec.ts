@@ -40,6 +40,21 @@ describe('upgradeHandshake', () => {
     expect(structuredClone(query)).to.deep.equal({ constructor: 'c', ['__proto__']: 'p', toString: ['a', 'b'], token: 't' });
   });
 
+  it('keeps headers named like Object.prototype members; nothing is inherited by headers or query', () => {
+    const { headers, query } = httpUpgradeOf(request('/', { ['__proto__']: 'p', constructor: 'c', host: 'h' }));
+    expect(Object.keys(headers)).to.deep.equal(['__proto__', 'constructor', 'host']);
+    expect(headers['__proto__']).to.equal('p');
+    expect(headers['constructor']).to.equal('c');
+    expect(headers['toString']).to.equal(undefined);
+    expect(query['toString']).to.equal(undefined);
+    expect(Object.keys(query)).to.deep.equal([]);
+    // The prototype shared by every request's objects stays empty.
+    expect(() => {
+      (Object.getPrototypeOf(headers) as Record<string, string>)['x'] = 'y';
+    }).to.throw(TypeError);
+    expect(httpUpgradeOf(request('/')).headers['x']).to.equal(undefined);
+  });
+
   it('never throws, whatever the request line, and gives strings only', () => {
     fc.assert(
       fc.property(fc.option(requestLine, { nil: undefined }), (url) => {
