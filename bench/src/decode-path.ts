@@ -14,7 +14,8 @@
  * without sockets or rxjs, interleaved the same way.
  *
  * Options: `--quick` (tiny configuration for the smoke test, nothing written), `--system a,b`
- * (only those receivers, e.g. to profile one with `node --cpu-prof`; nothing written). A full run
+ * (only those receivers, e.g. to profile one with `node --cpu-prof`; nothing written), `--only-part sockets|micro`
+ * (only the socket runs or only the in-process microbench; nothing written). A full run
  * writes its section of bench/RESULTS.md between `<!-- decode-path:start -->` and `<!-- decode-path:end -->`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -190,8 +191,9 @@ async function interleave<N extends string>(names: readonly N[], run: (name: N) 
 
 async function main(): Promise<void> {
   const only = argOf('--system')?.split(',');
-  const systems = SYSTEMS.filter((s) => only === undefined || only.includes(s));
-  const micro = MICRO_DECODERS.filter((s) => only === undefined || only.includes(s));
+  const part = argOf('--only-part');
+  const systems = part === 'micro' ? [] : SYSTEMS.filter((s) => only === undefined || only.includes(s));
+  const micro = part === 'sockets' ? [] : MICRO_DECODERS.filter((s) => only === undefined || only.includes(s));
   const otherLoad = await cpuBusy(1_000);
   const sock = await interleave(systems, runOnce, 'socket');
   const mic = await interleave<MicroDecoder>(micro, (d) => microRate(d, MICRO_MS), 'micro');
@@ -211,7 +213,7 @@ async function main(): Promise<void> {
     '`raw-json`: node:net, `setEncoding(\'utf8\')`, lines split by hand, `JSON.parse`, tag and `n` checked. `rxmsg-text`: `createServer` with the text codec and full validation (default config); `rxmsg-text-tag`: the same with `validation: \'tag\'`; `rxmsg-binary`: the binary codec (length-prefixed MessagePack), full validation. "decode only": the same decoders fed 64 KiB blocks in process (rxmsg: the framer, `codec.controlOf`, `codec.decode`, `MessageSet.parse`/`parseTag`, as the inbound pump runs them), without sockets or rxjs delivery; \`-before\`: the same decoding as rxmsg did before issue 16 (zod\'s \`safeParse\` for every message; MessagePack always through msgpackr), the before/after of the decode changes in one run (in process only).',
   ].join('\n');
   console.log(table);
-  if (!quick && only === undefined) {
+  if (!quick && only === undefined && part === undefined) {
     const file = writeResultsSection('decode-path', 'The decode path (`npm run bench:decode`, `bench/src/decode-path.ts`)', table);
     if (file !== undefined) console.log(`written to ${file}`);
   }

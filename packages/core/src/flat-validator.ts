@@ -67,7 +67,57 @@ export function compileFlatValidator(schema: z.ZodObject): FlatValidator | undef
     if (field === undefined) return undefined;
     fields.push(field);
   }
-  return (value) => validate(fields, value as Record<string, unknown>);
+  return generated(fields) ?? ((value) => validate(fields, value as Record<string, unknown>));
+}
+
+/** Whether `new Function` is allowed here (a browser page's CSP may forbid it). */
+let evalAllowed: boolean | undefined;
+
+/**
+ * The validator of `fields` as generated code, when they have no optional key and code generation
+ * is allowed: the output is one object literal (one hidden class, no per-key store), which is
+ * about twice as fast as {@link validate}'s loop; same checks, same output (keys in shape order).
+ * Keys are embedded with `JSON.stringify`, values are checked by the same compiled leaves.
+ */
+function generated(fields: readonly Field[]): FlatValidator | undefined {
+  if (fields.length === 0 || fields.length > 64 || fields.some((f) => f.optional)) return undefined;
+  if (evalAllowed === undefined) {
+    try {
+      evalAllowed = typeof new Function('return 1') === 'function';
+    } catch {
+      evalAllowed = false;
+    }
+  }
+  if (!evalAllowed) return undefined;
+  const body: string[] = [];
+  const props: string[] = [];
+  fields.forEach((f, i) => {
+    body.push(`const v${i} = input[${JSON.stringify(f.key)}];`);
+    // A required key: every leaf check refuses `undefined`.
+    body.push(f.array ? `const a${i} = copyChecked(v${i}, c[${i}]); if (a${i} === undefined) return undefined;` : `if (!c${i}(v${i})) return undefined;`);
+    props.push(`${JSON.stringify(f.key)}: ${f.array ? 'a' : 'v'}${i}`);
+  });
+  const leaves = fields.map((_, i) => `const c${i} = c[${i}];`).join('\n');
+  const source = `${leaves}\nreturn function validateFlat(input) {\n${body.join('\n')}\nreturn { ${props.join(', ')} };\n};`;
+  // The generated source holds only JSON-quoted keys and indices: no user code is evaluated.
+  const make = new Function('c', 'copyChecked', source) as (c: readonly Leaf[], copy: typeof copyChecked) => FlatValidator;
+  return make(
+    fields.map((f) => f.check),
+    copyChecked,
+  );
+}
+
+/** A copy of `v` when it is an array whose every element passes `check`, else `undefined`. */
+function copyChecked(v: unknown, check: Leaf): unknown[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const n = v.length;
+  const copy = new Array<unknown>(n);
+  for (let j = 0; j < n; j++) {
+    const e: unknown = v[j];
+    if (!check(e)) return undefined;
+    copy[j] = e;
+  }
+  return copy;
 }
 
 function validate(fields: readonly Field[], input: Record<string, unknown>): Record<string, unknown> | undefined {
