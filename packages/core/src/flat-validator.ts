@@ -73,14 +73,19 @@ export function compileFlatValidator(schema: z.ZodObject): FlatValidator | undef
 /** Whether `new Function` is allowed here (a browser page's CSP may forbid it). */
 let evalAllowed: boolean | undefined;
 
+/** Most optional keys a generated validator handles: it holds one object literal per subset of them present. */
+const MAX_GENERATED_OPTIONAL = 3;
+
 /**
- * The validator of `fields` as generated code, when they have no optional key and code generation
- * is allowed: the output is one object literal (one hidden class, no per-key store), which is
- * about twice as fast as {@link validate}'s loop; same checks, same output (keys in shape order).
- * Keys are embedded with `JSON.stringify`, values are checked by the same compiled leaves.
+ * The validator of `fields` as generated code, when code generation is allowed: the output is an
+ * object literal (one hidden class, no per-key store), about twice as fast as {@link validate}'s
+ * loop; same checks, same output (keys in shape order). With optional keys there is one literal
+ * per subset of them present (up to {@link MAX_GENERATED_OPTIONAL} optional keys).
+ * Keys are embedded with `JSON.stringify`; values are checked by the same compiled leaves.
  */
 function generated(fields: readonly Field[]): FlatValidator | undefined {
-  if (fields.length === 0 || fields.length > 64 || fields.some((f) => f.optional)) return undefined;
+  const optional = fields.filter((f) => f.optional).length;
+  if (fields.length === 0 || fields.length > 64 || optional > MAX_GENERATED_OPTIONAL) return undefined;
   if (evalAllowed === undefined) {
     try {
       evalAllowed = typeof new Function('return 1') === 'function';
@@ -90,21 +95,46 @@ function generated(fields: readonly Field[]): FlatValidator | undefined {
   }
   if (!evalAllowed) return undefined;
   const body: string[] = [];
-  const props: string[] = [];
+  /** Per field: its bit in `present` (optional keys), or -1. */
+  const bits: number[] = [];
   fields.forEach((f, i) => {
-    body.push(`const v${i} = input[${JSON.stringify(f.key)}];`);
-    // A required key: every leaf check refuses `undefined`.
-    body.push(f.array ? `const a${i} = copyChecked(v${i}, c[${i}]); if (a${i} === undefined) return undefined;` : `if (!c${i}(v${i})) return undefined;`);
-    props.push(`${JSON.stringify(f.key)}: ${f.array ? 'a' : 'v'}${i}`);
+    const key = JSON.stringify(f.key);
+    body.push(`const v${i} = input[${key}];`);
+    if (f.optional) {
+      const bit = 1 << bits.filter((b) => b >= 0).length;
+      bits.push(bit);
+      // zod keeps an optional key that is present with `undefined`, and leaves out a missing one.
+      if (f.array) body.push(`let a${i};`);
+      body.push(`if (v${i} === undefined) { if (${key} in input) present |= ${bit}; }`);
+      body.push(`else { present |= ${bit}; ${check(f, i)} }`);
+    } else {
+      bits.push(-1);
+      // A required key: every leaf check refuses `undefined`.
+      body.push(check(f, i));
+    }
   });
+  const literal = (mask: number): string =>
+    `{ ${fields
+      .map((f, i) => (bits[i]! < 0 || (mask & bits[i]!) !== 0 ? `${JSON.stringify(f.key)}: ${f.array ? 'a' : 'v'}${i}` : ''))
+      .filter((p) => p !== '')
+      .join(', ')} }`;
+  const ret =
+    optional === 0
+      ? `return ${literal(0)};`
+      : `switch (present) {\n${Array.from({ length: 1 << optional }, (_, m) => `case ${m}: return ${literal(m)};`).join('\n')}\n}\nreturn undefined;`;
   const leaves = fields.map((_, i) => `const c${i} = c[${i}];`).join('\n');
-  const source = `${leaves}\nreturn function validateFlat(input) {\n${body.join('\n')}\nreturn { ${props.join(', ')} };\n};`;
-  // The generated source holds only JSON-quoted keys and indices: no user code is evaluated.
+  const source = `${leaves}\nreturn function validateFlat(input) {\nlet present = 0;\n${body.join('\n')}\n${ret}\n};`;
+  // The generated source holds only JSON-quoted keys, indices and bit masks: no user text is evaluated.
   const make = new Function('c', 'copyChecked', source) as (c: readonly Leaf[], copy: typeof copyChecked) => FlatValidator;
   return make(
     fields.map((f) => f.check),
     copyChecked,
   );
+}
+
+/** The statements checking field `i` (its value in `v<i>`, an array's copy into `a<i>`). */
+function check(f: Field, i: number): string {
+  return f.array ? `${f.optional ? '' : 'const '}a${i} = copyChecked(v${i}, c${i}); if (a${i} === undefined) return undefined;` : `if (!c${i}(v${i})) return undefined;`;
 }
 
 /** A copy of `v` when it is an array whose every element passes `check`, else `undefined`. */

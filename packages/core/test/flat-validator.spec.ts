@@ -251,6 +251,20 @@ describe('MessageSet.parse with precompiled validators', () => {
     );
   });
 
+  it('contains a value whose property read throws (a codec\'s exotic value): an InvalidMessageError, like a throwing schema', () => {
+    const set = new MessageSet<unknown>('kind', { M: z.object({ a: z.string() }) });
+    const exotic = Object.defineProperty({ kind: 'M' }, 'a', {
+      enumerable: true,
+      get() {
+        throw new Error('boom');
+      },
+    });
+    const got = set.parse(exotic);
+    expect(got).to.be.instanceOf(InvalidMessageError);
+    expect((got as InvalidMessageError).code).to.equal(new InvalidMessageError('M', []).code);
+    expect((got as InvalidMessageError).cause).to.be.instanceOf(Error);
+  });
+
   it('still runs zod for a schema that is not flat (its transform applies)', () => {
     const set = new MessageSet<unknown>('kind', { M: z.object({ a: z.string().transform((s) => s.length) }) });
     expect(set.parse({ kind: 'M', a: 'abc' })).to.deep.equal({ a: 3, kind: 'M' });
