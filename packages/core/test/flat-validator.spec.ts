@@ -35,10 +35,10 @@ const leafArb: fc.Arbitrary<Leaf> = fc.oneof(
   fc.record({ t: fc.constant('enum' as const), values: fc.uniqueArray(fc.constantFrom('a', 'b', 'c', 'Ping'), { minLength: 1, maxLength: 3 }) }),
 );
 const fieldArb: fc.Arbitrary<FieldSpec> = fc.record({ leaf: leafArb, nullable: fc.boolean(), array: fc.boolean(), optional: fc.boolean() });
-const keyArb = fc.constantFrom('n', 'name', 'x', 'y', 'ok', 'list', 'rid');
+const keyArb: fc.Arbitrary<string> = fc.constantFrom('n', 'name', 'x', 'y', 'ok', 'list', 'rid');
 const specArb = fc.uniqueArray(fc.tuple(keyArb, fieldArb), { maxLength: 5, selector: ([k]) => k });
 /** Required keys only (the validator is then generated code), with keys that need quoting or are integer-like. */
-const oddKeyArb = fc.constantFrom('n', 'a"b', 'back\\slash', '0', '12', 'constructor', 'toString', 'with space', '\u2028', "it's");
+const oddKeyArb: fc.Arbitrary<string> = fc.constantFrom('n', 'a"b', 'back\\slash', '0', '12', 'constructor', 'toString', 'with space', '\u2028', "it's");
 const requiredSpecArb = fc.uniqueArray(fc.tuple(oddKeyArb, fieldArb.map((f) => ({ ...f, optional: false }))), {
   minLength: 1,
   maxLength: 5,
