@@ -200,6 +200,31 @@ describe('compileFlatValidator', () => {
     expect(Object.is((z0.list as number[])[0], -0)).to.equal(true);
   });
 
+  it('generates no code under z.config({ jitless: true }) (a page whose CSP forbids eval), and still validates', () => {
+    const saved = z.config().jitless;
+    const RealFunction = globalThis.Function;
+    let generated = 0;
+    // Counts any `new Function` made while the stub is in place (its argument list is the source).
+    globalThis.Function = new Proxy(RealFunction, {
+      construct(target, args: string[]) {
+        generated++;
+        return Reflect.construct(target, args) as object;
+      },
+    });
+    try {
+      z.config({ jitless: true });
+      const schema = z.object({ kind: z.literal('M'), n: z.number().int(), tags: z.array(z.string()) });
+      const validate = compileFlatValidator(schema)!;
+      const input = { kind: 'M', n: 1, tags: ['a'], extra: 0 };
+      expect(same(validate(input), schema.parse(input))).to.equal(true);
+      expect(validate({ kind: 'M', n: 1.5, tags: [] })).to.equal(undefined);
+      expect(generated).to.equal(0);
+    } finally {
+      globalThis.Function = RealFunction;
+      z.config({ jitless: saved });
+    }
+  });
+
   it('leaves to zod every schema that is not flat', () => {
     const notFlat: z.ZodObject[] = [
       z.object({ a: z.string().transform((s) => s.length) }),
