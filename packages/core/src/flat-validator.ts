@@ -75,9 +75,10 @@ export function compileFlatValidator(schema: z.ZodObject): FlatValidator | undef
 const MAX_GENERATED_OPTIONAL = 3;
 
 /**
- * The validator of `fields` as generated code, when code generation is allowed (as for zod): the output is an
- * object literal (one hidden class, no per-key store), about twice as fast as {@link validate}'s
- * loop; same checks, same output (keys in shape order). With optional keys there is one literal
+ * The validator of `fields` as generated code, when code generation is allowed (as for zod): the
+ * output is an object literal (one hidden class, no per-key store; in the decode profile the
+ * validator went from 15% of the time to inlined into `MessageSet.parse`'s 3%); same checks, same
+ * output (keys in shape order) as {@link validate}'s loop. With optional keys there is one literal
  * per subset of them present (up to {@link MAX_GENERATED_OPTIONAL} optional keys).
  * Keys are embedded with `JSON.stringify`; values are checked by the same compiled leaves.
  */
