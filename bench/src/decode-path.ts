@@ -14,7 +14,8 @@
  * without sockets or rxjs, interleaved the same way.
  *
  * Options: `--quick` (tiny configuration for the smoke test, nothing written), `--system a,b`
- * (only those receivers, e.g. to profile one with `node --cpu-prof`; nothing written). A full run
+ * (only those receivers, e.g. to profile one with `node --cpu-prof`; nothing written), `--only-part sockets|micro`
+ * (only the socket runs or only the in-process microbench; nothing written). A full run
  * writes its section of bench/RESULTS.md between `<!-- decode-path:start -->` and `<!-- decode-path:end -->`.
  */
 import { fork, type ChildProcess } from 'node:child_process';
@@ -104,7 +105,10 @@ async function rxmsgReceiver(system: Exclude<System, 'raw-json'>): Promise<Recei
   return { port: Number(new URL(server.addresses()[0]!.replace('tcp://', 'http://')).port), count: () => count, close: () => server.close() };
 }
 
-/** One run: Pings per second `system` received. */
+/** Pings per CPU second of this process (the receiver; the load is another process) in each system's last run. */
+const lastCpuRate = new Map<System, number>();
+
+/** One run: Pings per second `system` received (and, in {@link lastCpuRate}, per CPU second of the receiver). */
 async function runOnce(system: System): Promise<number> {
   const receiver = system === 'raw-json' ? await rawReceiver() : await rxmsgReceiver(system);
   let load: ChildProcess | undefined;
@@ -115,9 +119,13 @@ async function runOnce(system: System): Promise<number> {
     await withTimeout(new Promise<void>((resolve) => l.on('message', (m: { bench?: string }) => m.bench === 'ready' && resolve())), STEP_DEADLINE_MS, 'the load connected');
     await new Promise((r) => setTimeout(r, WARMUP_MS));
     const c0 = receiver.count();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await new Promise((r) => setTimeout(r, WINDOW_MS));
-    return ((receiver.count() - c0) * 1000) / (performance.now() - t0);
+    const received = receiver.count() - c0;
+    const cpu = process.cpuUsage(cpu0);
+    lastCpuRate.set(system, (received * 1e6) / Math.max(1, cpu.user + cpu.system));
+    return (received * 1000) / (performance.now() - t0);
   } finally {
     if (load !== undefined && load.exitCode === null) {
       const child = load;
@@ -170,48 +178,56 @@ const ratio = (xs: readonly number[]): string => {
 };
 
 /** ROUNDS interleaved rounds of `names`, each round rotated; rates per name and each round's ratio to the first name. */
-async function interleave<N extends string>(names: readonly N[], run: (name: N) => Promise<number> | number, label: string) {
+async function interleave<N extends string>(names: readonly N[], run: (name: N) => Promise<number> | number, label: string, second?: (name: N) => number | undefined) {
   const rates = new Map<N, number[]>(names.map((n) => [n, []]));
   const ratios = new Map<N, number[]>(names.map((n) => [n, []]));
+  /** Each round's ratio to the first name of the `second` metric. */
+  const secondRatios = new Map<N, number[]>(names.map((n) => [n, []]));
   for (let round = 0; round < ROUNDS; round++) {
     const order = names.map((_, i) => names[(i + round) % names.length]!);
     const got = new Map<N, number>();
+    const got2 = new Map<N, number>();
     for (const name of order) {
       const rate = await run(name);
       got.set(name, rate);
+      const rate2 = second?.(name);
+      if (rate2 !== undefined) got2.set(name, rate2);
       rates.get(name)!.push(rate);
       process.stderr.write(`${label} round ${round + 1} ${name}: ${Math.round(rate)} msg/s\n`);
     }
     const base = got.get(names[0]!);
     for (const name of names) if (base !== undefined && base > 0 && got.has(name)) ratios.get(name)!.push(got.get(name)! / base);
+    const base2 = got2.get(names[0]!);
+    for (const name of names) if (base2 !== undefined && base2 > 0 && got2.has(name)) secondRatios.get(name)!.push(got2.get(name)! / base2);
   }
-  return { rates, ratios };
+  return { rates, ratios, secondRatios };
 }
 
 async function main(): Promise<BenchOutcome> {
   const only = argOf('--system')?.split(',');
-  const systems = SYSTEMS.filter((s) => only === undefined || only.includes(s));
-  const micro = MICRO_DECODERS.filter((s) => only === undefined || only.includes(s));
+  const part = argOf('--only-part');
+  const systems = part === 'micro' ? [] : SYSTEMS.filter((s) => only === undefined || only.includes(s));
+  const micro = part === 'sockets' ? [] : MICRO_DECODERS.filter((s) => only === undefined || only.includes(s));
   const otherLoad = await cpuBusy(1_000);
-  const sock = await interleave(systems, runOnce, 'socket');
+  const sock = await interleave(systems, runOnce, 'socket', (s) => lastCpuRate.get(s));
   const mic = await interleave<MicroDecoder>(micro, (d) => microRate(d, MICRO_MS), 'micro');
   const baseNote = systems[0] === BASELINE ? '' : ' (no raw-json in this run: ratios are to the first system)';
   const table = [
     `One-way Pings (\`{"kind":"Ping","n":…}\`) into one server process over TCP on loopback, ${CONNECTIONS} connections, load from a child process of plain sockets writing a pre-encoded 64 KiB block of frames again and again; ${ROUNDS} interleaved round(s) (order rotated each round), warm-up ${WARMUP_MS} ms, window ${WINDOW_MS} ms; medians (min–max of the rounds' ratios)${baseNote}.`,
     `Machine: ${cpus().length} cores, ${Math.round(Math.max(0, 1 - otherLoad) * 100)}% of the CPU time free before the run (load average ${loadavg()[0]!.toFixed(2)}).`,
     '',
-    '| receiver | over sockets (msg/s) | / raw-json | decode only, in process (msg/s) | / raw-json |',
-    '| --- | ---: | ---: | ---: | ---: |',
+    '| receiver | over sockets (msg/s) | / raw-json | per receiver CPU-s / raw-json | decode only, in process (msg per CPU-s) | / raw-json |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...[...SYSTEMS, ...MICRO_DECODERS.filter((d) => !(SYSTEMS as readonly string[]).includes(d))].filter((s) => (systems as readonly string[]).includes(s) || (micro as readonly string[]).includes(s)).map((s) => {
       const m = s as MicroDecoder;
       const sys = s as System;
-      return `| ${s} | ${sock.rates.has(sys) ? fmt(median(sock.rates.get(sys)!)) : '-'} | ${ratio(sock.ratios.get(sys) ?? [])} | ${fmt(median(mic.rates.get(m) ?? []))} | ${ratio(mic.ratios.get(m) ?? [])} |`;
+      return `| ${s} | ${sock.rates.has(sys) ? fmt(median(sock.rates.get(sys)!)) : '-'} | ${ratio(sock.ratios.get(sys) ?? [])} | ${ratio(sock.secondRatios.get(sys) ?? [])} | ${fmt(median(mic.rates.get(m) ?? []))} | ${ratio(mic.ratios.get(m) ?? [])} |`;
     }),
     '',
-    '`raw-json`: node:net, `setEncoding(\'utf8\')`, lines split by hand, `JSON.parse`, tag and `n` checked. `rxmsg-text`: `createServer` with the text codec and full validation (default config); `rxmsg-text-tag`: the same with `validation: \'tag\'`; `rxmsg-binary`: the binary codec (length-prefixed MessagePack), full validation. "decode only": the same decoders fed 64 KiB blocks in process (rxmsg: the framer, `codec.controlOf`, `codec.decode`, `MessageSet.parse`/`parseTag`, as the inbound pump runs them), without sockets or rxjs delivery; \`-before\`: the same decoding as rxmsg did before issue 16 (zod\'s \`safeParse\` for every message; MessagePack always through msgpackr), the before/after of the decode changes in one run (in process only).',
+    '`raw-json`: node:net, `setEncoding(\'utf8\')`, lines split by hand, `JSON.parse`, tag and `n` checked. "per receiver CPU-s": the messages received per CPU second of the receiving process (the load runs in another process), the steadier ratio on a shared machine. `rxmsg-text`: `createServer` with the text codec and full validation (default config); `rxmsg-text-tag`: the same with `validation: \'tag\'`; `rxmsg-binary`: the binary codec (length-prefixed MessagePack), full validation. "decode only": the same decoders fed 64 KiB blocks in process, counted per CPU second (rxmsg: the framer, `codec.controlOf`, `codec.decode`, `MessageSet.parse`/`parseTag`, as the inbound pump runs them), without sockets or rxjs delivery; \`-before\`: the same decoding as rxmsg did before issue 16 (zod\'s \`safeParse\` for every message; MessagePack always through msgpackr), the before/after of the decode changes in one run (in process only).',
   ].join('\n');
   console.log(table);
-  return !quick && only === undefined ? { section: table } : {};
+  return !quick && only === undefined && part === undefined ? { section: table } : {};
 }
 
 runBenchEntry({

@@ -172,19 +172,26 @@ export class MessageSet<M> {
     if (typeof tagValue !== 'string') {
       return new UnknownMessageError(this.tag, tagValue === undefined ? undefined : String(tagValue));
     }
+    // A flat schema's precompiled validator accepts exactly what zod accepts, with zod's output;
+    // on a reject zod runs to produce its issues. Looked up first: one map lookup for a valid message.
+    const validate = this.fast.get(tagValue);
+    if (validate !== undefined) {
+      try {
+        const fast = validate(value);
+        if (fast !== undefined) return fast as M;
+      } catch (error) {
+        // A codec's value may be exotic (a getter, a proxy): contained like a schema that throws.
+        return schemaThrew(tagValue, error);
+      }
+    }
     const schema = this.schemas.get(tagValue);
     if (schema === undefined) return new UnknownMessageError(this.tag, tagValue);
     let result: ReturnType<typeof schema.safeParse>;
     try {
-      // A flat schema's precompiled validator accepts exactly what zod accepts, with zod's output;
-      // on a reject zod runs to produce its issues.
-      const fast = this.fast.get(tagValue)?.(value);
-      if (fast !== undefined) return fast as M;
       result = schema.safeParse(value);
     } catch (error) {
       // A transform or refinement threw instead of reporting an issue: user code, contained here.
-      const message = `schema threw: ${error instanceof Error ? error.message : String(error)}`;
-      return new InvalidMessageError(tagValue, [{ path: [], code: 'custom', message }], { cause: error });
+      return schemaThrew(tagValue, error);
     }
     if (!result.success) {
       const issues = result.error.issues.map((i) => ({ path: i.path, code: i.code, message: i.message }));
@@ -193,6 +200,12 @@ export class MessageSet<M> {
     // The schema for this tag produces exactly the member of M named by the tag.
     return result.data as M;
   }
+}
+
+/** The error of a message whose validation threw instead of reporting an issue. */
+function schemaThrew(tag: string, error: unknown): InvalidMessageError {
+  const message = `schema threw: ${error instanceof Error ? error.message : String(error)}`;
+  return new InvalidMessageError(tag, [{ path: [], code: 'custom', message }], { cause: error });
 }
 
 /**
