@@ -14,12 +14,11 @@
  * `<!-- binary-path:end -->`. `--rounds n` sets the rounds (default 3); `--scale f` runs shorter
  * (full-mode counts and measured periods times f) on a busy machine.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { cpuBusy } from './machine';
-import { writeResultsSection } from './results-section';
+import { runBenchEntry, type BenchOutcome } from './bench-entry';
+import { runMainBenchOnce } from './main-bench-run';
 import { median } from './ws-path';
 
 const argv = process.argv.slice(2);
@@ -50,43 +49,25 @@ const COLUMNS: readonly Column[] = TRANSPORTS.flatMap((t) => [
 
 const label = (c: Column): string => `${c.system}${c.before ? ' (before)' : ''}`;
 
-/** The part of `run.js`'s JSON report read here (its schema 3). */
-interface ReportJson {
-  readonly runs: readonly { readonly error?: string; readonly result?: { readonly rate: number } }[];
-}
-
 /** One run of `column` on `workload` by the main bench, in fresh processes. */
 async function runOnce(workload: string, column: Column): Promise<number> {
-  const out = mkdtempSync(join(tmpdir(), 'rxmsg-binary-path-'));
-  try {
-    const runJs = column.before ? join(BEFORE!, 'bench', 'dist', 'run.js') : join(__dirname, 'run.js');
-    const args = [runJs, '--system', column.system, '--workload', workload, '--repetitions', '1', '--out', out, '--no-markdown'];
-    if (quick) args.push('--quick');
-    if (SCALE !== undefined && !quick) args.push('--scale', SCALE);
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (b: Buffer) => (text += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (text += b.toString()));
-    const guard = setTimeout(() => child.kill('SIGKILL'), RUN_GUARD_MS);
-    await new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    clearTimeout(guard);
-    const file = readdirSync(out).find((f) => f.endsWith('.json'));
-    if (file === undefined) throw new Error(`${workload} ${label(column)}: no report\n${text.slice(-2000)}`);
-    // Written by run.js in this invocation: the shape read here is its schema 3.
-    const report = JSON.parse(readFileSync(join(out, file), 'utf8')) as ReportJson;
-    const run = report.runs[0];
-    if (run?.result === undefined) throw new Error(`${workload} ${label(column)}: ${run?.error ?? 'no run'}`);
-    return run.result.rate;
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
+  const result = await runMainBenchOnce({
+    ...(column.before ? { runJs: join(BEFORE!, 'bench', 'dist', 'run.js') } : {}),
+    system: column.system,
+    workload,
+    quick,
+    label: label(column),
+    guardMs: RUN_GUARD_MS,
+    ...(SCALE === undefined ? {} : { scale: SCALE }),
+  });
+  return result.rate;
 }
 
 const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '–');
 const ratio = (n: number): string => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '–');
 const range = (xs: readonly number[]): string => (xs.length === 0 ? '–' : `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}`);
 
-async function main(): Promise<void> {
+async function main(): Promise<BenchOutcome> {
   const busy = await cpuBusy(1_000);
   /** Rate per workload, column label and round (NaN for a failed run). */
   const rates = new Map<string, number[]>();
@@ -142,18 +123,11 @@ async function main(): Promise<void> {
     ...(failures.length === 0 ? [] : ['', `Failed runs (left out of the medians): ${failures.map((f) => f.split('\n')[0]).join('; ')}`]),
   ].join('\n');
   console.log(table);
-  if (!quick) {
-    const file = writeResultsSection('binary-path', 'The MessagePack path (`npm run bench:binary`, `bench/src/binary-path.ts`)', table);
-    if (file !== undefined) console.log(`written to ${file}`);
-  }
+  return quick ? {} : { section: table };
 }
 
-if (require.main === module) {
-  main().then(
-    () => undefined,
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runBenchEntry({
+  module,
+  section: { name: 'binary-path', heading: 'The MessagePack path (`npm run bench:binary`, `bench/src/binary-path.ts`)' },
+  main,
+});

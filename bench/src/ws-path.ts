@@ -13,12 +13,10 @@
  * `--rounds n` sets the rounds (default 3); `--cpu-prof` profiles every process into bench/profiles/;
  * `--scale f` runs shorter (full-mode counts and measured periods times f) on a busy machine.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { cpuBusy } from './machine';
 import { runBenchEntry, type BenchOutcome } from './bench-entry';
+import { runMainBenchOnce } from './main-bench-run';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -41,44 +39,15 @@ interface Figures {
   readonly heapPerConnection?: number;
 }
 
-/** The part of `run.js`'s JSON report read here (its schema 3). */
-interface ReportJson {
-  readonly runs: readonly {
-    readonly error?: string;
-    readonly result?: { readonly rate: number; readonly serverRss?: { readonly perConnectionBytes: number; readonly perConnectionHeapBytes?: number } };
-  }[];
-}
-
 /** One run of `system` on `workload` by the main bench, in fresh processes. */
 async function runOnce(workload: string, system: System): Promise<Figures> {
-  const out = mkdtempSync(join(tmpdir(), 'rxmsg-ws-path-'));
-  try {
-    const args = [join(__dirname, 'run.js'), '--system', system, '--workload', workload, '--repetitions', '1', '--out', out, '--no-markdown'];
-    if (quick) args.push('--quick');
-    if (cpuProf) args.push('--cpu-prof');
-    if (SCALE !== undefined && !quick) args.push('--scale', SCALE);
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let text = '';
-    child.stdout.on('data', (b: Buffer) => (text += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (text += b.toString()));
-    const guard = setTimeout(() => child.kill('SIGKILL'), RUN_GUARD_MS);
-    await new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    clearTimeout(guard);
-    const file = readdirSync(out).find((f) => f.endsWith('.json'));
-    if (file === undefined) throw new Error(`${workload} ${system}: no report\n${text.slice(-2000)}`);
-    // Written by run.js in this invocation: the shape read here is its schema 3.
-    const report = JSON.parse(readFileSync(join(out, file), 'utf8')) as ReportJson;
-    const run = report.runs[0];
-    if (run?.result === undefined) throw new Error(`${workload} ${system}: ${run?.error ?? 'no run'}`);
-    const rss = run.result.serverRss;
-    return {
-      rate: run.result.rate,
-      ...(rss === undefined ? {} : { rssPerConnection: rss.perConnectionBytes }),
-      ...(rss?.perConnectionHeapBytes === undefined ? {} : { heapPerConnection: rss.perConnectionHeapBytes }),
-    };
-  } finally {
-    rmSync(out, { recursive: true, force: true });
-  }
+  const result = await runMainBenchOnce({ system, workload, quick, cpuProf, label: system, guardMs: RUN_GUARD_MS, ...(SCALE === undefined ? {} : { scale: SCALE }) });
+  const rss = result.serverRss;
+  return {
+    rate: result.rate,
+    ...(rss === undefined ? {} : { rssPerConnection: rss.perConnectionBytes }),
+    ...(rss?.perConnectionHeapBytes === undefined ? {} : { heapPerConnection: rss.perConnectionHeapBytes }),
+  };
 }
 
 /** Median of `xs` (NaN when empty). */
