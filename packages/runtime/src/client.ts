@@ -1,4 +1,4 @@
-import { Observable, ReplaySubject, Subject, asyncScheduler, ignoreElements, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, ReplaySubject, Subject, asyncScheduler, ignoreElements, type SchedulerLike, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import {
   AddressError,
   ClosedError,
@@ -29,7 +29,7 @@ import { linkClient, type ClientLink } from './client-request';
 import type { ClientEvent, ConnectionEvent, SendDropCause } from './events';
 import { ResumableConnection } from './resumable-connection';
 import { RESUME_REDIAL, resumeDialer } from './resume-dialer';
-import { Session } from './session';
+import { Session, type SessionOptions } from './session';
 import { widenRouter, type Router, type SessionInfo } from './session-info';
 import { shouldReconnect } from './should-reconnect';
 import { SendRoutes } from './send-routes';
@@ -184,7 +184,7 @@ function startClient<State, C, In, Out>(
  * Subjects behind `status$`, `events$` and `messages$`, the `closed` Promise and the queue of
  * `send()` are created on first use.
  */
-class ClientCore<State, C, In, Out> implements ClientHandle<C, In, Out>, ClientLink {
+class ClientCore<State, C, In, Out> implements ClientHandle<C, In, Out>, ClientLink, ClientCoreOf<State> {
   readonly config: C;
   readonly scheduler: SchedulerLike;
   /** The current status, replayed to each subscriber of `status$` (the subject is made by the first one). */
@@ -216,11 +216,11 @@ class ClientCore<State, C, In, Out> implements ClientHandle<C, In, Out>, ClientL
   private deliver: ((m: unknown) => void) | undefined;
 
   constructor(
-    private readonly options: ClientBaseOptions<unknown>,
-    private readonly stages: ReadonlyMap<string, Stage<Side, State>>,
+    /** @internal */ readonly options: ClientBaseOptions<unknown>,
+    /** @internal */ readonly stages: ReadonlyMap<string, Stage<Side, State>>,
     private readonly initialState: (peer: Omit<SessionInfo<State>, 'state'>) => State,
-    private readonly router: Router<State>,
-    private readonly clientConfig: ClientConfig,
+    /** @internal */ readonly router: Router<State>,
+    /** @internal */ readonly clientConfig: ClientConfig,
     private readonly routes: SendRoutes | undefined,
   ) {
     this.config = clientConfig as C;
@@ -271,6 +271,11 @@ class ClientCore<State, C, In, Out> implements ClientHandle<C, In, Out>, ClientL
   /** The one function the sessions hand inbound messages to. */
   private deliverMessage(): (m: unknown) => void {
     return (this.deliver ??= (m: unknown): void => this.messagesSubject?.next(m as In));
+  }
+
+  /** @internal What a new session hands its inbound messages to: nothing while `messages$` has no reader. */
+  onMessage(): ((m: unknown) => void) | undefined {
+    return this.messageReaders === 0 ? undefined : this.deliverMessage();
   }
 
   private setStatus(status: ClientStatus): void {
@@ -357,67 +362,59 @@ class ClientCore<State, C, In, Out> implements ClientHandle<C, In, Out>, ClientL
 
   /** Use one connection: run the stack on it until it ends, then tell whether it was lost. */
   private run(connection: Connection): Observable<ConnectionEnd> {
-    return new Observable<ConnectionEnd>((subscriber) => {
-      const options = this.options;
-      const config = this.clientConfig;
-      const id = ++this.connections;
-      const base = { id, remoteAddress: connection.remoteAddress, listener: options.connect, listenerContext: undefined };
-      let state: State;
-      try {
-        state = this.initialState(base);
-      } catch (error) {
-        connection.destroy();
-        subscriber.error(toRxmsgError(error, (c) => new TransportError(`initialState failed: ${String(c)}`, { cause: c })));
-        return undefined;
-      }
-      let disconnected: Extract<ConnectionEvent, { type: 'disconnected' }> | undefined;
-      const s: Session<State> = new Session<State>({
-        id,
-        side: 'client',
-        // The session reports a stack that completed because the server closed as `completed`, like one that completed on its own.
-        connection,
-        listener: options.connect,
-        config,
-        state,
-        stages: this.stages,
-        router: this.router,
-        ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
-        emit: (e) => {
-          if (e.type === 'disconnected') disconnected = e;
-          // A later stage of a stack may be the one queued messages wait for; hand them over once it runs.
-          if (e.type === 'protocol-entered' && this.queue !== undefined && this.queue.length > 0) queueMicrotask(() => this.flushPending());
-          this.emit(e);
-        },
-        ...(this.messageReaders === 0 ? {} : { onMessage: this.deliverMessage() }),
-        // The server ended its side: for a client, the server is gone, whatever the processor is still doing.
-        // A stack that completed because its input did is closing already; anything else closes as lost.
-        onRemoteEnd: () => {
-          if (!s.closing) s.close('remote-closed');
-        },
-        onClosed: () => {
-          if (this.session === s) this.session = undefined;
-          // Messages that waited for a later stage of the lost connection follow whileDisconnected.
-          if (config.whileDisconnected !== 'queue') this.dropPending(this.closing ? 'closed' : 'disconnected');
-          const lost = !this.closing && disconnected !== undefined && shouldReconnect(disconnected.reason, s.endedByRemote);
-          const error = disconnected?.error;
-          subscriber.next(error === undefined ? { lost } : { lost, error });
-          subscriber.complete();
-        },
-      });
-      if (connection instanceof ResumableConnection) connection.peerId = id;
-      this.session = s;
-      this.emit({ type: 'connected', peerId: id, remoteAddress: connection.remoteAddress, listener: options.connect });
-      this.setStatus({ state: 'connected', remoteAddress: connection.remoteAddress });
-      s.start();
-      this.flushPending();
-      return () => {
-        // Only when the client ends while this connection is up, which close() does not do: drop it.
-        if (this.session === s) {
-          this.session = undefined;
-          s.destroy();
-        }
-      };
-    });
+    return new Observable<ConnectionEnd>((subscriber) => this.use(connection, subscriber));
+  }
+
+  private use(connection: Connection, subscriber: Subscriber<ConnectionEnd>): Unsubscribable | undefined {
+    const id = ++this.connections;
+    const listener = this.options.connect;
+    const base = { id, remoteAddress: connection.remoteAddress, listener, listenerContext: undefined };
+    let state: State;
+    try {
+      state = this.initialState(base);
+    } catch (error) {
+      connection.destroy();
+      subscriber.error(toRxmsgError(error, (c) => new TransportError(`initialState failed: ${String(c)}`, { cause: c })));
+      return undefined;
+    }
+    const run = new ClientRun<State>(this, subscriber, id, connection, state);
+    const s = new Session<State>(run);
+    run.session = s;
+    if (connection instanceof ResumableConnection) connection.peerId = id;
+    this.session = s;
+    this.emit({ type: 'connected', peerId: id, remoteAddress: connection.remoteAddress, listener });
+    this.setStatus({ state: 'connected', remoteAddress: connection.remoteAddress });
+    s.start();
+    this.flushPending();
+    return run;
+  }
+
+  /** @internal An event of a connection's session. */
+  sessionEvent(e: ConnectionEvent): void {
+    // A later stage of a stack may be the one queued messages wait for; hand them over once it runs.
+    if (e.type === 'protocol-entered' && this.queue !== undefined && this.queue.length > 0) queueMicrotask(() => this.flushPending());
+    this.emit(e);
+  }
+
+  /** @internal The session `s` of `run` is gone: tell the loop whether the connection was lost. */
+  sessionClosed(run: ClientRun<State>, s: Session<State>): void {
+    if (this.session === s) this.session = undefined;
+    // Messages that waited for a later stage of the lost connection follow whileDisconnected.
+    if (this.clientConfig.whileDisconnected !== 'queue') this.dropPending(this.closing ? 'closed' : 'disconnected');
+    const disconnected = run.disconnected;
+    const lost = !this.closing && disconnected !== undefined && shouldReconnect(disconnected.reason, s.endedByRemote);
+    const error = disconnected?.error;
+    run.subscriber.next(error === undefined ? { lost } : { lost, error });
+    run.subscriber.complete();
+  }
+
+  /** @internal The loop let go of the connection of session `s`. */
+  runEnded(s: Session<State> | undefined): void {
+    // Only when the client ends while this connection is up, which close() does not do: drop it.
+    if (s !== undefined && this.session === s) {
+      this.session = undefined;
+      s.destroy();
+    }
   }
 
   private onLoopEvent(e: ConnectionLoopEvent<Connection>): void {
@@ -533,6 +530,9 @@ export function createCompositeClient<
  */
 const sendOnly = <In, Out>(incoming$: Observable<In>): Observable<Out> => incoming$.pipe(ignoreElements());
 
+/** The state of a client created without `initialState`: `{}` (one function for every such client). */
+const emptyState = (): object => ({});
+
 /** A single-protocol client. */
 export type Client<P extends AnyProtocol, C> = ClientHandle<C, ServerMessage<P>, ClientMessage<P>>;
 
@@ -579,7 +579,7 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
   return startClient(
     options,
     stages,
-    options.initialState ?? (() => ({}) as State),
+    options.initialState ?? (emptyState as () => State),
     (_s, _p, previous) => (previous === null ? name : null),
     config,
     // Unchecked unless validateOutbound asks: a single protocol has nothing to route.
@@ -587,3 +587,70 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
   );
 }
 
+/** What a {@link ClientRun} uses of its client. */
+interface ClientCoreOf<State> {
+  readonly options: ClientBaseOptions<unknown>;
+  readonly clientConfig: ClientConfig;
+  readonly stages: ReadonlyMap<string, Stage<Side, State>>;
+  readonly router: Router<State>;
+  onMessage(): ((m: unknown) => void) | undefined;
+  sessionEvent(e: ConnectionEvent): void;
+  sessionClosed(run: ClientRun<State>, s: Session<State>): void;
+  runEnded(s: Session<State> | undefined): void;
+}
+
+/**
+ * One connection of a client: the options of its session (whose callbacks the session calls as
+ * methods of this object) and the teardown of the loop's subscription to it, so that a connection
+ * costs one object rather than a closure per callback.
+ */
+class ClientRun<State> implements SessionOptions<State>, Unsubscribable {
+  readonly side = 'client';
+  readonly listener: string;
+  readonly config: ClientConfig;
+  readonly stages: ReadonlyMap<string, Stage<Side, State>>;
+  readonly router: Router<State>;
+  readonly scheduler?: SchedulerLike;
+  readonly onMessage?: (message: unknown) => void;
+  /** The session, once made. */
+  session: Session<State> | undefined;
+  /** The `disconnected` event of the session, once emitted. */
+  disconnected: Extract<ConnectionEvent, { type: 'disconnected' }> | undefined;
+
+  constructor(
+    private readonly client: ClientCoreOf<State>,
+    readonly subscriber: Subscriber<ConnectionEnd>,
+    readonly id: number,
+    readonly connection: Connection,
+    readonly state: State,
+  ) {
+    this.listener = client.options.connect;
+    this.config = client.clientConfig;
+    this.stages = client.stages;
+    this.router = client.router;
+    const scheduler = client.options.scheduler;
+    if (scheduler !== undefined) this.scheduler = scheduler;
+    const onMessage = client.onMessage();
+    if (onMessage !== undefined) this.onMessage = onMessage;
+  }
+
+  emit(e: ConnectionEvent): void {
+    if (e.type === 'disconnected') this.disconnected = e;
+    this.client.sessionEvent(e);
+  }
+
+  // The server ended its side: for a client, the server is gone, whatever the processor is still doing.
+  // A stack that completed because its input did is closing already; anything else closes as lost.
+  onRemoteEnd(): void {
+    const s = this.session;
+    if (s !== undefined && !s.closing) s.close('remote-closed');
+  }
+
+  onClosed(s: Session<State>): void {
+    this.client.sessionClosed(this, s);
+  }
+
+  unsubscribe(): void {
+    this.client.runEnded(this.session);
+  }
+}
