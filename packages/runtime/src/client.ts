@@ -227,29 +227,44 @@ class ClientCore<State, C, In, Out> implements ClientHandle<C, In, Out>, ClientL
     this.scheduler = options.scheduler ?? asyncScheduler;
   }
 
+  // Each Subject is dropped when its last subscriber leaves (a client that waited once for `connected`
+  // keeps none): the next subscriber makes a new one, the status one seeded with the current status.
   get status$(): Observable<ClientStatus> {
     return new Observable<ClientStatus>((subscriber) => {
-      if (this.statusSubject === undefined) {
-        this.statusSubject = new ReplaySubject<ClientStatus>(1);
-        this.statusSubject.next(this.status);
-        if (this.completed) this.statusSubject.complete();
+      let subject = this.statusSubject;
+      if (subject === undefined) {
+        subject = this.statusSubject = new ReplaySubject<ClientStatus>(1);
+        subject.next(this.status);
+        if (this.completed) subject.complete();
       }
-      return this.statusSubject.subscribe(subscriber);
+      const subscription = subject.subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        if (this.statusSubject === subject && !subject.observed) this.statusSubject = undefined;
+      };
     });
   }
 
   get events$(): Observable<ClientEvent> {
-    return new Observable<ClientEvent>((subscriber) => (this.eventsSubject ??= this.newSubject<ClientEvent>()).subscribe(subscriber));
+    return new Observable<ClientEvent>((subscriber) => {
+      const subject = (this.eventsSubject ??= this.newSubject<ClientEvent>());
+      const subscription = subject.subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        if (this.eventsSubject === subject && !subject.observed) this.eventsSubject = undefined;
+      };
+    });
   }
 
   get messages$(): Observable<In> {
     return new Observable<In>((subscriber) => {
-      const messages = (this.messagesSubject ??= this.newSubject<In>());
+      const subject = (this.messagesSubject ??= this.newSubject<In>());
       if (this.messageReaders++ === 0 && this.session !== undefined) this.session.onMessage = this.deliverMessage();
-      const subscription = messages.subscribe(subscriber);
+      const subscription = subject.subscribe(subscriber);
       return () => {
         if (--this.messageReaders === 0 && this.session !== undefined) this.session.onMessage = undefined;
         subscription.unsubscribe();
+        if (this.messagesSubject === subject && !subject.observed) this.messagesSubject = undefined;
       };
     });
   }

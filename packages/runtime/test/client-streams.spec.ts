@@ -50,6 +50,30 @@ describe('client streams made on first use', () => {
     }
   });
 
+  it('a subscriber that comes after the last one left still gets the current status and the messages from then on', async () => {
+    const memory = memoryTransport();
+    const server = await echoServer(memory);
+    const client = createClient({ connect: server.addresses()[0]!, transports: [memory], protocol: Echo });
+    try {
+      expect((await firstValueFrom(client.status$.pipe(filter((s) => s.state === 'connected')))).state).to.equal('connected');
+      expect((await firstValueFrom(client.status$)).state).to.equal('connected');
+      for (let n = 1; n <= 3; n++) {
+        const pong = firstValueFrom(client.messages$);
+        const events = firstValueFrom(client.events$.pipe(filter((e) => e.type === 'closed')));
+        client.send({ kind: 'Ping', n });
+        expect(await pong).to.deep.equal({ kind: 'Pong', n });
+        if (n === 3) {
+          await client.close();
+          expect((await events).type).to.equal('closed');
+        }
+      }
+      expect(await firstValueFrom(client.status$)).to.deep.equal({ state: 'closed' });
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  });
+
   it('after close: status$ replays closed and completes, events$ and messages$ complete, closed is resolved', async () => {
     const memory = memoryTransport();
     const server = await echoServer(memory);
