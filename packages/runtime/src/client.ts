@@ -1,4 +1,4 @@
-import { Observable, ReplaySubject, Subject, asyncScheduler, ignoreElements, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, ReplaySubject, Subject, asyncScheduler, ignoreElements, type SchedulerLike, type Subscriber, type Subscription, type Unsubscribable } from 'rxjs';
 import {
   AddressError,
   ClosedError,
@@ -7,6 +7,7 @@ import {
   parseAddress,
   type ResumeOptions,
   toRxmsgError,
+  type Address,
   type AnyProtocol,
   type ClientConfig,
   type ClientMessage,
@@ -24,11 +25,11 @@ import {
 import { checkLanes, resolveConfig, resolveResumeOptions } from '@rxmsg/core/internal';
 import { connectionLoop, type ConnectionEnd, type ConnectionLoopEvent } from './connection-loop';
 import { DisconnectedQueue } from './disconnected-queue';
-import { linkClient } from './client-request';
+import { linkClient, type ClientLink } from './client-request';
 import type { ClientEvent, ConnectionEvent, SendDropCause } from './events';
 import { ResumableConnection } from './resumable-connection';
 import { RESUME_REDIAL, resumeDialer } from './resume-dialer';
-import { Session } from './session';
+import { Session, type SessionOptions } from './session';
 import { widenRouter, type Router, type SessionInfo } from './session-info';
 import { shouldReconnect } from './should-reconnect';
 import { SendRoutes } from './send-routes';
@@ -169,157 +170,192 @@ function startClient<State, C, In, Out>(
   if (transport === undefined) throw new AddressError(options.connect, `no transport for "${address.scheme}"`);
   transport.checkAddress?.(address, 'connect');
   const resume = resolveResumeOptions(options.resume);
+  const client = new ClientCore<State, C, In, Out>(options, stages, initialState, router, config, routes);
+  // Requests through the handle (`rpc(protocol).request(client, …)`) reach its live connection through this.
+  linkClient(client, client);
+  // Dial on the next microtask, so that whoever created the client has subscribed to events$ by then.
+  queueMicrotask(() => client.dial(transport, address, resume));
+  return client;
+}
 
+/**
+ * One client: the handle itself, its state in fields and its behaviour in prototype methods, so
+ * that an idle client costs one object and what it uses (a process may hold thousands). The
+ * Subjects behind `status$`, `events$` and `messages$`, the `closed` Promise and the queue of
+ * `send()` are created on first use.
+ */
+class ClientCore<State, C, In, Out> implements ClientHandle<C, In, Out>, ClientLink, ClientCoreOf<State> {
+  readonly config: C;
+  readonly scheduler: SchedulerLike;
+  /** The current status, replayed to each subscriber of `status$` (the subject is made by the first one). */
+  private status: ClientStatus = { state: 'connecting', attempt: 1 };
   // Not a BehaviorSubject: that one stops replaying once completed, and a late subscriber must still see `closed`.
-  const status = new ReplaySubject<ClientStatus>(1);
-  status.next({ state: 'connecting', attempt: 1 });
-  const events = new Subject<ClientEvent>();
-  const messages = new Subject<In>();
+  private statusSubject: ReplaySubject<ClientStatus> | undefined;
+  private eventsSubject: Subject<ClientEvent> | undefined;
+  private messagesSubject: Subject<In> | undefined;
   /** Subscribers of `messages$`: while there are none, the session calls nothing per message (its `onMessage` is unset). */
-  let messageReaders = 0;
-  // Subject.next costs a closure and an array per call even with no subscriber, and with thousands of
-  // clients a call per message into each one's closure costs cache misses: only while someone reads.
-  const deliverMessage = (m: unknown): void => messages.next(m as In);
+  private messageReaders = 0;
   /** The session of the connection that is up (or closing), if any. */
-  let session: Session<State> | undefined;
-  let loop: Subscription | undefined;
-  let connections = 0;
+  private session: Session<State> | undefined;
+  private loop: Subscription | undefined;
+  private connections = 0;
   /** `close()` was called. */
-  let closing = false;
-  let finished = false;
-  let resolveClosed!: () => void;
-  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  private closing = false;
+  private done = false;
+  /** `finish()` completed the streams: a Subject made from now on is made complete. */
+  private completed = false;
+  private closedPromise: Promise<void> | undefined;
+  private resolveClosed: (() => void) | undefined;
+  /** Messages `send()` kept while not connected (`whileDisconnected: 'queue'`), or for a later stage of the stack; made by the first. */
+  private queue: DisconnectedQueue<Out> | undefined;
+  /**
+   * Hands each inbound message to `messages$`. Subject.next costs a closure and an array per call even
+   * with no subscriber, and with thousands of clients a call per message into each one's closure costs
+   * cache misses: the session gets it only while someone reads; made by the first reader.
+   */
+  private deliver: ((m: unknown) => void) | undefined;
 
-  const dropped = (cause: SendDropCause, message: Out): void => events.next({ type: 'send-dropped', cause, message });
-  /** Messages `send()` kept while not connected (`whileDisconnected: 'queue'`), or for a later stage of the stack. */
-  const pending = new DisconnectedQueue<Out>(config.disconnectedQueueLimit, dropped);
+  constructor(
+    /** @internal */ readonly options: ClientBaseOptions<unknown>,
+    /** @internal */ readonly stages: ReadonlyMap<string, Stage<Side, State>>,
+    private readonly initialState: (peer: Omit<SessionInfo<State>, 'state'>) => State,
+    /** @internal */ readonly router: Router<State>,
+    /** @internal */ readonly clientConfig: ClientConfig,
+    private readonly routes: SendRoutes | undefined,
+  ) {
+    this.config = clientConfig as C;
+    this.scheduler = options.scheduler ?? asyncScheduler;
+  }
 
-  const finish = (error?: RxmsgError): void => {
-    if (finished) return;
-    finished = true;
-    loop?.unsubscribe();
-    for (const message of pending.clear()) dropped('closed', message);
-    status.next(error === undefined ? { state: 'closed' } : { state: 'closed', error });
-    events.next(error === undefined ? { type: 'closed' } : { type: 'closed', error });
-    status.complete();
-    events.complete();
-    messages.complete();
-    resolveClosed();
-  };
-
-  /** The peer of the connection's current stage, when the connection is up and not closing (or closing at our request). */
-  const livePeer = (): Peer<unknown, unknown, State> | undefined => {
-    const s = session;
-    return s === undefined || (s.closing && !closing) ? undefined : s.currentPeer;
-  };
-
-  /** Hand the queued messages to the current stage, if the connection is up and the stage speaks their protocol. */
-  const flushPending = (): void => {
-    const peer = livePeer();
-    if (peer !== undefined) pending.flush(peer, () => livePeer() === peer);
-  };
-
-  /** Use one connection: run the stack on it until it ends, then tell whether it was lost. */
-  const run = (connection: Connection): Observable<ConnectionEnd> =>
-    new Observable<ConnectionEnd>((subscriber) => {
-      const id = ++connections;
-      const base = { id, remoteAddress: connection.remoteAddress, listener: options.connect, listenerContext: undefined };
-      let state: State;
-      try {
-        state = initialState(base);
-      } catch (error) {
-        connection.destroy();
-        subscriber.error(toRxmsgError(error, (c) => new TransportError(`initialState failed: ${String(c)}`, { cause: c })));
-        return undefined;
+  // Each Subject is dropped when its last subscriber leaves (a client that waited once for `connected`
+  // keeps none): the next subscriber makes a new one, the status one seeded with the current status.
+  get status$(): Observable<ClientStatus> {
+    return new Observable<ClientStatus>((subscriber) => {
+      let subject = this.statusSubject;
+      if (subject === undefined) {
+        subject = this.statusSubject = new ReplaySubject<ClientStatus>(1);
+        subject.next(this.status);
+        if (this.completed) subject.complete();
       }
-      let disconnected: Extract<ConnectionEvent, { type: 'disconnected' }> | undefined;
-      const s: Session<State> = new Session<State>({
-        id,
-        side: 'client',
-        // The session reports a stack that completed because the server closed as `completed`, like one that completed on its own.
-        connection,
-        listener: options.connect,
-        config,
-        state,
-        stages,
-        router,
-        ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
-        emit: (e) => {
-          if (e.type === 'disconnected') disconnected = e;
-          // A later stage of a stack may be the one queued messages wait for; hand them over once it runs.
-          if (e.type === 'protocol-entered' && pending.length > 0) queueMicrotask(flushPending);
-          events.next(e);
-        },
-        ...(messageReaders === 0 ? {} : { onMessage: deliverMessage }),
-        // The server ended its side: for a client, the server is gone, whatever the processor is still doing.
-        // A stack that completed because its input did is closing already; anything else closes as lost.
-        onRemoteEnd: () => {
-          if (!s.closing) s.close('remote-closed');
-        },
-        onClosed: () => {
-          if (session === s) session = undefined;
-          // Messages that waited for a later stage of the lost connection follow whileDisconnected.
-          if (config.whileDisconnected !== 'queue') for (const message of pending.clear()) dropped(closing ? 'closed' : 'disconnected', message);
-          const lost = !closing && disconnected !== undefined && shouldReconnect(disconnected.reason, s.endedByRemote);
-          const error = disconnected?.error;
-          subscriber.next(error === undefined ? { lost } : { lost, error });
-          subscriber.complete();
-        },
-      });
-      if (connection instanceof ResumableConnection) connection.peerId = id;
-      session = s;
-      events.next({ type: 'connected', peerId: id, remoteAddress: connection.remoteAddress, listener: options.connect });
-      status.next({ state: 'connected', remoteAddress: connection.remoteAddress });
-      s.start();
-      flushPending();
+      const subscription = subject.subscribe(subscriber);
       return () => {
-        // Only when the client ends while this connection is up, which close() does not do: drop it.
-        if (session === s) {
-          session = undefined;
-          s.destroy();
-        }
+        subscription.unsubscribe();
+        if (this.statusSubject === subject && !subject.observed) this.statusSubject = undefined;
       };
     });
+  }
 
-  const onLoopEvent = (e: ConnectionLoopEvent<Connection>): void => {
-    switch (e.type) {
-      case 'connecting':
-        // Attempt 1 is the status since creation.
-        if (e.attempt > 1) status.next({ state: 'connecting', attempt: e.attempt });
-        events.next({ type: 'connecting', address: options.connect, attempt: e.attempt });
-        break;
-      case 'connect-failed': {
-        const { attempt, error, retryInMs } = e;
-        events.next(
-          retryInMs === undefined
-            ? { type: 'connect-failed', address: options.connect, attempt, error }
-            : { type: 'connect-failed', address: options.connect, attempt, error, retryInMs },
-        );
-        break;
-      }
-      case 'reconnecting':
-        status.next({ state: 'reconnecting', attempt: e.attempt, delayMs: e.delayMs });
-        events.next({ type: 'reconnecting', address: options.connect, attempt: e.attempt, delayMs: e.delayMs });
-        break;
-      case 'connected':
-        // `run` reports the connection once its session exists.
-        break;
-      case 'ended':
-        finish(e.error);
-        break;
+  get events$(): Observable<ClientEvent> {
+    return new Observable<ClientEvent>((subscriber) => {
+      const subject = (this.eventsSubject ??= this.newSubject<ClientEvent>());
+      const subscription = subject.subscribe(subscriber);
+      return () => {
+        subscription.unsubscribe();
+        if (this.eventsSubject === subject && !subject.observed) this.eventsSubject = undefined;
+      };
+    });
+  }
+
+  get messages$(): Observable<In> {
+    return new Observable<In>((subscriber) => {
+      const subject = (this.messagesSubject ??= this.newSubject<In>());
+      if (this.messageReaders++ === 0 && this.session !== undefined) this.session.onMessage = this.deliverMessage();
+      const subscription = subject.subscribe(subscriber);
+      return () => {
+        if (--this.messageReaders === 0 && this.session !== undefined) this.session.onMessage = undefined;
+        subscription.unsubscribe();
+        if (this.messagesSubject === subject && !subject.observed) this.messagesSubject = undefined;
+      };
+    });
+  }
+
+  get closed(): Promise<void> {
+    if (this.closedPromise === undefined) {
+      this.closedPromise = this.done ? Promise.resolve() : new Promise<void>((resolve) => (this.resolveClosed = resolve));
     }
-  };
+    return this.closedPromise;
+  }
 
-  // Dial on the next microtask, so that whoever created the client has subscribed to events$ by then.
-  queueMicrotask(() => {
-    if (finished) return;
-    const dial = (): Observable<Connection> => transport.connect(address, {
-        noDelay: config.noDelay,
-        connectTimeoutMs: config.connectTimeoutMs,
-        maxFrameBytes: config.maxFrameBytes,
-      });
-    loop = connectionLoop({
-      address: options.connect,
+  /** A Subject made on first use: complete already when the client is. */
+  private newSubject<T>(): Subject<T> {
+    const subject = new Subject<T>();
+    if (this.completed) subject.complete();
+    return subject;
+  }
+
+  /** The one function the sessions hand inbound messages to. */
+  private deliverMessage(): (m: unknown) => void {
+    return (this.deliver ??= (m: unknown): void => this.messagesSubject?.next(m as In));
+  }
+
+  /** @internal What a new session hands its inbound messages to: nothing while `messages$` has no reader. */
+  onMessage(): ((m: unknown) => void) | undefined {
+    return this.messageReaders === 0 ? undefined : this.deliverMessage();
+  }
+
+  private setStatus(status: ClientStatus): void {
+    this.status = status;
+    this.statusSubject?.next(status);
+  }
+
+  private emit(e: ClientEvent): void {
+    this.eventsSubject?.next(e);
+  }
+
+  private dropped(cause: SendDropCause, message: Out): void {
+    this.emit({ type: 'send-dropped', cause, message });
+  }
+
+  private pending(): DisconnectedQueue<Out> {
+    return (this.queue ??= new DisconnectedQueue<Out>(this.clientConfig.disconnectedQueueLimit, (cause, message) => this.dropped(cause, message)));
+  }
+
+  /** Drop every queued message with `cause`. */
+  private dropPending(cause: SendDropCause): void {
+    if (this.queue !== undefined && this.queue.length > 0) for (const message of this.queue.clear()) this.dropped(cause, message);
+  }
+
+  finished(): boolean {
+    return this.done;
+  }
+
+  private finish(error?: RxmsgError): void {
+    if (this.done) return;
+    this.done = true;
+    this.loop?.unsubscribe();
+    this.dropPending('closed');
+    this.setStatus(error === undefined ? { state: 'closed' } : { state: 'closed', error });
+    this.emit(error === undefined ? { type: 'closed' } : { type: 'closed', error });
+    this.completed = true;
+    this.statusSubject?.complete();
+    this.eventsSubject?.complete();
+    this.messagesSubject?.complete();
+    this.resolveClosed?.();
+  }
+
+  /** The peer of the connection's current stage, when the connection is up and not closing (or closing at our request). */
+  peer(): Peer<unknown, unknown, State> | undefined {
+    const s = this.session;
+    return s === undefined || (s.closing && !this.closing) ? undefined : s.currentPeer;
+  }
+
+  /** Hand the queued messages to the current stage, if the connection is up and the stage speaks their protocol. */
+  private flushPending(): void {
+    const queue = this.queue;
+    if (queue === undefined || queue.length === 0) return;
+    const peer = this.peer();
+    if (peer !== undefined) queue.flush(peer, () => this.peer() === peer);
+  }
+
+  /** Start the connection loop (on the microtask after creation). */
+  dial(transport: Transport, address: Address, resume: ResumeOptions | undefined): void {
+    if (this.done) return;
+    const config = this.clientConfig;
+    const scheduler = this.options.scheduler;
+    const dial = (): Observable<Connection> =>
+      transport.connect(address, { noDelay: config.noDelay, connectTimeoutMs: config.connectTimeoutMs, maxFrameBytes: config.maxFrameBytes });
+    this.loop = connectionLoop({
+      address: this.options.connect,
       dial:
         resume === undefined
           ? dial
@@ -329,68 +365,140 @@ function startClient<State, C, In, Out>(
               handshakeTimeoutMs: config.connectTimeoutMs,
               maxFrameBytes: config.maxFrameBytes,
               redial: config.reconnect === 'none' ? RESUME_REDIAL : config.reconnect,
-              scheduler: options.scheduler ?? asyncScheduler,
-              emit: (e) => events.next(e),
+              scheduler: this.scheduler,
+              emit: (e) => this.emit(e),
             }),
-      run,
+      run: (connection) => this.run(connection),
       connectRetry: config.connectRetry,
       reconnect: config.reconnect,
-      ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
-    }).subscribe(onLoopEvent);
-  });
+      ...(scheduler === undefined ? {} : { scheduler }),
+    }).subscribe((e) => this.onLoopEvent(e));
+  }
 
-  const send = (message: Out): boolean => {
-    const policy = config.whileDisconnected;
+  /** Use one connection: run the stack on it until it ends, then tell whether it was lost. */
+  private run(connection: Connection): Observable<ConnectionEnd> {
+    return new Observable<ConnectionEnd>((subscriber) => this.use(connection, subscriber));
+  }
+
+  private use(connection: Connection, subscriber: Subscriber<ConnectionEnd>): Unsubscribable | undefined {
+    const id = ++this.connections;
+    const listener = this.options.connect;
+    const base = { id, remoteAddress: connection.remoteAddress, listener, listenerContext: undefined };
+    let state: State;
+    try {
+      state = this.initialState(base);
+    } catch (error) {
+      connection.destroy();
+      subscriber.error(toRxmsgError(error, (c) => new TransportError(`initialState failed: ${String(c)}`, { cause: c })));
+      return undefined;
+    }
+    const run = new ClientRun<State>(this, subscriber, id, connection, state);
+    const s = new Session<State>(run);
+    run.session = s;
+    if (connection instanceof ResumableConnection) connection.peerId = id;
+    this.session = s;
+    this.emit({ type: 'connected', peerId: id, remoteAddress: connection.remoteAddress, listener });
+    this.setStatus({ state: 'connected', remoteAddress: connection.remoteAddress });
+    s.start();
+    this.flushPending();
+    return run;
+  }
+
+  /** @internal An event of a connection's session. */
+  sessionEvent(e: ConnectionEvent): void {
+    // A later stage of a stack may be the one queued messages wait for; hand them over once it runs.
+    if (e.type === 'protocol-entered' && this.queue !== undefined && this.queue.length > 0) queueMicrotask(() => this.flushPending());
+    this.emit(e);
+  }
+
+  /** @internal The session `s` of `run` is gone: tell the loop whether the connection was lost. */
+  sessionClosed(run: ClientRun<State>, s: Session<State>): void {
+    if (this.session === s) this.session = undefined;
+    // Messages that waited for a later stage of the lost connection follow whileDisconnected.
+    if (this.clientConfig.whileDisconnected !== 'queue') this.dropPending(this.closing ? 'closed' : 'disconnected');
+    const disconnected = run.disconnected;
+    const lost = !this.closing && disconnected !== undefined && shouldReconnect(disconnected.reason, s.endedByRemote);
+    const error = disconnected?.error;
+    run.subscriber.next(error === undefined ? { lost } : { lost, error });
+    run.subscriber.complete();
+  }
+
+  /** @internal The loop let go of the connection of session `s`. */
+  runEnded(s: Session<State> | undefined): void {
+    // Only when the client ends while this connection is up, which close() does not do: drop it.
+    if (s !== undefined && this.session === s) {
+      this.session = undefined;
+      s.destroy();
+    }
+  }
+
+  private onLoopEvent(e: ConnectionLoopEvent<Connection>): void {
+    const connect = this.options.connect;
+    switch (e.type) {
+      case 'connecting':
+        // Attempt 1 is the status since creation.
+        if (e.attempt > 1) this.setStatus({ state: 'connecting', attempt: e.attempt });
+        this.emit({ type: 'connecting', address: connect, attempt: e.attempt });
+        break;
+      case 'connect-failed': {
+        const { attempt, error, retryInMs } = e;
+        this.emit(
+          retryInMs === undefined
+            ? { type: 'connect-failed', address: connect, attempt, error }
+            : { type: 'connect-failed', address: connect, attempt, error, retryInMs },
+        );
+        break;
+      }
+      case 'reconnecting':
+        this.setStatus({ state: 'reconnecting', attempt: e.attempt, delayMs: e.delayMs });
+        this.emit({ type: 'reconnecting', address: connect, attempt: e.attempt, delayMs: e.delayMs });
+        break;
+      case 'connected':
+        // `run` reports the connection once its session exists.
+        break;
+      case 'ended':
+        this.finish(e.error);
+        break;
+    }
+  }
+
+  send(message: Out): boolean {
+    const policy = this.clientConfig.whileDisconnected;
     // The stages that may carry it (undefined: any); throws the DecodeError of a message none accepts.
-    const carriers = routes?.stagesFor(message);
-    if (finished) {
-      if (policy === 'error') throw new ClosedError(`client of ${options.connect} is closed`);
+    const carriers = this.routes?.stagesFor(message);
+    if (this.done) {
+      if (policy === 'error') throw new ClosedError(`client of ${this.options.connect} is closed`);
       return false;
     }
-    const peer = livePeer();
+    const peer = this.peer();
     if (peer !== undefined) {
-      // Sent from a handler the flush triggered: behind the queued messages.
-      if (pending.flushing) return pending.offer(message, carriers);
-      flushPending();
+      const queue = this.queue;
+      if (queue !== undefined) {
+        // Sent from a handler the flush triggered: behind the queued messages.
+        if (queue.flushing) return queue.offer(message, carriers);
+        this.flushPending();
+      }
       if (carriers === undefined || carriers.includes(peer.protocol)) return peer.send(message);
       // For a later stage of the stack: it waits for it.
-      return pending.offer(message, carriers);
+      return this.pending().offer(message, carriers);
     }
     switch (policy) {
       case 'error':
-        throw new ClosedError(`client of ${options.connect} is not connected (whileDisconnected: 'error')`);
+        throw new ClosedError(`client of ${this.options.connect} is not connected (whileDisconnected: 'error')`);
       case 'drop':
-        dropped('disconnected', message);
+        this.dropped('disconnected', message);
         return false;
       case 'queue':
-        return pending.offer(message, carriers);
+        return this.pending().offer(message, carriers);
     }
-  };
+  }
 
-  const handle: ClientHandle<C, In, Out> = {
-    config: config as C,
-    status$: status.asObservable(),
-    messages$: new Observable<In>((subscriber) => {
-      if (messageReaders++ === 0 && session !== undefined) session.onMessage = deliverMessage;
-      const subscription = messages.subscribe(subscriber);
-      return () => {
-        if (--messageReaders === 0 && session !== undefined) session.onMessage = undefined;
-        subscription.unsubscribe();
-      };
-    }),
-    events$: events.asObservable(),
-    send,
-    close: () => {
-      closing = true;
-      if (session !== undefined) session.close('shutdown');
-      else finish();
-      return closed;
-    },
-    closed,
-  };
-  // Requests through the handle (`rpc(protocol).request(client, …)`) reach its live connection through this.
-  linkClient(handle, { peer: livePeer, events$: handle.events$, scheduler: options.scheduler ?? asyncScheduler, finished: () => finished });
-  return handle;
+  close(): Promise<void> {
+    this.closing = true;
+    if (this.session !== undefined) this.session.close('shutdown');
+    else this.finish();
+    return this.closed;
+  }
 }
 
 /**
@@ -436,6 +544,9 @@ export function createCompositeClient<
  * connection lasts until `close()` or until the server goes away.
  */
 const sendOnly = <In, Out>(incoming$: Observable<In>): Observable<Out> => incoming$.pipe(ignoreElements());
+
+/** The state of a client created without `initialState`: `{}` (one function for every such client). */
+const emptyState = (): object => ({});
 
 /** A single-protocol client. */
 export type Client<P extends AnyProtocol, C> = ClientHandle<C, ServerMessage<P>, ClientMessage<P>>;
@@ -483,7 +594,7 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
   return startClient(
     options,
     stages,
-    options.initialState ?? (() => ({}) as State),
+    options.initialState ?? (emptyState as () => State),
     (_s, _p, previous) => (previous === null ? name : null),
     config,
     // Unchecked unless validateOutbound asks: a single protocol has nothing to route.
@@ -491,3 +602,70 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
   );
 }
 
+/** What a {@link ClientRun} uses of its client. */
+interface ClientCoreOf<State> {
+  readonly options: ClientBaseOptions<unknown>;
+  readonly clientConfig: ClientConfig;
+  readonly stages: ReadonlyMap<string, Stage<Side, State>>;
+  readonly router: Router<State>;
+  onMessage(): ((m: unknown) => void) | undefined;
+  sessionEvent(e: ConnectionEvent): void;
+  sessionClosed(run: ClientRun<State>, s: Session<State>): void;
+  runEnded(s: Session<State> | undefined): void;
+}
+
+/**
+ * One connection of a client: the options of its session (whose callbacks the session calls as
+ * methods of this object) and the teardown of the loop's subscription to it, so that a connection
+ * costs one object rather than a closure per callback.
+ */
+class ClientRun<State> implements SessionOptions<State>, Unsubscribable {
+  readonly side = 'client';
+  readonly listener: string;
+  readonly config: ClientConfig;
+  readonly stages: ReadonlyMap<string, Stage<Side, State>>;
+  readonly router: Router<State>;
+  readonly scheduler?: SchedulerLike;
+  readonly onMessage?: (message: unknown) => void;
+  /** The session, once made. */
+  session: Session<State> | undefined;
+  /** The `disconnected` event of the session, once emitted. */
+  disconnected: Extract<ConnectionEvent, { type: 'disconnected' }> | undefined;
+
+  constructor(
+    private readonly client: ClientCoreOf<State>,
+    readonly subscriber: Subscriber<ConnectionEnd>,
+    readonly id: number,
+    readonly connection: Connection,
+    readonly state: State,
+  ) {
+    this.listener = client.options.connect;
+    this.config = client.clientConfig;
+    this.stages = client.stages;
+    this.router = client.router;
+    const scheduler = client.options.scheduler;
+    if (scheduler !== undefined) this.scheduler = scheduler;
+    const onMessage = client.onMessage();
+    if (onMessage !== undefined) this.onMessage = onMessage;
+  }
+
+  emit(e: ConnectionEvent): void {
+    if (e.type === 'disconnected') this.disconnected = e;
+    this.client.sessionEvent(e);
+  }
+
+  // The server ended its side: for a client, the server is gone, whatever the processor is still doing.
+  // A stack that completed because its input did is closing already; anything else closes as lost.
+  onRemoteEnd(): void {
+    const s = this.session;
+    if (s !== undefined && !s.closing) s.close('remote-closed');
+  }
+
+  onClosed(s: Session<State>): void {
+    this.client.sessionClosed(this, s);
+  }
+
+  unsubscribe(): void {
+    this.client.runEnded(this.session);
+  }
+}
