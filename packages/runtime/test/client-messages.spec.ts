@@ -1,16 +1,8 @@
 import { expect } from 'chai';
 import { filter, firstValueFrom, map, take, toArray } from 'rxjs';
-import { z } from 'zod';
-import { defineProtocol } from '@rxmsg/core';
 import { createClient, createServer, memoryTransport, type ClientEvent } from '@rxmsg/runtime';
 import { eventually } from '@rxmsg/test-utils';
-
-const Echo = defineProtocol({
-  name: 'echo',
-  tag: 'kind',
-  client: { Ping: z.object({ n: z.number() }) },
-  server: { Pong: z.object({ n: z.number() }) },
-});
+import { Echo, memoryEchoServer } from './support/memory-echo';
 
 type Pong = { readonly kind: 'Pong'; readonly n: number };
 
@@ -20,18 +12,9 @@ type Pong = { readonly kind: 'Pong'; readonly n: number };
  * after the connection is up, across a reconnection, and after the client closed.
  */
 describe('client messages$', () => {
-  async function echoServer(memory: ReturnType<typeof memoryTransport>) {
-    return createServer({
-      listen: 'memory://echo:0',
-      transports: [memory],
-      protocol: Echo,
-      processor: (in$) => in$.pipe(map((m) => ({ kind: 'Pong', n: m.n }) as const)),
-    });
-  }
-
   it('shows a message to the subscribers present when it arrives, and none to those that left', async () => {
     const memory = memoryTransport();
-    const server = await echoServer(memory);
+    const server = await memoryEchoServer(memory);
     const client = createClient({ connect: server.addresses()[0]!, transports: [memory], protocol: Echo });
     try {
       const first: Pong[] = [];
@@ -61,7 +44,7 @@ describe('client messages$', () => {
 
   it('keeps two subscribers apart: one leaving does not stop the other', async () => {
     const memory = memoryTransport();
-    const server = await echoServer(memory);
+    const server = await memoryEchoServer(memory);
     const client = createClient({ connect: server.addresses()[0]!, transports: [memory], protocol: Echo });
     try {
       const a: number[] = [];
@@ -119,7 +102,7 @@ describe('client messages$', () => {
 
   it('completes a subscriber that comes after the client closed', async () => {
     const memory = memoryTransport();
-    const server = await echoServer(memory);
+    const server = await memoryEchoServer(memory);
     const client = createClient({ connect: server.addresses()[0]!, transports: [memory], protocol: Echo });
     await client.close();
     await server.close();

@@ -1,16 +1,8 @@
 import { expect } from 'chai';
 import { filter, firstValueFrom, map, toArray } from 'rxjs';
-import { z } from 'zod';
-import { defineProtocol } from '@rxmsg/core';
-import { createClient, createServer, memoryTransport, type ClientEvent, type ClientStatus } from '@rxmsg/runtime';
+import { createClient, memoryTransport, type ClientEvent, type ClientStatus } from '@rxmsg/runtime';
 import { eventually } from '@rxmsg/test-utils';
-
-const Echo = defineProtocol({
-  name: 'echo',
-  tag: 'kind',
-  client: { Ping: z.object({ n: z.number() }) },
-  server: { Pong: z.object({ n: z.number() }) },
-});
+import { Echo, memoryEchoServer } from './support/memory-echo';
 
 /**
  * A client makes the Subjects behind `status$`, `events$` and `messages$`, its `closed` Promise
@@ -18,18 +10,9 @@ const Echo = defineProtocol({
  * close) sees what an early one would have seen from then on.
  */
 describe('client streams made on first use', () => {
-  async function echoServer(memory: ReturnType<typeof memoryTransport>) {
-    return createServer({
-      listen: 'memory://echo:0',
-      transports: [memory],
-      protocol: Echo,
-      processor: (in$) => in$.pipe(map((m) => ({ kind: 'Pong', n: m.n }) as const)),
-    });
-  }
-
   it('replays the current status to a first subscriber of status$ that comes once connected', async () => {
     const memory = memoryTransport();
-    const server = await echoServer(memory);
+    const server = await memoryEchoServer(memory);
     const client = createClient({ connect: server.addresses()[0]!, transports: [memory], protocol: Echo });
     try {
       // Nobody watches status$ or events$ until the connection is up.
@@ -52,7 +35,7 @@ describe('client streams made on first use', () => {
 
   it('a subscriber that comes after the last one left still gets the current status and the messages from then on', async () => {
     const memory = memoryTransport();
-    const server = await echoServer(memory);
+    const server = await memoryEchoServer(memory);
     const client = createClient({ connect: server.addresses()[0]!, transports: [memory], protocol: Echo });
     try {
       expect((await firstValueFrom(client.status$.pipe(filter((s) => s.state === 'connected')))).state).to.equal('connected');
@@ -76,7 +59,7 @@ describe('client streams made on first use', () => {
 
   it('after close: status$ replays closed and completes, events$ and messages$ complete, closed is resolved', async () => {
     const memory = memoryTransport();
-    const server = await echoServer(memory);
+    const server = await memoryEchoServer(memory);
     const client = createClient({ connect: server.addresses()[0]!, transports: [memory], protocol: Echo });
     try {
       await client.close();
