@@ -9,9 +9,10 @@ import { closeError } from './close-codes';
  * `framing: 'message'`: each WebSocket message is one `data` call (text messages as their
  * UTF-8 bytes), each `write` one message (a string as a text message, bytes as a binary one).
  *
- * - Writes of one tick leave in one system call: the first `write` corks the socket under the
- *   WebSocket and a microtask uncorks it, so the runtime's outbound queue, which writes a tick's
- *   messages together, sends them as one `writev` (still one WebSocket message each).
+ * - Writes between `cork()` and `uncork()` (the runtime brackets each flush of its outbound queue)
+ *   leave in one system call: one `writev` for the flush, still one WebSocket message each. A write
+ *   outside a bracket corks the socket and a microtask uncorks it, so the writes of one tick still
+ *   leave together.
  * - Backpressure out: `write` returns `false` while `bufferedAmount` is at or over the high-water
  *   mark; `drain` follows once the sends' callbacks see it at half that or below. Only a send that
  *   may reach the mark, or is made while blocked, asks for a callback (the last of them sees the
@@ -27,6 +28,8 @@ export class WsConnection extends MessageConnection {
   private destroyed = false;
   /** The socket is corked until the end of the tick ({@link uncorkAll}). */
   private corked = false;
+  /** Open {@link cork} brackets: their writes need no end-of-tick cork. */
+  private brackets = 0;
   /** Why the socket failed, once it did. */
   private lastError: TransportError | undefined;
   /** `checkDrain` as a send callback: made for the first send that needs one (most never do). */
@@ -73,9 +76,21 @@ export class WsConnection extends MessageConnection {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
+  cork(): void {
+    this.brackets++;
+    this.socket?.cork();
+  }
+
+  uncork(): void {
+    if (this.brackets === 0) return;
+    this.brackets--;
+    // Harmless on a socket that ended meanwhile (`end()` uncorks it).
+    this.socket?.uncork();
+  }
+
   protected send(chunk: string | Uint8Array, bytes: number): void {
     const socket = this.socket;
-    if (socket !== undefined && !this.corked) {
+    if (socket !== undefined && !this.corked && this.brackets === 0) {
       this.corked = true;
       socket.cork();
       corked.push(this);
@@ -86,7 +101,8 @@ export class WsConnection extends MessageConnection {
     // buffer plus this frame, header included, reaching the mark). The last such send's callback
     // runs once everything before it left, so it sees the buffer fall.
     const watch = this.isBlocked || this.ws.bufferedAmount + bytes + MAX_FRAME_HEADER >= this.highWaterMark;
-    this.ws.send(chunk, typeof chunk === 'string' ? TEXT : BINARY, watch ? (this.onSent ??= () => this.checkDrain()) : undefined);
+    // No options: `ws` sends a string as a text message and bytes as a binary one by itself.
+    this.ws.send(chunk, NO_OPTIONS, watch ? (this.onSent ??= () => this.checkDrain()) : undefined);
   }
 
   protected bufferedAmount(): number {
@@ -117,7 +133,7 @@ export class WsConnection extends MessageConnection {
   }
 
   /** End of the tick: write what this tick's sends left in the corked socket. */
-  private uncork(): void {
+  private endTick(): void {
     this.corked = false;
     // Harmless on a socket that ended meanwhile (`end()` uncorks it).
     this.socket?.uncork();
@@ -157,7 +173,7 @@ export class WsConnection extends MessageConnection {
   private static uncorkAll(): void {
     const list = corked;
     corked = [];
-    for (let i = 0; i < list.length; i++) list[i]!.uncork();
+    for (let i = 0; i < list.length; i++) list[i]!.endTick();
   }
 }
 
@@ -170,8 +186,8 @@ function ignore(): void {}
 /** Connections whose socket is corked in this tick; one microtask uncorks them all. */
 let corked: WsConnection[] = [];
 
+/** Options of `ws.send`, shared by every send (`ws` copies them; the kind follows from the chunk's type). */
+const NO_OPTIONS = Object.freeze({});
+
 /** Bytes of the largest WebSocket frame header: 2, 8 bytes of length, 4 of mask (client to server). */
 const MAX_FRAME_HEADER = 14;
-/** Options of `ws.send`, shared by every send (`ws` copies them). */
-const TEXT = Object.freeze({ binary: false });
-const BINARY = Object.freeze({ binary: true });
