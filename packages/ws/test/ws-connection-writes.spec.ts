@@ -85,4 +85,45 @@ describe('WsConnection writes', () => {
     expect(client.messages.map((m) => m.data.toString('utf8'))).to.deep.equal(['before end']);
     expect(seen.closes).to.deep.equal([undefined]);
   });
+
+  it('sends the writes of a cork() bracket together at its uncork(), with no end-of-tick cork, one WebSocket message each', async () => {
+    const { accepted, socket, client } = await onOwnServer();
+    accepted.start(recorder().handlers);
+    const sent = Array.from({ length: 20 }, (_, i) => `{"kind":"Ping","n":${i}}`);
+    accepted.cork!();
+    accepted.cork!();
+    for (const m of sent) expect(accepted.write(m)).to.equal(true);
+    expect(accepted.write(Uint8Array.of(7, 8))).to.equal(true);
+    expect(socket.writableCorked).to.equal(2);
+    expect(socket.writableLength).to.be.greaterThan(sent.join('').length);
+    accepted.uncork!();
+    expect(socket.writableCorked).to.equal(1);
+    accepted.uncork!();
+    // Sent at the last uncork, not at the end of the tick: nothing is left corked.
+    expect(socket.writableCorked).to.equal(0);
+    expect(socket.writableLength).to.equal(0);
+    // An unmatched uncork is ignored.
+    accepted.uncork!();
+    expect(socket.writableCorked).to.equal(0);
+    await eventually(() => client.messages.length === sent.length + 1, 5000, 'every message');
+    expect(client.messages.slice(0, -1).map((m) => m.data.toString('utf8'))).to.deep.equal(sent);
+    expect(client.messages.map((m) => m.binary)).to.deep.equal([...sent.map(() => false), true]);
+    expect([...client.messages.at(-1)!.data]).to.deep.equal([7, 8]);
+  });
+
+  it('still reports drain for writes made in a cork() bracket', async () => {
+    const { listener, accepted, client } = await serverAndClient({ highWaterMark: 200 });
+    cleanup.push(() => listener.close());
+    cleanup.push(() => client.ws.terminate());
+    const { seen, handlers } = recorder();
+    accepted.start(handlers);
+    const message = 'y'.repeat(60);
+    let written = 0;
+    accepted.cork!();
+    while (accepted.write(message)) if (++written > 100) throw new Error('write() never returned false');
+    written++;
+    accepted.uncork!();
+    await eventually(() => client.messages.length === written, 5000, 'every message');
+    await eventually(() => seen.drains === 1, 5000, 'drain');
+  });
 });
