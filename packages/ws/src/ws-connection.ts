@@ -105,6 +105,11 @@ export class WsConnection extends MessageConnection {
     this.ws.send(chunk, NO_OPTIONS, watch ? (this.onSent ??= () => this.checkDrain()) : undefined);
   }
 
+  protected override textBytes(text: string): number {
+    // Node counts without encoding (core's portable count encodes strings over 16 units).
+    return Buffer.byteLength(text, 'utf8');
+  }
+
   protected bufferedAmount(): number {
     return this.ws.bufferedAmount;
   }

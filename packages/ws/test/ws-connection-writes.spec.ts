@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { parseAddress, type Connection, type Listener } from '@rxmsg/core';
@@ -125,5 +126,23 @@ describe('WsConnection writes', () => {
     accepted.uncork!();
     await eventually(() => client.messages.length === written, 5000, 'every message');
     await eventually(() => seen.drains === 1, 5000, 'drain');
+  });
+
+  it('counts the UTF-8 bytes of each text message sent (multibyte, astral, lone surrogates) in bytesWritten', async () => {
+    const { listener, accepted, client } = await serverAndClient();
+    cleanup.push(() => listener.close());
+    cleanup.push(() => client.ws.terminate());
+    accepted.start(recorder().handlers);
+    const texts = fc.sample(fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 80 })), { numRuns: 120, seed: 17 });
+    let expected = 0;
+    for (const t of texts) {
+      const before = accepted.bytesWritten;
+      accepted.write(t);
+      expect(accepted.bytesWritten - before).to.equal(Buffer.byteLength(t, 'utf8'));
+      expected += new TextEncoder().encode(t).length;
+    }
+    expect(accepted.bytesWritten).to.equal(expected);
+    await eventually(() => client.messages.length === texts.length, 5000, 'every message');
+    expect(client.messages.reduce((n, m) => n + m.data.length, 0)).to.equal(expected);
   });
 });
