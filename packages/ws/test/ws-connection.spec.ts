@@ -96,6 +96,22 @@ describe('WsConnection', () => {
     expect(seen.events).to.not.include('end');
   });
 
+  it('a text message that is not UTF-8 is never delivered: the connection fails with 1007, reported once as a TransportError', async () => {
+    const { accepted, client } = await setup();
+    const { seen, handlers } = recorder();
+    accepted.start(handlers);
+    client.ws.send('fine', { binary: false });
+    await eventually(() => seen.data.length === 1, 2000, 'the valid message');
+    // `ws`'s client sends these bytes as a text message unchecked; the server's receiver checks them.
+    client.ws.send(Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), { binary: false });
+    await eventually(() => seen.closes.length === 1, 2000, 'close');
+    expect(await client.closed).to.equal(1007);
+    expect(texts(seen.data)).to.deep.equal(['fine']);
+    expect(seen.closes).to.have.length(1);
+    expect(seen.closes[0]).to.be.instanceOf(TransportError);
+    expect(seen.closes[0]!.code).to.equal('TRANSPORT_FAILED');
+  });
+
   it('a connection lost without a close frame is a TransportError; destroy() is not', async () => {
     const lost = await setup();
     const a = recorder();
