@@ -76,11 +76,13 @@ export class WsConnection extends MessageConnection {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
+  /** `Connection.cork`: hold this connection's writes in its socket until the matching {@link uncork}. */
   cork(): void {
     this.brackets++;
     this.socket?.cork();
   }
 
+  /** `Connection.uncork`: the last one of nested brackets sends what they held (one `writev`); an unmatched one is ignored. */
   uncork(): void {
     if (this.brackets === 0) return;
     this.brackets--;
@@ -101,7 +103,7 @@ export class WsConnection extends MessageConnection {
     // buffer plus this frame, header included, reaching the mark). The last such send's callback
     // runs once everything before it left, so it sees the buffer fall.
     const watch = this.isBlocked || this.ws.bufferedAmount + bytes + MAX_FRAME_HEADER >= this.highWaterMark;
-    // No options: `ws` sends a string as a text message and bytes as a binary one by itself.
+    // Shared empty options: `ws` sends a string as a text message and bytes as a binary one by itself.
     this.ws.send(chunk, NO_OPTIONS, watch ? (this.onSent ??= () => this.checkDrain()) : undefined);
   }
 
