@@ -397,7 +397,7 @@ export class SoeSession {
 
   /** How long after the last send a `Heartbeat` is due: `heartbeatRetryMs` while the client's last one is unanswered. */
   private heartbeatWait(): number {
-    return this.lastReceivedAt < this.heartbeatAt ? this.options.heartbeatRetryMs : this.options.heartbeatMs;
+    return this.lastReceivedAt <= this.heartbeatAt ? this.options.heartbeatRetryMs : this.options.heartbeatMs;
   }
 
   /**
