@@ -33,8 +33,13 @@
  *   whole payloads are unbundled and decrypted in order and returned by {@link SoeSession.receive}.
  *
  * ## Liveness
- * - A `Heartbeat` is sent after `heartbeatMs` (25 s) without sending anything; the server answers
- *   every heartbeat it receives with one (the client does not, so they never echo forever).
+ * - A `Heartbeat` is sent after `heartbeatMs` (default a third of `inactivityMs`: 10 s) without
+ *   sending anything; the server answers every heartbeat it receives with one (the client does
+ *   not, so they never echo forever). A client whose heartbeat got no answer (nothing received
+ *   since) sends another every `heartbeatRetryMs`, until something comes or the session times
+ *   out: one lost datagram must not end an idle session (a burst of heartbeats after a blocked
+ *   event loop overflows a busy server's socket buffer; the default `heartbeatMs` of 25 s left
+ *   no second chance within 30 s).
  * - After `inactivityMs` (30 s) without receiving a valid datagram, the session ends with
  *   `'timeout'` and sends `Disconnect(Timeout)` (also while negotiating).
  * - When the reliable channel ends on unacknowledged data, the session ends with
@@ -135,6 +140,8 @@ export class SoeSession {
   private lastNow = 0;
   private lastSentAt = 0;
   private lastReceivedAt = 0;
+  /** Client: when its last own `Heartbeat` went out; unanswered while nothing was received since. */
+  private heartbeatAt = -Infinity;
   private requestSentAt: number | undefined;
   /** `SessionRequest`s sent: an answer to the only one is an RTT sample (Karn's rule otherwise). */
   private requestsSent = 0;
@@ -354,8 +361,11 @@ export class SoeSession {
       }
       for (const sequence of negotiated.sequencer.takeNotices()) subs.push({ kind: 'out-of-order', sequence });
       for (; this.heartbeatAnswers > 0; this.heartbeatAnswers--) subs.push({ kind: 'heartbeat' });
-      const heartbeatDue = this.options.heartbeatMs > 0 && now >= this.lastSentAt + this.options.heartbeatMs;
-      if (subs.length === 0 && out.length === 0 && heartbeatDue) subs.push({ kind: 'heartbeat' });
+      const heartbeatDue = this.options.heartbeatMs > 0 && now >= this.lastSentAt + this.heartbeatWait();
+      if (subs.length === 0 && out.length === 0 && heartbeatDue) {
+        subs.push({ kind: 'heartbeat' });
+        if (this.role === 'client') this.heartbeatAt = now;
+      }
       this.counters.heartbeatsSent += subs.filter((s) => s.kind === 'heartbeat').length;
       const compress = this.options.compressOutbound && negotiated.params.compression;
       out.push(...packSubPackets(subs, negotiated.params, negotiated.udpLength, compress));
@@ -380,9 +390,14 @@ export class SoeSession {
       if ((this.bundle.length > 0 && this.channelAccepts(this.bundleBytes + this.bundle.length)) || s.sequencer.hasNotice) return this.lastNow;
       const channel = s.channel.nextDeadline();
       if (channel !== undefined) deadline = Math.min(deadline, channel);
-      if (this.options.heartbeatMs > 0) deadline = Math.min(deadline, this.lastSentAt + this.options.heartbeatMs);
+      if (this.options.heartbeatMs > 0) deadline = Math.min(deadline, this.lastSentAt + this.heartbeatWait());
     }
     return deadline;
+  }
+
+  /** How long after the last send a `Heartbeat` is due: `heartbeatRetryMs` while the client's last one is unanswered. */
+  private heartbeatWait(): number {
+    return this.lastReceivedAt <= this.heartbeatAt ? this.options.heartbeatRetryMs : this.options.heartbeatMs;
   }
 
   /**

@@ -5,43 +5,70 @@ import { hex } from './hex';
 import { openPair, sessionPair } from './support/soe-session-pair';
 
 describe('SoeSession liveness', () => {
-  it('sends a Heartbeat after 25 s without sending, and the server answers it', () => {
+  it('sends a Heartbeat after 10 s (a third of the 30 s inactivity timeout) without sending, and the server answers it', () => {
     const [client, server] = openPair(sessionPair());
-    expect(client.nextDeadline()).to.equal(25_000);
-    expect(client.poll(24_999)).to.deep.equal([]);
-    const beat = client.poll(25_000);
+    expect(client.nextDeadline()).to.equal(10_000);
+    expect(client.poll(9_999)).to.deep.equal([]);
+    const beat = client.poll(10_000);
     expect(beat.map((d) => decodeSoeDatagram(d, client.params))).to.deep.equal([{ kind: 'heartbeat' }]);
-    server.receive(beat[0]!, 25_010);
-    expect(server.nextDeadline()).to.equal(25_010);
-    const answer = server.poll(25_010);
+    server.receive(beat[0]!, 10_010);
+    expect(server.nextDeadline()).to.equal(10_010);
+    const answer = server.poll(10_010);
     expect(answer.map((d) => decodeSoeDatagram(d, server.params))).to.deep.equal([{ kind: 'heartbeat' }]);
-    client.receive(answer[0]!, 25_020);
-    expect(client.nextDeadline()).to.equal(50_000);
+    client.receive(answer[0]!, 10_020);
+    expect(client.nextDeadline()).to.equal(20_000);
     expect(client.stats().heartbeatsSent).to.equal(1);
     expect(server.stats().heartbeatsReceived).to.equal(1);
     expect(client.state).to.equal('open');
   });
 
-  it('the heartbeat interval is configurable, and 0 turns it off', () => {
+  it('the heartbeat interval is configurable, and 0 turns it off; by default it follows the inactivity timeout', () => {
     const [client] = openPair(sessionPair({ heartbeatMs: 0, inactivityMs: 90_000 }));
     expect(client.nextDeadline()).to.equal(90_000);
     const [c2] = openPair(sessionPair({ heartbeatMs: 5000 }));
     expect(c2.nextDeadline()).to.equal(5000);
+    const [c3] = openPair(sessionPair({ heartbeatMs: 25_000 }));
+    expect(c3.nextDeadline()).to.equal(25_000);
+    const [c4] = openPair(sessionPair({ inactivityMs: 90_000 }));
+    expect(c4.nextDeadline()).to.equal(30_000);
   });
 
-  it('ends after 30 s without receiving anything, sending Disconnect(Timeout)', () => {
+  it('a client whose heartbeat gets no answer sends another every min(heartbeat, slack) / 3, then ends after 30 s without receiving, sending Disconnect(Timeout)', () => {
     const [client] = openPair(sessionPair());
-    client.poll(25_000); // its heartbeat goes unanswered
-    expect(client.nextDeadline()).to.equal(30_000);
-    expect(client.poll(29_999)).to.deep.equal([]);
-    expect(client.state).to.equal('open');
-    const out = client.poll(30_000);
+    const beats: number[] = [];
+    let last: Uint8Array[] = [];
+    for (let t = client.nextDeadline() as number; client.state === 'open'; t = client.nextDeadline() as number) {
+      last = client.poll(t);
+      if (client.state === 'open') beats.push(t);
+    }
+    // Heartbeats at 10 s, then retries every 3333 ms (a third of min(10 s, 30 s − 10 s)) while unanswered.
+    expect(beats).to.deep.equal([10_000, 13_333, 16_666, 19_999, 23_332, 26_665, 29_998]);
+    expect(client.stats().heartbeatsSent).to.equal(7);
     expect(client.state).to.equal('ended');
     expect(client.ended).to.deep.include({ reason: 'timeout', sentReason: DisconnectReason.Timeout, at: 30_000 });
     expect(client.ended?.error?.code).to.equal('TIMEOUT');
-    expect(out.map((d) => decodeSoeDatagram(d, client.params))).to.deep.equal([{ kind: 'disconnect', sessionId: 0x0a0b0c0d, reason: DisconnectReason.Timeout }]);
+    expect(last.map((d) => decodeSoeDatagram(d, client.params))).to.deep.equal([{ kind: 'disconnect', sessionId: 0x0a0b0c0d, reason: DisconnectReason.Timeout }]);
     expect(client.nextDeadline()).to.equal(undefined);
     expect(client.poll(40_000)).to.deep.equal([]);
+  });
+
+  it('an answered retry ends the retries: the next heartbeat comes a full interval after the last send', () => {
+    const [client, server] = openPair(sessionPair());
+    client.poll(10_000); // lost
+    const retry = client.poll(13_333);
+    expect(retry.map((d) => decodeSoeDatagram(d, client.params))).to.deep.equal([{ kind: 'heartbeat' }]);
+    server.receive(retry[0]!, 13_340);
+    for (const d of server.poll(13_340)) client.receive(d, 13_350);
+    expect(client.nextDeadline()).to.equal(23_333);
+    expect(server.state).to.equal('open');
+  });
+
+  it('a server does not retry its own heartbeats (the client never answers them), and explicit options beyond the timeout retry no faster', () => {
+    const [, server] = openPair(sessionPair());
+    server.poll(10_000);
+    expect(server.nextDeadline()).to.equal(20_000);
+    const [client] = openPair(sessionPair({ heartbeatMs: 40_000, inactivityMs: 30_000 }));
+    expect(client.nextDeadline()).to.equal(30_000);
   });
 
   it('a client that never gets an answer ends after the inactivity timeout', () => {
