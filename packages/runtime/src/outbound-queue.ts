@@ -18,6 +18,12 @@ export interface ByteMeter {
   add(delta: number): void;
 }
 
+/**
+ * Told once an {@link OutboundQueue}, after being full, has drained to half its limits: a function,
+ * or an object whose method is called (a connection's policy passes itself: no closure per connection).
+ */
+export type ReliefListener = (() => void) | { queueRelieved(): void };
+
 /** Chunks queued while writable before they are flushed at once rather than at the end of the tick. */
 const BATCH = 256;
 
@@ -109,7 +115,7 @@ export class OutboundQueue {
   constructor(
     private readonly connection: Connection,
     limits: OutboundLimits,
-    private readonly onRelief?: () => void,
+    private readonly onRelief?: ReliefListener,
     private readonly soon?: (work: () => void) => void,
   ) {
     this.maxMessages = limits.messages;
@@ -286,7 +292,9 @@ export class OutboundQueue {
     }
     if (this.pressured && this.count <= this.maxMessages / 2 && this.queuedBytes <= this.maxBytes / 2) {
       this.pressured = false;
-      this.onRelief?.();
+      const relief = this.onRelief;
+      if (typeof relief === 'function') relief();
+      else relief?.queueRelieved();
     }
     const waiters = this.emptyWaiters;
     if (waiters !== undefined && this.idle) {

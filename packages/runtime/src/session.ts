@@ -20,7 +20,7 @@ import { isValidCredit } from '@rxmsg/core/internal';
 import { ActiveStage, type StageHost } from './active-stage';
 import { FAN_OUT } from './encode-memo';
 import type { ConnectionEvent, DisconnectReason, PauseCause } from './events';
-import { FRAME_BUFFER_SLACK, InboundPump, type InboundHost } from './inbound-pump';
+import { InboundPump, type InboundHost } from './inbound-pump';
 import { InputGate, type InputGateHost } from './input-gate';
 import { Liveness, type LivenessExpiry, type LivenessHost } from './liveness';
 import { OutboundPolicy, type OutboundHost } from './outbound-policy';
@@ -33,6 +33,7 @@ import { outputOf } from './paced';
 import { nextTurn } from './next-turn';
 import { outboundCheck } from './outbound-check';
 import { checkStageState } from './stage-guard';
+import { pumpOptionsFor } from './pump-options';
 
 /** Everything a session needs; built by the server and client factories. */
 export interface SessionOptions<State> {
@@ -73,9 +74,6 @@ export interface SessionOptions<State> {
   readonly meter?: ByteMeter;
 }
 
-// Called unbound, so wrapped: browsers throw 'Illegal invocation' for a detached queueMicrotask.
-const microtask = (work: () => void): void => queueMicrotask(work);
-
 /**
  * Drives one connection through its stack of protocols: routes it from stage to stage (handing
  * every byte not yet decoded to the next), and closes it exactly once. The work of a connection
@@ -95,7 +93,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   private readonly inbound: InboundPump<State>;
   private readonly out: OutboundPolicy;
   private readonly gate: InputGate;
-  private readonly liveness: Liveness;
+  /** `undefined` when no deadline or heartbeat is configured: an idle connection then holds none. */
+  private readonly liveness: Liveness | undefined;
   /** @internal Called with each inbound message (`options.onMessage`); the client unsets it while `messages$` has no reader. */
   onMessage: ((message: unknown) => void) | undefined;
   /** `validateOutbound`: checks each message before it is encoded; `undefined` when off. */
@@ -128,14 +127,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     const stream = options.connection.framing === 'stream';
     this.gate = new InputGate(this, config.rateLimit, scheduler);
     this.out = new OutboundPolicy(this, options.connection, config, stream, options.soon, options.meter);
-    this.liveness = new Liveness(this, config, scheduler, options.handshakeTimeoutMs);
-    this.inbound = new InboundPump<State>(this, this.gate, {
-      validateFully: config.validation === 'full',
-      receiveQueueLimit: config.receiveQueueLimit,
-      maxBufferedBytes: config.maxFrameBytes + FRAME_BUFFER_SLACK,
-      soon: options.soon ?? microtask,
-      meter: options.meter,
-    });
+    this.liveness = Liveness.needed(config, options.handshakeTimeoutMs) ? new Liveness(this, config, scheduler, options.handshakeTimeoutMs) : undefined;
+    this.inbound = new InboundPump<State>(this, this.gate, pumpOptionsFor(config, options.soon, options.meter));
     this.info = Object.freeze({
       id: options.id,
       remoteAddress: options.connection.remoteAddress,
@@ -191,7 +184,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
 
   /** Timers the connection holds now, the close deadline included (bounded: see `Liveness`). */
   get timers(): number {
-    return this.liveness.timers + this.gate.timers + (this.closeTimer === undefined || this.closeTimer.closed ? 0 : 1);
+    return (this.liveness?.timers ?? 0) + this.gate.timers + (this.closeTimer === undefined || this.closeTimer.closed ? 0 : 1);
   }
 
   /** Message, byte and policy counters. */
@@ -213,7 +206,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   start(): void {
     this.connection.start(this);
     if (this.finished) return;
-    this.liveness.start();
+    this.liveness?.start();
     this.advance(undefined);
   }
 
@@ -291,7 +284,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
 
   /** @internal {@link ConnectionHandlers.onData}: bytes (or one message) arrived. */
   onData(chunk: Uint8Array): void {
-    this.liveness.received();
+    this.liveness?.received();
     const st = this.stage;
     if (st === undefined || this.closeReason !== undefined) return;
     // Replies to this chunk are written together as soon as it is decoded, not a microtask later.
@@ -327,7 +320,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     if (this.finished) return;
     this.noteRemoteEnd();
     this.finished = true;
-    this.liveness.stop();
+    this.liveness?.stop();
     this.gate.shut();
     this.closeTimer?.unsubscribe();
     const st = this.stage;
@@ -379,7 +372,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
 
   /** @internal {@link InboundHost.messageIn}. */
   messageIn(message: unknown): void {
-    this.liveness.messageIn();
+    this.liveness?.messageIn();
     this.onMessage?.(message);
     // One property read per message while nobody reads the server's event stream.
     const tap = this.options.dataTap;
@@ -491,7 +484,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
       this.processorFailed(st, error, 'encoding');
       return false;
     }
-    if (queued) this.liveness.messageOut();
+    if (queued) this.liveness?.messageOut();
     return queued;
   }
 
@@ -499,7 +492,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   private sendControl(st: ActiveStage<State>, kind: HeartbeatKind): void {
     if (!this.sendable(st) || st.ended) return;
     try {
-      if (this.out.control(st.spec.protocol.codec, kind)) this.liveness.controlOut();
+      if (this.out.control(st.spec.protocol.codec, kind)) this.liveness?.controlOut();
     } catch (error) {
       this.processorFailed(st, error, 'encoding a heartbeat');
     }
