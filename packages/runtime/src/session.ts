@@ -52,13 +52,13 @@ export interface SessionOptions<State> {
   /** Called with each inbound message, after the processor got it. */
   readonly onMessage?: (message: unknown) => void;
   /** Shared by a server's sessions: told of each inbound message while it is `listening` (see `server.events()`). */
-  readonly dataTap?: DataTap;
+  readonly dataTap?: DataTap | undefined;
   /** Called once, after the connection is gone and `disconnected` was emitted. */
   readonly onClosed: (session: Session<State>) => void;
   /** Deadline for the first inbound message (servers: slowloris defence); 0 or absent for none. */
-  readonly handshakeTimeoutMs?: number;
+  readonly handshakeTimeoutMs?: number | undefined;
   /** Scheduler of every timer (close deadline, heartbeats, idle and handshake timeouts, rate-limit pauses). */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /**
    * Runs work deferred to the end of the current tick (write coalescing, delivery to late subscribers):
    * `queueMicrotask` by default; virtual-time tests pass their scheduler's `schedule`.
@@ -71,7 +71,7 @@ export interface SessionOptions<State> {
    */
   readonly onRemoteEnd?: () => void;
   /** Told of every change of the bytes this connection holds in rxmsg's buffers (a server's memory budget). */
-  readonly meter?: ByteMeter;
+  readonly meter?: ByteMeter | undefined;
 }
 
 /**
