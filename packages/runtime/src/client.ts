@@ -30,7 +30,7 @@ import type { ClientEvent, ConnectionEvent, SendDropCause } from './events';
 import { ResumableConnection } from './resumable-connection';
 import { RESUME_REDIAL, resumeDialer } from './resume-dialer';
 import { Session, type SessionOptions } from './session';
-import { widenRouter, type Router, type SessionInfo } from './session-info';
+import { singleStageRouter, widenRouter, type Router, type SessionInfo } from './session-info';
 import { shouldReconnect } from './should-reconnect';
 import { SendRoutes } from './send-routes';
 import { clientStage, type CommonReplySides, type Stage, type StageReceives, type StageSends } from './stage';
@@ -595,7 +595,7 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
     options,
     stages,
     options.initialState ?? (emptyState as () => State),
-    (_s, _p, previous) => (previous === null ? name : null),
+    singleStageRouter(name),
     config,
     // Unchecked unless validateOutbound asks: a single protocol has nothing to route.
     validatesOutbound(config) ? new SendRoutes('client', stages) : undefined,

@@ -39,7 +39,7 @@ import { PEER_ID_NODE_STRIDE, type ClusterSnapshot } from './room-adapter';
 import { DEFAULT_REMOTE_TIMEOUT_MS, Rooms, roomsAccess, type RoomsAccess } from './rooms';
 import { Session } from './session';
 import { ServerSessionOptions, type ServerSessionShared } from './server-session-options';
-import { widenRouter, type Router, type SessionInfo } from './session-info';
+import { singleStageRouter, widenRouter, type Router, type SessionInfo } from './session-info';
 import { serverStage, type CommonReplySides, type Stage, type StageSends } from './stage';
 import { stageTable, type StageMap } from './stage-table';
 
@@ -536,7 +536,7 @@ export async function createServer<P extends AnyProtocol, State = unknown, const
     options.transports ?? [],
     stages,
     initialState,
-    (_state, _peer, previous) => (previous === null ? name : null),
+    singleStageRouter(name),
     config,
     // A single-stage session's peer speaks P; the cast restores the types erased for storage.
     (s) => s.currentPeer as unknown as Peer<ClientMessage<P>, ServerMessage<P>, State>,

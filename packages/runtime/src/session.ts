@@ -26,7 +26,7 @@ import { Liveness, type LivenessExpiry, type LivenessHost } from './liveness';
 import { OutboundPolicy, type OutboundHost } from './outbound-policy';
 import type { ByteMeter } from './outbound-queue';
 import type { DataTap } from './server-event-stream';
-import type { Router, SessionInfo } from './session-info';
+import { peerInfoOf, readsPeerInfo, UNREAD_PEER_INFO, type Router, type SessionInfo } from './session-info';
 import type { SessionStats } from './session-stats';
 import type { Stage } from './stage';
 import { outputOf } from './paced';
@@ -114,7 +114,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   private remoteEndSeen = false;
   private remoteEndedFirst = false;
   private corked = false;
-  private readonly info: SessionInfo<State>;
+  /** The frozen peer info, made when first asked for ({@link peerInfo}). */
+  private info: SessionInfo<State> | undefined;
 
   constructor(options: SessionOptions<State>) {
     this.options = options;
@@ -129,19 +130,11 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     this.out = new OutboundPolicy(this, options.connection, config, stream, options.soon, options.meter);
     this.liveness = Liveness.needed(config, options.handshakeTimeoutMs) ? new Liveness(this, config, scheduler, options.handshakeTimeoutMs) : undefined;
     this.inbound = new InboundPump<State>(this, this.gate, pumpOptionsFor(config, options.soon, options.meter));
-    this.info = Object.freeze({
-      id: options.id,
-      remoteAddress: options.connection.remoteAddress,
-      listener: options.listener,
-      listenerContext: options.listenerContext,
-      handshake: options.connection.handshake,
-      state: options.state,
-    });
   }
 
   /** Id, addresses and state. */
   get peerInfo(): SessionInfo<State> {
-    return this.info;
+    return (this.info ??= peerInfoOf(this.options));
   }
 
   /** The peer of the current stage, if any. */
@@ -631,7 +624,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
 
   private routeFrom(prev: ActiveStage<State> | undefined): void {
     if (this.closeReason !== undefined || this.finished) return;
-    const next = this.options.router(this.options.state, this.info, prev?.protocol ?? null);
+    const router = this.options.router;
+    const next = router(this.options.state, readsPeerInfo(router) ? this.peerInfo : UNREAD_PEER_INFO, prev?.protocol ?? null);
     const remainder = prev?.framer.takeRemainder() ?? [];
     if (next === null) {
       this.close('completed');
@@ -647,7 +641,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     const max = this.config.maxFrameBytes;
     const framer = this.connection.framing === 'stream' ? spec.protocol.codec.createFramer(max) : new PayloadFramer(max);
     for (const chunk of remainder) framer.push(chunk);
-    const st = new ActiveStage<State>(this, this.info, name, spec, framer, this.options.side);
+    const o = this.options; // what the stage copies of its peer, without making the frozen peerInfo
+    const st = new ActiveStage<State>(this, { id: o.id, remoteAddress: o.connection.remoteAddress, listener: o.listener, state: o.state }, name, spec, framer, o.side);
     this.stage = st;
     this.gate.set('receive-queue', false);
     this.options.emit({ type: 'protocol-entered', peerId: this.id, protocol: name });
