@@ -283,7 +283,16 @@ async function startServer<State, C, P, In = unknown>(
     const id = nextId++;
     const listener = bound.listener.address;
     const listenerContext = bound.context;
-    const base = { id, remoteAddress: connection.remoteAddress, listener, listenerContext, handshake: connection.handshake };
+    // The handshake read through: a transport may make it only when asked for.
+    const base = {
+      id,
+      remoteAddress: connection.remoteAddress,
+      listener,
+      listenerContext,
+      get handshake() {
+        return connection.handshake;
+      },
+    };
     let state: State;
     try {
       state = initialState(base);

@@ -24,7 +24,7 @@ import {
 import { DEFAULT_HIGH_WATER_MARK } from './message-connection';
 import { maxPayloadFor } from './max-payload';
 import { UpgradeRouter, refuse, type UpgradeHandler } from './upgrade-router';
-import { upgradeHandshake } from './upgrade-handshake';
+import { UpgradeRecord } from './upgrade-handshake';
 import { WsConnection } from './ws-connection';
 
 /** Options of {@link wsTransport}. */
@@ -197,6 +197,7 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
       refuse(socket, status, STATUS_CODES[status] ?? 'Bad Request');
       report(new UpgradeError(`upgrade on ${where} refused: ${error.message}`, { cause: error, remoteAddress: remoteOf(a, request.socket) }));
     });
+    let lastLocal = '';
     const handler: UpgradeHandler = (request, socket, head) => {
       if (options.verifyUpgrade !== undefined) {
         const verdict = verified(options.verifyUpgrade, request);
@@ -210,11 +211,13 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
       wss.handleUpgrade(request, socket, head, (ws) => {
         const s = request.socket;
         s.setNoDelay(transportOptions.noDelay);
-        const local = endpoint(a.scheme, s.localAddress, s.localPort, a.path);
+        // Every connection of a listener has the same local end: one string for all of them, not one each.
+        const at = endpoint(a.scheme, s.localAddress, s.localPort, a.path);
+        const local = at === lastLocal ? lastLocal : (lastLocal = at);
         const remote = endpoint(a.scheme, s.remoteAddress, s.remotePort, '/');
         // Whatever the runtime's handler throws stays with this one connection.
         try {
-          onConnection(new WsConnection(ws, local, remote, highWaterMark, upgradeHandshake(request), socket));
+          onConnection(new WsConnection(ws, local, remote, highWaterMark, new UpgradeRecord(request), socket));
         } catch (error) {
           ws.terminate();
           report(new AcceptError(`connection on ${where} not taken over: ${String(error)}`, { cause: error, remoteAddress: remote }));
