@@ -25,9 +25,19 @@ import { UpgradeRecord } from './upgrade-handshake';
  *   lost without a close frame (1006).
  */
 export class WsConnection extends MessageConnection {
-  private destroyed = false;
+  private get destroyed(): boolean {
+    return (this.bits & DESTROYED) !== 0;
+  }
+  private set destroyed(on: boolean) {
+    this.bits = on ? this.bits | DESTROYED : this.bits & ~DESTROYED;
+  }
   /** The socket is corked until the end of the tick ({@link uncorkAll}). */
-  private corked = false;
+  private get corked(): boolean {
+    return (this.bits & CORKED) !== 0;
+  }
+  private set corked(on: boolean) {
+    this.bits = on ? this.bits | CORKED : this.bits & ~CORKED;
+  }
   /** Why the socket failed, once it did. */
   private lastError: TransportError | undefined;
   /** `checkDrain` as a send callback: made for the first send that needs one (most never do). */
@@ -174,6 +184,10 @@ export class WsConnection extends MessageConnection {
     for (let i = 0; i < list.length; i++) list[i]!.uncork();
   }
 }
+
+/** Bits of `MessageConnection.bits` this class uses. */
+const DESTROYED = 16;
+const CORKED = 32;
 
 /** Where a WebSocket keeps the connection that adapts it, for the shared listeners. */
 const CONNECTION = Symbol('rxmsg.wsConnection');
