@@ -268,9 +268,13 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
         const a = inetAddress(address);
         const url = formatAddress(a);
         let ws: WebSocket;
+        // The opening handshake's deadline is a timer of ours, dropped once open: `ws`'s own (a socket timeout)
+        // leaves a cleared Timeout on the socket of every client for as long as it lives. One the caller
+        // gives `ws` itself (`client.handshakeTimeout`) stays `ws`'s.
+        const deadlineMs = options.client?.handshakeTimeout === undefined ? (options.handshakeTimeoutMs ?? 10_000) : 0;
+        let deadline: ReturnType<typeof setTimeout> | undefined;
         try {
           ws = new WebSocket(url, {
-            handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
             ...options.client,
             maxPayload: maxPayloadFor(options.maxPayload, transportOptions.maxFrameBytes),
             perMessageDeflate,
@@ -288,6 +292,8 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
           subscriber.error(new TransportError(`cannot connect to ${url}: ${error.message}`, { cause: error }));
         };
         const onOpen = (): void => {
+          clearTimeout(deadline);
+          deadline = undefined;
           ws.off('error', onError);
           handedOver = true;
           socket?.setNoDelay(transportOptions.noDelay);
@@ -299,7 +305,15 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
         ws.once('upgrade', onUpgrade);
         ws.once('error', onError);
         ws.once('open', onOpen);
+        if (deadlineMs > 0) {
+          deadline = setTimeout(() => {
+            deadline = undefined;
+            subscriber.error(new TransportError(`cannot connect to ${url}: opening handshake timed out after ${deadlineMs} ms`));
+          }, deadlineMs);
+        }
         return () => {
+          clearTimeout(deadline);
+          deadline = undefined;
           ws.off('upgrade', onUpgrade);
           ws.off('open', onOpen);
           ws.off('error', onError);
