@@ -21,10 +21,6 @@ export interface ClientLoopHost {
  * long as it lives, so an idle client holds this one object rather than a closure per callback.
  */
 export class ClientLoop extends Subscription implements ConnectionLoopOptions<Connection>, Observer<ConnectionLoopEvent<Connection>> {
-  readonly address: string;
-  readonly connectRetry: ClientConfig['connectRetry'];
-  readonly reconnect: ClientConfig['reconnect'];
-  readonly scheduler?: SchedulerLike;
   /** The resumption dialer, when the client resumes sessions. */
   private readonly resumed: (() => Observable<Connection>) | undefined;
 
@@ -42,17 +38,13 @@ export class ClientLoop extends Subscription implements ConnectionLoopOptions<Co
     private readonly host: ClientLoopHost,
     private readonly transport: Transport,
     private readonly target: Address,
-    address: string,
+    readonly address: string,
     private readonly config: ClientConfig,
-    scheduler: SchedulerLike | undefined,
+    readonly scheduler: SchedulerLike | undefined,
     resume: ResumeOptions | undefined,
     clock: SchedulerLike,
   ) {
     super();
-    this.address = address;
-    this.connectRetry = config.connectRetry;
-    this.reconnect = config.reconnect;
-    if (scheduler !== undefined) this.scheduler = scheduler;
     this.resumed =
       resume === undefined
         ? undefined
@@ -65,6 +57,14 @@ export class ClientLoop extends Subscription implements ConnectionLoopOptions<Co
             scheduler: clock,
             emit: (e) => host.emit(e),
           });
+  }
+
+  get connectRetry(): ClientConfig['connectRetry'] {
+    return this.config.connectRetry;
+  }
+
+  get reconnect(): ClientConfig['reconnect'] {
+    return this.config.reconnect;
   }
 
   /** {@link ConnectionLoopOptions.dial}. */

@@ -602,12 +602,6 @@ interface ClientCoreOf<State> {
  * costs one object rather than a closure per callback.
  */
 class ClientRun<State> implements SessionOptions<State>, Unsubscribable {
-  readonly side = 'client';
-  readonly listener: string;
-  readonly config: ClientConfig;
-  readonly stages: ReadonlyMap<string, Stage<Side, State>>;
-  readonly router: Router<State>;
-  readonly scheduler?: SchedulerLike;
   readonly onMessage?: (message: unknown) => void;
   /** The session, once made. */
   session: Session<State> | undefined;
@@ -621,14 +615,33 @@ class ClientRun<State> implements SessionOptions<State>, Unsubscribable {
     readonly connection: Connection,
     readonly state: State,
   ) {
-    this.listener = client.options.connect;
-    this.config = client.clientConfig;
-    this.stages = client.stages;
-    this.router = client.router;
-    const scheduler = client.options.scheduler;
-    if (scheduler !== undefined) this.scheduler = scheduler;
     const onMessage = client.onMessage();
     if (onMessage !== undefined) this.onMessage = onMessage;
+  }
+
+  // What every connection of the client shares is read through, not copied into each run.
+  get side(): 'client' {
+    return 'client';
+  }
+
+  get listener(): string {
+    return this.client.options.connect;
+  }
+
+  get config(): ClientConfig {
+    return this.client.clientConfig;
+  }
+
+  get stages(): ReadonlyMap<string, Stage<Side, State>> {
+    return this.client.stages;
+  }
+
+  get router(): Router<State> {
+    return this.client.router;
+  }
+
+  get scheduler(): SchedulerLike | undefined {
+    return this.client.options.scheduler;
   }
 
   emit(e: ConnectionEvent): void {

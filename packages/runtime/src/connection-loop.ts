@@ -48,7 +48,7 @@ export interface ConnectionLoopOptions<C> {
   /** How a lost connection is re-established. */
   readonly reconnect: 'none' | ReconnectPolicy;
   /** Scheduler of the waits and of the clock that measures `stableAfterMs` (virtual time in tests). */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /** Random source for jitter, in [0, 1); `Math.random` by default. */
   readonly random?: () => number;
 }
