@@ -88,7 +88,7 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
 
   /**
    * @param host - the session running the stage.
-   * @param info - the connection's id, addresses and state.
+   * @param info - the connection's id, addresses and state (copied).
    * @param protocol - the stage's name.
    * @param spec - its protocol and processor.
    * @param framer - frames its input.
@@ -96,7 +96,7 @@ export class ActiveStage<State> implements Peer<unknown, unknown, State>, Inlet<
    */
   constructor(
     private readonly host: StageHost<State>,
-    info: SessionInfo<State>,
+    info: Pick<SessionInfo<State>, 'id' | 'remoteAddress' | 'listener' | 'state'> & Partial<SessionInfo<State>>,
     readonly protocol: string,
     readonly spec: Stage<Side, State>,
     readonly framer: Framer,

@@ -28,9 +28,9 @@ import { DisconnectedQueue } from './disconnected-queue';
 import { linkClient, type ClientLink } from './client-request';
 import type { ClientEvent, ConnectionEvent, SendDropCause } from './events';
 import { ResumableConnection } from './resumable-connection';
-import { RESUME_REDIAL, resumeDialer } from './resume-dialer';
+import { ClientLoop } from './client-loop';
 import { Session, type SessionOptions } from './session';
-import { widenRouter, type Router, type SessionInfo } from './session-info';
+import { singleStageRouter, widenRouter, type Router, type SessionInfo } from './session-info';
 import { shouldReconnect } from './should-reconnect';
 import { SendRoutes } from './send-routes';
 import { clientStage, type CommonReplySides, type Stage, type StageReceives, type StageSends } from './stage';
@@ -298,7 +298,8 @@ class ClientCore<State, C, In, Out> implements ClientHandle<C, In, Out>, ClientL
     this.statusSubject?.next(status);
   }
 
-  private emit(e: ClientEvent): void {
+  /** @internal {@link ClientLoopHost.emit}. */
+  emit(e: ClientEvent): void {
     this.eventsSubject?.next(e);
   }
 
@@ -350,33 +351,13 @@ class ClientCore<State, C, In, Out> implements ClientHandle<C, In, Out>, ClientL
   /** Start the connection loop (on the microtask after creation). */
   dial(transport: Transport, address: Address, resume: ResumeOptions | undefined): void {
     if (this.done) return;
-    const config = this.clientConfig;
-    const scheduler = this.options.scheduler;
-    const dial = (): Observable<Connection> =>
-      transport.connect(address, { noDelay: config.noDelay, connectTimeoutMs: config.connectTimeoutMs, maxFrameBytes: config.maxFrameBytes });
-    this.loop = connectionLoop({
-      address: this.options.connect,
-      dial:
-        resume === undefined
-          ? dial
-          : resumeDialer({
-              resume,
-              dial,
-              handshakeTimeoutMs: config.connectTimeoutMs,
-              maxFrameBytes: config.maxFrameBytes,
-              redial: config.reconnect === 'none' ? RESUME_REDIAL : config.reconnect,
-              scheduler: this.scheduler,
-              emit: (e) => this.emit(e),
-            }),
-      run: (connection) => this.run(connection),
-      connectRetry: config.connectRetry,
-      reconnect: config.reconnect,
-      ...(scheduler === undefined ? {} : { scheduler }),
-    }).subscribe((e) => this.onLoopEvent(e));
+    const loop = new ClientLoop(this, transport, address, this.options.connect, this.clientConfig, this.options.scheduler, resume, this.scheduler);
+    this.loop = loop;
+    connectionLoop(loop).subscribe(loop);
   }
 
-  /** Use one connection: run the stack on it until it ends, then tell whether it was lost. */
-  private run(connection: Connection): Observable<ConnectionEnd> {
+  /** @internal {@link ClientLoopHost.run}: use one connection, run the stack on it until it ends, then tell whether it was lost. */
+  run(connection: Connection): Observable<ConnectionEnd> {
     return new Observable<ConnectionEnd>((subscriber) => this.use(connection, subscriber));
   }
 
@@ -432,7 +413,8 @@ class ClientCore<State, C, In, Out> implements ClientHandle<C, In, Out>, ClientL
     }
   }
 
-  private onLoopEvent(e: ConnectionLoopEvent<Connection>): void {
+  /** @internal {@link ClientLoopHost.loopEvent}. */
+  loopEvent(e: ConnectionLoopEvent<Connection>): void {
     const connect = this.options.connect;
     switch (e.type) {
       case 'connecting':
@@ -595,7 +577,7 @@ export function createClient<P extends AnyProtocol, State = unknown, const C ext
     options,
     stages,
     options.initialState ?? (emptyState as () => State),
-    (_s, _p, previous) => (previous === null ? name : null),
+    singleStageRouter(name),
     config,
     // Unchecked unless validateOutbound asks: a single protocol has nothing to route.
     validatesOutbound(config) ? new SendRoutes('client', stages) : undefined,
@@ -620,12 +602,6 @@ interface ClientCoreOf<State> {
  * costs one object rather than a closure per callback.
  */
 class ClientRun<State> implements SessionOptions<State>, Unsubscribable {
-  readonly side = 'client';
-  readonly listener: string;
-  readonly config: ClientConfig;
-  readonly stages: ReadonlyMap<string, Stage<Side, State>>;
-  readonly router: Router<State>;
-  readonly scheduler?: SchedulerLike;
   readonly onMessage?: (message: unknown) => void;
   /** The session, once made. */
   session: Session<State> | undefined;
@@ -639,14 +615,33 @@ class ClientRun<State> implements SessionOptions<State>, Unsubscribable {
     readonly connection: Connection,
     readonly state: State,
   ) {
-    this.listener = client.options.connect;
-    this.config = client.clientConfig;
-    this.stages = client.stages;
-    this.router = client.router;
-    const scheduler = client.options.scheduler;
-    if (scheduler !== undefined) this.scheduler = scheduler;
     const onMessage = client.onMessage();
     if (onMessage !== undefined) this.onMessage = onMessage;
+  }
+
+  // What every connection of the client shares is read through, not copied into each run.
+  get side(): 'client' {
+    return 'client';
+  }
+
+  get listener(): string {
+    return this.client.options.connect;
+  }
+
+  get config(): ClientConfig {
+    return this.client.clientConfig;
+  }
+
+  get stages(): ReadonlyMap<string, Stage<Side, State>> {
+    return this.client.stages;
+  }
+
+  get router(): Router<State> {
+    return this.client.router;
+  }
+
+  get scheduler(): SchedulerLike | undefined {
+    return this.client.options.scheduler;
   }
 
   emit(e: ConnectionEvent): void {

@@ -1,4 +1,4 @@
-import { Observable, asyncScheduler, defer, timer, type SchedulerLike, type Subscriber, type Unsubscribable } from 'rxjs';
+import { Observable, Subscription, asyncScheduler, defer, timer, type Observer, type SchedulerLike, type Subscriber, type Unsubscribable } from 'rxjs';
 import {
   ConnectError,
   TransportError,
@@ -48,7 +48,7 @@ export interface ConnectionLoopOptions<C> {
   /** How a lost connection is re-established. */
   readonly reconnect: 'none' | ReconnectPolicy;
   /** Scheduler of the waits and of the clock that measures `stableAfterMs` (virtual time in tests). */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /** Random source for jitter, in [0, 1); `Math.random` by default. */
   readonly random?: () => number;
 }
@@ -78,7 +78,7 @@ export function connectionLoop<C>(options: ConnectionLoopOptions<C>): Observable
     const life = new LoopLife(options, subscriber);
     subscriber.next({ type: 'connecting', attempt: 1 });
     life.dial();
-    return () => life.step?.unsubscribe();
+    return life;
   });
 }
 
@@ -92,7 +92,7 @@ type StepKind = typeof DIAL | typeof WAIT | typeof RUN;
  * One subscription's life of a {@link connectionLoop}: one object with methods rather than a closure
  * per step kind, since a client keeps it for as long as it lives (idle clients in their thousands).
  */
-class LoopLife<C> {
+class LoopLife<C> implements Unsubscribable {
   /** The one dial, wait or connection in progress. */
   step: StepObserver<C> | undefined;
   /** `false` while making the first connection, `true` once one was lost. */
@@ -110,16 +110,20 @@ class LoopLife<C> {
     this.random = options.random ?? Math.random;
   }
 
+  /** The loop's teardown: end the step in progress. */
+  unsubscribe(): void {
+    this.step?.unsubscribe();
+  }
+
   /** Make `source` the step in progress; its callbacks are ignored once another step replaced it. */
   private follow(source: Observable<unknown>, kind: StepKind): void {
     this.step?.unsubscribe();
     if (this.subscriber.closed) return;
     const step = new StepObserver(this, kind);
     this.step = step;
-    const subscription = source.subscribe(step);
-    // A source that calls back synchronously may replace this step before `subscribe` returns: it then ends at once.
-    if (step.closed) subscription.unsubscribe();
-    else step.subscription = subscription;
+    // The step is the subscriber itself: a source that calls back synchronously and so replaces this step
+    // before `subscribe` returns finds it closed, and its teardown runs at once.
+    source.subscribe(step);
   }
 
   /** The step `kind` emitted `value`. */
@@ -148,7 +152,9 @@ class LoopLife<C> {
   }
 
   dial(): void {
-    this.follow(defer(this.options.dial), DIAL);
+    const options = this.options;
+    // Called as a method: the options may be an object whose `dial` reads `this` (the client's loop).
+    this.follow(defer(() => options.dial()), DIAL);
   }
 
   private wait(ms: number): void {
@@ -176,8 +182,8 @@ class LoopLife<C> {
   private connected(connection: C): void {
     this.connectedAt = this.scheduler.now();
     this.subscriber.next({ type: 'connected', connection });
-    const run = this.options.run;
-    this.follow(defer(() => run(connection)), RUN);
+    const options = this.options;
+    this.follow(defer(() => options.run(connection)), RUN);
   }
 
   private lost(result: ConnectionEnd): void {
@@ -200,37 +206,33 @@ class LoopLife<C> {
 }
 
 /**
- * The observer of one step and its subscription: passes on what its source reports until it is
- * unsubscribed (replaced by the next step, or the loop ended).
+ * The subscriber of one step: passes on what its source reports until it is unsubscribed
+ * (replaced by the next step, or the loop ended). A {@link Subscription} with the observer
+ * methods, which rxjs takes as its subscriber as it is (no wrapper objects per step); the
+ * source's teardown is added to it.
  */
-class StepObserver<C> implements Unsubscribable {
-  closed = false;
-  /** The source's subscription, once `subscribe` returned. */
-  subscription: Unsubscribable | undefined;
-
+class StepObserver<C> extends Subscription implements Observer<unknown> {
   constructor(
     private readonly life: LoopLife<C>,
     private readonly kind: StepKind,
-  ) {}
+  ) {
+    super();
+  }
 
   next(value: unknown): void {
     if (!this.closed) this.life.stepNext(this.kind, value);
   }
 
   error(e: unknown): void {
-    if (!this.closed) this.life.stepError(this.kind, e);
+    if (this.closed) return;
+    this.life.stepError(this.kind, e);
+    this.unsubscribe();
   }
 
   complete(): void {
-    if (!this.closed) this.life.stepComplete(this.kind);
-  }
-
-  unsubscribe(): void {
     if (this.closed) return;
-    this.closed = true;
-    const subscription = this.subscription;
-    this.subscription = undefined;
-    subscription?.unsubscribe();
+    this.life.stepComplete(this.kind);
+    this.unsubscribe();
   }
 }
 

@@ -9,6 +9,34 @@ import type { ByteMeter } from './outbound-queue';
  */
 export const FRAME_BUFFER_SLACK = 65_536;
 
+/**
+ * The settings of an {@link InboundPump}: the same for every connection of a server (or client
+ * config), so one frozen object is shared by all of them (see `pumpOptionsFor`).
+ */
+export interface PumpOptions {
+  readonly validateFully: boolean;
+  readonly receiveQueueLimit: number;
+  /** Undecoded bytes over which the transport stops being read. */
+  readonly maxBufferedBytes: number;
+  /** Runs the end-of-tick pump; `undefined`: one microtask pumps every pump due. */
+  readonly soon?: ((work: () => void) => void) | undefined;
+  /** Told of every change of the undecoded bytes held (a server's memory budget). */
+  readonly meter?: ByteMeter | undefined;
+}
+
+/** Pumps due at the end of this tick under the default scheduling (see {@link InboundPump.schedule}). */
+let due: InboundPump<unknown>[] = [];
+let spare: InboundPump<unknown>[] = [];
+
+function pumpDue(): void {
+  const list = due;
+  due = spare;
+  // A pump that fails is contained by pump() itself: the others still run.
+  for (let i = 0; i < list.length; i++) list[i]!.pumpScheduled();
+  list.length = 0;
+  spare = list;
+}
+
 /** What an {@link InboundPump} asks of the session it feeds. */
 export interface InboundHost<State> {
   /** The stage that takes input now, or `undefined` (no stage, or closing). */
@@ -43,7 +71,7 @@ export class InboundPump<State> {
   private scheduled = false;
   /** Undecoded bytes held, as last counted (and told to the meter). */
   held = 0;
-  /** `pump` bound, for `soon`; created with its first use. */
+  /** `pump` bound, for a custom `soon`; created with its first use. */
   private later: (() => void) | undefined;
   /**
    * A message read ahead while the stage had no reader, looking for a reply to one of its
@@ -60,27 +88,31 @@ export class InboundPump<State> {
   constructor(
     private readonly host: InboundHost<State>,
     private readonly gate: InputGate,
-    private readonly options: {
-      readonly validateFully: boolean;
-      readonly receiveQueueLimit: number;
-      /** Undecoded bytes over which the transport stops being read. */
-      readonly maxBufferedBytes: number;
-      readonly soon: (work: () => void) => void;
-      /** Told of every change of the undecoded bytes held (a server's memory budget). */
-      readonly meter?: ByteMeter | undefined;
-    },
+    private readonly options: PumpOptions,
   ) {}
 
   /** Deliver what is buffered at the end of the tick (a subscriber came, a pause ended). */
   schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    this.options.soon(
-      (this.later ??= () => {
-        this.scheduled = false;
-        this.pump();
-      }),
-    );
+    const soon = this.options.soon;
+    if (soon === undefined) {
+      // Default scheduling: one microtask pumps every pump due, so that a pump needs no closure of its own.
+      due.push(this as InboundPump<unknown>);
+      if (due.length === 1) queueMicrotask(pumpDue);
+    } else
+      soon(
+        (this.later ??= () => {
+          this.scheduled = false;
+          this.pump();
+        }),
+      );
+  }
+
+  /** @internal The end-of-tick pump of {@link schedule} under the default scheduling. */
+  pumpScheduled(): void {
+    this.scheduled = false;
+    this.pump();
   }
 
   /** Decode and deliver frames while the current stage can take them. */

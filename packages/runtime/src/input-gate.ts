@@ -1,7 +1,7 @@
-import type { SchedulerLike, Subscription } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import type { RateLimitPolicy } from '@rxmsg/core';
 import type { PauseCause } from './events';
-import { TokenBucket } from './token-bucket';
+import { RateLimiter } from './rate-limiter';
 
 /** What an {@link InputGate} asks of the connection it guards. */
 export interface InputGateHost {
@@ -33,11 +33,8 @@ export class InputGate {
   pauses = 0;
   /** Times the rate limit was hit. */
   rateLimited = 0;
-  private readonly bucket: TokenBucket | undefined;
-  private readonly pauseForRate: boolean;
-  private readonly disconnectOverRate: boolean;
-  /** The wait for the next token, while one is pending. */
-  private rateTimer: Subscription | undefined;
+  /** The rate limit, when one is configured. */
+  private readonly rate: RateLimiter | undefined;
 
   /**
    * @param host - the connection.
@@ -47,11 +44,9 @@ export class InputGate {
   constructor(
     private readonly host: InputGateHost,
     rate: 'none' | RateLimitPolicy,
-    private readonly scheduler: SchedulerLike,
+    scheduler: SchedulerLike,
   ) {
-    this.bucket = rate === 'none' ? undefined : new TokenBucket(rate.messagesPerSecond, rate.burst, scheduler.now());
-    this.pauseForRate = rate !== 'none' && rate.onExceed === 'pause';
-    this.disconnectOverRate = rate !== 'none' && rate.onExceed === 'disconnect';
+    this.rate = rate === 'none' ? undefined : new RateLimiter(rate, scheduler);
   }
 
   /** `true` while any reason to stop reading is set. */
@@ -84,16 +79,17 @@ export class InputGate {
    * reading until one is. @returns whether a frame may be taken now.
    */
   tokenReady(): boolean {
-    if (!this.pauseForRate || this.bucket === undefined) return true;
-    const wait = this.bucket.waitMs(this.scheduler.now());
+    const rate = this.rate;
+    if (rate === undefined || !rate.pauses) return true;
+    const wait = rate.waitMs();
     if (wait === 0) return true;
     this.rateLimited++;
     this.set('rate-limit', true);
     // Closed: no wait is armed, since nothing would cancel it.
     if (this.closed) return false;
     // One pending wait at most; a fired one is forgotten, so none accumulates.
-    this.rateTimer ??= this.scheduler.schedule(() => {
-      this.rateTimer = undefined;
+    rate.timer ??= rate.scheduler.schedule(() => {
+      rate.timer = undefined;
       this.set('rate-limit', false);
     }, wait);
     return false;
@@ -105,10 +101,10 @@ export class InputGate {
    * rate is reported to the host. @returns whether the frame may be processed.
    */
   admit(): boolean {
-    const bucket = this.bucket;
-    if (bucket === undefined || bucket.take(this.scheduler.now()) || this.pauseForRate) return true;
+    const rate = this.rate;
+    if (rate === undefined || rate.take() || rate.pauses) return true;
     this.rateLimited++;
-    this.host.overRate(this.disconnectOverRate);
+    this.host.overRate(rate.disconnects);
     return false;
   }
 
@@ -132,12 +128,14 @@ export class InputGate {
 
   /** Timers held now: 0 or 1. */
   get timers(): number {
-    return this.rateTimer === undefined ? 0 : 1;
+    return this.rate?.timer === undefined ? 0 : 1;
   }
 
   /** Cancel the pending timer, if any. */
   dispose(): void {
-    this.rateTimer?.unsubscribe();
-    this.rateTimer = undefined;
+    const rate = this.rate;
+    if (rate === undefined) return;
+    rate.timer?.unsubscribe();
+    rate.timer = undefined;
   }
 }

@@ -48,6 +48,14 @@ export class Liveness {
     this.idleOn = config.idleTimeoutMs > 0;
   }
 
+  /**
+   * Whether a connection under `config` has anything to watch: a heartbeat, an idle timeout or a
+   * handshake deadline. Without any, a connection makes no `Liveness` at all.
+   */
+  static needed(config: Pick<BaseConfig, 'heartbeat' | 'idleTimeoutMs'>, handshakeTimeoutMs = 0): boolean {
+    return config.heartbeat !== 'none' || config.idleTimeoutMs > 0 || handshakeTimeoutMs > 0;
+  }
+
   /** Arm the timers. */
   start(): void {
     const handshake = this.handshakeTimeoutMs;

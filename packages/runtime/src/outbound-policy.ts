@@ -83,10 +83,7 @@ export class OutboundPolicy {
       meter === undefined
         ? { messages: config.sendQueueLimit, bytes: config.sendQueueBytes, coalesce: stream }
         : { messages: config.sendQueueLimit, bytes: config.sendQueueBytes, coalesce: stream, meter },
-      // With lanes, a lane that is still full keeps the processor waiting and the input held.
-      () => {
-        if (this.lanes === undefined || !this.lanes.expectRelief()) host.relieved();
-      },
+      this,
       soon,
     );
     const lanes = config.lanes;
@@ -95,6 +92,12 @@ export class OutboundPolicy {
       lanes !== undefined && Object.keys(lanes).length > 0
         ? new OutboundLanes(host, this.queue, { ...config, lanes, cap: BACKPRESSURE_CAP }, soon ?? microtask, meter)
         : undefined;
+  }
+
+  /** @internal {@link ReliefListener}: the queue drained to half its limits after being full. */
+  queueRelieved(): void {
+    // With lanes, a lane that is still full keeps the processor waiting and the input held.
+    if (this.lanes === undefined || !this.lanes.expectRelief()) this.host.relieved();
   }
 
   /** Messages waiting to be sent: in the socket's queue and the lanes. */

@@ -18,6 +18,19 @@ export interface ByteMeter {
   add(delta: number): void;
 }
 
+/**
+ * Told once an {@link OutboundQueue}, after being full, has drained to half its limits: a function,
+ * or an object whose method is called (a connection's policy passes itself: no closure per connection).
+ */
+export type ReliefListener = (() => void) | { queueRelieved(): void };
+
+/** Bits of {@link OutboundQueue}'s boolean states. */
+const BLOCKED = 1;
+const SCHEDULED = 2;
+const PRESSURED = 4;
+const HELD_PENDING = 8;
+const COALESCE = 16;
+
 /** Chunks queued while writable before they are flushed at once rather than at the end of the tick. */
 const BATCH = 256;
 
@@ -83,13 +96,32 @@ export class OutboundQueue {
    */
   private marks: number[] | undefined;
   private marksHead = 0;
-  private blocked = false;
-  private scheduled = false;
+  /** The boolean states, one bit each (one field per connection rather than five). */
+  private bits = 0;
+  private get blocked(): boolean {
+    return (this.bits & BLOCKED) !== 0;
+  }
+  private set blocked(on: boolean) {
+    this.bits = on ? this.bits | BLOCKED : this.bits & ~BLOCKED;
+  }
+  private get scheduled(): boolean {
+    return (this.bits & SCHEDULED) !== 0;
+  }
+  private set scheduled(on: boolean) {
+    this.bits = on ? this.bits | SCHEDULED : this.bits & ~SCHEDULED;
+  }
   private emptyWaiters: (() => void)[] | undefined;
-  private pressured = false;
+  private get pressured(): boolean {
+    return (this.bits & PRESSURED) !== 0;
+  }
+  private set pressured(on: boolean) {
+    this.bits = on ? this.bits | PRESSURED : this.bits & ~PRESSURED;
+  }
   private readonly maxMessages: number;
   private readonly maxBytes: number;
-  private readonly coalesce: boolean;
+  private get coalesce(): boolean {
+    return (this.bits & COALESCE) !== 0;
+  }
   private meter: ByteMeter | undefined;
   /** Called each time a flush leaves the queue idle (the outbound lanes pull their next chunks then). */
   onIdle: (() => void) | undefined;
@@ -98,7 +130,12 @@ export class OutboundQueue {
   /** Depth of {@link hold} calls not yet released. */
   private held = 0;
   /** Chunks were queued while held: {@link release} flushes them. */
-  private heldPending = false;
+  private get heldPending(): boolean {
+    return (this.bits & HELD_PENDING) !== 0;
+  }
+  private set heldPending(on: boolean) {
+    this.bits = on ? this.bits | HELD_PENDING : this.bits & ~HELD_PENDING;
+  }
 
   /**
    * @param connection - where chunks are written.
@@ -109,12 +146,12 @@ export class OutboundQueue {
   constructor(
     private readonly connection: Connection,
     limits: OutboundLimits,
-    private readonly onRelief?: () => void,
+    private readonly onRelief?: ReliefListener,
     private readonly soon?: (work: () => void) => void,
   ) {
     this.maxMessages = limits.messages;
     this.maxBytes = limits.bytes;
-    this.coalesce = limits.coalesce !== false;
+    if (limits.coalesce !== false) this.bits = COALESCE;
     this.meter = limits.meter;
   }
 
@@ -294,7 +331,9 @@ export class OutboundQueue {
     }
     if (this.pressured && this.count <= this.maxMessages / 2 && this.queuedBytes <= this.maxBytes / 2) {
       this.pressured = false;
-      this.onRelief?.();
+      const relief = this.onRelief;
+      if (typeof relief === 'function') relief();
+      else relief?.queueRelieved();
     }
     const waiters = this.emptyWaiters;
     if (waiters !== undefined && this.idle) {

@@ -38,7 +38,8 @@ import type { RoomName } from './room-target';
 import { PEER_ID_NODE_STRIDE, type ClusterSnapshot } from './room-adapter';
 import { DEFAULT_REMOTE_TIMEOUT_MS, Rooms, roomsAccess, type RoomsAccess } from './rooms';
 import { Session } from './session';
-import { widenRouter, type Router, type SessionInfo } from './session-info';
+import { ServerSessionOptions, type ServerSessionShared } from './server-session-options';
+import { singleStageRouter, widenRouter, type Router, type SessionInfo } from './session-info';
 import { serverStage, type CommonReplySides, type Stage, type StageSends } from './stage';
 import { stageTable, type StageMap } from './stage-table';
 
@@ -282,7 +283,16 @@ async function startServer<State, C, P, In = unknown>(
     const id = nextId++;
     const listener = bound.listener.address;
     const listenerContext = bound.context;
-    const base = { id, remoteAddress: connection.remoteAddress, listener, listenerContext, handshake: connection.handshake };
+    // The handshake read through: a transport may make it only when asked for.
+    const base = {
+      id,
+      remoteAddress: connection.remoteAddress,
+      listener,
+      listenerContext,
+      get handshake() {
+        return connection.handshake;
+      },
+    };
     let state: State;
     try {
       state = initialState(base);
@@ -291,23 +301,7 @@ async function startServer<State, C, P, In = unknown>(
       refuse(connection, listener, 'initial-state-failed', new CallbackError('initialState', { cause: error }));
       return;
     }
-    const session: Session<State> = new Session<State>({
-      id,
-      side: 'server',
-      connection,
-      listener,
-      listenerContext,
-      config,
-      state,
-      stages,
-      router,
-      emit,
-      handshakeTimeoutMs: config.handshakeTimeoutMs,
-      ...(scheduler === undefined ? {} : { scheduler }),
-      ...(budget === undefined ? {} : { meter: budget }),
-      onClosed: bound.onClosed,
-      dataTap: stream,
-    });
+    const session: Session<State> = new Session<State>(new ServerSessionOptions(shared, bound, id, connection, state));
     if (connection instanceof ResumableConnection) connection.peerId = id;
     sessions.set(id, session);
     bound.sessions.add(session);
@@ -365,6 +359,8 @@ async function startServer<State, C, P, In = unknown>(
     throw error;
   }
   const stream = new ServerEventStream<In>(events, (id) => sessions.get(id)?.peerInfo);
+  // What every session's options read through (`accept` runs only after this line).
+  const shared: ServerSessionShared<State> = { config, stages, router, emit, handshakeTimeoutMs: config.handshakeTimeoutMs, scheduler, meter: budget, dataTap: stream };
   let host: HandleHost | undefined;
   const snapshot = (): ServerSnapshot => ({
     listeners: bound.map((b) => ({ address: b.listener.address, connections: b.sessions.size, context: b.context })),
@@ -549,7 +545,7 @@ export async function createServer<P extends AnyProtocol, State = unknown, const
     options.transports ?? [],
     stages,
     initialState,
-    (_state, _peer, previous) => (previous === null ? name : null),
+    singleStageRouter(name),
     config,
     // A single-stage session's peer speaks P; the cast restores the types erased for storage.
     (s) => s.currentPeer as unknown as Peer<ClientMessage<P>, ServerMessage<P>, State>,

@@ -20,19 +20,20 @@ import { isValidCredit } from '@rxmsg/core/internal';
 import { ActiveStage, type StageHost } from './active-stage';
 import { FAN_OUT } from './encode-memo';
 import type { ConnectionEvent, DisconnectReason, PauseCause } from './events';
-import { FRAME_BUFFER_SLACK, InboundPump, type InboundHost } from './inbound-pump';
+import { InboundPump, type InboundHost } from './inbound-pump';
 import { InputGate, type InputGateHost } from './input-gate';
 import { Liveness, type LivenessExpiry, type LivenessHost } from './liveness';
 import { OutboundPolicy, type OutboundHost } from './outbound-policy';
 import type { ByteMeter } from './outbound-queue';
 import type { DataTap } from './server-event-stream';
-import type { Router, SessionInfo } from './session-info';
+import { peerInfoOf, readsPeerInfo, UNREAD_PEER_INFO, type Router, type SessionInfo } from './session-info';
 import type { SessionStats } from './session-stats';
 import type { Stage } from './stage';
 import { outputOf } from './paced';
 import { nextTurn } from './next-turn';
 import { outboundCheck } from './outbound-check';
 import { checkStageState } from './stage-guard';
+import { pumpOptionsFor } from './pump-options';
 
 /** Everything a session needs; built by the server and client factories. */
 export interface SessionOptions<State> {
@@ -51,13 +52,13 @@ export interface SessionOptions<State> {
   /** Called with each inbound message, after the processor got it. */
   readonly onMessage?: (message: unknown) => void;
   /** Shared by a server's sessions: told of each inbound message while it is `listening` (see `server.events()`). */
-  readonly dataTap?: DataTap;
+  readonly dataTap?: DataTap | undefined;
   /** Called once, after the connection is gone and `disconnected` was emitted. */
   readonly onClosed: (session: Session<State>) => void;
   /** Deadline for the first inbound message (servers: slowloris defence); 0 or absent for none. */
-  readonly handshakeTimeoutMs?: number;
+  readonly handshakeTimeoutMs?: number | undefined;
   /** Scheduler of every timer (close deadline, heartbeats, idle and handshake timeouts, rate-limit pauses). */
-  readonly scheduler?: SchedulerLike;
+  readonly scheduler?: SchedulerLike | undefined;
   /**
    * Runs work deferred to the end of the current tick (write coalescing, delivery to late subscribers):
    * `queueMicrotask` by default; virtual-time tests pass their scheduler's `schedule`.
@@ -70,11 +71,8 @@ export interface SessionOptions<State> {
    */
   readonly onRemoteEnd?: () => void;
   /** Told of every change of the bytes this connection holds in rxmsg's buffers (a server's memory budget). */
-  readonly meter?: ByteMeter;
+  readonly meter?: ByteMeter | undefined;
 }
-
-// Called unbound, so wrapped: browsers throw 'Illegal invocation' for a detached queueMicrotask.
-const microtask = (work: () => void): void => queueMicrotask(work);
 
 /**
  * Drives one connection through its stack of protocols: routes it from stage to stage (handing
@@ -95,7 +93,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   private readonly inbound: InboundPump<State>;
   private readonly out: OutboundPolicy;
   private readonly gate: InputGate;
-  private readonly liveness: Liveness;
+  /** `undefined` when no deadline or heartbeat is configured: an idle connection then holds none. */
+  private readonly liveness: Liveness | undefined;
   /** @internal Called with each inbound message (`options.onMessage`); the client unsets it while `messages$` has no reader. */
   onMessage: ((message: unknown) => void) | undefined;
   /** `validateOutbound`: checks each message before it is encoded; `undefined` when off. */
@@ -115,7 +114,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   private remoteEndSeen = false;
   private remoteEndedFirst = false;
   private corked = false;
-  private readonly info: SessionInfo<State>;
+  /** The frozen peer info, made when first asked for ({@link peerInfo}). */
+  private info: SessionInfo<State> | undefined;
 
   constructor(options: SessionOptions<State>) {
     this.options = options;
@@ -128,27 +128,13 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     const stream = options.connection.framing === 'stream';
     this.gate = new InputGate(this, config.rateLimit, scheduler);
     this.out = new OutboundPolicy(this, options.connection, config, stream, options.soon, options.meter);
-    this.liveness = new Liveness(this, config, scheduler, options.handshakeTimeoutMs);
-    this.inbound = new InboundPump<State>(this, this.gate, {
-      validateFully: config.validation === 'full',
-      receiveQueueLimit: config.receiveQueueLimit,
-      maxBufferedBytes: config.maxFrameBytes + FRAME_BUFFER_SLACK,
-      soon: options.soon ?? microtask,
-      meter: options.meter,
-    });
-    this.info = Object.freeze({
-      id: options.id,
-      remoteAddress: options.connection.remoteAddress,
-      listener: options.listener,
-      listenerContext: options.listenerContext,
-      handshake: options.connection.handshake,
-      state: options.state,
-    });
+    this.liveness = Liveness.needed(config, options.handshakeTimeoutMs) ? new Liveness(this, config, scheduler, options.handshakeTimeoutMs) : undefined;
+    this.inbound = new InboundPump<State>(this, this.gate, pumpOptionsFor(config, options.soon, options.meter));
   }
 
   /** Id, addresses and state. */
   get peerInfo(): SessionInfo<State> {
-    return this.info;
+    return (this.info ??= peerInfoOf(this.options));
   }
 
   /** The peer of the current stage, if any. */
@@ -191,7 +177,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
 
   /** Timers the connection holds now, the close deadline included (bounded: see `Liveness`). */
   get timers(): number {
-    return this.liveness.timers + this.gate.timers + (this.closeTimer === undefined || this.closeTimer.closed ? 0 : 1);
+    return (this.liveness?.timers ?? 0) + this.gate.timers + (this.closeTimer === undefined || this.closeTimer.closed ? 0 : 1);
   }
 
   /** Message, byte and policy counters. */
@@ -213,7 +199,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   start(): void {
     this.connection.start(this);
     if (this.finished) return;
-    this.liveness.start();
+    this.liveness?.start();
     this.advance(undefined);
   }
 
@@ -291,7 +277,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
 
   /** @internal {@link ConnectionHandlers.onData}: bytes (or one message) arrived. */
   onData(chunk: Uint8Array): void {
-    this.liveness.received();
+    this.liveness?.received();
     const st = this.stage;
     if (st === undefined || this.closeReason !== undefined) return;
     // Replies to this chunk are written together as soon as it is decoded, not a microtask later.
@@ -327,7 +313,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     if (this.finished) return;
     this.noteRemoteEnd();
     this.finished = true;
-    this.liveness.stop();
+    this.liveness?.stop();
     this.gate.shut();
     this.closeTimer?.unsubscribe();
     const st = this.stage;
@@ -379,7 +365,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
 
   /** @internal {@link InboundHost.messageIn}. */
   messageIn(message: unknown): void {
-    this.liveness.messageIn();
+    this.liveness?.messageIn();
     this.onMessage?.(message);
     // One property read per message while nobody reads the server's event stream.
     const tap = this.options.dataTap;
@@ -491,7 +477,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
       this.processorFailed(st, error, 'encoding');
       return false;
     }
-    if (queued) this.liveness.messageOut();
+    if (queued) this.liveness?.messageOut();
     return queued;
   }
 
@@ -499,7 +485,7 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
   private sendControl(st: ActiveStage<State>, kind: HeartbeatKind): void {
     if (!this.sendable(st) || st.ended) return;
     try {
-      if (this.out.control(st.spec.protocol.codec, kind)) this.liveness.controlOut();
+      if (this.out.control(st.spec.protocol.codec, kind)) this.liveness?.controlOut();
     } catch (error) {
       this.processorFailed(st, error, 'encoding a heartbeat');
     }
@@ -638,7 +624,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
 
   private routeFrom(prev: ActiveStage<State> | undefined): void {
     if (this.closeReason !== undefined || this.finished) return;
-    const next = this.options.router(this.options.state, this.info, prev?.protocol ?? null);
+    const router = this.options.router;
+    const next = router(this.options.state, readsPeerInfo(router) ? this.peerInfo : UNREAD_PEER_INFO, prev?.protocol ?? null);
     const remainder = prev?.framer.takeRemainder() ?? [];
     if (next === null) {
       this.close('completed');
@@ -654,7 +641,8 @@ export class Session<State> implements StageHost<State>, ConnectionHandlers, Inb
     const max = this.config.maxFrameBytes;
     const framer = this.connection.framing === 'stream' ? spec.protocol.codec.createFramer(max) : new PayloadFramer(max);
     for (const chunk of remainder) framer.push(chunk);
-    const st = new ActiveStage<State>(this, this.info, name, spec, framer, this.options.side);
+    const o = this.options; // what the stage copies of its peer, without making the frozen peerInfo
+    const st = new ActiveStage<State>(this, { id: o.id, remoteAddress: o.connection.remoteAddress, listener: o.listener, state: o.state }, name, spec, framer, o.side);
     this.stage = st;
     this.gate.set('receive-queue', false);
     this.options.emit({ type: 'protocol-entered', peerId: this.id, protocol: name });

@@ -1,6 +1,11 @@
 import { type Connection, type ConnectionHandlers, type RxmsgError } from '@rxmsg/core';
 import { utf8Length } from '@rxmsg/core/internal';
 
+const LIVE = 1;
+const CLOSED = 2;
+const READING_PAUSED = 4;
+const BLOCKED = 8;
+
 /** Bytes a WebSocket may buffer for sending before {@link Connection.write} returns `false`: 1 MiB. */
 export const DEFAULT_HIGH_WATER_MARK = 1_048_576;
 
@@ -13,7 +18,10 @@ export const DEFAULT_HIGH_WATER_MARK = 1_048_576;
  * Byte counters count message payloads (text as UTF-8), not WebSocket frame headers.
  */
 export abstract class MessageConnection implements Connection {
-  readonly framing = 'message' as const;
+  /** Message boundaries are kept (a prototype getter: no field per connection). */
+  get framing(): 'message' {
+    return 'message';
+  }
   private handlers: ConnectionHandlers | undefined;
   /**
    * Messages received before the handlers were ready for them. Reading is not paused meanwhile (a
@@ -21,14 +29,36 @@ export abstract class MessageConnection implements Connection {
    * the tick it gets it, so this holds what arrives within a few microtasks at most.
    */
   private backlog: Uint8Array[] | undefined;
+  /** The boolean states below, one bit each (one field per connection rather than four); subclasses use bits from 16 up. */
+  protected bits = 0;
   /** `true` once the backlog was delivered: messages then go straight to `handlers.onData`. */
-  private live = false;
+  private get live(): boolean {
+    return (this.bits & LIVE) !== 0;
+  }
+  private set live(on: boolean) {
+    this.bits = on ? this.bits | LIVE : this.bits & ~LIVE;
+  }
   /** How the socket closed, when it closed before the backlog was delivered. */
   private pendingClose: { readonly ended: boolean; readonly error: RxmsgError | undefined } | undefined;
-  private closed = false;
-  private readingPaused = false;
+  private get closed(): boolean {
+    return (this.bits & CLOSED) !== 0;
+  }
+  private set closed(on: boolean) {
+    this.bits = on ? this.bits | CLOSED : this.bits & ~CLOSED;
+  }
+  private get readingPaused(): boolean {
+    return (this.bits & READING_PAUSED) !== 0;
+  }
+  private set readingPaused(on: boolean) {
+    this.bits = on ? this.bits | READING_PAUSED : this.bits & ~READING_PAUSED;
+  }
   /** `write()` returned `false`: `drain` is owed once the buffer falls to half the high-water mark. */
-  private blocked = false;
+  private get blocked(): boolean {
+    return (this.bits & BLOCKED) !== 0;
+  }
+  private set blocked(on: boolean) {
+    this.bits = on ? this.bits | BLOCKED : this.bits & ~BLOCKED;
+  }
   private read = 0;
   private written = 0;
 

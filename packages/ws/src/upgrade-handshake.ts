@@ -1,6 +1,6 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { type HandshakeInfo, type HttpUpgrade } from '@rxmsg/core';
+import { type HandshakeInfo, type HttpUpgrade, type TlsHandshake } from '@rxmsg/core';
 import { tlsHandshakeOf } from '@rxmsg/core/internal';
 
 /**
@@ -9,15 +9,43 @@ import { tlsHandshakeOf } from '@rxmsg/core/internal';
  * request line and headers together are at most `maxHeaderSize` bytes (16 KiB by default).
  */
 export function upgradeHandshake(request: IncomingMessage): HandshakeInfo {
-  const socket = request.socket as Partial<TLSSocket>;
-  const http = httpUpgradeOf(request);
-  // A TLS socket (wss://) has `encrypted`; a plain one has not.
-  return socket.encrypted === true ? { http, tls: tlsHandshakeOf(socket as TLSSocket) } : { http };
+  return new UpgradeRecord(request).info();
+}
+
+/**
+ * What a WebSocket server keeps of an upgrade request until someone asks for the connection's
+ * handshake: the URL, Node's own parsed headers object (kept, not copied: the request itself is
+ * let go) and for `wss://` the TLS session (read at once: the socket changes). {@link info}
+ * makes the {@link HandshakeInfo} from them, as {@link upgradeHandshake} would have at the upgrade;
+ * a connection nobody asks about never holds the copies (the query and headers objects).
+ */
+export class UpgradeRecord {
+  private readonly url: string | undefined;
+  private readonly headers: IncomingHttpHeaders;
+  private readonly tls: TlsHandshake | undefined;
+
+  /** @param request - the upgrade request. */
+  constructor(request: IncomingMessage) {
+    this.url = request.url;
+    this.headers = request.headers;
+    const socket = request.socket as Partial<TLSSocket>;
+    this.tls = socket.encrypted === true ? tlsHandshakeOf(socket as TLSSocket) : undefined;
+  }
+
+  /** The handshake as plain data (a new object each call: the connection keeps the first). */
+  info(): HandshakeInfo {
+    const http = httpUpgradeFrom(this.url, this.headers);
+    return this.tls === undefined ? { http } : { http, tls: this.tls };
+  }
 }
 
 /** The request's path, query and headers. */
 export function httpUpgradeOf(request: IncomingMessage): HttpUpgrade {
-  const raw = request.url ?? '/';
+  return httpUpgradeFrom(request.url, request.headers);
+}
+
+function httpUpgradeFrom(url: string | undefined, requestHeaders: IncomingHttpHeaders): HttpUpgrade {
+  const raw = url ?? '/';
   let path = raw;
   // No inherited members: a parameter named `constructor` or `__proto__` is a parameter like any other,
   // not an inherited member (which broke the parse and lost the parameters after it).
@@ -33,7 +61,7 @@ export function httpUpgradeOf(request: IncomingMessage): HttpUpgrade {
     // A request line Node accepted but URL does not: the path as sent, no query. Nothing to report.
   }
   const headers = Object.create(NO_MEMBERS) as Record<string, string | readonly string[]>;
-  for (const [name, value] of Object.entries(request.headers)) {
+  for (const [name, value] of Object.entries(requestHeaders)) {
     if (value !== undefined) headers[name] = typeof value === 'string' ? value : [...value];
   }
   return { path, query, headers };

@@ -3,6 +3,7 @@ import { TransportError, type HandshakeInfo } from '@rxmsg/core';
 import { WebSocket, type RawData } from 'ws';
 import { DEFAULT_HIGH_WATER_MARK, MessageConnection } from './message-connection';
 import { closeError } from './close-codes';
+import { UpgradeRecord } from './upgrade-handshake';
 
 /**
  * Adapts an open WebSocket of the `ws` package (Node) to core's `Connection`, with
@@ -25,22 +26,35 @@ import { closeError } from './close-codes';
  *   lost without a close frame (1006).
  */
 export class WsConnection extends MessageConnection {
-  private destroyed = false;
+  private get destroyed(): boolean {
+    return (this.bits & DESTROYED) !== 0;
+  }
+  private set destroyed(on: boolean) {
+    this.bits = on ? this.bits | DESTROYED : this.bits & ~DESTROYED;
+  }
   /** The socket is corked until the end of the tick ({@link uncorkAll}). */
-  private corked = false;
+  private get corked(): boolean {
+    return (this.bits & CORKED) !== 0;
+  }
+  private set corked(on: boolean) {
+    this.bits = on ? this.bits | CORKED : this.bits & ~CORKED;
+  }
   /** Open {@link cork} brackets: their writes need no end-of-tick cork. */
   private brackets = 0;
   /** Why the socket failed, once it did. */
   private lastError: TransportError | undefined;
   /** `checkDrain` as a send callback: made for the first send that needs one (most never do). */
   private onSent: (() => void) | undefined;
+  /** The handshake, or on a server what is kept of the upgrade request until it is asked for. */
+  private upgrade: HandshakeInfo | UpgradeRecord | undefined;
 
   /**
    * @param ws - an open WebSocket, not yet read from by anyone else.
    * @param localAddress - local end as an address string.
    * @param remoteAddress - remote end as an address string.
    * @param highWaterMark - bytes buffered for sending before `write()` returns `false`.
-   * @param handshake - the upgrade request (and TLS session) as plain data, on a server.
+   * @param handshake - the upgrade request (and TLS session) as plain data, or what is kept of it
+   *   until it is asked for ({@link UpgradeRecord}), on a server.
    * @param socket - the socket under `ws`, corked while a tick's writes are made; without it each
    *   message is written on its own.
    */
@@ -49,10 +63,11 @@ export class WsConnection extends MessageConnection {
     localAddress: string,
     remoteAddress: string,
     highWaterMark = DEFAULT_HIGH_WATER_MARK,
-    readonly handshake?: HandshakeInfo,
+    handshake?: HandshakeInfo | UpgradeRecord,
     private readonly socket?: Duplex,
   ) {
     super(localAddress, remoteAddress, highWaterMark);
+    this.upgrade = handshake;
     // The listeners are shared by every connection (no closures per connection): they find theirs on the WebSocket.
     (ws as OwnedWebSocket)[CONNECTION] = this;
     // Attach `error` first so a failure before start() is never thrown into the event loop.
@@ -60,6 +75,15 @@ export class WsConnection extends MessageConnection {
     ws.on('message', WsConnection.onMessage);
     ws.on('close', WsConnection.onClose);
     if (ws.readyState === WebSocket.CLOSED) this.socketClosed(1006, Buffer.alloc(0));
+  }
+
+  /** What the upgrade request told (servers), made from the kept request data when first asked for. */
+  get handshake(): HandshakeInfo | undefined {
+    const h = this.upgrade;
+    if (!(h instanceof UpgradeRecord)) return h;
+    const info = h.info();
+    this.upgrade = info;
+    return info;
   }
 
   end(): void {
@@ -183,6 +207,10 @@ export class WsConnection extends MessageConnection {
     for (let i = 0; i < list.length; i++) list[i]!.endTick();
   }
 }
+
+/** Bits of `MessageConnection.bits` this class uses. */
+const DESTROYED = 16;
+const CORKED = 32;
 
 /** Where a WebSocket keeps the connection that adapts it, for the shared listeners. */
 const CONNECTION = Symbol('rxmsg.wsConnection');

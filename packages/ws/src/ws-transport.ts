@@ -25,7 +25,7 @@ import { DEFAULT_HIGH_WATER_MARK } from './message-connection';
 import { maxPayloadFor } from './max-payload';
 import { useNodeBufferFrames } from './node-buffer-frames';
 import { UpgradeRouter, refuse, type UpgradeHandler } from './upgrade-router';
-import { upgradeHandshake } from './upgrade-handshake';
+import { UpgradeRecord } from './upgrade-handshake';
 import { WsConnection } from './ws-connection';
 
 /** Options of {@link wsTransport}. */
@@ -199,6 +199,7 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
       refuse(socket, status, STATUS_CODES[status] ?? 'Bad Request');
       report(new UpgradeError(`upgrade on ${where} refused: ${error.message}`, { cause: error, remoteAddress: remoteOf(a, request.socket) }));
     });
+    let lastLocal = '';
     const handler: UpgradeHandler = (request, socket, head) => {
       if (options.verifyUpgrade !== undefined) {
         const verdict = verified(options.verifyUpgrade, request);
@@ -212,11 +213,13 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
       wss.handleUpgrade(request, socket, head, (ws) => {
         const s = request.socket;
         s.setNoDelay(transportOptions.noDelay);
-        const local = endpoint(a.scheme, s.localAddress, s.localPort, a.path);
+        // Every connection of a listener has the same local end: one string for all of them, not one each.
+        const at = endpoint(a.scheme, s.localAddress, s.localPort, a.path);
+        const local = at === lastLocal ? lastLocal : (lastLocal = at);
         const remote = endpoint(a.scheme, s.remoteAddress, s.remotePort, '/');
         // Whatever the runtime's handler throws stays with this one connection.
         try {
-          onConnection(new WsConnection(ws, local, remote, highWaterMark, upgradeHandshake(request), socket));
+          onConnection(new WsConnection(ws, local, remote, highWaterMark, new UpgradeRecord(request), socket));
         } catch (error) {
           ws.terminate();
           report(new AcceptError(`connection on ${where} not taken over: ${String(error)}`, { cause: error, remoteAddress: remote }));
@@ -267,9 +270,13 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
         const a = inetAddress(address);
         const url = formatAddress(a);
         let ws: WebSocket;
+        // The opening handshake's deadline is a timer of ours, dropped once open: `ws`'s own (a socket timeout)
+        // leaves a cleared Timeout on the socket of every client for as long as it lives. One the caller
+        // gives `ws` itself (`client.handshakeTimeout`) stays `ws`'s.
+        const deadlineMs = options.client?.handshakeTimeout === undefined ? (options.handshakeTimeoutMs ?? 10_000) : 0;
+        let deadline: ReturnType<typeof setTimeout> | undefined;
         try {
           ws = new WebSocket(url, {
-            handshakeTimeout: options.handshakeTimeoutMs ?? 10_000,
             ...options.client,
             maxPayload: maxPayloadFor(options.maxPayload, transportOptions.maxFrameBytes),
             perMessageDeflate,
@@ -287,6 +294,8 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
           subscriber.error(new TransportError(`cannot connect to ${url}: ${error.message}`, { cause: error }));
         };
         const onOpen = (): void => {
+          clearTimeout(deadline);
+          deadline = undefined;
           ws.off('error', onError);
           handedOver = true;
           socket?.setNoDelay(transportOptions.noDelay);
@@ -298,7 +307,15 @@ export function wsTransport(options: WsTransportOptions = {}): Transport {
         ws.once('upgrade', onUpgrade);
         ws.once('error', onError);
         ws.once('open', onOpen);
+        if (deadlineMs > 0) {
+          deadline = setTimeout(() => {
+            deadline = undefined;
+            subscriber.error(new TransportError(`cannot connect to ${url}: opening handshake timed out after ${deadlineMs} ms`));
+          }, deadlineMs);
+        }
         return () => {
+          clearTimeout(deadline);
+          deadline = undefined;
           ws.off('upgrade', onUpgrade);
           ws.off('open', onOpen);
           ws.off('error', onError);
