@@ -101,6 +101,11 @@ export class InboundPump<State> {
       for (;;) {
         st = host.receivingStage();
         if (st === undefined || st.ended || (!st.hasSubscribers() && !this.awaitsReplies(st)) || gate.holding || !gate.tokenReady()) break;
+        // Read by subscribers, no requests, no acknowledgements: messages in a run, checked only for what delivering changes.
+        if (st.calls === undefined && st.acknowledging === undefined) {
+          if (this.run(st)) continue;
+          break;
+        }
         const frame = st.framer.next();
         if (frame === undefined) {
           if (this.inputEnded) this.completeInput(st);
@@ -138,6 +143,63 @@ export class InboundPump<State> {
       if (failed !== undefined) host.inputFailed(failed, error);
     } finally {
       this.pumping = false;
+    }
+  }
+
+  /**
+   * The common case of {@link InboundPump.pump}: `st` is read by subscribers, has no requests and
+   * no acknowledging subscriber. Takes frames while each is a message, delivered; after each, checks
+   * only what delivering can change (a subscriber's `next()` or the host: a close, a stage switch,
+   * the stage's end, a pause, a subscriber gone or added) and the rate limit, exactly where `pump` did.
+   * Anything else (a control frame, a decode error, a frame over the rate) is handled as `pump` does, then `pump` checks everything.
+   * @returns `false` when `pump` stops (no frame left, or no token), `true` when it checks again.
+   */
+  private run(st: ActiveStage<State>): boolean {
+    const host = this.host;
+    const gate = this.gate;
+    const framer = st.framer;
+    const codec = st.spec.protocol.codec;
+    const inbound = st.inbound;
+    const full = this.options.validateFully;
+    const list = st.subscribers;
+    for (;;) {
+      const frame = framer.next();
+      if (frame === undefined) {
+        if (this.inputEnded) this.completeInput(st);
+        return false;
+      }
+      if (frame instanceof DECODE_ERROR) {
+        host.decodeFailed(st, frame);
+        return true;
+      }
+      const control = codec.controlOf(frame);
+      if (!gate.admit()) return true;
+      if (control !== undefined) {
+        if (control === 'credit') {
+          const credit = this.credit(st, frame);
+          if (credit instanceof DecodeError) host.decodeFailed(st, credit);
+          else host.creditIn(st, credit);
+        } else host.controlIn(st, control);
+        return true;
+      }
+      let value: unknown;
+      try {
+        value = codec.decode(frame);
+      } catch (error) {
+        host.decodeFailed(st, decodeFailure(codec.name, error));
+        return true;
+      }
+      const message = full ? inbound.parse(value) : inbound.parseTag(value);
+      if (message instanceof DECODE_ERROR) {
+        host.decodeFailed(st, message);
+        return true;
+      }
+      this.messagesIn++;
+      for (let i = 0; i < list.length; i++) list[i]!.next(message);
+      host.messageIn(message);
+      if (host.receivingStage() !== st || st.ended || gate.holding || st.subscribers !== list || st.acknowledging !== undefined) return true;
+      for (let i = 0; i < list.length; i++) if (list[i]!.closed) return true;
+      if (!gate.tokenReady()) return false;
     }
   }
 
@@ -198,8 +260,7 @@ export class InboundPump<State> {
     try {
       value = st.spec.protocol.codec.decode(frame);
     } catch (error) {
-      if (error instanceof DecodeError) return error;
-      return new MalformedMessageError(`codec ${st.spec.protocol.codec.name} failed: ${describe(error)}`, { cause: error });
+      return decodeFailure(st.spec.protocol.codec.name, error);
     }
     // MessageSet.parse contains schemas that throw (a transform, a refinement): they come back as errors.
     return this.options.validateFully ? st.inbound.parse(value) : st.inbound.parseTag(value);
@@ -256,6 +317,12 @@ export class InboundPump<State> {
     this.host.messageIn(message);
     if (st.unacked >= this.options.receiveQueueLimit) this.gate.set('receive-queue', true);
   }
+}
+
+/** What a codec's `decode` threw, as the {@link DecodeError} of its frame. */
+function decodeFailure(codec: string, error: unknown): DecodeError {
+  if (error instanceof DecodeError) return error;
+  return new MalformedMessageError(`codec ${codec} failed: ${describe(error)}`, { cause: error });
 }
 
 function describe(value: unknown): string {
