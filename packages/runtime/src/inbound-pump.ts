@@ -15,6 +15,9 @@ export const FRAME_BUFFER_SLACK = 65_536;
  */
 const DECODE_ERROR = DecodeError;
 
+/** What {@link InboundPump} `take` returns for a frame it handled itself (not a message). */
+const HANDLED: unique symbol = Symbol('handled');
+
 /** What an {@link InboundPump} asks of the session it feeds. */
 export interface InboundHost<State> {
   /** The stage that takes input now, or `undefined` (no stage, or closing). */
@@ -111,29 +114,8 @@ export class InboundPump<State> {
           if (this.inputEnded) this.completeInput(st);
           break;
         }
-        if (frame instanceof DECODE_ERROR) {
-          host.decodeFailed(st, frame);
-          continue;
-        }
-        const control = st.spec.protocol.codec.controlOf(frame);
-        // Heartbeats count against the rate like any frame: a flood of them is a flood.
-        if (!gate.admit()) continue;
-        if (control === 'credit') {
-          const credit = this.credit(st, frame);
-          if (credit instanceof DecodeError) host.decodeFailed(st, credit);
-          else host.creditIn(st, credit);
-          continue;
-        }
-        if (control !== undefined) {
-          host.controlIn(st, control);
-          continue;
-        }
-        const message = this.decode(st, frame);
-        if (message instanceof DECODE_ERROR) {
-          host.decodeFailed(st, message);
-          continue;
-        }
-        this.deliver(st, message);
+        const message = this.take(st, frame);
+        if (message !== HANDLED) this.deliver(st, message);
       }
       // A framer's bufferedBytes is user code too (a codec's own framer): inside the try.
       this.regulate();
@@ -158,9 +140,6 @@ export class InboundPump<State> {
     const host = this.host;
     const gate = this.gate;
     const framer = st.framer;
-    const codec = st.spec.protocol.codec;
-    const inbound = st.inbound;
-    const full = this.options.validateFully;
     const list = st.subscribers;
     for (;;) {
       const frame = framer.next();
@@ -168,32 +147,8 @@ export class InboundPump<State> {
         if (this.inputEnded) this.completeInput(st);
         return false;
       }
-      if (frame instanceof DECODE_ERROR) {
-        host.decodeFailed(st, frame);
-        return true;
-      }
-      const control = codec.controlOf(frame);
-      if (!gate.admit()) return true;
-      if (control !== undefined) {
-        if (control === 'credit') {
-          const credit = this.credit(st, frame);
-          if (credit instanceof DecodeError) host.decodeFailed(st, credit);
-          else host.creditIn(st, credit);
-        } else host.controlIn(st, control);
-        return true;
-      }
-      let value: unknown;
-      try {
-        value = codec.decode(frame);
-      } catch (error) {
-        host.decodeFailed(st, decodeFailure(codec.name, error));
-        return true;
-      }
-      const message = full ? inbound.parse(value) : inbound.parseTag(value);
-      if (message instanceof DECODE_ERROR) {
-        host.decodeFailed(st, message);
-        return true;
-      }
+      const message = this.take(st, frame);
+      if (message === HANDLED) return true;
       this.messagesIn++;
       for (let i = 0; i < list.length; i++) list[i]!.next(message);
       host.messageIn(message);
@@ -201,6 +156,38 @@ export class InboundPump<State> {
       for (let i = 0; i < list.length; i++) if (list[i]!.closed) return true;
       if (!gate.tokenReady()) return false;
     }
+  }
+
+  /**
+   * A frame of `st`: a decode error, a heartbeat, a credit grant or a frame over the rate is handled
+   * here (the host is told); a message is decoded, validated and returned for delivery.
+   * @returns the message, or {@link HANDLED}.
+   */
+  private take(st: ActiveStage<State>, frame: Exclude<FrameResult, undefined>): unknown {
+    const host = this.host;
+    if (frame instanceof DECODE_ERROR) {
+      host.decodeFailed(st, frame);
+      return HANDLED;
+    }
+    const control = st.spec.protocol.codec.controlOf(frame);
+    // Heartbeats count against the rate like any frame: a flood of them is a flood.
+    if (!this.gate.admit()) return HANDLED;
+    if (control === 'credit') {
+      const credit = this.credit(st, frame);
+      if (credit instanceof DecodeError) host.decodeFailed(st, credit);
+      else host.creditIn(st, credit);
+      return HANDLED;
+    }
+    if (control !== undefined) {
+      host.controlIn(st, control);
+      return HANDLED;
+    }
+    const message = this.decode(st, frame);
+    if (message instanceof DECODE_ERROR) {
+      host.decodeFailed(st, message);
+      return HANDLED;
+    }
+    return message;
   }
 
   /** End `stage`'s input: report a frame cut off by the end of input, complete its subscribers. */
@@ -260,7 +247,8 @@ export class InboundPump<State> {
     try {
       value = st.spec.protocol.codec.decode(frame);
     } catch (error) {
-      return decodeFailure(st.spec.protocol.codec.name, error);
+      if (error instanceof DecodeError) return error;
+      return new MalformedMessageError(`codec ${st.spec.protocol.codec.name} failed: ${describe(error)}`, { cause: error });
     }
     // MessageSet.parse contains schemas that throw (a transform, a refinement): they come back as errors.
     return this.options.validateFully ? st.inbound.parse(value) : st.inbound.parseTag(value);
@@ -317,12 +305,6 @@ export class InboundPump<State> {
     this.host.messageIn(message);
     if (st.unacked >= this.options.receiveQueueLimit) this.gate.set('receive-queue', true);
   }
-}
-
-/** What a codec's `decode` threw, as the {@link DecodeError} of its frame. */
-function decodeFailure(codec: string, error: unknown): DecodeError {
-  if (error instanceof DecodeError) return error;
-  return new MalformedMessageError(`codec ${codec} failed: ${describe(error)}`, { cause: error });
 }
 
 function describe(value: unknown): string {
