@@ -99,8 +99,14 @@ export type MessageLanes = Readonly<Record<string, string>>;
  */
 export class MessageSet<M> {
   private readonly schemas = new Map<string, MessageSchema>();
-  /** Precompiled validators of the flat schemas (see {@link compileFlatValidator}): tried before zod. */
-  private readonly fast = new Map<string, FlatValidator>();
+  /** Each message's name and, for a flat schema, its precompiled validator (see {@link compileFlatValidator}): tried before zod. */
+  private readonly entries = new Map<string, MessageEntry>();
+  /**
+   * The entry last found by {@link MessageSet.parse}/{@link MessageSet.parseTag}: a tag read from a
+   * decoded message is a new string each time, which a Map lookup hashes (over half of `parse`'s own
+   * time); comparing it with the last name found costs a few byte compares.
+   */
+  private last: MessageEntry | undefined;
 
   /**
    * @param tag - the tag field.
@@ -122,7 +128,7 @@ export class MessageSet<M> {
       const full = schema.extend({ [tag]: z.literal(name) });
       this.schemas.set(name, full);
       const fast = compileFlatValidator(full);
-      if (fast !== undefined) this.fast.set(name, fast);
+      this.entries.set(name, { name, fast });
     }
     if (this.schemas.size === 0) throw new ProtocolDefinitionError('a direction must define at least one message');
   }
@@ -155,7 +161,7 @@ export class MessageSet<M> {
     if (typeof tagValue !== 'string') {
       return new UnknownMessageError(this.tag, tagValue === undefined ? undefined : String(tagValue));
     }
-    if (!this.schemas.has(tagValue)) return new UnknownMessageError(this.tag, tagValue);
+    if (this.entryOf(tagValue) === undefined) return new UnknownMessageError(this.tag, tagValue);
     // Trusted by configuration: the shape is not checked.
     return value as M;
   }
@@ -174,7 +180,7 @@ export class MessageSet<M> {
     }
     // A flat schema's precompiled validator accepts exactly what zod accepts, with zod's output;
     // on a reject zod runs to produce its issues. Looked up first: one map lookup for a valid message.
-    const validate = this.fast.get(tagValue);
+    const validate = this.entryOf(tagValue)?.fast;
     if (validate !== undefined) {
       try {
         const fast = validate(value);
@@ -200,6 +206,21 @@ export class MessageSet<M> {
     // The schema for this tag produces exactly the member of M named by the tag.
     return result.data as M;
   }
+
+  /** The entry of message `name` (remembered as the last found), or `undefined` when the direction has none. */
+  private entryOf(name: string): MessageEntry | undefined {
+    const last = this.last;
+    if (last !== undefined && last.name === name) return last;
+    const entry = this.entries.get(name);
+    if (entry !== undefined) this.last = entry;
+    return entry;
+  }
+}
+
+/** A message of a {@link MessageSet}: its name and its precompiled validator, if its schema is flat. */
+interface MessageEntry {
+  readonly name: string;
+  readonly fast: FlatValidator | undefined;
 }
 
 /** The error of a message whose validation threw instead of reporting an issue. */

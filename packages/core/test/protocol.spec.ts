@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { z } from 'zod';
 import {
   DecodeError,
@@ -201,6 +202,45 @@ describe('MessageSet.parse', () => {
         for (const issue of error.issues) expect(issue.message).to.be.a('string').that.is.not.empty;
       });
     }
+  });
+});
+
+describe('MessageSet: any sequence of tags (the last name found is remembered)', () => {
+  // Join/Leave are flat (a precompiled validator), Say is not (zod); the rest are no message of this direction.
+  const tags = ['Join', 'Say', 'Leave', 'Error', 'Shout', 'constructor', '__proto__', 'Joi', 'Join ', ''];
+  const value = fc.record({
+    kind: fc.oneof(fc.constantFrom(...tags), fc.string({ maxLength: 5 })),
+    room: fc.oneof(fc.string(), fc.integer()),
+    nick: fc.string(),
+    text: fc.string(),
+  });
+  /** What zod alone says of `v`: the message, or the error's class and code. */
+  function viaZod(v: { kind: string }): unknown {
+    const schema = Chat.client.schemaOf(v.kind);
+    if (schema === undefined) return 'MESSAGE_UNKNOWN';
+    const r = schema.safeParse(v);
+    return r.success ? r.data : 'MESSAGE_INVALID';
+  }
+  const outcome = (r: unknown): unknown => (r instanceof DecodeError ? r.code : r);
+
+  it('parse gives what zod gives, message by message, whatever came before', () => {
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 30 }), (values) => {
+        // The tag is a fresh string each time, as a decoder makes it (not the literal the test wrote).
+        for (const v of values) expect(outcome(Chat.client.parse({ ...v, kind: v.kind.split('').join('') }))).to.deep.equal(viaZod(v));
+      }),
+    );
+  });
+
+  it('parseTag knows exactly the names of its direction, whatever came before', () => {
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 30 }), (values) => {
+        for (const v of values) {
+          const r = Chat.client.parseTag({ ...v, kind: v.kind.split('').join('') });
+          expect(r instanceof DecodeError ? r.code : 'ok').to.equal(Chat.client.schemaOf(v.kind) === undefined ? 'MESSAGE_UNKNOWN' : 'ok');
+        }
+      }),
+    );
   });
 });
 

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { EMPTY, Subscription, asyncScheduler, type Observer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { z } from 'zod';
@@ -665,5 +666,151 @@ describe('InboundPump', () => {
       r.pump.regulate();
       expect(r.gateHost.calls).to.deep.equal([]);
     });
+  });
+});
+
+/** A line of a batch: a valid message, a line that is not JSON, an unknown tag, a heartbeat. */
+type BatchLine = 'msg' | 'bad' | 'unknown' | 'ctl';
+/** What the first subscriber does when it gets message k of the batch. */
+type MidBatchAction = 'none' | 'unsubscribe' | 'close' | 'end' | 'pause' | 'subscribe' | 'switch' | 'throw';
+
+const lineText = (l: BatchLine, i: number): string =>
+  l === 'msg' ? `{"kind":"Ping","n":${i}}` : l === 'bad' ? 'not json' : l === 'unknown' ? '{"kind":"Nope"}' : '#ping';
+
+/** The first subscriber: records each message, then acts on message `k` (a Subscription with observer methods: rxjs uses it as it is). */
+class ActingObserver extends Subscription implements Observer<unknown> {
+  readonly got: number[] = [];
+  private seen = 0;
+
+  constructor(
+    private readonly k: number,
+    private readonly act: () => void,
+  ) {
+    super();
+  }
+
+  next(m: unknown): void {
+    this.got.push((m as { n: number }).n);
+    if (this.seen++ === this.k) this.act();
+  }
+
+  error(): void {}
+
+  complete(): void {}
+}
+
+describe('InboundPump: a subscriber acting on message k of a batch (property)', () => {
+  /** Where the old one-frame-at-a-time loop sent every line: the model the pump must match. */
+  function model(lines: readonly BatchLine[], k: number, action: MidBatchAction, two: boolean) {
+    const calls: unknown[] = [];
+    const a: number[] = [];
+    const b: number[] = [];
+    // Subscribers writing to b (one from the start with `two`, one more for each `subscribe`).
+    let bOn = two ? 1 : 0;
+    let aOn = true;
+    let rest: string[] = [];
+    let delivered = 0;
+    let switched = false;
+    let thrown = 0;
+    /** With `pause`: the calls made when the pause began (nothing more until it ends). */
+    let heldAt: number | undefined;
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i]!;
+      if (l === 'bad' || l === 'unknown') calls.push('decode-failed');
+      else if (l === 'ctl') calls.push('control');
+      else {
+        const acting = delivered++ === k ? action : 'none';
+        if (aOn) a.push(i);
+        if (acting === 'throw') {
+          // Reported; this host keeps the stage (a session closes it), so the next pump goes on.
+          calls.push('input-failed');
+          thrown++;
+          continue;
+        }
+        for (let j = 0; j < bOn; j++) b.push(i);
+        calls.push(i);
+        if (acting === 'subscribe') bOn++;
+        if (acting === 'pause') heldAt = calls.length;
+        if (acting === 'unsubscribe') aOn = false;
+        const stops = acting === 'close' || acting === 'end' || acting === 'switch' || (acting === 'unsubscribe' && !two);
+        if (stops) {
+          rest = lines.slice(i + 1).map((x, j) => lineText(x, i + 1 + j));
+          switched = acting === 'switch';
+          break;
+        }
+      }
+    }
+    // The stage switched to reads its own input: two messages.
+    if (switched) calls.push(1000, 1001);
+    // A message whose delivery threw was counted in before its subscribers were called.
+    const messagesIn = calls.filter((x) => typeof x === 'number').length + thrown;
+    return { calls, a, b, rest, c: switched ? [1000, 1001] : [], messagesIn, heldAt };
+  }
+
+  it('delivers, holds and reports every line where the one-frame-at-a-time loop did', () => {
+    const line = fc.constantFrom<BatchLine>('msg', 'msg', 'msg', 'bad', 'unknown', 'ctl');
+    const action = fc.constantFrom<MidBatchAction>('none', 'unsubscribe', 'close', 'end', 'pause', 'subscribe', 'switch', 'throw');
+    fc.assert(
+      fc.property(
+        fc.array(line, { maxLength: 24 }),
+        fc.nat({ max: 20 }),
+        action,
+        fc.boolean(),
+        fc.array(fc.nat({ max: 400 }), { maxLength: 4 }),
+        fc.boolean(),
+        (lines, k, act, two, cuts, validateFully) => {
+          const r = rig({ validateFully });
+          const stage = r.stage;
+          // The stage a switch moves to: its own framer with two messages, read by its own subscriber.
+          const host2 = new MinimalStageHost(100);
+          const framer2 = textCodec.createFramer(1024);
+          const stage2 = new ActiveStage<State>(host2, { id: 1, remoteAddress: 'r', listener: 'l', listenerContext: undefined, state: { name: 'y' } }, 'echo', stage.spec, framer2, 'server');
+          framer2.push(new TextEncoder().encode(ping(1000) + ping(1001)));
+          const c: number[] = [];
+          stage2.messages$.subscribe((m) => c.push((m as { n: number }).n));
+          const b: number[] = [];
+          const subscribeB = (): void => void stage.messages$.subscribe((m) => b.push((m as { n: number }).n));
+          const a = new ActingObserver(k, () => {
+            if (act === 'unsubscribe') a.unsubscribe();
+            else if (act === 'close') r.host.stage = undefined;
+            else if (act === 'end') stage.ended = true;
+            else if (act === 'pause') r.gate.set('receive-queue', true);
+            else if (act === 'subscribe') subscribeB();
+            else if (act === 'switch') r.host.stage = stage2;
+            else if (act === 'throw') throw new Error('subscriber failed');
+          });
+          stage.messages$.subscribe(a);
+          if (two) subscribeB();
+          // The batch arrives in chunks cut anywhere, the pump running after each, as Session.onData does.
+          const text = lines.map((l, i) => lineText(l, i) + '\n').join('');
+          let from = 0;
+          for (const cut of [...cuts.map((x) => Math.min(x, text.length)).sort((x, y) => x - y), text.length]) {
+            if (cut > from) r.push(text.slice(from, cut));
+            from = Math.max(from, cut);
+            r.pump.pump();
+          }
+          r.s.flush();
+          const want = model(lines, k, act, two);
+          if (act === 'pause' && r.gate.holding) {
+            expect(r.host.calls.length).to.equal(want.heldAt);
+            r.gate.set('receive-queue', false);
+            r.s.flush();
+          }
+          const calls = r.host.calls.map((call) =>
+            call[0] === 'message' ? (call[1] as { n: number }).n : call[0] === 'control' ? 'control' : call[0] === 'decode-failed' ? 'decode-failed' : call[0],
+          );
+          expect(calls).to.deep.equal(want.calls);
+          expect(a.got).to.deep.equal(want.a);
+          expect(b).to.deep.equal(want.b);
+          expect(c).to.deep.equal(want.c);
+          const left: unknown[] = [];
+          // A line cut across chunks comes as bytes.
+          for (let f = r.framer.next(); f !== undefined; f = r.framer.next()) left.push(f instanceof Uint8Array ? new TextDecoder().decode(f) : f);
+          expect(left).to.deep.equal(want.rest);
+          expect(r.pump.messagesIn).to.equal(want.messagesIn);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
