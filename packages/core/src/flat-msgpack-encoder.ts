@@ -43,7 +43,7 @@ const SHORT_STRING = 0x40;
 /**
  * Makes the arrays encodings are copied out into: a slab, or a larger encoding's own array. Returns
  * a zeroed or uninitialised array of exactly `bytes` bytes whose `subarray` views are of the same
- * kind (a Node transport passes `Buffer.allocUnsafeSlow`, so that the frames are `Buffer`s that
+ * kind (a Node transport passes `Buffer.alloc`, so that the frames are `Buffer`s that
  * `ws` and Node's streams send without wrapping each one in a `Buffer` first).
  */
 export type ByteAllocator = (bytes: number) => Uint8Array<ArrayBuffer>;
