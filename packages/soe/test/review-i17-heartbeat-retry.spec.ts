@@ -1,0 +1,28 @@
+import { expect } from 'chai';
+import { openPair, sessionPair } from './support/soe-session-pair';
+
+/**
+ * REVIEW i17 (attacker review of issue 16's third round): the client's heartbeat retry treats an
+ * answer that arrives at the same clock reading as its heartbeat as no answer (`lastReceivedAt <=
+ * heartbeatAt`). With a millisecond clock (the `clock` option, e.g. `Date.now`; a virtual one) and
+ * a sub-millisecond round trip (loopback, a LAN), every heartbeat of an idle session is answered
+ * "at the same ms", so the client heartbeats every `heartbeatRetryMs` (3.3 s) forever instead of
+ * every `heartbeatMs` (10 s): three times the heartbeat traffic a server of many idle sessions gets.
+ */
+describe('REVIEW i17: SOE heartbeat retry with an answer at the same clock reading', () => {
+  it('DEFECT: an answered heartbeat (answer received at the same ms it was sent) does not switch to retry pacing', () => {
+    const [client, server] = openPair(sessionPair());
+    const sentAt: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const t = client.nextDeadline() as number;
+      const beat = client.poll(t);
+      sentAt.push(t);
+      // The server answers within the same millisecond (loopback): same clock reading on both ends.
+      for (const d of beat) server.receive(d, t);
+      for (const d of server.poll(t)) client.receive(d, t);
+    }
+    expect(client.state).to.equal('open');
+    // Every heartbeat was answered: a full heartbeatMs apart.
+    expect(sentAt).to.deep.equal([10_000, 20_000, 30_000, 40_000, 50_000, 60_000]);
+  });
+});
