@@ -140,8 +140,12 @@ export class SoeSession {
   private lastNow = 0;
   private lastSentAt = 0;
   private lastReceivedAt = 0;
-  /** Client: when its last own `Heartbeat` went out; unanswered while nothing was received since. */
-  private heartbeatAt = -Infinity;
+  /**
+   * Client: its last own `Heartbeat` went out and no datagram of the session was received since. A flag,
+   * not a time compared with `lastReceivedAt`: an answer read at the same clock reading (a ms clock, a
+   * sub-ms round trip) is an answer, and a datagram read just before the heartbeat in the same reading is not.
+   */
+  private heartbeatUnanswered = false;
   private requestSentAt: number | undefined;
   /** `SessionRequest`s sent: an answer to the only one is an RTT sample (Karn's rule otherwise). */
   private requestsSent = 0;
@@ -322,6 +326,7 @@ export class SoeSession {
       return [];
     }
     this.lastReceivedAt = now;
+    this.heartbeatUnanswered = false;
     const delivered: Uint8Array[] = [];
     const packets = packet.kind === 'multi-packet' ? packet.packets : [packet];
     for (const p of packets) {
@@ -364,7 +369,7 @@ export class SoeSession {
       const heartbeatDue = this.options.heartbeatMs > 0 && now >= this.lastSentAt + this.heartbeatWait();
       if (subs.length === 0 && out.length === 0 && heartbeatDue) {
         subs.push({ kind: 'heartbeat' });
-        if (this.role === 'client') this.heartbeatAt = now;
+        if (this.role === 'client') this.heartbeatUnanswered = true;
       }
       this.counters.heartbeatsSent += subs.filter((s) => s.kind === 'heartbeat').length;
       const compress = this.options.compressOutbound && negotiated.params.compression;
@@ -397,7 +402,7 @@ export class SoeSession {
 
   /** How long after the last send a `Heartbeat` is due: `heartbeatRetryMs` while the client's last one is unanswered. */
   private heartbeatWait(): number {
-    return this.lastReceivedAt <= this.heartbeatAt ? this.options.heartbeatRetryMs : this.options.heartbeatMs;
+    return this.heartbeatUnanswered ? this.options.heartbeatRetryMs : this.options.heartbeatMs;
   }
 
   /**
