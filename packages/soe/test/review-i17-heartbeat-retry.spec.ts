@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { resolveSoeSessionOptions } from '@rxmsg/soe/internal';
 import { openPair, sessionPair } from './support/soe-session-pair';
 
 /**
@@ -10,7 +11,7 @@ import { openPair, sessionPair } from './support/soe-session-pair';
  * every `heartbeatMs` (10 s): three times the heartbeat traffic a server of many idle sessions gets.
  */
 describe('REVIEW i17: SOE heartbeat retry with an answer at the same clock reading', () => {
-  it('DEFECT: an answered heartbeat (answer received at the same ms it was sent) does not switch to retry pacing', () => {
+  it('DEFECT (fixed): an answered heartbeat (answer received at the same ms it was sent) does not switch to retry pacing', () => {
     const [client, server] = openPair(sessionPair());
     const sentAt: number[] = [];
     for (let i = 0; i < 6; i++) {
@@ -24,5 +25,12 @@ describe('REVIEW i17: SOE heartbeat retry with an answer at the same clock readi
     expect(client.state).to.equal('open');
     // Every heartbeat was answered: a full heartbeatMs apart.
     expect(sentAt).to.deep.equal([10_000, 20_000, 30_000, 40_000, 50_000, 60_000]);
+  });
+
+  it('DEFECT (fixed): a short inactivityMs (under 3 ms) does not silently turn the default heartbeat off (0 = never)', () => {
+    for (const inactivityMs of [1, 2, 2.5]) {
+      const o = resolveSoeSessionOptions({ role: 'client', inactivityMs });
+      expect(o.heartbeatMs, `inactivityMs ${inactivityMs}`).to.be.greaterThan(0);
+    }
   });
 });
