@@ -98,7 +98,8 @@ function cryptoRandom(): number {
 /** Fills in the defaults and validates; throws a {@link ConfigError} naming the first bad field. */
 export function resolveSoeSessionOptions(options: SoeSessionOptions): ResolvedSoeSessionOptions {
   const inactivityMs = options.inactivityMs ?? DEFAULT_INACTIVITY_MS;
-  const heartbeatMs = options.heartbeatMs ?? Math.floor(inactivityMs / 3);
+  // At least 1: 0 means never, which a short timeout must not turn on by itself.
+  const heartbeatMs = options.heartbeatMs ?? Math.max(1, Math.floor(inactivityMs / 3));
   const o: ResolvedSoeSessionOptions = {
     udpLength: options.udpLength ?? 512,
     rc4Key: options.rc4Key,
