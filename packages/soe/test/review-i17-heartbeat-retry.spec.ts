@@ -29,7 +29,7 @@ describe('REVIEW i17: SOE heartbeat retry with an answer at the same clock readi
 
   it('DEFECT (fixed): a short inactivityMs (under 3 ms) does not silently turn the default heartbeat off (0 = never)', () => {
     for (const inactivityMs of [1, 2, 2.5]) {
-      const o = resolveSoeSessionOptions({ role: 'client', inactivityMs });
+      const o = resolveSoeSessionOptions({ role: 'client', applicationProtocol: 'Test', inactivityMs });
       expect(o.heartbeatMs, `inactivityMs ${inactivityMs}`).to.be.greaterThan(0);
     }
   });
