@@ -10,7 +10,7 @@ import { openPair, sessionPair } from './support/soe-session-pair';
  * "at the same ms", so the client heartbeats every `heartbeatRetryMs` (3.3 s) forever instead of
  * every `heartbeatMs` (10 s): three times the heartbeat traffic a server of many idle sessions gets.
  */
-describe('REVIEW i17: SOE heartbeat retry with an answer at the same clock reading', () => {
+describe('REVIEW i17: SOE heartbeat defaults and retry', () => {
   it('DEFECT (fixed): an answered heartbeat (answer received at the same ms it was sent) does not switch to retry pacing', () => {
     const [client, server] = openPair(sessionPair());
     const sentAt: number[] = [];
@@ -32,5 +32,21 @@ describe('REVIEW i17: SOE heartbeat retry with an answer at the same clock readi
       const o = resolveSoeSessionOptions({ role: 'client', applicationProtocol: 'Test', inactivityMs });
       expect(o.heartbeatMs, `inactivityMs ${inactivityMs}`).to.be.greaterThan(0);
     }
+  });
+
+  it('DEFECT (not fixed, design): a client that raises only its own inactivityMs still keeps an idle session with a default server alive', () => {
+    // The heartbeat keeps the *peer* from timing out, but its default now follows this end's own
+    // inactivityMs: a client tolerant of a slow server (120 s) heartbeats every 40 s, and a server
+    // on the defaults (30 s, the SOE documentation's value) ends every idle session of it. Before
+    // round three the default was 25 s whatever the client's own timeout.
+    const [client, server] = openPair(sessionPair({ inactivityMs: 120_000 }, {}));
+    for (let step = 0; step < 1000 && server.state === 'open'; step++) {
+      const t = Math.min(client.nextDeadline() ?? Infinity, server.nextDeadline() ?? Infinity);
+      if (t > 100_000) break;
+      for (const d of client.poll(t)) server.receive(d, t);
+      for (const d of server.poll(t)) client.receive(d, t);
+    }
+    expect(server.ended?.reason).to.equal(undefined, 'the server ended the idle session');
+    expect(server.state).to.equal('open');
   });
 });
