@@ -40,29 +40,6 @@ export const MAX_SLAB_FRAME = 256;
 /** Strings shorter than this are encoded by msgpackr's own loop, lone surrogates as 3 bytes. */
 const SHORT_STRING = 0x40;
 
-/**
- * Makes the arrays encodings are copied out into: a slab, or a larger encoding's own array. Returns
- * a zeroed or uninitialised array of exactly `bytes` bytes whose `subarray` views are of the same
- * kind (a Node transport passes `Buffer.alloc`, so that the frames are `Buffer`s that
- * `ws` and Node's streams send without wrapping each one in a `Buffer` first).
- */
-export type ByteAllocator = (bytes: number) => Uint8Array<ArrayBuffer>;
-
-const plainArrays: ByteAllocator = (bytes) => new Uint8Array(bytes);
-let allocate: ByteAllocator = plainArrays;
-
-/**
- * Set what the encodings are copied out into (see {@link ByteAllocator}); `undefined` restores plain
- * `Uint8Array`s. Process-wide, like the slab itself: the next slab comes from it. Core stays
- * platform-neutral: a transport for a platform whose sockets take another kind of array hands it in.
- */
-export function useByteAllocator(allocator: ByteAllocator | undefined): void {
-  const next = allocator ?? plainArrays;
-  if (next === allocate) return;
-  allocate = next;
-  slabAt = SLAB_BYTES;
-}
-
 // One scratch buffer, copied out into the slab or an array of its own (see the module comment).
 const scratch = new Uint8Array(MAX_ENCODED);
 let slab = new Uint8Array(SLAB_BYTES);
@@ -93,13 +70,10 @@ export function encodeFlat(message: unknown, reserve: number): Uint8Array | unde
 /** The first `n` bytes of the scratch, in a slab when small. */
 function copyOut(n: number): Uint8Array {
   if (n > MAX_SLAB_FRAME) {
-    if (allocate === plainArrays) return scratch.slice(0, n);
-    const out = allocate(n);
-    out.set(scratch.subarray(0, n));
-    return out;
+    return scratch.slice(0, n);
   }
   if (slabAt + n > SLAB_BYTES) {
-    slab = allocate(SLAB_BYTES);
+    slab = new Uint8Array(SLAB_BYTES);
     slabAt = 0;
   }
   const at = slabAt;

@@ -7,8 +7,6 @@
 export { concatBytes, utf8Length } from './bytes';
 export { isValidCredit } from './codec';
 export { checkLanes } from './check-lanes';
-export { useByteAllocator } from './flat-msgpack-encoder';
-export type { ByteAllocator } from './flat-msgpack-encoder';
 export { resolveConfig } from './config';
 export {
   CANCEL_TAG,

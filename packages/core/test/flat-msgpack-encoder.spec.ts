@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
 import { binaryCodec } from '@rxmsg/core';
-import { MAX_DEPTH, MAX_ENCODED, MAX_SLAB_FRAME, SLAB_BYTES, encodeFlat, useByteAllocator } from '../src/flat-msgpack-encoder';
+import { MAX_DEPTH, MAX_ENCODED, MAX_SLAB_FRAME, SLAB_BYTES, encodeFlat } from '../src/flat-msgpack-encoder';
 
 // The binary codec's msgpackr options: the reference every fast-path result is compared with.
 const packr = new Packr({ useRecords: false, moreTypes: false, mapsAsObjects: true, int64AsType: 'number' });
@@ -156,39 +156,6 @@ describe('encodeFlat (the binary codec\'s fast encoder)', () => {
     expect(own.byteOffset).to.equal(0);
     expect(own.buffer.byteLength).to.equal(own.length);
     expect(hex(own)).to.equal(packed(large));
-  });
-
-  it('copies encodings out into the arrays of a byte allocator when one is set, in the same bytes and bounds', () => {
-    /** Arrays of a platform's own kind (as a Node transport's Buffers): views of one are of that kind too. */
-    class PlatformBytes extends Uint8Array {}
-    const asked: number[] = [];
-    useByteAllocator((n) => {
-      asked.push(n);
-      return new PlatformBytes(n);
-    });
-    try {
-      const small = Array.from({ length: 100 }, (_, i) => ({ kind: 'Small', n: i, s: 'é'.repeat(i % 7) }));
-      const frames = small.map((m) => encodeFlat(m, 4)!);
-      for (const [i, f] of frames.entries()) {
-        expect(f).to.be.instanceOf(PlatformBytes);
-        expect(f.buffer.byteLength).to.equal(SLAB_BYTES);
-        expect(hex(f.subarray(4))).to.equal(packed(small[i]));
-      }
-      // The first slab after the switch comes from the allocator, as every later one.
-      expect(asked.length).to.be.greaterThan(1);
-      expect(asked.every((n) => n === SLAB_BYTES)).to.equal(true);
-      const large = { kind: 'Large', s: 'x'.repeat(MAX_SLAB_FRAME) };
-      const own = encodeFlat(large, 0)!;
-      expect(own).to.be.instanceOf(PlatformBytes);
-      expect(own.buffer.byteLength).to.equal(own.length);
-      expect(asked.at(-1)).to.equal(own.length);
-      expect(hex(own)).to.equal(packed(large));
-    } finally {
-      useByteAllocator(undefined);
-    }
-    const plain = encodeFlat({ kind: 'Plain' }, 0)!;
-    expect(plain.constructor).to.equal(Uint8Array);
-    expect(hex(plain)).to.equal(packed({ kind: 'Plain' }));
   });
 
   it('gives up on what it does not handle', () => {

@@ -32,7 +32,9 @@ export interface SoeSessionCommonOptions {
   readonly random?: () => number;
   /**
    * Send a `Heartbeat` after this long without sending anything, in ms; 0 never. Default a third
-   * of `inactivityMs` (10 000 with the default `inactivityMs`). A client whose heartbeat gets no
+   * of `inactivityMs` or of the default `inactivityMs` (30 000), whichever is shorter: 10 000 with
+   * the defaults, and still 10 000 when only this end tolerates a longer silence (SOE does not
+   * tell a peer the other's timeout, so the heartbeat must suit a peer on the defaults). A client whose heartbeat gets no
    * answer sends another after `min(heartbeatMs, inactivityMs − heartbeatMs) / 3`, until the
    * server answers or the session times out.
    *
@@ -99,7 +101,9 @@ function cryptoRandom(): number {
 export function resolveSoeSessionOptions(options: SoeSessionOptions): ResolvedSoeSessionOptions {
   const inactivityMs = options.inactivityMs ?? DEFAULT_INACTIVITY_MS;
   // At least 1: 0 means never, which a short timeout must not turn on by itself.
-  const heartbeatMs = options.heartbeatMs ?? Math.max(1, Math.floor(inactivityMs / 3));
+  // The heartbeat keeps the peer's timeout from firing, and SOE does not tell either end the
+  // other's: a longer timeout of this end's own must not make it beat too rarely for a default peer.
+  const heartbeatMs = options.heartbeatMs ?? Math.max(1, Math.floor(Math.min(inactivityMs, DEFAULT_INACTIVITY_MS) / 3));
   const o: ResolvedSoeSessionOptions = {
     udpLength: options.udpLength ?? 512,
     rc4Key: options.rc4Key,

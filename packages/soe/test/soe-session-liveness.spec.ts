@@ -22,7 +22,7 @@ describe('SoeSession liveness', () => {
     expect(client.state).to.equal('open');
   });
 
-  it('the heartbeat interval is configurable, and 0 turns it off; by default it follows the inactivity timeout', () => {
+  it('the heartbeat interval is configurable, and 0 turns it off; by default a third of the shorter of the inactivity timeout and its default', () => {
     const [client] = openPair(sessionPair({ heartbeatMs: 0, inactivityMs: 90_000 }));
     expect(client.nextDeadline()).to.equal(90_000);
     const [c2] = openPair(sessionPair({ heartbeatMs: 5000 }));
@@ -30,7 +30,8 @@ describe('SoeSession liveness', () => {
     const [c3] = openPair(sessionPair({ heartbeatMs: 25_000 }));
     expect(c3.nextDeadline()).to.equal(25_000);
     const [c4] = openPair(sessionPair({ inactivityMs: 90_000 }));
-    expect(c4.nextDeadline()).to.equal(30_000);
+    // A longer timeout of its own does not make it beat too rarely for a peer on the defaults.
+    expect(c4.nextDeadline()).to.equal(10_000);
   });
 
   it('a client whose heartbeat gets no answer sends another every min(heartbeat, slack) / 3, then ends after 30 s without receiving, sending Disconnect(Timeout)', () => {

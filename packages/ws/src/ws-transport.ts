@@ -23,7 +23,6 @@ import {
 } from '@rxmsg/core';
 import { DEFAULT_HIGH_WATER_MARK } from './message-connection';
 import { maxPayloadFor } from './max-payload';
-import { useNodeBufferFrames } from './node-buffer-frames';
 import { UpgradeRouter, refuse, type UpgradeHandler } from './upgrade-router';
 import { UpgradeRecord } from './upgrade-handshake';
 import { WsConnection } from './ws-connection';
@@ -107,7 +106,6 @@ const SCHEMES = Object.freeze(['ws', 'wss']);
  * ```
  */
 export function wsTransport(options: WsTransportOptions = {}): Transport {
-  useNodeBufferFrames();
   const highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
   const perMessageDeflate = options.perMessageDeflate ?? false;
   /** Servers this transport bound, by `scheme://host:port` (port 0 is never shared). */

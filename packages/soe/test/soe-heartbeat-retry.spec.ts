@@ -3,15 +3,14 @@ import { resolveSoeSessionOptions } from '@rxmsg/soe/internal';
 import { openPair, sessionPair } from './support/soe-session-pair';
 
 /**
- * REVIEW i17 (attacker review of issue 16's third round): the client's heartbeat retry treats an
- * answer that arrives at the same clock reading as its heartbeat as no answer (`lastReceivedAt <=
- * heartbeatAt`). With a millisecond clock (the `clock` option, e.g. `Date.now`; a virtual one) and
+ * An answer that arrives at the same clock reading as its heartbeat is an answer (an earlier
+ * version compared `lastReceivedAt <= heartbeatAt` and took it for none). With a millisecond clock (the `clock` option, e.g. `Date.now`; a virtual one) and
  * a sub-millisecond round trip (loopback, a LAN), every heartbeat of an idle session is answered
- * "at the same ms", so the client heartbeats every `heartbeatRetryMs` (3.3 s) forever instead of
+ * "at the same ms", and such a client heartbeated every `heartbeatRetryMs` (3.3 s) for ever instead of
  * every `heartbeatMs` (10 s): three times the heartbeat traffic a server of many idle sessions gets.
  */
-describe('REVIEW i17: SOE heartbeat defaults and retry', () => {
-  it('DEFECT (fixed): an answered heartbeat (answer received at the same ms it was sent) does not switch to retry pacing', () => {
+describe('SOE heartbeat defaults and retry', () => {
+  it('an answered heartbeat (answer received at the same ms it was sent) does not switch to retry pacing', () => {
     const [client, server] = openPair(sessionPair());
     const sentAt: number[] = [];
     for (let i = 0; i < 6; i++) {
@@ -27,14 +26,14 @@ describe('REVIEW i17: SOE heartbeat defaults and retry', () => {
     expect(sentAt).to.deep.equal([10_000, 20_000, 30_000, 40_000, 50_000, 60_000]);
   });
 
-  it('DEFECT (fixed): a short inactivityMs (under 3 ms) does not silently turn the default heartbeat off (0 = never)', () => {
+  it('a short inactivityMs (under 3 ms) does not silently turn the default heartbeat off (0 = never)', () => {
     for (const inactivityMs of [1, 2, 2.5]) {
       const o = resolveSoeSessionOptions({ role: 'client', applicationProtocol: 'Test', inactivityMs });
       expect(o.heartbeatMs, `inactivityMs ${inactivityMs}`).to.be.greaterThan(0);
     }
   });
 
-  it('DEFECT (not fixed, design): a client that raises only its own inactivityMs still keeps an idle session with a default server alive', () => {
+  it('a client that raises only its own inactivityMs still keeps an idle session with a default server alive', () => {
     // The heartbeat keeps the *peer* from timing out, but its default now follows this end's own
     // inactivityMs: a client tolerant of a slow server (120 s) heartbeats every 40 s, and a server
     // on the defaults (30 s, the SOE documentation's value) ends every idle session of it. Before

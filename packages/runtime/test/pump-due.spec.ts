@@ -7,7 +7,7 @@ import { Session } from '@rxmsg/runtime/internal';
 import { FakeConnection } from '@rxmsg/test-utils';
 import { singleStageRouter } from '../src/session-info';
 
-// REVIEW i17 (attacker review of issue 16's third round): pumps due in the same microtask under the
+// Pumps due in the same microtask under the
 // default scheduling (one microtask for all), with a subscriber of one connection acting on another
 // connection, or on its own, in the middle of a fast-loop batch.
 
@@ -62,7 +62,7 @@ const microtasks = async (): Promise<void> => {
   for (let i = 0; i < 5; i++) await Promise.resolve();
 };
 
-describe('REVIEW i17: pumps due in one microtask, a subscriber acting mid-batch', () => {
+describe('pumps due in one microtask, a subscriber acting mid-batch', () => {
   for (const action of ['destroy-other', 'close-other', 'close-self', 'throw', 'destroy-self'] as const) {
     it(`${action} on message 2 of A: A and B each get exactly what a pump of their own would have delivered`, async () => {
       const trigger = new Subject<void>();

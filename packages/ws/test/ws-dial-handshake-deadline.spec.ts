@@ -5,8 +5,8 @@ import { TransportError, parseAddress } from '@rxmsg/core';
 import { wsTransport } from '@rxmsg/ws';
 import { activeResources, eventually, leakedResources } from '@rxmsg/test-utils';
 
-/** REVIEW i17 (attacker review): the ws client's own opening-handshake deadline, against a server that never answers. */
-describe('REVIEW i17: ws client handshake deadline against a silent server', () => {
+/** the ws client's own opening-handshake deadline, against a server that never answers. */
+describe('ws client handshake deadline against a silent server', () => {
   it('fails the dial with a TransportError, closes the socket and leaves no timer or socket behind', async () => {
     const before = await activeResources();
     const sockets: Socket[] = [];

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { z } from 'zod';
 import { MessageSet } from '@rxmsg/core';
 
-// REVIEW i17 (attacker review of issue 16's third round): MessageSet remembers the last message name
+// MessageSet remembers the last message name
 // found. Any sequence of tags (names of the set, inherited member names, near misses, non-strings)
 // must give, message by message, what a set without that memory (a fresh one per message) gives.
 
@@ -18,7 +18,7 @@ function outcome(r: unknown): unknown {
   return r instanceof Error ? { error: r.constructor.name, code: (r as { code?: string }).code } : r;
 }
 
-describe('REVIEW i17: MessageSet last-name cache (property)', () => {
+describe('MessageSet last-name cache (property)', () => {
   it('parse and parseTag give what a fresh set gives, for any sequence of tags', () => {
     const cached = new MessageSet('kind', schemas);
     const tag = fc.constantFrom<unknown>('Ping', 'Pin', 'Pingg', 'ping', 'constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', '', undefined, 1, null, 'Ping\u0000');
