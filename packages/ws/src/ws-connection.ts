@@ -10,10 +10,10 @@ import { UpgradeRecord } from './upgrade-handshake';
  * `framing: 'message'`: each WebSocket message is one `data` call (text messages as their
  * UTF-8 bytes), each `write` one message (a string as a text message, bytes as a binary one).
  *
- * - Writes between `cork()` and `uncork()` (the runtime brackets each flush of its outbound queue)
- *   leave in one system call: one `writev` for the flush, still one WebSocket message each. A write
- *   outside a bracket corks the socket and a microtask uncorks it, so the writes of one tick still
- *   leave together.
+ * - A write corks the socket and a microtask uncorks it, so the writes of one tick leave together
+ *   (one `writev`, still one WebSocket message each), across the outbound queue's flushes. It has no
+ *   `Connection.cork`/`uncork`: uncorking at the end of each flush sent a `writev` per flush, and
+ *   pipelined answers (a flush per inbound message) fell to a quarter.
  * - Backpressure out: `write` returns `false` while `bufferedAmount` is at or over the high-water
  *   mark; `drain` follows once the sends' callbacks see it at half that or below. Only a send that
  *   may reach the mark, or is made while blocked, asks for a callback (the last of them sees the
@@ -39,8 +39,6 @@ export class WsConnection extends MessageConnection {
   private set corked(on: boolean) {
     this.bits = on ? this.bits | CORKED : this.bits & ~CORKED;
   }
-  /** Open {@link cork} brackets: their writes need no end-of-tick cork. */
-  private brackets = 0;
   /** Why the socket failed, once it did. */
   private lastError: TransportError | undefined;
   /** `checkDrain` as a send callback: made for the first send that needs one (most never do). */
@@ -100,23 +98,9 @@ export class WsConnection extends MessageConnection {
     return this.ws.readyState === WebSocket.OPEN;
   }
 
-  /** `Connection.cork`: hold this connection's writes in its socket until the matching {@link uncork}. */
-  cork(): void {
-    this.brackets++;
-    this.socket?.cork();
-  }
-
-  /** `Connection.uncork`: the last one of nested brackets sends what they held (one `writev`); an unmatched one is ignored. */
-  uncork(): void {
-    if (this.brackets === 0) return;
-    this.brackets--;
-    // Harmless on a socket that ended meanwhile (`end()` uncorks it).
-    this.socket?.uncork();
-  }
-
   protected send(chunk: string | Uint8Array, bytes: number): void {
     const socket = this.socket;
-    if (socket !== undefined && !this.corked && this.brackets === 0) {
+    if (socket !== undefined && !this.corked) {
       this.corked = true;
       socket.cork();
       corked.push(this);

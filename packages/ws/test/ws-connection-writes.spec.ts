@@ -87,45 +87,17 @@ describe('WsConnection writes', () => {
     expect(seen.closes).to.deep.equal([undefined]);
   });
 
-  it('sends the writes of a cork() bracket together at its uncork(), with no end-of-tick cork, one WebSocket message each', async () => {
+  it('has no cork()/uncork(): the writes of every outbound flush in a tick stay corked until its end (a writev per flush cut pipelined answers to a quarter)', async () => {
     const { accepted, socket, client } = await onOwnServer();
     accepted.start(recorder().handlers);
-    const sent = Array.from({ length: 20 }, (_, i) => `{"kind":"Ping","n":${i}}`);
-    accepted.cork!();
-    accepted.cork!();
-    for (const m of sent) expect(accepted.write(m)).to.equal(true);
-    expect(accepted.write(Uint8Array.of(7, 8))).to.equal(true);
-    expect(socket.writableCorked).to.equal(2);
-    expect(socket.writableLength).to.be.greaterThan(sent.join('').length);
-    accepted.uncork!();
+    expect(accepted.cork).to.equal(undefined);
+    expect(accepted.uncork).to.equal(undefined);
+    // Three "flushes" in one tick: still one corked socket, sent at the end of the tick.
+    for (let flush = 0; flush < 3; flush++) for (let i = 0; i < 5; i++) accepted.write(`{"kind":"Ping","n":${flush * 5 + i}}`);
     expect(socket.writableCorked).to.equal(1);
-    accepted.uncork!();
-    // Sent at the last uncork, not at the end of the tick: nothing is left corked.
+    await eventually(() => client.messages.length === 15, 5000, 'every message');
     expect(socket.writableCorked).to.equal(0);
-    expect(socket.writableLength).to.equal(0);
-    // An unmatched uncork is ignored.
-    accepted.uncork!();
-    expect(socket.writableCorked).to.equal(0);
-    await eventually(() => client.messages.length === sent.length + 1, 5000, 'every message');
-    expect(client.messages.slice(0, -1).map((m) => m.data.toString('utf8'))).to.deep.equal(sent);
-    expect(client.messages.map((m) => m.binary)).to.deep.equal([...sent.map(() => false), true]);
-    expect([...client.messages.at(-1)!.data]).to.deep.equal([7, 8]);
-  });
-
-  it('still reports drain for writes made in a cork() bracket', async () => {
-    const { listener, accepted, client } = await serverAndClient({ highWaterMark: 200 });
-    cleanup.push(() => listener.close());
-    cleanup.push(() => client.ws.terminate());
-    const { seen, handlers } = recorder();
-    accepted.start(handlers);
-    const message = 'y'.repeat(60);
-    let written = 0;
-    accepted.cork!();
-    while (accepted.write(message)) if (++written > 100) throw new Error('write() never returned false');
-    written++;
-    accepted.uncork!();
-    await eventually(() => client.messages.length === written, 5000, 'every message');
-    await eventually(() => seen.drains === 1, 5000, 'drain');
+    expect(client.messages.map((m) => JSON.parse(m.data.toString('utf8')).n)).to.deep.equal(Array.from({ length: 15 }, (_, i) => i));
   });
 
   it('counts the UTF-8 bytes of each text message sent (multibyte, astral, lone surrogates) in bytesWritten', async () => {
