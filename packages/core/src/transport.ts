@@ -47,14 +47,6 @@ export interface Connection {
   start(handlers: ConnectionHandlers): void;
   /** Send a chunk. `false` means the buffer is full: wait for `drain` before writing more. */
   write(chunk: string | Uint8Array): boolean;
-  /**
-   * Optional: the writes until the matching {@link Connection.uncork} may be sent together (one
-   * system call for several messages of a message transport). The runtime brackets each flush of
-   * its outbound queue with these; calls nest.
-   */
-  cork?(): void;
-  /** Optional: end one {@link Connection.cork}; the last one sends what the bracket held. */
-  uncork?(): void;
   /** Stop reading from the remote side (backpressure). */
   pause(): void;
   /** Resume reading. */

@@ -317,17 +317,9 @@ export class OutboundQueue {
   /** Write everything queued, coalesced, until the connection pushes back. */
   flush(): void {
     this.scheduled = false;
-    // A connection that can send several writes together gets one bracket per flush.
-    const c = this.connection;
-    const corked = c.cork !== undefined && this.count > 0 && !this.blocked;
-    if (corked) c.cork!();
-    try {
-      while (!this.blocked && this.count > 0) {
-        const batch = this.takeRun();
-        if (!c.write(batch)) this.blocked = true;
-      }
-    } finally {
-      if (corked) c.uncork!();
+    while (!this.blocked && this.count > 0) {
+      const batch = this.takeRun();
+      if (!this.connection.write(batch)) this.blocked = true;
     }
     if (this.pressured && this.count <= this.maxMessages / 2 && this.queuedBytes <= this.maxBytes / 2) {
       this.pressured = false;

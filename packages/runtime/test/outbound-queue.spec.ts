@@ -24,21 +24,6 @@ function manual(
   };
 }
 
-/** A fake connection that can cork: its log shows which writes each bracket held. */
-class CorkingConnection extends FakeConnection {
-  readonly log: string[] = [];
-  cork(): void {
-    this.log.push('cork');
-  }
-  uncork(): void {
-    this.log.push('uncork');
-  }
-  override write(chunk: string | Uint8Array): boolean {
-    this.log.push(`write ${typeof chunk === 'string' ? chunk : chunk.length}`);
-    return super.write(chunk);
-  }
-}
-
 describe('OutboundQueue', () => {
   it('coalesces chunks queued in one tick into one write per type run', async () => {
     const c = new FakeConnection();
@@ -314,37 +299,5 @@ describe('OutboundQueue', () => {
       }),
       { numRuns: 300 },
     );
-  });
-
-  describe('cork brackets', () => {
-    it('brackets each flush of a connection that corks, one bracket for all its writes', () => {
-      const c = new CorkingConnection();
-      const { q, tick } = manual(c, { messages: 100, bytes: 1 << 20, coalesce: false });
-      q.push('a');
-      q.push('b');
-      q.push(Uint8Array.of(1, 2));
-      tick();
-      q.push('c');
-      tick();
-      // A flush with nothing to write makes no bracket.
-      q.flush();
-      expect(c.log).to.deep.equal(['cork', 'write a', 'write b', 'write 2', 'uncork', 'cork', 'write c', 'uncork']);
-    });
-
-    it('closes the bracket when the connection pushes back, and when a write throws', () => {
-      let answer: boolean | 'throw' = false;
-      const c = new CorkingConnection(() => {
-        if (answer === 'throw') throw new Error('write failed');
-        return answer;
-      });
-      const { q, tick } = manual(c, { messages: 100, bytes: 1 << 20, coalesce: false });
-      q.push('a');
-      q.push('b');
-      tick();
-      expect(c.log).to.deep.equal(['cork', 'write a', 'uncork']);
-      answer = 'throw';
-      expect(() => q.drained()).to.throw('write failed');
-      expect(c.log.slice(3)).to.deep.equal(['cork', 'write b', 'uncork']);
-    });
   });
 });

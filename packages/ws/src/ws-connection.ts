@@ -11,9 +11,9 @@ import { UpgradeRecord } from './upgrade-handshake';
  * UTF-8 bytes), each `write` one message (a string as a text message, bytes as a binary one).
  *
  * - A write corks the socket and a microtask uncorks it, so the writes of one tick leave together
- *   (one `writev`, still one WebSocket message each), across the outbound queue's flushes. It has no
- *   `Connection.cork`/`uncork`: uncorking at the end of each flush sent a `writev` per flush, and
- *   pipelined answers (a flush per inbound message) fell to a quarter.
+ *   (one `writev`, still one WebSocket message each), across the outbound queue's flushes: uncorking
+ *   at the end of each flush sent a `writev` per flush, and pipelined answers (a flush per inbound
+ *   message) fell to a quarter.
  * - Backpressure out: `write` returns `false` while `bufferedAmount` is at or over the high-water
  *   mark; `drain` follows once the sends' callbacks see it at half that or below. Only a send that
  *   may reach the mark, or is made while blocked, asks for a callback (the last of them sees the
